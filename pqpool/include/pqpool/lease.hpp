@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+// Lease: the move-only handle that owns a pooled connection until it goes out of scope.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "pqpool/connection.hpp"
+
+namespace pqpool {
+
+class Pool;
+namespace detail {
+struct Slot;
+}
+
+/// Exclusive use of one pooled connection. The connection goes back to the pool when the
+/// lease is destroyed (exceptions included) or Release() is called; an open transaction is
+/// rolled back, a broken or dirty connection is closed instead. The lease keeps its pool alive.
+///
+/// Using an empty or released lease aborts. Keeping a `Connection&` past the lease is caught
+/// by a check in debug builds.
+///
+/// Thread safety: one thread at a time, like the connection it holds.
+class Lease {
+public:
+    Lease() = default;
+    Lease(Lease&& other) noexcept;
+    Lease& operator=(Lease&& other) noexcept;
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    ~Lease() { Release(); }
+
+    /// Returns the connection to the pool now. Safe to call twice.
+    void Release() noexcept;
+
+    [[nodiscard]] explicit operator bool() const noexcept { return slot_ != nullptr; }
+    [[nodiscard]] Connection& connection() const;
+    Connection* operator->() const { return &connection(); }
+    Connection& operator*() const { return connection(); }
+
+    /// The tenant this lease counts against ("" for untenanted).
+    [[nodiscard]] const std::string& tenant() const;
+
+    /// Like Connection::Execute, but first applies the pool's tenant context (once per
+    /// transaction, in the same round trip as this statement).
+    Result<QueryResult> Execute(std::string_view sql, std::span<const Param> params = {},
+                                Deadline deadline = Deadline::max());
+    Result<QueryResult> Execute(std::string_view sql, std::initializer_list<Param> params,
+                                Deadline deadline = Deadline::max()) {
+        return Execute(sql, std::span<const Param>(params.begin(), params.size()), deadline);
+    }
+
+private:
+    friend class Pool;
+    Lease(std::shared_ptr<Pool> pool, detail::Slot* slot) noexcept
+        : pool_(std::move(pool)), slot_(slot) {}
+
+    std::shared_ptr<Pool> pool_;
+    detail::Slot* slot_ = nullptr;
+    bool context_applied_ = false;  // Tenant context set in the current transaction.
+};
+
+}  // namespace pqpool

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+// PoolOptions: every knob of a pool, with its default and the reason for it.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "pqpool/error.hpp"
+
+namespace pqpool {
+
+using Clock = std::chrono::steady_clock;
+/// An absolute point in time by which a call must return.
+using Deadline = Clock::time_point;
+using Millis = std::chrono::milliseconds;
+
+enum class LogLevel { kDebug, kInfo, kWarning, kError };
+
+/// Receives the pool's log lines (one event per call, no trailing newline). Called from any
+/// pool or caller thread, never with the pool's lock held; must be thread-safe.
+using Logger = std::function<void(LogLevel level, std::string_view message)>;
+
+/// Writes "pqpool <level>: <message>" lines to stderr. The default Logger.
+void LogToStderr(LogLevel level, std::string_view message);
+
+/// Configuration of a Pool. Plain data; `Validate()` says what is wrong with a bad one.
+/// Defaults are the `default` profile; `Serverless()` returns the profile for Neon-like servers.
+struct PoolOptions {
+    /// libpq connection string (URL or key=value). Keepalive settings
+    /// (`keepalives_idle=30 keepalives_interval=10 keepalives_count=3 tcp_user_timeout=30000`)
+    /// and `application_name=<name>` are added unless the string sets them, so half-open TCP
+    /// connections are detected within ~30 s.
+    std::string conninfo;
+
+    /// Names the pool in logs and errors; also the default `application_name`.
+    std::string name = "pqpool";
+
+    /// Global budget of physical connections, shared by all tenants. Default 20: mnemo's hosted
+    /// budget; a thousand tenants still open at most this many.
+    std::size_t max_size = 20;
+
+    /// Most leases one tenant may hold at once (a bulkhead). Default 5, as the system we replace
+    /// chose per project. The untenanted key "" is bounded by `max_size` only.
+    std::size_t tenant_max_leases = 5;
+
+    /// Connections kept open even when idle. Default 0: many small processes share one server,
+    /// and an idle process should hold nothing (and let a serverless compute sleep).
+    std::size_t min_idle = 0;
+
+    /// Callers that may wait at once before acquires fail fast with kPoolOverloaded.
+    /// 0 means 4 × max_size (queueing more than that only converts overload into timeouts).
+    std::size_t max_waiting = 0;
+
+    /// Connects in flight at once (so a restart or cold start does not become a connect storm).
+    std::size_t max_connecting = 2;
+
+    /// Deadline for `Acquire()` calls that pass none. 10 s, as mnemo's MNEMO_ACQUIRE_TIMEOUT_MS.
+    Millis acquire_timeout{10'000};
+
+    /// Pool-enforced bound on one connect (libpq's own connect_timeout is ignored by
+    /// PQconnectPoll). 5 s; covers TLS and a few hundred ms of cold start.
+    Millis connect_timeout{5'000};
+
+    /// Health checks at hand-out, in three tiers. (1) A connection returned less than
+    /// `alive_bypass` ago is handed out unchecked — unless the pool has seen a dead connection
+    /// since, which makes every connection suspect until checked once. (2) Otherwise it gets the
+    /// zero-round-trip socket check (one poll(2), no traffic), which catches a backend killed by
+    /// a restart, pg_terminate_backend or an idle suspend (57P01). (3) One idle longer than
+    /// `ping_after` also gets a ping.
+    /// Default 0 (always do the socket check): HikariCP's 500 ms bypass skips a round trip,
+    /// ours would skip only a syscall (see docs/benchmarks.md), and a backend killed within the
+    /// window would be handed out.
+    Millis alive_bypass{0};
+
+    /// A connection idle longer than this additionally gets a ping (one empty query) bounded by
+    /// `check_timeout`: the only check that catches a silently half-open TCP connection. 30 s.
+    Millis ping_after{30'000};
+
+    /// Bound on one ping or one reset ROLLBACK. 1 s (a ping that can hang is pgx#2394).
+    Millis check_timeout{1'000};
+
+    /// Connections are replaced after this age (enforced at acquire, return and by the
+    /// maintenance thread). 30 min; each connection subtracts up to `lifetime_jitter` of it so
+    /// replacements spread out instead of reconnecting in waves.
+    Millis max_lifetime{30 * 60 * 1000};
+    double lifetime_jitter = 0.10;
+
+    /// Idle connections above `min_idle` are closed after this long. 10 min.
+    Millis idle_timeout{10 * 60 * 1000};
+
+    /// A lease held longer than this is logged as a suspected leak (with its label and acquire
+    /// site) and counted. 0 = off, and then costs nothing.
+    Millis leak_threshold{0};
+
+    /// Connect retry backoff after failures: full jitter, doubling from `backoff_initial` up to
+    /// `backoff_max` (50 ms → 5 s).
+    Millis backoff_initial{50};
+    Millis backoff_max{5'000};
+
+    /// Optional SQL applied once per transaction of a tenant's lease, with the tenant key as $1,
+    /// e.g. `SELECT set_config('app.tenant', $1, true)`. Sent in the same round trip as the
+    /// statement it precedes (pipeline mode). Empty = no tenant context.
+    std::string tenant_context_sql;
+
+    /// Where log lines go. Default: stderr.
+    Logger logger = LogToStderr;
+
+    /// The `serverless` profile (Neon and similar): a budget of 5, no idle minimum, idle
+    /// connections closed after 4 min (before a 5-min suspend would kill them), a 10 s connect
+    /// bound (cold start plus TLS). The pool sends nothing while the application is idle.
+    static PoolOptions Serverless(std::string conninfo);
+
+    /// Returns kInvalidArgument naming the first bad field, or OK.
+    [[nodiscard]] Status Validate() const;
+
+    /// max_waiting with 0 resolved.
+    [[nodiscard]] std::size_t EffectiveMaxWaiting() const noexcept {
+        return max_waiting == 0 ? 4 * max_size : max_waiting;
+    }
+};
+
+}  // namespace pqpool

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: MIT
+// Pool: one bounded set of physical connections shared by many tenants, with fair waiting.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <source_location>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "pqpool/connection.hpp"
+#include "pqpool/error.hpp"
+#include "pqpool/lease.hpp"
+#include "pqpool/options.hpp"
+#include "pqpool/stats.hpp"
+
+namespace pqpool {
+
+namespace detail {
+struct Slot;
+struct Waiter;
+struct Histogram;
+struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+        return std::hash<std::string_view>{}(s);
+    }
+};
+}  // namespace detail
+
+/// Completion of an async acquire: a lease or the error that ended the wait.
+using AcquireCallback = std::function<void(Result<Lease>)>;
+/// Identifies an async acquire for Cancel().
+using AcquireTicket = std::uint64_t;
+
+/// Where and for whom a lease is taken: shown in leak reports and timeout errors.
+/// `where` defaults to the caller's source location.
+struct AcquireLabel {
+    AcquireLabel(std::string_view tenant_key = {}, std::string_view holder = {},  // NOLINT
+                 std::source_location site = std::source_location::current())
+        : tenant(tenant_key), label(holder), where(site) {}
+
+    std::string_view tenant;  ///< Tenant key; "" = untenanted (bounded by the budget only).
+    std::string_view label;   ///< Holder's name, e.g. the tool name.
+    std::source_location where;
+};
+
+/// A pool of libpq connections to one database.
+///
+/// - One global budget (`max_size`) of physical connections; each tenant may hold at most
+///   `tenant_max_leases` leases; a tenant at its quota waits without blocking other tenants.
+/// - Waiting is first-in-first-out among the waiters that may take a connection: a returned
+///   connection goes straight to the oldest one, newcomers never overtake.
+/// - Callers never connect: background connector threads open connections (at most
+///   `max_connecting` at once) with backoff while the database is down.
+/// - Every acquire returns by its deadline (plus scheduling noise) with a lease or a typed
+///   error: kTimeout (text starts "Connection pool timeout:"), kPoolOverloaded,
+///   kDatabaseUnavailable, kClosed.
+///
+/// Thread safety: all methods may be called from any thread.
+class Pool : public std::enable_shared_from_this<Pool> {
+    struct PassKey {};
+
+public:
+    /// Creates a pool using libpq. Opens nothing until needed (or min_idle asks).
+    /// Errors: kInvalidArgument (bad options or connection string).
+    static Result<std::shared_ptr<Pool>> Create(PoolOptions options);
+    /// Creates a pool over any connector (tests use fakes).
+    static Result<std::shared_ptr<Pool>> Create(PoolOptions options,
+                                                std::unique_ptr<Connector> connector);
+
+    Pool(PassKey, PoolOptions options, std::unique_ptr<Connector> connector);
+    Pool(const Pool&) = delete;
+    Pool& operator=(const Pool&) = delete;
+    /// Closes the pool (see Close) and joins its threads.
+    ~Pool();
+
+    /// Waits until `deadline` for a lease. Errors: kTimeout, kPoolOverloaded,
+    /// kDatabaseUnavailable, kClosed.
+    Result<Lease> Acquire(Deadline deadline, AcquireLabel label = {});
+    /// Acquire with the configured acquire_timeout.
+    Result<Lease> Acquire(AcquireLabel label = {});
+
+    /// Returns a lease only if one is free right now for this tenant; never waits.
+    /// Errors: kPoolExhausted, kClosed.
+    Result<Lease> TryAcquire(AcquireLabel label = {});
+
+    /// Starts an acquire that completes through `callback`, exactly once, with a lease or an
+    /// error (kTimeout, kPoolOverloaded, kDatabaseUnavailable, kCancelled, kClosed). The
+    /// callback runs on the calling thread before AcquireAsync returns when a connection is
+    /// free and needs no round trip (or the acquire fails at once), in Cancel() or Close() for
+    /// those errors, and otherwise on the pool's janitor thread. It must not block or throw
+    /// (post the work to your executor). A lease delivered to a caller that no longer wants it
+    /// is simply destroyed, which returns it.
+    AcquireTicket AcquireAsync(Deadline deadline, AcquireCallback callback,
+                               AcquireLabel label = {});
+
+    /// Cancels a queued async acquire; its callback gets kCancelled. Returns false when the
+    /// acquire already completed (or is completing).
+    bool Cancel(AcquireTicket ticket);
+
+    /// A snapshot of gauges, counters and histograms.
+    [[nodiscard]] PoolStats Stats() const;
+
+    /// Changes the budget. Shrinking closes idle connections now and busy ones on return.
+    /// REQUIRES: max_size > 0.
+    void Resize(std::size_t max_size);
+
+    /// Replaces every connection: closes idle ones now, busy ones when returned.
+    void Drain();
+
+    /// Stops accepting acquires (waiters get kClosed), closes idle connections and waits until
+    /// `deadline` for leases to come back. Errors: kTimeout with the count still leased (those
+    /// close when returned). Idempotent.
+    Status Close(Deadline deadline);
+
+    [[nodiscard]] const PoolOptions& options() const noexcept { return options_; }
+
+private:
+    friend class Lease;
+    using WaiterPtr = std::shared_ptr<detail::Waiter>;
+    using Graveyard = std::vector<std::unique_ptr<Connection>>;  // Closed outside the lock.
+    struct TenantState {
+        std::size_t leased = 0;
+        std::size_t waiting = 0;
+    };
+    struct Counters;
+    struct Delivery;  // A grant or failure to complete outside the lock.
+
+    void StartThreads();
+    void ConnectorLoop();
+    void JanitorLoop();
+    void Log(LogLevel level, std::string_view message) const;
+
+    /// Called by Lease: resets the connection and hands it on, keeps it idle or closes it.
+    void Return(detail::Slot* slot) noexcept;
+    /// Checks a granted connection before hand-out; returns why to evict it, if so. With
+    /// `may_ping` false a due ping is reported through `needs_ping` instead of sent.
+    std::optional<EvictReason> CheckForHandOut(detail::Slot& slot, Deadline deadline, bool may_ping,
+                                               bool& needs_ping);
+    /// Undoes a grant whose check failed, closes the connection and puts `waiter` (if any)
+    /// back at the front of the queue, or fails it when its time is up.
+    void RejectGranted(detail::Slot* slot, EvictReason reason, const WaiterPtr& waiter);
+    Lease MakeLease(detail::Slot* slot, Clock::time_point started, std::shared_ptr<Pool> self);
+    /// Runs async completions on this thread (after checking grants; with `may_ping` false a
+    /// grant that needs a ping goes to the janitor).
+    void DeliverNow(std::vector<Delivery>& deliveries, bool may_ping);
+    /// Queues completions for the janitor, so that a thread returning a connection never runs
+    /// other callers' callbacks (they might take locks the returning thread holds).
+    void DeliverLater(std::vector<Delivery>& deliveries);
+    void DeliverOne(Delivery& delivery, bool may_ping);
+    void CompleteAsync(const WaiterPtr& waiter, detail::Slot* slot);
+    /// Makes every connection suspect: the next hand-out of each is checked.
+    void NoteDeadConnection() noexcept;
+
+    // *Locked functions REQUIRE mu_ held.
+    [[nodiscard]] bool MayLeaseLocked(std::string_view tenant) const;
+    [[nodiscard]] detail::Slot* PopIdleLocked();
+    void GrantLocked(detail::Slot* slot, std::string_view tenant, std::string_view label,
+                     const std::source_location& where);
+    void UngrantLocked(detail::Slot* slot);
+    void EnqueueLocked(const WaiterPtr& waiter, bool front);
+    void DequeueLocked(const WaiterPtr& waiter);
+    /// Matches idle connections with the oldest waiters allowed to lease (FIFO handoff).
+    void DispatchLocked(std::vector<Delivery>& out);
+    /// Removes the slot and moves its connection to `graveyard`; the caller must Bury() it
+    /// after unlocking (until then it still counts against the budget).
+    void EvictLocked(detail::Slot* slot, EvictReason reason, Graveyard& graveyard);
+    /// Closes the connections (REQUIRES mu_ not held) and frees their budget.
+    void Bury(Graveyard& graveyard);
+    void EvictIdleLocked(EvictReason reason, std::size_t keep, Graveyard& graveyard);
+    /// How many more connections the connector should open now.
+    [[nodiscard]] std::size_t WantedConnectsLocked() const;
+    [[nodiscard]] Millis NextBackoffLocked();
+    [[nodiscard]] std::string StateTextLocked(std::string_view tenant) const;
+    [[nodiscard]] Error WaitErrorLocked(const detail::Waiter& waiter, Clock::time_point now) const;
+    TenantState& TenantLocked(std::string_view tenant);
+    void ForgetTenantIfUnusedLocked(std::string_view tenant);
+
+    // Constant after construction.
+    const PoolOptions options_;
+    const std::unique_ptr<Connector> connector_;
+    const std::unique_ptr<Counters> counters_;  // Relaxed atomics, updated without mu_.
+
+    mutable std::mutex mu_;
+    std::condition_variable connector_cv_;  // Connector threads wait for demand.
+    std::condition_variable janitor_cv_;    // The janitor waits for its next deadline.
+    std::condition_variable returned_cv_;   // Close() waits for connections to close.
+    // Guarded by mu_.
+    std::vector<std::unique_ptr<detail::Slot>> slots_;  // Every open connection.
+    std::vector<detail::Slot*> idle_;                   // LIFO: the warmest on top.
+    std::list<WaiterPtr> waiters_;                      // FIFO.
+    std::unordered_map<std::string, TenantState, detail::StringHash, std::equal_to<>> tenants_;
+    std::vector<Delivery> completions_;  // Async completions for the janitor to run.
+    bool janitor_done_ = false;
+    std::size_t max_size_;
+    std::size_t effective_max_size_;  // Lowered by 53300, probed back up slowly.
+    std::size_t connecting_ = 0;
+    std::size_t closing_conns_ = 0;  // Evicted, not yet closed.
+    std::size_t consecutive_connect_failures_ = 0;
+    Clock::time_point next_connect_at_{};
+    Clock::time_point last_connect_error_logged_{};
+    Clock::time_point last_budget_probe_{};
+    std::string last_connect_error_;
+    std::uint64_t next_ticket_ = 1;
+    std::mt19937_64 rng_;
+    bool closing_ = false;
+
+    std::atomic<std::uint64_t> epoch_{0};  // Drain() generation; written under mu_.
+    // Bumped whenever a connection is found dead: every connection is then checked once.
+    std::atomic<std::uint64_t> suspect_epoch_{0};
+    std::atomic<bool> stop_threads_{false};
+    std::mutex join_mu_;  // Serialises joining threads_ in Close().
+    std::vector<std::thread> threads_;
+};
+
+}  // namespace pqpool

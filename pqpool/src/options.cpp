@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+// PoolOptions validation, profiles and the default logger.
+#include "pqpool/options.hpp"
+
+#include <cstdio>
+#include <string>
+
+namespace pqpool {
+namespace {
+
+Status Invalid(std::string message) {
+    return Error(ErrorCode::kInvalidArgument, "invalid pool option: " + std::move(message));
+}
+
+}  // namespace
+
+void LogToStderr(LogLevel level, std::string_view message) {
+    static constexpr const char* kNames[] = {"debug", "info", "warning", "error"};
+    std::fprintf(stderr, "pqpool %s: %.*s\n", kNames[static_cast<int>(level)],
+                 static_cast<int>(message.size()), message.data());
+}
+
+PoolOptions PoolOptions::Serverless(std::string conninfo) {
+    PoolOptions options;
+    options.conninfo = std::move(conninfo);
+    options.max_size = 5;
+    options.min_idle = 0;
+    options.idle_timeout = Millis(4 * 60 * 1000);
+    options.connect_timeout = Millis(10'000);
+    return options;
+}
+
+Status PoolOptions::Validate() const {
+    if (max_size == 0) return Invalid("max_size must be at least 1");
+    if (tenant_max_leases == 0) return Invalid("tenant_max_leases must be at least 1");
+    if (min_idle > max_size) {
+        return Invalid("min_idle (" + std::to_string(min_idle) + ") exceeds max_size (" +
+                       std::to_string(max_size) + ")");
+    }
+    if (max_connecting == 0) return Invalid("max_connecting must be at least 1");
+    if (acquire_timeout.count() <= 0) return Invalid("acquire_timeout must be positive");
+    if (connect_timeout.count() <= 0) return Invalid("connect_timeout must be positive");
+    if (check_timeout.count() <= 0) return Invalid("check_timeout must be positive");
+    if (alive_bypass.count() < 0) return Invalid("alive_bypass must not be negative");
+    if (ping_after.count() < 0) return Invalid("ping_after must not be negative");
+    if (max_lifetime.count() <= 0) return Invalid("max_lifetime must be positive");
+    if (!(lifetime_jitter >= 0.0 && lifetime_jitter < 1.0)) {
+        return Invalid("lifetime_jitter must be in [0, 1)");
+    }
+    if (idle_timeout.count() <= 0) return Invalid("idle_timeout must be positive");
+    if (leak_threshold.count() < 0) return Invalid("leak_threshold must not be negative");
+    if (backoff_initial.count() <= 0 || backoff_max < backoff_initial) {
+        return Invalid("backoff_initial must be positive and at most backoff_max");
+    }
+    if (!logger) return Invalid("logger must be set");
+    return {};
+}
+
+}  // namespace pqpool

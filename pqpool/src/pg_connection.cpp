@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+// PgConnection: statements, pipelines, pings and zero-round-trip checks over libpq.
+#include "pg_connection.hpp"
+
+#include <poll.h>
+
+#include <cerrno>
+#include <climits>
+#include <string_view>
+#include <vector>
+
+namespace pqpool::detail {
+namespace {
+
+using PgResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
+
+Error TimeoutError() {
+    return Error(ErrorCode::kTimeout, "statement deadline passed; connection dropped");
+}
+
+}  // namespace
+
+int WaitSocket(int fd, short events, Deadline deadline) noexcept {
+    for (;;) {
+        int timeout_ms = -1;
+        if (deadline != Deadline::max()) {
+            const auto left = deadline - Clock::now();
+            if (left <= Clock::duration::zero()) {
+                timeout_ms = 0;
+            } else {
+                // Round up so poll never wakes just before the deadline and spins.
+                const auto ms = std::chrono::ceil<Millis>(left).count();
+                timeout_ms = ms > INT_MAX ? INT_MAX : static_cast<int>(ms);
+            }
+        }
+        pollfd pfd{fd, events, 0};
+        const int ready = poll(&pfd, 1, timeout_ms);
+        if (ready > 0) return 1;
+        if (ready < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        if (timeout_ms == 0 || Clock::now() >= deadline) return 0;
+    }
+}
+
+std::string TrimMessage(const char* message) {
+    std::string text = message != nullptr ? message : "";
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    return text;
+}
+
+PgConnection::PgConnection(PgConnPtr conn) : conn_(std::move(conn)) {
+    PQsetNoticeReceiver(conn_.get(), &PgConnection::OnNotice, this);
+}
+
+void PgConnection::OnNotice(void* self, const PGresult* result) {
+    // An ERROR/FATAL that arrives while no query runs is routed here by libpq; FATAL means the
+    // server is about to close the session (57P01 admin shutdown, idle-session timeout, ...).
+    // Immediate shutdown sends its 57P01 as a WARNING, so look at the SQLSTATE too.
+    const char* severity = PQresultErrorField(result, PG_DIAG_SEVERITY_NONLOCALIZED);
+    const char* sqlstate = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+    const std::string_view level = severity != nullptr ? severity : "";
+    const std::string_view state = sqlstate != nullptr ? sqlstate : "";
+    if (level == "FATAL" || level == "PANIC" || state.starts_with("57P")) {
+        static_cast<PgConnection*>(self)->fatal_notice_ = true;
+    }
+}
+
+TxState PgConnection::transaction_state() const noexcept {
+    if (fatal_notice_ || PQstatus(conn_.get()) != CONNECTION_OK) return TxState::kUnknown;
+    switch (PQtransactionStatus(conn_.get())) {
+        case PQTRANS_IDLE: return TxState::kIdle;
+        case PQTRANS_ACTIVE: return TxState::kActive;
+        case PQTRANS_INTRANS: return TxState::kInTransaction;
+        case PQTRANS_INERROR: return TxState::kInError;
+        case PQTRANS_UNKNOWN: break;
+    }
+    return TxState::kUnknown;
+}
+
+bool PgConnection::CheckSocket() noexcept {
+    PGconn* conn = conn_.get();
+    // A killed backend usually leaves a FATAL message and then EOF; they may arrive in one
+    // read or two, so look again after consuming.
+    for (int round = 0; round < 4; ++round) {
+        if (fatal_notice_ || PQstatus(conn) != CONNECTION_OK) return false;
+        pollfd pfd{PQsocket(conn), POLLIN, 0};
+        const int ready = poll(&pfd, 1, 0);
+        if (ready == 0) return true;
+        if (ready < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        if ((pfd.revents & (POLLERR | POLLNVAL)) != 0) return false;
+        if (PQconsumeInput(conn) == 0) return false;
+    }
+    return !fatal_notice_ && PQstatus(conn) == CONNECTION_OK;
+}
+
+Error PgConnection::LostError(std::string_view doing) const {
+    std::string message = "connection lost while ";
+    message += doing;
+    const std::string detail = TrimMessage(PQerrorMessage(conn_.get()));
+    if (!detail.empty()) message += ": " + detail;
+    return Error(ErrorCode::kConnectionLost, std::move(message));
+}
+
+Error PgConnection::ResultError(const PGresult* result) const {
+    const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+    std::string message = TrimMessage(PQresultErrorMessage(result));
+    if (message.empty()) message = TrimMessage(PQerrorMessage(conn_.get()));
+    const ErrorCode code =
+        PQstatus(conn_.get()) == CONNECTION_OK ? ErrorCode::kSql : ErrorCode::kConnectionLost;
+    return Error(code, std::move(message), state != nullptr ? state : "");
+}
+
+Result<PGresult*> PgConnection::NextResult(Deadline deadline) {
+    PGconn* conn = conn_.get();
+    while (PQisBusy(conn) != 0) {
+        const int ready = WaitSocket(PQsocket(conn), POLLIN, deadline);
+        if (ready == 0) return TimeoutError();
+        if (ready < 0 || PQconsumeInput(conn) == 0) return LostError("waiting for a result");
+    }
+    return PQgetResult(conn);
+}
+
+Status PgConnection::Send(const Statement& statement) {
+    // Text parameters must be NUL-terminated; string_views need not be.
+    std::vector<std::string> storage;
+    std::vector<const char*> values;
+    storage.reserve(statement.params.size());
+    values.reserve(statement.params.size());
+    for (const Param& param : statement.params) {
+        if (param.has_value()) {
+            storage.emplace_back(*param);
+            values.push_back(storage.back().c_str());
+        } else {
+            values.push_back(nullptr);
+        }
+    }
+    const std::string sql(statement.sql);
+    const int sent = PQsendQueryParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()),
+                                       nullptr, values.data(), nullptr, nullptr, 0);
+    if (sent == 0) return LostError("sending a statement");
+    return {};
+}
+
+Result<QueryResult> PgConnection::DoExecuteBatch(std::span<const Statement> statements,
+                                                 std::size_t result_index, Deadline deadline) {
+    PGconn* conn = conn_.get();
+    const bool pipelined = statements.size() > 1;
+    if (pipelined && PQenterPipelineMode(conn) == 0) return LostError("entering pipeline mode");
+    for (const Statement& statement : statements) {
+        if (Status sent = Send(statement); !sent.ok()) return sent.error();
+    }
+    if (pipelined && PQpipelineSync(conn) == 0) return LostError("sending a pipeline sync");
+
+    QueryResult wanted;
+    std::optional<Error> first_error;
+    for (std::size_t i = 0; i < statements.size(); ++i) {
+        // Each statement yields its results, then a null.
+        for (;;) {
+            auto next = NextResult(deadline);
+            if (!next.ok()) return std::move(next).error();
+            PGresult* raw = next.value();
+            if (raw == nullptr) break;
+            PgResultPtr result(raw, PQclear);
+            const ExecStatusType status = PQresultStatus(raw);
+            if (status == PGRES_FATAL_ERROR) {
+                if (!first_error) first_error = ResultError(raw);
+                if (!pipelined && PQstatus(conn) != CONNECTION_OK) return *first_error;
+            } else if (status == PGRES_BAD_RESPONSE || status == PGRES_NONFATAL_ERROR) {
+                if (!first_error) first_error = ResultError(raw);
+            } else if (i == result_index && status != PGRES_PIPELINE_ABORTED) {
+                wanted = QueryResult(result.release());
+            }
+        }
+    }
+    if (pipelined) {
+        auto sync = NextResult(deadline);
+        if (!sync.ok()) return std::move(sync).error();
+        PgResultPtr result(sync.value(), PQclear);
+        if (!result || PQresultStatus(result.get()) != PGRES_PIPELINE_SYNC ||
+            PQexitPipelineMode(conn) == 0) {
+            return LostError("ending a pipeline");
+        }
+    }
+    if (first_error) return *std::move(first_error);
+    return wanted;
+}
+
+Status PgConnection::Ping(Deadline deadline) {
+    PGconn* conn = conn_.get();
+    if (fatal_notice_ || PQsendQuery(conn, "") == 0) return LostError("sending a ping");
+    bool ok = false;
+    for (;;) {
+        auto next = NextResult(deadline);
+        if (!next.ok()) {
+            MarkBroken();
+            return std::move(next).error();
+        }
+        if (next.value() == nullptr) break;
+        PgResultPtr result(next.value(), PQclear);
+        ok = PQresultStatus(result.get()) == PGRES_EMPTY_QUERY;
+    }
+    if (!ok) return LostError("pinging");
+    return {};
+}
+
+}  // namespace pqpool::detail

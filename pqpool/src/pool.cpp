@@ -1,0 +1,536 @@
+// SPDX-License-Identifier: MIT
+// Pool: acquire, hand-out checks, return and the FIFO dispatch between them.
+#include "pqpool/pool.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "pool_internal.hpp"
+
+namespace pqpool {
+
+using detail::Slot;
+using detail::Waiter;
+
+namespace {
+
+long long MillisBetween(Clock::time_point from, Clock::time_point to) {
+    return std::chrono::duration_cast<Millis>(to - from).count();
+}
+
+Error ClosedError() { return Error(ErrorCode::kClosed, "connection pool is closed"); }
+
+std::string TenantName(std::string_view tenant) {
+    return tenant.empty() ? std::string("(untenanted)") : "'" + std::string(tenant) + "'";
+}
+
+}  // namespace
+
+Result<std::shared_ptr<Pool>> Pool::Create(PoolOptions options) {
+    if (Status valid = options.Validate(); !valid.ok()) return valid.error();
+    auto connector = MakePgConnector(options);
+    if (!connector.ok()) return std::move(connector).error();
+    return Create(std::move(options), std::move(connector).value());
+}
+
+Result<std::shared_ptr<Pool>> Pool::Create(PoolOptions options,
+                                           std::unique_ptr<Connector> connector) {
+    if (Status valid = options.Validate(); !valid.ok()) return valid.error();
+    PQPOOL_CHECK(connector != nullptr);
+    auto pool = std::make_shared<Pool>(PassKey{}, std::move(options), std::move(connector));
+    pool->StartThreads();
+    return pool;
+}
+
+Pool::Pool(PassKey /*key*/, PoolOptions options, std::unique_ptr<Connector> connector)
+    : options_(std::move(options)),
+      connector_(std::move(connector)),
+      counters_(std::make_unique<Counters>()),
+      max_size_(options_.max_size),
+      effective_max_size_(options_.max_size),
+      rng_(std::random_device{}()) {}
+
+Pool::~Pool() { (void)Close(Clock::now()); }
+
+void Pool::Log(LogLevel level, std::string_view message) const {
+    options_.logger(level, "pool '" + options_.name + "': " + std::string(message));
+}
+
+// --- Locked helpers -------------------------------------------------------------------------
+
+Pool::TenantState& Pool::TenantLocked(std::string_view tenant) {
+    auto it = tenants_.find(tenant);
+    if (it == tenants_.end()) it = tenants_.emplace(std::string(tenant), TenantState{}).first;
+    return it->second;
+}
+
+void Pool::ForgetTenantIfUnusedLocked(std::string_view tenant) {
+    auto it = tenants_.find(tenant);
+    if (it != tenants_.end() && it->second.leased == 0 && it->second.waiting == 0) {
+        tenants_.erase(it);
+    }
+}
+
+bool Pool::MayLeaseLocked(std::string_view tenant) const {
+    if (tenant.empty()) return true;
+    auto it = tenants_.find(tenant);
+    return it == tenants_.end() || it->second.leased < options_.tenant_max_leases;
+}
+
+Slot* Pool::PopIdleLocked() {
+    Slot* slot = idle_.back();
+    idle_.pop_back();
+    return slot;
+}
+
+void Pool::GrantLocked(Slot* slot, std::string_view tenant, std::string_view label,
+                       const std::source_location& where) {
+    slot->leased = true;
+    slot->conn->leased_ = true;
+    slot->tenant.assign(tenant);
+    if (!tenant.empty()) ++TenantLocked(tenant).leased;
+    if (options_.leak_threshold.count() > 0) {
+        slot->label.assign(label);
+        slot->where = where;
+    }
+}
+
+void Pool::UngrantLocked(Slot* slot) {
+    slot->leased = false;
+    slot->conn->leased_ = false;
+    slot->leak_reported = false;
+    if (!slot->tenant.empty()) {
+        --TenantLocked(slot->tenant).leased;
+        ForgetTenantIfUnusedLocked(slot->tenant);
+    }
+}
+
+void Pool::EnqueueLocked(const WaiterPtr& waiter, bool front) {
+    waiter->position = waiters_.insert(front ? waiters_.begin() : waiters_.end(), waiter);
+    waiter->queued = true;
+    if (!waiter->tenant.empty()) ++TenantLocked(waiter->tenant).waiting;
+}
+
+void Pool::DequeueLocked(const WaiterPtr& waiter) {
+    if (!waiter->queued) return;
+    waiters_.erase(waiter->position);
+    waiter->queued = false;
+    if (!waiter->tenant.empty()) {
+        --TenantLocked(waiter->tenant).waiting;
+        ForgetTenantIfUnusedLocked(waiter->tenant);
+    }
+}
+
+void Pool::DispatchLocked(std::vector<Delivery>& out) {
+    while (!idle_.empty() && !waiters_.empty()) {
+        // The oldest waiter whose tenant is below its quota; others keep their place.
+        auto it = std::find_if(waiters_.begin(), waiters_.end(),
+                               [this](const WaiterPtr& w) { return MayLeaseLocked(w->tenant); });
+        if (it == waiters_.end()) return;
+        WaiterPtr waiter = *it;
+        DequeueLocked(waiter);
+        Slot* slot = PopIdleLocked();
+        GrantLocked(slot, waiter->tenant, waiter->label, waiter->where);
+        waiter->granted = slot;
+        if (waiter->callback) {
+            out.push_back(Delivery{waiter, slot, std::nullopt});
+        } else {
+            waiter->cv.notify_one();
+        }
+    }
+}
+
+void Pool::EvictLocked(Slot* slot, EvictReason reason, Graveyard& graveyard) {
+    Counters::Bump(counters_->evictions[static_cast<std::size_t>(reason)]);
+    auto it = std::find_if(slots_.begin(), slots_.end(),
+                           [slot](const std::unique_ptr<Slot>& s) { return s.get() == slot; });
+    PQPOOL_CHECK(it != slots_.end());
+    graveyard.push_back(std::move((*it)->conn));
+    ++closing_conns_;
+    *it = std::move(slots_.back());
+    slots_.pop_back();
+    returned_cv_.notify_all();
+}
+
+std::size_t Pool::WantedConnectsLocked() const {
+    if (closing_) return 0;
+    // Connections being closed still count: the server has not seen them go yet.
+    const std::size_t open = slots_.size() + connecting_ + closing_conns_;
+    if (open >= effective_max_size_) return 0;
+    const auto eligible = static_cast<std::size_t>(
+        std::count_if(waiters_.begin(), waiters_.end(),
+                      [this](const WaiterPtr& w) { return MayLeaseLocked(w->tenant); }));
+    // Connects already in flight will serve the first waiters (creation elision).
+    std::size_t demand = eligible > connecting_ ? eligible - connecting_ : 0;
+    if (open < options_.min_idle) demand = std::max(demand, options_.min_idle - open);
+    return std::min(demand, effective_max_size_ - open);
+}
+
+std::string Pool::StateTextLocked(std::string_view tenant) const {
+    std::string text;
+    if (!tenant.empty()) {
+        auto it = tenants_.find(tenant);
+        const std::size_t leased = it == tenants_.end() ? 0 : it->second.leased;
+        text += "tenant in use " + std::to_string(leased) + " of quota " +
+                std::to_string(options_.tenant_max_leases) + "; ";
+    }
+    text += "pool '" + options_.name + "' in use " + std::to_string(slots_.size() - idle_.size()) +
+            " of budget " + std::to_string(effective_max_size_) + ", idle " +
+            std::to_string(idle_.size()) + ", waiting " + std::to_string(waiters_.size()) +
+            ", connecting " + std::to_string(connecting_);
+    return text;
+}
+
+Error Pool::WaitErrorLocked(const Waiter& waiter, Clock::time_point now) const {
+    const long long waited = MillisBetween(waiter.started, now);
+    // Below both the tenant quota and the budget, the wait was for a new connection: the
+    // database, not the pool, is the problem.
+    const bool waited_for_connect = MayLeaseLocked(waiter.tenant) &&
+                                    slots_.size() < effective_max_size_ &&
+                                    (consecutive_connect_failures_ > 0 || connecting_ > 0);
+    if (waited_for_connect) {
+        std::string message = "Database unavailable: tenant " + TenantName(waiter.tenant) +
+                              " waited " + std::to_string(waited) + " ms for a new connection (" +
+                              StateTextLocked(waiter.tenant) + "); ";
+        if (consecutive_connect_failures_ > 0) {
+            message +=
+                std::to_string(consecutive_connect_failures_) +
+                " connect attempts failed in a row; last connect error: " + last_connect_error_;
+        } else {
+            message += "the server has not answered the connect yet";
+        }
+        return Error(ErrorCode::kDatabaseUnavailable, std::move(message));
+    }
+    std::string message = "Connection pool timeout: tenant " + TenantName(waiter.tenant) +
+                          " waited " + std::to_string(waited) + " ms (" +
+                          StateTextLocked(waiter.tenant) + ")";
+    if (!last_connect_error_.empty()) message += "; last connect error: " + last_connect_error_;
+    return Error(ErrorCode::kTimeout, std::move(message));
+}
+
+void Pool::Bury(Graveyard& graveyard) {
+    if (graveyard.empty()) return;
+    const std::size_t closed = graveyard.size();
+    graveyard.clear();  // PQfinish, outside the lock.
+    std::lock_guard lock(mu_);
+    closing_conns_ -= closed;
+    if (WantedConnectsLocked() > 0) connector_cv_.notify_one();
+}
+
+// --- Hand-out checks ------------------------------------------------------------------------
+
+void Pool::NoteDeadConnection() noexcept { suspect_epoch_.fetch_add(1, std::memory_order_relaxed); }
+
+std::optional<EvictReason> Pool::CheckForHandOut(Slot& slot, Deadline deadline, bool may_ping,
+                                                 bool& needs_ping) {
+    needs_ping = false;
+    Connection& conn = *slot.conn;
+    if (conn.broken()) return EvictReason::kBroken;
+    // Field reads only: never hand out a connection that is not idle.
+    if (conn.transaction_state() != TxState::kIdle) return EvictReason::kFailedCheck;
+    const auto now = Clock::now();
+    if (now >= slot.expires) return EvictReason::kLifetime;
+    if (slot.epoch != epoch_.load(std::memory_order_relaxed)) return EvictReason::kDrain;
+    const std::uint64_t suspect_epoch = suspect_epoch_.load(std::memory_order_relaxed);
+    if (now - slot.last_used < options_.alive_bypass && slot.suspect_epoch == suspect_epoch) {
+        return std::nullopt;
+    }
+    if (!conn.CheckSocket()) return EvictReason::kFailedCheck;
+    slot.suspect_epoch = suspect_epoch;
+    if (now - slot.last_used < options_.ping_after) return std::nullopt;
+    // A ping needs time; with almost none left, the socket check has to do.
+    const Deadline ping_deadline = std::min(deadline, now + options_.check_timeout);
+    if (ping_deadline - now < Millis(20)) return std::nullopt;
+    if (!may_ping) {
+        needs_ping = true;
+        return std::nullopt;
+    }
+    if (!conn.Ping(ping_deadline).ok()) return EvictReason::kFailedCheck;
+    return std::nullopt;
+}
+
+void Pool::RejectGranted(Slot* slot, EvictReason reason, const WaiterPtr& waiter) {
+    Graveyard graveyard;
+    std::vector<Delivery> deliveries;
+    {
+        std::lock_guard lock(mu_);
+        UngrantLocked(slot);
+        EvictLocked(slot, reason, graveyard);
+        if (reason == EvictReason::kFailedCheck) NoteDeadConnection();
+        if (waiter != nullptr) {
+            waiter->granted = nullptr;
+            if (closing_) {
+                waiter->failure = ClosedError();
+            } else if (Clock::now() >= waiter->deadline) {
+                Counters::Bump(counters_->timeouts);
+                waiter->failure = WaitErrorLocked(*waiter, Clock::now());
+            } else {
+                EnqueueLocked(waiter, /*front=*/true);  // It keeps its turn.
+            }
+            if (waiter->failure && waiter->callback) {
+                deliveries.push_back(Delivery{waiter, nullptr, waiter->failure});
+            }
+        }
+        DispatchLocked(deliveries);
+        if (WantedConnectsLocked() > 0) connector_cv_.notify_one();
+    }
+    Bury(graveyard);
+    DeliverLater(deliveries);
+}
+
+Lease Pool::MakeLease(Slot* slot, Clock::time_point started, std::shared_ptr<Pool> self) {
+    Counters::Bump(counters_->acquires);
+    const auto now = Clock::now();
+    counters_->acquire_wait.Record(now - started);
+    slot->leased_at = now;
+    return Lease(std::move(self), slot);
+}
+
+// --- Acquire --------------------------------------------------------------------------------
+
+Result<Lease> Pool::Acquire(AcquireLabel label) {
+    return Acquire(Clock::now() + options_.acquire_timeout, label);
+}
+
+Result<Lease> Pool::Acquire(Deadline deadline, AcquireLabel label) {
+    const auto started = Clock::now();
+    WaiterPtr waiter;
+    for (;;) {
+        Slot* slot = nullptr;
+        {
+            std::unique_lock lock(mu_);
+            if (closing_) return ClosedError();
+            if (waiter == nullptr && !idle_.empty() && MayLeaseLocked(label.tenant)) {
+                // Invariant: no waiter that may lease exists while connections are idle, so
+                // taking one here never overtakes anybody.
+                slot = PopIdleLocked();
+                GrantLocked(slot, label.tenant, label.label, label.where);
+            } else {
+                if (waiter == nullptr) {
+                    if (waiters_.size() >= options_.EffectiveMaxWaiting()) {
+                        Counters::Bump(counters_->overloads);
+                        return Error(
+                            ErrorCode::kPoolOverloaded,
+                            "Connection pool overloaded: " + std::to_string(waiters_.size()) +
+                                " callers already waiting (max_waiting); " +
+                                StateTextLocked(label.tenant));
+                    }
+                    waiter = std::make_shared<Waiter>();
+                    waiter->tenant.assign(label.tenant);
+                    waiter->label.assign(label.label);
+                    waiter->where = label.where;
+                    waiter->deadline = deadline;
+                    waiter->started = started;
+                    EnqueueLocked(waiter, /*front=*/false);
+                    if (WantedConnectsLocked() > 0) connector_cv_.notify_one();
+                }
+                while (waiter->granted == nullptr && !waiter->failure) {
+                    if (waiter->cv.wait_until(lock, deadline) == std::cv_status::timeout &&
+                        waiter->granted == nullptr && !waiter->failure) {
+                        DequeueLocked(waiter);
+                        Counters::Bump(counters_->timeouts);
+                        return WaitErrorLocked(*waiter, Clock::now());
+                    }
+                }
+                if (waiter->failure) return *waiter->failure;
+                slot = waiter->granted;
+            }
+        }
+        bool needs_ping = false;
+        const auto rejected = CheckForHandOut(*slot, deadline, /*may_ping=*/true, needs_ping);
+        if (!rejected) return MakeLease(slot, started, shared_from_this());
+        if (waiter == nullptr) {
+            // Took an idle one on the fast path; from now on wait in line at the front.
+            waiter = std::make_shared<Waiter>();
+            waiter->tenant.assign(label.tenant);
+            waiter->label.assign(label.label);
+            waiter->where = label.where;
+            waiter->deadline = deadline;
+            waiter->started = started;
+        }
+        RejectGranted(slot, *rejected, waiter);
+    }
+}
+
+Result<Lease> Pool::TryAcquire(AcquireLabel label) {
+    const auto started = Clock::now();
+    for (;;) {
+        Slot* slot = nullptr;
+        {
+            std::lock_guard lock(mu_);
+            if (closing_) return ClosedError();
+            if (idle_.empty() || !MayLeaseLocked(label.tenant)) {
+                Counters::Bump(counters_->exhausted);
+                return Error(ErrorCode::kPoolExhausted, "no free connection for tenant " +
+                                                            TenantName(label.tenant) + " (" +
+                                                            StateTextLocked(label.tenant) + ")");
+            }
+            slot = PopIdleLocked();
+            GrantLocked(slot, label.tenant, label.label, label.where);
+        }
+        bool needs_ping = false;  // A ping would wait; the socket check stands in for it.
+        const auto rejected =
+            CheckForHandOut(*slot, Deadline::max(), /*may_ping=*/false, needs_ping);
+        if (!rejected) return MakeLease(slot, started, shared_from_this());
+        RejectGranted(slot, *rejected, nullptr);
+    }
+}
+
+AcquireTicket Pool::AcquireAsync(Deadline deadline, AcquireCallback callback, AcquireLabel label) {
+    auto waiter = std::make_shared<Waiter>();
+    waiter->tenant.assign(label.tenant);
+    waiter->label.assign(label.label);
+    waiter->where = label.where;
+    waiter->deadline = deadline;
+    waiter->started = Clock::now();
+    waiter->callback = std::move(callback);
+    std::vector<Delivery> deliveries;
+    {
+        std::lock_guard lock(mu_);
+        waiter->ticket = next_ticket_++;
+        if (closing_) {
+            deliveries.push_back(Delivery{waiter, nullptr, ClosedError()});
+        } else if (!idle_.empty() && MayLeaseLocked(waiter->tenant)) {
+            Slot* slot = PopIdleLocked();
+            GrantLocked(slot, waiter->tenant, waiter->label, waiter->where);
+            waiter->granted = slot;
+            deliveries.push_back(Delivery{waiter, slot, std::nullopt});
+        } else if (waiters_.size() >= options_.EffectiveMaxWaiting()) {
+            Counters::Bump(counters_->overloads);
+            deliveries.push_back(
+                Delivery{waiter, nullptr,
+                         Error(ErrorCode::kPoolOverloaded,
+                               "Connection pool overloaded: " + std::to_string(waiters_.size()) +
+                                   " callers already waiting (max_waiting); " +
+                                   StateTextLocked(waiter->tenant))});
+        } else {
+            EnqueueLocked(waiter, /*front=*/false);
+            if (WantedConnectsLocked() > 0) connector_cv_.notify_one();
+            janitor_cv_.notify_one();  // A new deadline to watch.
+        }
+    }
+    const AcquireTicket ticket = waiter->ticket;
+    DeliverNow(deliveries, /*may_ping=*/false);
+    return ticket;
+}
+
+bool Pool::Cancel(AcquireTicket ticket) {
+    WaiterPtr waiter;
+    {
+        std::lock_guard lock(mu_);
+        auto it = std::find_if(waiters_.begin(), waiters_.end(), [ticket](const WaiterPtr& w) {
+            return w->callback && w->ticket == ticket;
+        });
+        if (it == waiters_.end()) return false;
+        waiter = *it;
+        DequeueLocked(waiter);
+        Counters::Bump(counters_->cancelled);
+    }
+    waiter->callback(Error(ErrorCode::kCancelled, "acquire cancelled by its caller"));
+    return true;
+}
+
+void Pool::DeliverNow(std::vector<Delivery>& deliveries, bool may_ping) {
+    for (Delivery& delivery : deliveries) DeliverOne(delivery, may_ping);
+    deliveries.clear();
+}
+
+void Pool::DeliverLater(std::vector<Delivery>& deliveries) {
+    if (deliveries.empty()) return;
+    {
+        std::lock_guard lock(mu_);
+        if (!janitor_done_) {
+            for (Delivery& delivery : deliveries) completions_.push_back(std::move(delivery));
+            deliveries.clear();
+            janitor_cv_.notify_one();
+            return;
+        }
+    }
+    DeliverNow(deliveries, /*may_ping=*/true);  // Closed: nobody else will run them.
+}
+
+void Pool::DeliverOne(Delivery& delivery, bool may_ping) {
+    const WaiterPtr& waiter = delivery.waiter;
+    if (delivery.error) {
+        waiter->callback(std::move(*delivery.error));
+        return;
+    }
+    Slot* slot = delivery.slot;
+    bool needs_ping = false;
+    const auto rejected = CheckForHandOut(*slot, waiter->deadline, may_ping, needs_ping);
+    if (rejected) {
+        RejectGranted(slot, *rejected, waiter);
+    } else if (needs_ping) {
+        // Pings block; the janitor runs them so that no caller's (I/O) thread waits.
+        std::vector<Delivery> later{std::move(delivery)};
+        DeliverLater(later);
+    } else {
+        CompleteAsync(waiter, slot);
+    }
+}
+
+void Pool::CompleteAsync(const WaiterPtr& waiter, Slot* slot) {
+    std::shared_ptr<Pool> self = weak_from_this().lock();
+    if (self == nullptr) {
+        // The pool is being destroyed: nobody may hold a lease on it any more.
+        RejectGranted(slot, EvictReason::kClose, nullptr);
+        waiter->callback(ClosedError());
+        return;
+    }
+    waiter->callback(MakeLease(slot, waiter->started, std::move(self)));
+}
+
+// --- Return ---------------------------------------------------------------------------------
+
+void Pool::Return(Slot* slot) noexcept {
+    const auto now = Clock::now();
+    counters_->hold_time.Record(now - slot->leased_at);
+    Connection& conn = *slot->conn;
+    if (slot->leak_reported) {
+        Log(LogLevel::kWarning, "previously reported leaked lease returned after " +
+                                    std::to_string(MillisBetween(slot->leased_at, now)) +
+                                    " ms (holder '" + slot->label + "')");
+    }
+    // The holder's thread pays for its own dirty transaction, outside the lock.
+    std::optional<EvictReason> reason;
+    switch (conn.transaction_state()) {
+        case TxState::kIdle: break;
+        case TxState::kInTransaction:
+        case TxState::kInError:
+            if (!conn.broken() &&
+                (!conn.Execute("ROLLBACK", {}, now + options_.check_timeout).ok() ||
+                 conn.transaction_state() != TxState::kIdle)) {
+                reason = EvictReason::kDirty;
+            }
+            break;
+        case TxState::kActive: reason = EvictReason::kDirty; break;  // Mid-query: drop it.
+        case TxState::kUnknown: reason = EvictReason::kBroken; break;
+    }
+    if (!reason && conn.broken()) reason = EvictReason::kBroken;
+    if (!reason && now >= slot->expires) reason = EvictReason::kLifetime;
+
+    Graveyard graveyard;
+    std::vector<Delivery> deliveries;
+    {
+        std::lock_guard lock(mu_);
+        UngrantLocked(slot);
+        slot->last_used = now;
+        if (!reason && closing_) reason = EvictReason::kClose;
+        if (!reason && slot->epoch != epoch_.load(std::memory_order_relaxed)) {
+            reason = EvictReason::kDrain;
+        }
+        if (!reason && slots_.size() > effective_max_size_) reason = EvictReason::kResize;
+        if (reason) {
+            if (reason == EvictReason::kBroken) NoteDeadConnection();
+            EvictLocked(slot, *reason, graveyard);
+        } else {
+            idle_.push_back(slot);
+        }
+        DispatchLocked(deliveries);
+        if (WantedConnectsLocked() > 0) connector_cv_.notify_one();
+    }
+    Bury(graveyard);
+    DeliverLater(deliveries);
+}
+
+}  // namespace pqpool

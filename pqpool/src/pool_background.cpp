@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: MIT
+// Pool background work (connector threads, janitor) and runtime control (stats, resize,
+// drain, close).
+#include <algorithm>
+#include <string>
+
+#include "pool_internal.hpp"
+#include "pqpool/pool.hpp"
+
+namespace pqpool {
+
+using detail::Slot;
+
+namespace {
+
+// Budget probing after 53300: try one more connection this often.
+constexpr Millis kBudgetProbeInterval{5'000};
+
+}  // namespace
+
+void Pool::StartThreads() {
+    for (std::size_t i = 0; i < options_.max_connecting; ++i) {
+        threads_.emplace_back([this] { ConnectorLoop(); });
+    }
+    threads_.emplace_back([this] { JanitorLoop(); });
+}
+
+// Connect backoff: doubling from backoff_initial to backoff_max, with "equal jitter" (half
+// fixed, half random) so many pools do not retry in lockstep yet never hammer a down server.
+Millis Pool::NextBackoffLocked() {
+    const auto shift = std::min<std::size_t>(consecutive_connect_failures_ - 1, 20);
+    const auto base = std::min(options_.backoff_max.count(),
+                               options_.backoff_initial.count() * (std::int64_t{1} << shift));
+    std::uniform_int_distribution<std::int64_t> jitter(0, base / 2);
+    return Millis(base - base / 2 + jitter(rng_));
+}
+
+void Pool::ConnectorLoop() {
+    std::unique_lock lock(mu_);
+    while (!stop_threads_.load()) {
+        if (WantedConnectsLocked() == 0) {
+            connector_cv_.wait(lock);
+            continue;
+        }
+        if (Clock::now() < next_connect_at_) {
+            connector_cv_.wait_until(lock, next_connect_at_);
+            continue;
+        }
+        ++connecting_;
+        lock.unlock();
+        const auto started = Clock::now();
+        auto connected = connector_->Connect(started + options_.connect_timeout, stop_threads_);
+        Graveyard graveyard;
+        std::vector<Delivery> deliveries;
+        std::string log_line;
+        lock.lock();
+        --connecting_;
+        const auto now = Clock::now();
+        if (connected.ok()) {
+            if (closing_) {
+                graveyard.push_back(std::move(connected).value());
+                ++closing_conns_;
+            } else {
+                Counters::Bump(counters_->connects);
+                counters_->connect_time.Record(now - started);
+                if (consecutive_connect_failures_ > 0) {
+                    log_line = "database reachable again after " +
+                               std::to_string(consecutive_connect_failures_) +
+                               " failed connect attempts";
+                }
+                consecutive_connect_failures_ = 0;
+                last_connect_error_.clear();
+                auto slot = std::make_unique<Slot>();
+                slot->conn = std::move(connected).value();
+                slot->created = now;
+                slot->last_used = now;
+                std::uniform_real_distribution<double> jitter(0.0, options_.lifetime_jitter);
+                slot->expires = now + std::chrono::duration_cast<Clock::duration>(
+                                          options_.max_lifetime * (1.0 - jitter(rng_)));
+                slot->epoch = epoch_.load(std::memory_order_relaxed);
+                slot->suspect_epoch = suspect_epoch_.load(std::memory_order_relaxed);
+                Slot* raw = slot.get();
+                slots_.push_back(std::move(slot));
+                idle_.push_back(raw);
+                DispatchLocked(deliveries);
+                if (WantedConnectsLocked() > 0) connector_cv_.notify_one();
+            }
+        } else if (!stop_threads_.load()) {
+            Counters::Bump(counters_->connect_errors);
+            ++consecutive_connect_failures_;
+            NoteDeadConnection();
+            const Error& error = connected.error();
+            const bool message_changed = error.message() != last_connect_error_;
+            last_connect_error_ = error.message();
+            const Millis backoff = NextBackoffLocked();
+            next_connect_at_ = now + backoff;
+            if (error.sqlstate() == "53300") {
+                // The server is full: back off and live within what it gives us.
+                const std::size_t lowered = std::max<std::size_t>(1, slots_.size());
+                if (lowered < effective_max_size_) {
+                    log_line =
+                        "server has no free connection slots (SQLSTATE 53300) at " +
+                        std::to_string(slots_.size()) + " connections; budget lowered from " +
+                        std::to_string(effective_max_size_) + " to " + std::to_string(lowered) +
+                        " (configured " + std::to_string(max_size_) + "): " + error.message();
+                    effective_max_size_ = lowered;
+                    last_budget_probe_ = now;
+                }
+            }
+            if (log_line.empty() &&
+                (message_changed || now - last_connect_error_logged_ >= options_.backoff_max)) {
+                log_line = "connect failed (" + std::to_string(consecutive_connect_failures_) +
+                           " in a row, next attempt in " + std::to_string(backoff.count()) +
+                           " ms): " + error.message();
+            }
+            if (!log_line.empty()) last_connect_error_logged_ = now;
+        }
+        lock.unlock();
+        Bury(graveyard);
+        if (!log_line.empty()) {
+            Log(connected.ok() ? LogLevel::kInfo : LogLevel::kError, log_line);
+        }
+        DeliverLater(deliveries);
+        lock.lock();
+    }
+}
+
+void Pool::JanitorLoop() {
+    const Millis tick = options_.leak_threshold.count() > 0
+                            ? std::clamp(options_.leak_threshold / 4, Millis(10), Millis(1'000))
+                            : Millis(1'000);
+    std::unique_lock lock(mu_);
+    // On stop, completions still queued are run first: each holds a granted connection.
+    while (!stop_threads_.load() || !completions_.empty()) {
+        const auto now = Clock::now();
+        std::vector<Delivery> deliveries;
+        std::vector<Delivery> completions;
+        Graveyard graveyard;
+        std::vector<std::string> leak_lines;
+
+        // Async waiters past their deadline.
+        for (auto it = waiters_.begin(); it != waiters_.end();) {
+            WaiterPtr waiter = *it++;
+            if (waiter->callback && waiter->deadline <= now) {
+                DequeueLocked(waiter);
+                Counters::Bump(counters_->timeouts);
+                deliveries.push_back(Delivery{waiter, nullptr, WaitErrorLocked(*waiter, now)});
+            }
+        }
+        completions.swap(completions_);
+
+        // Idle sweep: lifetime and idle timeout. No pings here: an idle application causes no
+        // traffic, so a serverless compute can suspend.
+        for (auto it = idle_.begin(); it != idle_.end();) {
+            Slot* slot = *it;
+            std::optional<EvictReason> reason;
+            if (now >= slot->expires) {
+                reason = EvictReason::kLifetime;
+            } else if (slots_.size() > options_.min_idle &&
+                       now - slot->last_used >= options_.idle_timeout) {
+                reason = EvictReason::kIdleTimeout;
+            }
+            if (reason) {
+                it = idle_.erase(it);
+                EvictLocked(slot, *reason, graveyard);
+            } else {
+                ++it;
+            }
+        }
+
+        if (options_.leak_threshold.count() > 0) {
+            for (const auto& slot : slots_) {
+                if (!slot->leased || slot->leak_reported ||
+                    now - slot->leased_at < options_.leak_threshold) {
+                    continue;
+                }
+                slot->leak_reported = true;
+                Counters::Bump(counters_->leaks);
+                leak_lines.push_back(
+                    "connection leak suspected: lease held for " +
+                    std::to_string(
+                        std::chrono::duration_cast<Millis>(now - slot->leased_at).count()) +
+                    " ms by '" + slot->label + "' (tenant '" + slot->tenant + "'), acquired at " +
+                    slot->where.file_name() + ":" + std::to_string(slot->where.line()) + " in " +
+                    slot->where.function_name());
+            }
+        }
+
+        if (effective_max_size_ < max_size_ && consecutive_connect_failures_ == 0 &&
+            now - last_budget_probe_ >= kBudgetProbeInterval) {
+            ++effective_max_size_;
+            last_budget_probe_ = now;
+        }
+        if (WantedConnectsLocked() > 0) connector_cv_.notify_one();
+
+        lock.unlock();
+        Bury(graveyard);
+        for (const auto& line : leak_lines) Log(LogLevel::kWarning, line);
+        DeliverNow(deliveries, /*may_ping=*/true);
+        DeliverNow(completions, /*may_ping=*/true);
+        lock.lock();
+
+        if (!completions_.empty() || stop_threads_.load()) continue;
+        Deadline wake = Clock::now() + tick;
+        for (const WaiterPtr& waiter : waiters_) {
+            if (waiter->callback) wake = std::min(wake, waiter->deadline);
+        }
+        janitor_cv_.wait_until(lock, wake);
+    }
+    janitor_done_ = true;
+}
+
+// --- Runtime control ------------------------------------------------------------------------
+
+PoolStats Pool::Stats() const {
+    PoolStats stats;
+    {
+        std::lock_guard lock(mu_);
+        stats.total = slots_.size();
+        stats.idle = idle_.size();
+        stats.in_use = slots_.size() - idle_.size();
+        stats.waiting = waiters_.size();
+        stats.connecting = connecting_;
+        stats.max_size = max_size_;
+        stats.effective_max_size = effective_max_size_;
+        for (const auto& [tenant, state] : tenants_) {
+            stats.tenants.push_back(TenantStats{tenant, state.leased, state.waiting});
+        }
+    }
+    std::sort(stats.tenants.begin(), stats.tenants.end(),
+              [](const TenantStats& a, const TenantStats& b) { return a.tenant < b.tenant; });
+    const Counters& c = *counters_;
+    stats.acquires = c.acquires.load(std::memory_order_relaxed);
+    stats.timeouts = c.timeouts.load(std::memory_order_relaxed);
+    stats.overloads = c.overloads.load(std::memory_order_relaxed);
+    stats.exhausted = c.exhausted.load(std::memory_order_relaxed);
+    stats.cancelled = c.cancelled.load(std::memory_order_relaxed);
+    stats.connects = c.connects.load(std::memory_order_relaxed);
+    stats.connect_errors = c.connect_errors.load(std::memory_order_relaxed);
+    stats.leaks = c.leaks.load(std::memory_order_relaxed);
+    for (std::size_t i = 0; i < kEvictReasonCount; ++i) {
+        stats.evictions[i] = c.evictions[i].load(std::memory_order_relaxed);
+    }
+    stats.acquire_wait = c.acquire_wait.Snapshot();
+    stats.hold_time = c.hold_time.Snapshot();
+    stats.connect_time = c.connect_time.Snapshot();
+    return stats;
+}
+
+void Pool::EvictIdleLocked(EvictReason reason, std::size_t keep, Graveyard& graveyard) {
+    while (!idle_.empty() && slots_.size() > keep) EvictLocked(PopIdleLocked(), reason, graveyard);
+}
+
+void Pool::Resize(std::size_t max_size) {
+    PQPOOL_CHECK(max_size > 0);
+    Graveyard graveyard;
+    {
+        std::lock_guard lock(mu_);
+        max_size_ = max_size;
+        effective_max_size_ = max_size;
+        EvictIdleLocked(EvictReason::kResize, max_size, graveyard);
+        connector_cv_.notify_all();
+    }
+    Bury(graveyard);
+}
+
+void Pool::Drain() {
+    Graveyard graveyard;
+    {
+        std::lock_guard lock(mu_);
+        epoch_.fetch_add(1, std::memory_order_relaxed);
+        EvictIdleLocked(EvictReason::kDrain, 0, graveyard);
+        connector_cv_.notify_all();
+    }
+    Bury(graveyard);
+}
+
+Status Pool::Close(Deadline deadline) {
+    Graveyard graveyard;
+    std::vector<Delivery> deliveries;
+    std::size_t still_leased = 0;
+    {
+        std::unique_lock lock(mu_);
+        if (!closing_) {
+            closing_ = true;
+            while (!waiters_.empty()) {
+                WaiterPtr waiter = waiters_.front();
+                DequeueLocked(waiter);
+                waiter->failure = Error(ErrorCode::kClosed, "connection pool is closed");
+                if (waiter->callback) {
+                    deliveries.push_back(Delivery{waiter, nullptr, waiter->failure});
+                } else {
+                    waiter->cv.notify_one();
+                }
+            }
+            EvictIdleLocked(EvictReason::kClose, 0, graveyard);
+        }
+        returned_cv_.wait_until(lock, deadline, [this] { return slots_.empty(); });
+        still_leased = slots_.size();
+    }
+    Bury(graveyard);
+    DeliverNow(deliveries, /*may_ping=*/false);
+    {
+        std::lock_guard join_lock(join_mu_);
+        {
+            std::lock_guard lock(mu_);
+            stop_threads_.store(true);
+            connector_cv_.notify_all();
+            janitor_cv_.notify_all();
+        }
+        for (std::thread& thread : threads_) {
+            if (thread.joinable() && thread.get_id() != std::this_thread::get_id()) {
+                thread.join();
+            }
+        }
+    }
+    if (still_leased > 0) {
+        return Error(ErrorCode::kTimeout, std::to_string(still_leased) +
+                                              " leases still out at close; they close on return");
+    }
+    return {};
+}
+
+}  // namespace pqpool

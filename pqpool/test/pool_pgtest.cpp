@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: MIT
+// Pool against the shared test PostgreSQL: statements, tenant context, reset, health after
+// pg_terminate_backend, the budget under 1 000 tenants, fairness, lifetimes and idle silence.
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "pg_test_support.hpp"
+#include "pqpool/pool.hpp"
+#include "test_util.hpp"
+
+namespace pqpool::testing {
+namespace {
+
+Deadline In(int ms) { return Clock::now() + Millis(ms); }
+
+class PgPoolTest : public ::testing::Test {
+protected:
+    PoolOptions Options() {
+        PoolOptions options;
+        options.conninfo = TestDsn();
+        options.name = UniqueName("pqpool_test");  // Also its application_name.
+        options.max_size = 4;
+        options.logger = log.logger();
+        return options;
+    }
+    std::shared_ptr<Pool> Make(PoolOptions options) {
+        auto pool = Pool::Create(std::move(options));
+        EXPECT_TRUE(pool.ok()) << (pool.ok() ? "" : pool.error().message());
+        return std::move(pool).value();
+    }
+    std::string BackendPid(Lease& lease) {
+        auto pid = lease.Execute("SELECT pg_backend_pid()");
+        EXPECT_TRUE(pid.ok()) << (pid.ok() ? "" : pid.error().message());
+        return pid.ok() ? std::string(pid->Get(0, 0)) : "";
+    }
+
+    LogCapture log;
+    AdminConnection admin{TestDsn()};
+};
+
+TEST_F(PgPoolTest, RunsStatementsWithParametersAndNulls) {
+    auto pool = Make(Options());
+    auto lease = pool->Acquire(In(5000));
+    ASSERT_TRUE(lease.ok()) << lease.error().message();
+    auto result =
+        lease->Execute("SELECT $1::int + 1, $2::text IS NULL, 'a''b'", {Param("41"), std::nullopt});
+    ASSERT_TRUE(result.ok()) << result.error().message();
+    EXPECT_EQ(result->rows(), 1);
+    EXPECT_EQ(result->Get(0, 0), "42");
+    EXPECT_EQ(result->Get(0, 1), "t");
+    EXPECT_EQ(result->Get(0, 2), "a'b");
+    auto error = lease->Execute("SELECT * FROM no_such_table_anywhere");
+    ASSERT_FALSE(error.ok());
+    EXPECT_EQ(error.error().code(), ErrorCode::kSql);
+    EXPECT_EQ(error.error().sqlstate(), "42P01");
+    EXPECT_FALSE(lease.value()->broken());
+    EXPECT_TRUE(lease->Execute("SELECT 1").ok());
+}
+
+TEST_F(PgPoolTest, UniqueViolationAndRollbackOnReturn) {
+    const std::string schema = UniqueName("pqpool_s");
+    admin.Scalar("CREATE SCHEMA " + schema);
+    admin.Scalar("CREATE TABLE " + schema + ".t (id int PRIMARY KEY)");
+    auto pool = Make(Options());
+    std::string pid;
+    {
+        auto lease = pool->Acquire(In(5000));
+        ASSERT_TRUE(lease.ok());
+        pid = BackendPid(lease.value());
+        ASSERT_TRUE(lease->Execute("BEGIN").ok());
+        ASSERT_TRUE(lease->Execute("INSERT INTO " + schema + ".t VALUES (1)").ok());
+        auto dup = lease->Execute("INSERT INTO " + schema + ".t VALUES (1)");
+        ASSERT_FALSE(dup.ok());
+        EXPECT_TRUE(dup.error().IsUniqueViolation());
+    }  // Returned inside a failed transaction: rolled back, kept.
+    EXPECT_EQ(admin.Scalar("SELECT count(*) FROM " + schema + ".t"), "0");
+    {
+        auto lease = pool->Acquire(In(5000));
+        EXPECT_EQ(BackendPid(lease.value()), pid);  // Same session, clean.
+        ASSERT_TRUE(lease->Execute("BEGIN").ok());
+        ASSERT_TRUE(lease->Execute("INSERT INTO " + schema + ".t VALUES (2)").ok());
+    }  // Returned inside an open transaction: rolled back.
+    EXPECT_EQ(admin.Scalar("SELECT count(*) FROM " + schema + ".t"), "0");
+    admin.Scalar("DROP SCHEMA " + schema + " CASCADE");
+}
+
+TEST_F(PgPoolTest, TenantContextIsSetForEveryTransactionOfTheLease) {
+    auto options = Options();
+    options.tenant_context_sql = "SELECT set_config('pqpool.tenant', $1, true)";
+    options.max_size = 1;  // Every lease shares one session: nothing may leak between them.
+    auto pool = Make(options);
+    const std::string read = "SELECT coalesce(current_setting('pqpool.tenant', true), '')";
+    {
+        auto lease = pool->Acquire(In(5000), {"alpha"});
+        ASSERT_TRUE(lease.ok());
+        EXPECT_EQ(lease->Execute(read)->Get(0, 0), "alpha");
+        EXPECT_EQ(lease->Execute(read)->Get(0, 0), "alpha");  // Each implicit transaction.
+        auto begin = lease->Execute("BEGIN");
+        ASSERT_TRUE(begin.ok());
+        EXPECT_EQ(lease.value()->transaction_state(), TxState::kInTransaction);
+        EXPECT_EQ(lease->Execute(read)->Get(0, 0), "alpha");
+        EXPECT_EQ(lease->Execute(read)->Get(0, 0), "alpha");
+        ASSERT_TRUE(lease->Execute("COMMIT").ok());
+        EXPECT_EQ(lease->Execute(read)->Get(0, 0), "alpha");
+        ASSERT_TRUE(lease->Execute("  begin isolation level repeatable read").ok());
+        EXPECT_EQ(lease->Execute(read)->Get(0, 0), "alpha");
+        ASSERT_TRUE(lease->Execute("ROLLBACK").ok());
+    }
+    {
+        auto lease = pool->Acquire(In(5000), {"beta"});
+        EXPECT_EQ(lease->Execute(read)->Get(0, 0), "beta");
+    }
+    {
+        auto lease = pool->Acquire(In(5000));  // Untenanted: no context, nothing left over.
+        EXPECT_EQ(lease->Execute(read)->Get(0, 0), "");
+    }
+    {
+        // A failing statement in the pipeline reports its own error, and the lease recovers.
+        auto lease = pool->Acquire(In(5000), {"gamma"});
+        auto bad = lease->Execute("SELECT 1/0");
+        ASSERT_FALSE(bad.ok());
+        EXPECT_EQ(bad.error().sqlstate(), "22012");
+        EXPECT_EQ(lease->Execute(read)->Get(0, 0), "gamma");
+    }
+}
+
+TEST_F(PgPoolTest, AcquiresSucceedAfterEveryIdleConnectionWasTerminated) {
+    auto options = Options();
+    auto pool = Make(options);
+    std::set<std::string> before;
+    {
+        std::vector<Lease> leases;
+        for (int i = 0; i < 4; ++i) {
+            auto lease = pool->Acquire(In(5000));
+            ASSERT_TRUE(lease.ok());
+            before.insert(BackendPid(lease.value()));
+            leases.push_back(std::move(lease.value()));
+        }
+    }
+    ASSERT_EQ(admin.Sessions(options.name), 4);
+    admin.Scalar(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+        "WHERE application_name = $1",
+        options.name.c_str());
+    ASSERT_TRUE(Eventually([&] { return admin.Sessions(options.name) == 0; }));
+    std::vector<Lease> leases;
+    for (int i = 0; i < 4; ++i) {
+        auto lease = pool->Acquire(In(5000));
+        ASSERT_TRUE(lease.ok()) << lease.error().message();
+        const std::string pid = BackendPid(lease.value());
+        EXPECT_FALSE(pid.empty());
+        EXPECT_EQ(before.count(pid), 0u);
+        leases.push_back(std::move(lease.value()));
+    }
+    EXPECT_EQ(pool->Stats().evicted(EvictReason::kFailedCheck), 4u);
+}
+
+TEST_F(PgPoolTest, ThousandTenantsNeverOpenMoreThanTheBudget) {
+    auto options = Options();
+    options.max_size = 6;
+    options.tenant_max_leases = 5;
+    options.max_waiting = 1000;
+    auto pool = Make(options);
+    std::atomic<bool> running{true};
+    std::atomic<int> max_sessions{0};
+    std::thread monitor([&] {
+        AdminConnection observer(TestDsn());
+        while (running) {
+            FakeServer::RaiseMax(max_sessions, observer.Sessions(options.name));
+        }
+    });
+    std::vector<std::thread> workers;
+    std::atomic<int> failures{0};
+    for (int t = 0; t < 32; ++t) {
+        workers.emplace_back([&, t] {
+            for (int i = 0; i < 40; ++i) {
+                const std::string tenant = "project-" + std::to_string((t * 40 + i) % 1000);
+                auto lease = pool->Acquire(In(10'000), {tenant});
+                if (!lease.ok() || !lease->Execute("SELECT pg_sleep(0.001)").ok()) ++failures;
+            }
+        });
+    }
+    for (auto& w : workers) w.join();
+    running = false;
+    monitor.join();
+    EXPECT_EQ(failures.load(), 0);
+    EXPECT_GT(max_sessions.load(), 0);
+    EXPECT_LE(max_sessions.load(), 6);
+    EXPECT_LE(pool->Stats().total, 6u);
+}
+
+TEST_F(PgPoolTest, WaitingIsFairUnderOversubscription) {
+    // 200 threads, 5 connections, 20 ms holds: FIFO serves them in 40 rounds, so nobody should
+    // wait more than twice ceil(200/5) × 20 ms.
+    constexpr int kThreads = 200;
+    constexpr int kConnections = 5;
+    constexpr int kHoldMs = 20;
+    auto options = Options();
+    options.max_size = kConnections;
+    options.max_waiting = kThreads;
+    auto pool = Make(options);
+    {  // Warm up, so the measurement is about waiting, not connecting.
+        std::vector<Lease> leases;
+        for (int i = 0; i < kConnections; ++i) {
+            leases.push_back(std::move(pool->Acquire(In(5000)).value()));
+        }
+    }
+    std::vector<double> waits(kThreads);
+    std::atomic<int> ready{0};
+    std::atomic<bool> go{false};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            ++ready;
+            while (!go) std::this_thread::yield();
+            const auto start = Clock::now();
+            auto lease = pool->Acquire(In(30'000));
+            waits[std::size_t(t)] = MillisSince(start);
+            ASSERT_TRUE(lease.ok()) << lease.error().message();
+            std::this_thread::sleep_for(Millis(kHoldMs));
+        });
+    }
+    while (ready < kThreads) std::this_thread::yield();
+    go = true;
+    for (auto& t : threads) t.join();
+    const double ideal = std::ceil(double(kThreads) / kConnections) * kHoldMs;
+    const double worst = *std::max_element(waits.begin(), waits.end());
+    EXPECT_LE(worst, 2 * ideal) << "worst wait " << worst << " ms, FIFO ideal " << ideal << " ms";
+    RecordProperty("worst_wait_ms", std::to_string(worst));
+}
+
+TEST_F(PgPoolTest, ConnectionsAreReplacedAfterTheirLifetime) {
+    auto options = Options();
+    options.max_lifetime = Millis(200);
+    options.lifetime_jitter = 0.2;
+    auto pool = Make(options);
+    std::string first;
+    {
+        auto lease = pool->Acquire(In(5000));
+        first = BackendPid(lease.value());
+    }
+    std::this_thread::sleep_for(Millis(250));
+    auto lease = pool->Acquire(In(5000));
+    EXPECT_NE(BackendPid(lease.value()), first);
+    EXPECT_EQ(
+        admin.Scalar("SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int", first.c_str()),
+        "0");
+}
+
+TEST_F(PgPoolTest, IdlePoolSendsNothingAndClosesItsConnections) {
+    auto options = PoolOptions::Serverless(TestDsn());
+    options.name = UniqueName("pqpool_serverless");
+    options.logger = log.logger();
+    options.idle_timeout = Millis(1500);
+    auto pool = Make(options);
+    {
+        std::vector<Lease> leases;
+        for (int i = 0; i < 3; ++i) {
+            leases.push_back(std::move(pool->Acquire(In(5000)).value()));
+            ASSERT_TRUE(leases.back()->Execute("SELECT 1").ok());
+        }
+    }
+    // While idle, the sessions' last activity must not move: no pings, no keepalive queries.
+    const std::string last_activity =
+        "SELECT coalesce(max(state_change)::text, 'none') || '/' || count(*) "
+        "FROM pg_stat_activity WHERE application_name = $1";
+    const std::string at_rest = admin.Scalar(last_activity, options.name.c_str());
+    EXPECT_NE(at_rest.find("/3"), std::string::npos) << at_rest;
+    std::this_thread::sleep_for(Millis(1000));
+    EXPECT_EQ(admin.Scalar(last_activity, options.name.c_str()), at_rest);
+    // After idle_timeout they are closed, and nothing reconnects while idle.
+    ASSERT_TRUE(Eventually([&] { return admin.Sessions(options.name) == 0; }, Millis(4000)));
+    const auto connects = pool->Stats().connects;
+    std::this_thread::sleep_for(Millis(2100));
+    EXPECT_EQ(admin.Sessions(options.name), 0);
+    EXPECT_EQ(pool->Stats().connects, connects);
+    // The first request after the quiet period simply works.
+    auto lease = pool->Acquire(In(5000));
+    ASSERT_TRUE(lease.ok());
+    EXPECT_TRUE(lease->Execute("SELECT 1").ok());
+}
+
+TEST_F(PgPoolTest, StatementDeadlineDropsTheConnection) {
+    auto pool = Make(Options());
+    auto lease = pool->Acquire(In(5000));
+    const auto start = Clock::now();
+    auto slow = lease->Execute("SELECT pg_sleep(10)", {}, start + Millis(100));
+    EXPECT_LT(MillisSince(start), 150.0);
+    ASSERT_FALSE(slow.ok());
+    EXPECT_EQ(slow.error().code(), ErrorCode::kTimeout);
+    EXPECT_TRUE(lease.value()->broken());
+    lease->Release();
+    EXPECT_EQ(pool->Stats().evicted(EvictReason::kBroken), 1u);
+}
+
+TEST_F(PgPoolTest, LeakedLeaseIsReportedAndStatsAreCoherent) {
+    auto options = Options();
+    options.leak_threshold = Millis(100);
+    auto pool = Make(options);
+    {
+        auto lease = pool->Acquire(In(5000), {"p", "search_contexts"});
+        ASSERT_TRUE(Eventually([&] { return pool->Stats().leaks == 1; }));
+        auto stats = pool->Stats();
+        EXPECT_EQ(stats.in_use, 1u);
+        ASSERT_EQ(stats.tenants.size(), 1u);
+        EXPECT_EQ(stats.tenants[0].tenant, "p");
+    }
+    EXPECT_EQ(log.Count("'search_contexts'"), 2) << log.All();
+}
+
+}  // namespace
+}  // namespace pqpool::testing
