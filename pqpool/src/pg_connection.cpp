@@ -94,6 +94,9 @@ bool PgConnection::CheckSocket() noexcept {
         }
         if ((pfd.revents & (POLLERR | POLLNVAL)) != 0) return false;
         if (PQconsumeInput(conn) == 0) return false;
+        // PQconsumeInput only buffers; PQisBusy parses, which hands an unsolicited FATAL to
+        // OnNotice even when the EOF behind it has not arrived yet.
+        (void)PQisBusy(conn);
     }
     return !fatal_notice_ && PQstatus(conn) == CONNECTION_OK;
 }

@@ -493,20 +493,22 @@ void Pool::Return(Slot* slot) noexcept {
     }
     // The holder's thread pays for its own dirty transaction, outside the lock.
     std::optional<EvictReason> reason;
-    switch (conn.transaction_state()) {
-        case TxState::kIdle: break;
-        case TxState::kInTransaction:
-        case TxState::kInError:
-            if (!conn.broken() &&
-                (!conn.Execute("ROLLBACK", {}, now + options_.check_timeout).ok() ||
-                 conn.transaction_state() != TxState::kIdle)) {
-                reason = EvictReason::kDirty;
-            }
-            break;
-        case TxState::kActive: reason = EvictReason::kDirty; break;  // Mid-query: drop it.
-        case TxState::kUnknown: reason = EvictReason::kBroken; break;
+    if (conn.broken()) {
+        reason = EvictReason::kBroken;
+    } else {
+        switch (conn.transaction_state()) {
+            case TxState::kIdle: break;
+            case TxState::kInTransaction:
+            case TxState::kInError:
+                if (!conn.Execute("ROLLBACK", {}, now + options_.check_timeout).ok() ||
+                    conn.transaction_state() != TxState::kIdle) {
+                    reason = EvictReason::kDirty;
+                }
+                break;
+            case TxState::kActive: reason = EvictReason::kDirty; break;  // Mid-query: drop.
+            case TxState::kUnknown: reason = EvictReason::kBroken; break;
+        }
     }
-    if (!reason && conn.broken()) reason = EvictReason::kBroken;
     if (!reason && now >= slot->expires) reason = EvictReason::kLifetime;
 
     Graveyard graveyard;
