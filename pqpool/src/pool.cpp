@@ -86,6 +86,7 @@ Slot* Pool::PopIdleLocked() {
 void Pool::GrantLocked(Slot* slot, std::string_view tenant, std::string_view label,
                        const std::source_location& where) {
     slot->leased = true;
+    slot->leased_at = Clock::now();  // Under the lock: the janitor reads it for leak checks.
     slot->conn->leased_ = true;
     slot->tenant.assign(tenant);
     if (!tenant.empty()) ++TenantLocked(tenant).leased;
@@ -282,11 +283,28 @@ Lease Pool::MakeLease(Slot* slot, Clock::time_point started, std::shared_ptr<Poo
     Counters::Bump(counters_->acquires);
     const auto now = Clock::now();
     counters_->acquire_wait.Record(now - started);
-    slot->leased_at = now;
     return Lease(std::move(self), slot);
 }
 
 // --- Acquire --------------------------------------------------------------------------------
+
+Pool::WaiterPtr Pool::MakeWaiter(const AcquireLabel& label, Deadline deadline,
+                                 Clock::time_point started) {
+    auto waiter = std::make_shared<Waiter>();
+    waiter->tenant.assign(label.tenant);
+    waiter->label.assign(label.label);
+    waiter->where = label.where;
+    waiter->deadline = deadline;
+    waiter->started = started;
+    return waiter;
+}
+
+Error Pool::OverloadedErrorLocked(std::string_view tenant) {
+    Counters::Bump(counters_->overloads);
+    return Error(ErrorCode::kPoolOverloaded,
+                 "Connection pool overloaded: " + std::to_string(waiters_.size()) +
+                     " callers already waiting (max_waiting); " + StateTextLocked(tenant));
+}
 
 Result<Lease> Pool::Acquire(AcquireLabel label) {
     return Acquire(Clock::now() + options_.acquire_timeout, label);
@@ -308,19 +326,9 @@ Result<Lease> Pool::Acquire(Deadline deadline, AcquireLabel label) {
             } else {
                 if (waiter == nullptr) {
                     if (waiters_.size() >= options_.EffectiveMaxWaiting()) {
-                        Counters::Bump(counters_->overloads);
-                        return Error(
-                            ErrorCode::kPoolOverloaded,
-                            "Connection pool overloaded: " + std::to_string(waiters_.size()) +
-                                " callers already waiting (max_waiting); " +
-                                StateTextLocked(label.tenant));
+                        return OverloadedErrorLocked(label.tenant);
                     }
-                    waiter = std::make_shared<Waiter>();
-                    waiter->tenant.assign(label.tenant);
-                    waiter->label.assign(label.label);
-                    waiter->where = label.where;
-                    waiter->deadline = deadline;
-                    waiter->started = started;
+                    waiter = MakeWaiter(label, deadline, started);
                     EnqueueLocked(waiter, /*front=*/false);
                     if (WantedConnectsLocked() > 0) connector_cv_.notify_one();
                 }
@@ -341,12 +349,7 @@ Result<Lease> Pool::Acquire(Deadline deadline, AcquireLabel label) {
         if (!rejected) return MakeLease(slot, started, shared_from_this());
         if (waiter == nullptr) {
             // Took an idle one on the fast path; from now on wait in line at the front.
-            waiter = std::make_shared<Waiter>();
-            waiter->tenant.assign(label.tenant);
-            waiter->label.assign(label.label);
-            waiter->where = label.where;
-            waiter->deadline = deadline;
-            waiter->started = started;
+            waiter = MakeWaiter(label, deadline, started);
         }
         RejectGranted(slot, *rejected, waiter);
     }
@@ -377,12 +380,7 @@ Result<Lease> Pool::TryAcquire(AcquireLabel label) {
 }
 
 AcquireTicket Pool::AcquireAsync(Deadline deadline, AcquireCallback callback, AcquireLabel label) {
-    auto waiter = std::make_shared<Waiter>();
-    waiter->tenant.assign(label.tenant);
-    waiter->label.assign(label.label);
-    waiter->where = label.where;
-    waiter->deadline = deadline;
-    waiter->started = Clock::now();
+    WaiterPtr waiter = MakeWaiter(label, deadline, Clock::now());
     waiter->callback = std::move(callback);
     std::vector<Delivery> deliveries;
     {
@@ -396,13 +394,7 @@ AcquireTicket Pool::AcquireAsync(Deadline deadline, AcquireCallback callback, Ac
             waiter->granted = slot;
             deliveries.push_back(Delivery{waiter, slot, std::nullopt});
         } else if (waiters_.size() >= options_.EffectiveMaxWaiting()) {
-            Counters::Bump(counters_->overloads);
-            deliveries.push_back(
-                Delivery{waiter, nullptr,
-                         Error(ErrorCode::kPoolOverloaded,
-                               "Connection pool overloaded: " + std::to_string(waiters_.size()) +
-                                   " callers already waiting (max_waiting); " +
-                                   StateTextLocked(waiter->tenant))});
+            deliveries.push_back(Delivery{waiter, nullptr, OverloadedErrorLocked(label.tenant)});
         } else {
             EnqueueLocked(waiter, /*front=*/false);
             if (WantedConnectsLocked() > 0) connector_cv_.notify_one();
@@ -486,11 +478,6 @@ void Pool::Return(Slot* slot) noexcept {
     const auto now = Clock::now();
     counters_->hold_time.Record(now - slot->leased_at);
     Connection& conn = *slot->conn;
-    if (slot->leak_reported) {
-        Log(LogLevel::kWarning, "previously reported leaked lease returned after " +
-                                    std::to_string(MillisBetween(slot->leased_at, now)) +
-                                    " ms (holder '" + slot->label + "')");
-    }
     // The holder's thread pays for its own dirty transaction, outside the lock.
     std::optional<EvictReason> reason;
     if (conn.broken()) {
@@ -513,8 +500,14 @@ void Pool::Return(Slot* slot) noexcept {
 
     Graveyard graveyard;
     std::vector<Delivery> deliveries;
+    std::string unleaked;  // Log line for a lease that was reported as leaked.
     {
         std::lock_guard lock(mu_);
+        if (slot->leak_reported) {
+            unleaked = "previously reported leaked lease returned after " +
+                       std::to_string(MillisBetween(slot->leased_at, now)) + " ms (holder '" +
+                       slot->label + "')";
+        }
         UngrantLocked(slot);
         slot->last_used = now;
         if (!reason && closing_) reason = EvictReason::kClose;
@@ -531,6 +524,7 @@ void Pool::Return(Slot* slot) noexcept {
         DispatchLocked(deliveries);
         if (WantedConnectsLocked() > 0) connector_cv_.notify_one();
     }
+    if (!unleaked.empty()) Log(LogLevel::kWarning, unleaked);
     Bury(graveyard);
     DeliverLater(deliveries);
 }

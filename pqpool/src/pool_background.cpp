@@ -56,64 +56,13 @@ void Pool::ConnectorLoop() {
         lock.lock();
         --connecting_;
         const auto now = Clock::now();
-        if (connected.ok()) {
-            if (closing_) {
-                graveyard.push_back(std::move(connected).value());
-                ++closing_conns_;
-            } else {
-                Counters::Bump(counters_->connects);
-                counters_->connect_time.Record(now - started);
-                if (consecutive_connect_failures_ > 0) {
-                    log_line = "database reachable again after " +
-                               std::to_string(consecutive_connect_failures_) +
-                               " failed connect attempts";
-                }
-                consecutive_connect_failures_ = 0;
-                last_connect_error_.clear();
-                auto slot = std::make_unique<Slot>();
-                slot->conn = std::move(connected).value();
-                slot->created = now;
-                slot->last_used = now;
-                std::uniform_real_distribution<double> jitter(0.0, options_.lifetime_jitter);
-                slot->expires = now + std::chrono::duration_cast<Clock::duration>(
-                                          options_.max_lifetime * (1.0 - jitter(rng_)));
-                slot->epoch = epoch_.load(std::memory_order_relaxed);
-                slot->suspect_epoch = suspect_epoch_.load(std::memory_order_relaxed);
-                Slot* raw = slot.get();
-                slots_.push_back(std::move(slot));
-                idle_.push_back(raw);
-                DispatchLocked(deliveries);
-                if (WantedConnectsLocked() > 0) connector_cv_.notify_one();
-            }
+        if (connected.ok() && closing_) {
+            graveyard.push_back(std::move(connected).value());
+            ++closing_conns_;
+        } else if (connected.ok()) {
+            log_line = AddConnectionLocked(std::move(connected).value(), now - started, deliveries);
         } else if (!stop_threads_.load()) {
-            Counters::Bump(counters_->connect_errors);
-            ++consecutive_connect_failures_;
-            NoteDeadConnection();
-            const Error& error = connected.error();
-            const bool message_changed = error.message() != last_connect_error_;
-            last_connect_error_ = error.message();
-            const Millis backoff = NextBackoffLocked();
-            next_connect_at_ = now + backoff;
-            if (error.sqlstate() == "53300") {
-                // The server is full: back off and live within what it gives us.
-                const std::size_t lowered = std::max<std::size_t>(1, slots_.size());
-                if (lowered < effective_max_size_) {
-                    log_line =
-                        "server has no free connection slots (SQLSTATE 53300) at " +
-                        std::to_string(slots_.size()) + " connections; budget lowered from " +
-                        std::to_string(effective_max_size_) + " to " + std::to_string(lowered) +
-                        " (configured " + std::to_string(max_size_) + "): " + error.message();
-                    effective_max_size_ = lowered;
-                    last_budget_probe_ = now;
-                }
-            }
-            if (log_line.empty() &&
-                (message_changed || now - last_connect_error_logged_ >= options_.backoff_max)) {
-                log_line = "connect failed (" + std::to_string(consecutive_connect_failures_) +
-                           " in a row, next attempt in " + std::to_string(backoff.count()) +
-                           " ms): " + error.message();
-            }
-            if (!log_line.empty()) last_connect_error_logged_ = now;
+            log_line = RecordConnectFailureLocked(connected.error(), now);
         }
         lock.unlock();
         Bury(graveyard);
@@ -125,79 +74,155 @@ void Pool::ConnectorLoop() {
     }
 }
 
+std::string Pool::AddConnectionLocked(std::unique_ptr<Connection> conn, Clock::duration took,
+                                      std::vector<Delivery>& deliveries) {
+    Counters::Bump(counters_->connects);
+    counters_->connect_time.Record(took);
+    std::string log_line;
+    if (consecutive_connect_failures_ > 0) {
+        log_line = "database reachable again after " +
+                   std::to_string(consecutive_connect_failures_) + " failed connect attempts";
+    }
+    consecutive_connect_failures_ = 0;
+    last_connect_error_.clear();
+
+    const auto now = Clock::now();
+    auto slot = std::make_unique<Slot>();
+    slot->conn = std::move(conn);
+    slot->created = now;
+    slot->last_used = now;
+    std::uniform_real_distribution<double> jitter(0.0, options_.lifetime_jitter);
+    slot->expires = now + std::chrono::duration_cast<Clock::duration>(options_.max_lifetime *
+                                                                      (1.0 - jitter(rng_)));
+    slot->epoch = epoch_.load(std::memory_order_relaxed);
+    slot->suspect_epoch = suspect_epoch_.load(std::memory_order_relaxed);
+    idle_.push_back(slot.get());
+    slots_.push_back(std::move(slot));
+    DispatchLocked(deliveries);
+    if (WantedConnectsLocked() > 0) connector_cv_.notify_one();
+    return log_line;
+}
+
+std::string Pool::RecordConnectFailureLocked(const Error& error, Clock::time_point now) {
+    Counters::Bump(counters_->connect_errors);
+    ++consecutive_connect_failures_;
+    const bool too_many_connections = error.sqlstate() == "53300";
+    // A refused or failed connect hints that existing sessions may be dead too.
+    if (!too_many_connections) NoteDeadConnection();
+    const bool message_changed = error.message() != last_connect_error_;
+    last_connect_error_ = error.message();
+    const Millis backoff = NextBackoffLocked();
+    next_connect_at_ = now + backoff;
+
+    std::string log_line;
+    const std::size_t lowered = std::max<std::size_t>(1, slots_.size());
+    if (too_many_connections && lowered < effective_max_size_) {
+        // The server is full: live within what it gives us, probe upward later.
+        log_line = "server has no free connection slots (SQLSTATE 53300) at " +
+                   std::to_string(slots_.size()) + " connections; budget lowered from " +
+                   std::to_string(effective_max_size_) + " to " + std::to_string(lowered) +
+                   " (configured " + std::to_string(max_size_) + "): " + error.message();
+        effective_max_size_ = lowered;
+        last_budget_probe_ = now;
+    } else if (message_changed || now - last_connect_error_logged_ >= options_.backoff_max) {
+        log_line = "connect failed (" + std::to_string(consecutive_connect_failures_) +
+                   " in a row, next attempt in " + std::to_string(backoff.count()) +
+                   " ms): " + error.message();
+    }
+    if (!log_line.empty()) last_connect_error_logged_ = now;
+    return log_line;
+}
+
+void Pool::ExpireAsyncWaitersLocked(Clock::time_point now, std::vector<Delivery>& out) {
+    for (auto it = waiters_.begin(); it != waiters_.end();) {
+        WaiterPtr waiter = *it++;
+        if (waiter->callback && waiter->deadline <= now) {
+            DequeueLocked(waiter);
+            Counters::Bump(counters_->timeouts);
+            out.push_back(Delivery{waiter, nullptr, WaitErrorLocked(*waiter, now)});
+        }
+    }
+}
+
+// Lifetime and idle timeout for idle connections. Deliberately no pings: an idle application
+// causes no traffic at all, so a serverless compute can suspend.
+void Pool::SweepIdleLocked(Clock::time_point now, Graveyard& graveyard) {
+    for (auto it = idle_.begin(); it != idle_.end();) {
+        Slot* slot = *it;
+        std::optional<EvictReason> reason;
+        if (now >= slot->expires) {
+            reason = EvictReason::kLifetime;
+        } else if (slots_.size() > options_.min_idle &&
+                   now - slot->last_used >= options_.idle_timeout) {
+            reason = EvictReason::kIdleTimeout;
+        }
+        if (reason) {
+            it = idle_.erase(it);
+            EvictLocked(slot, *reason, graveyard);
+        } else {
+            ++it;
+        }
+    }
+}
+
+std::vector<std::string> Pool::FindLeaksLocked(Clock::time_point now) {
+    std::vector<std::string> reports;
+    for (const auto& slot : slots_) {
+        if (!slot->leased || slot->leak_reported ||
+            now - slot->leased_at < options_.leak_threshold) {
+            continue;
+        }
+        slot->leak_reported = true;
+        Counters::Bump(counters_->leaks);
+        reports.push_back(
+            "connection leak suspected: lease held for " +
+            std::to_string(std::chrono::duration_cast<Millis>(now - slot->leased_at).count()) +
+            " ms by '" + slot->label + "' (tenant '" + slot->tenant + "'), acquired at " +
+            slot->where.file_name() + ":" + std::to_string(slot->where.line()) + " in " +
+            slot->where.function_name());
+    }
+    return reports;
+}
+
+void Pool::RunCallbacks(std::vector<Delivery>& expired, std::vector<Delivery>& completions) {
+    // Callbacks may drop the last outside reference to the pool (a lease destroyed in its
+    // callback). The pool must not be destroyed on this thread, which it would have to join.
+    std::shared_ptr<Pool> self = weak_from_this().lock();
+    DeliverNow(expired, /*may_ping=*/true);
+    DeliverNow(completions, /*may_ping=*/true);
+    if (self != nullptr && self.use_count() == 1) {
+        std::thread([owner = std::move(self)]() mutable { owner.reset(); }).detach();
+    }
+}
+
 void Pool::JanitorLoop() {
-    const Millis tick = options_.leak_threshold.count() > 0
+    const bool find_leaks = options_.leak_threshold.count() > 0;
+    const Millis tick = find_leaks
                             ? std::clamp(options_.leak_threshold / 4, Millis(10), Millis(1'000))
                             : Millis(1'000);
     std::unique_lock lock(mu_);
     // On stop, completions still queued are run first: each holds a granted connection.
     while (!stop_threads_.load() || !completions_.empty()) {
         const auto now = Clock::now();
-        std::vector<Delivery> deliveries;
+        std::vector<Delivery> expired;
+        ExpireAsyncWaitersLocked(now, expired);
         std::vector<Delivery> completions;
-        Graveyard graveyard;
-        std::vector<std::string> leak_lines;
-
-        // Async waiters past their deadline.
-        for (auto it = waiters_.begin(); it != waiters_.end();) {
-            WaiterPtr waiter = *it++;
-            if (waiter->callback && waiter->deadline <= now) {
-                DequeueLocked(waiter);
-                Counters::Bump(counters_->timeouts);
-                deliveries.push_back(Delivery{waiter, nullptr, WaitErrorLocked(*waiter, now)});
-            }
-        }
         completions.swap(completions_);
-
-        // Idle sweep: lifetime and idle timeout. No pings here: an idle application causes no
-        // traffic, so a serverless compute can suspend.
-        for (auto it = idle_.begin(); it != idle_.end();) {
-            Slot* slot = *it;
-            std::optional<EvictReason> reason;
-            if (now >= slot->expires) {
-                reason = EvictReason::kLifetime;
-            } else if (slots_.size() > options_.min_idle &&
-                       now - slot->last_used >= options_.idle_timeout) {
-                reason = EvictReason::kIdleTimeout;
-            }
-            if (reason) {
-                it = idle_.erase(it);
-                EvictLocked(slot, *reason, graveyard);
-            } else {
-                ++it;
-            }
-        }
-
-        if (options_.leak_threshold.count() > 0) {
-            for (const auto& slot : slots_) {
-                if (!slot->leased || slot->leak_reported ||
-                    now - slot->leased_at < options_.leak_threshold) {
-                    continue;
-                }
-                slot->leak_reported = true;
-                Counters::Bump(counters_->leaks);
-                leak_lines.push_back(
-                    "connection leak suspected: lease held for " +
-                    std::to_string(
-                        std::chrono::duration_cast<Millis>(now - slot->leased_at).count()) +
-                    " ms by '" + slot->label + "' (tenant '" + slot->tenant + "'), acquired at " +
-                    slot->where.file_name() + ":" + std::to_string(slot->where.line()) + " in " +
-                    slot->where.function_name());
-            }
-        }
-
+        Graveyard graveyard;
+        SweepIdleLocked(now, graveyard);
+        const std::vector<std::string> leaks =
+            find_leaks ? FindLeaksLocked(now) : std::vector<std::string>{};
         if (effective_max_size_ < max_size_ && consecutive_connect_failures_ == 0 &&
             now - last_budget_probe_ >= kBudgetProbeInterval) {
-            ++effective_max_size_;
+            ++effective_max_size_;  // Probe whether the server has room again after 53300.
             last_budget_probe_ = now;
         }
         if (WantedConnectsLocked() > 0) connector_cv_.notify_one();
 
         lock.unlock();
         Bury(graveyard);
-        for (const auto& line : leak_lines) Log(LogLevel::kWarning, line);
-        DeliverNow(deliveries, /*may_ping=*/true);
-        DeliverNow(completions, /*may_ping=*/true);
+        for (const auto& line : leaks) Log(LogLevel::kWarning, line);
+        RunCallbacks(expired, completions);
         lock.lock();
 
         if (!completions_.empty() || stop_threads_.load()) continue;

@@ -149,3 +149,36 @@ TEST_F(PoolTest, AsyncAcquireOnClosedPoolFailsAndDestroyedPoolFailsWaiters) {
 
 }  // namespace
 }  // namespace pqpool::testing
+
+namespace pqpool::testing {
+namespace {
+
+TEST_F(PoolTest, LastReferenceDroppedInsideAsyncCallbackIsSafe) {
+    // The callback runs on the janitor thread and ends holding the last reference to the pool
+    // (through its lease): the pool must not be destroyed on its own thread.
+    for (int round = 0; round < 20; ++round) {
+        auto options = Options();
+        options.max_size = 1;
+        auto pool = Make(options);
+        auto held = pool->Acquire(Clock::now() + Millis(1000));
+        ASSERT_TRUE(held.ok());
+        std::promise<void> started;
+        std::promise<void> go;
+        auto go_signal = go.get_future();
+        pool->AcquireAsync(Clock::now() + Millis(1000), [&](Result<Lease> lease) {
+            EXPECT_TRUE(lease.ok());
+            started.set_value();
+            go_signal.wait();
+        });               // The lease dies here, on the janitor thread.
+        held->Release();  // Handed to the async waiter on the janitor.
+        started.get_future().wait();
+        std::weak_ptr<Pool> weak = pool;
+        pool.reset();
+        go.set_value();
+        EXPECT_TRUE(Eventually([&] { return weak.expired(); }));
+    }
+    EXPECT_TRUE(Eventually([&] { return server->live.load() == 0; }));
+}
+
+}  // namespace
+}  // namespace pqpool::testing

@@ -4,11 +4,13 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <map>
 #include <set>
 #include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 
 #include "pg_test_support.hpp"
 #include "pqpool/pool.hpp"
@@ -61,6 +63,34 @@ TEST_F(PgPoolTest, RunsStatementsWithParametersAndNulls) {
     EXPECT_EQ(error.error().sqlstate(), "42P01");
     EXPECT_FALSE(lease.value()->broken());
     EXPECT_TRUE(lease->Execute("SELECT 1").ok());
+}
+
+TEST_F(PgPoolTest, ConnectionsGetKeepaliveAndApplicationNameDefaults) {
+    auto options = Options();
+    auto pool = Make(options);
+    auto lease = pool->Acquire(In(5000));
+    ASSERT_TRUE(lease.ok());
+    EXPECT_EQ(lease->Execute("SELECT current_setting('application_name')")->Get(0, 0),
+              options.name);
+    std::map<std::string, std::string> settings;
+    PQconninfoOption* info = PQconninfo(lease.value()->native());
+    for (PQconninfoOption* option = info; option->keyword != nullptr; ++option) {
+        if (option->val != nullptr) settings[option->keyword] = option->val;
+    }
+    PQconninfoFree(info);
+    EXPECT_EQ(settings["keepalives"], "1");
+    EXPECT_EQ(settings["keepalives_idle"], "30");
+    EXPECT_EQ(settings["keepalives_interval"], "10");
+    EXPECT_EQ(settings["keepalives_count"], "3");
+    EXPECT_EQ(settings["tcp_user_timeout"], "30000");
+
+    // Settings in the connection string win over the defaults.
+    options.conninfo = TestDsn() + "?application_name=custom_app&keepalives_idle=7";
+    auto custom = Make(options);
+    auto other = custom->Acquire(In(5000));
+    ASSERT_TRUE(other.ok()) << other.error().message();
+    EXPECT_EQ(other->Execute("SELECT current_setting('application_name')")->Get(0, 0),
+              "custom_app");
 }
 
 TEST_F(PgPoolTest, UniqueViolationAndRollbackOnReturn) {

@@ -138,6 +138,8 @@ private:
     struct Delivery;  // A grant or failure to complete outside the lock.
 
     void StartThreads();
+    /// Runs the janitor's async completions, keeping the pool alive meanwhile.
+    void RunCallbacks(std::vector<Delivery>& expired, std::vector<Delivery>& completions);
     void ConnectorLoop();
     void JanitorLoop();
     void Log(LogLevel level, std::string_view message) const;
@@ -151,6 +153,8 @@ private:
     /// Undoes a grant whose check failed, closes the connection and puts `waiter` (if any)
     /// back at the front of the queue, or fails it when its time is up.
     void RejectGranted(detail::Slot* slot, EvictReason reason, const WaiterPtr& waiter);
+    static WaiterPtr MakeWaiter(const AcquireLabel& label, Deadline deadline,
+                                Clock::time_point started);
     Lease MakeLease(detail::Slot* slot, Clock::time_point started, std::shared_ptr<Pool> self);
     /// Runs async completions on this thread (after checking grants; with `may_ping` false a
     /// grant that needs a ping goes to the janitor).
@@ -182,8 +186,21 @@ private:
     /// How many more connections the connector should open now.
     [[nodiscard]] std::size_t WantedConnectsLocked() const;
     [[nodiscard]] Millis NextBackoffLocked();
+    /// Adds a new connection and hands it on; returns a line to log, if any.
+    std::string AddConnectionLocked(std::unique_ptr<Connection> conn, Clock::duration took,
+                                    std::vector<Delivery>& deliveries);
+    /// Counts a connect failure, schedules the retry, lowers the budget on 53300; returns a
+    /// line to log (at most one per backoff_max interval), if any.
+    std::string RecordConnectFailureLocked(const Error& error, Clock::time_point now);
+    /// Counts an overload and describes it.
+    [[nodiscard]] Error OverloadedErrorLocked(std::string_view tenant);
     [[nodiscard]] std::string StateTextLocked(std::string_view tenant) const;
     [[nodiscard]] Error WaitErrorLocked(const detail::Waiter& waiter, Clock::time_point now) const;
+    /// Fails async waiters whose deadline passed (sync waiters time out on their own).
+    void ExpireAsyncWaitersLocked(Clock::time_point now, std::vector<Delivery>& out);
+    void SweepIdleLocked(Clock::time_point now, Graveyard& graveyard);
+    /// Marks and counts leases held past leak_threshold; returns their log lines.
+    std::vector<std::string> FindLeaksLocked(Clock::time_point now);
     TenantState& TenantLocked(std::string_view tenant);
     void ForgetTenantIfUnusedLocked(std::string_view tenant);
 
