@@ -9,6 +9,7 @@
 
 namespace pqpool {
 
+using detail::ClosedError;
 using detail::Slot;
 using detail::Waiter;
 
@@ -17,8 +18,6 @@ namespace {
 long long MillisBetween(Clock::time_point from, Clock::time_point to) {
     return std::chrono::duration_cast<Millis>(to - from).count();
 }
-
-Error ClosedError() { return Error(ErrorCode::kClosed, "connection pool is closed"); }
 
 std::string TenantName(std::string_view tenant) {
     return tenant.empty() ? std::string("(untenanted)") : "'" + std::string(tenant) + "'";
@@ -377,99 +376,6 @@ Result<Lease> Pool::TryAcquire(AcquireLabel label) {
         if (!rejected) return MakeLease(slot, started, shared_from_this());
         RejectGranted(slot, *rejected, nullptr);
     }
-}
-
-AcquireTicket Pool::AcquireAsync(Deadline deadline, AcquireCallback callback, AcquireLabel label) {
-    WaiterPtr waiter = MakeWaiter(label, deadline, Clock::now());
-    waiter->callback = std::move(callback);
-    std::vector<Delivery> deliveries;
-    {
-        std::lock_guard lock(mu_);
-        waiter->ticket = next_ticket_++;
-        if (closing_) {
-            deliveries.push_back(Delivery{waiter, nullptr, ClosedError()});
-        } else if (!idle_.empty() && MayLeaseLocked(waiter->tenant)) {
-            Slot* slot = PopIdleLocked();
-            GrantLocked(slot, waiter->tenant, waiter->label, waiter->where);
-            waiter->granted = slot;
-            deliveries.push_back(Delivery{waiter, slot, std::nullopt});
-        } else if (waiters_.size() >= options_.EffectiveMaxWaiting()) {
-            deliveries.push_back(Delivery{waiter, nullptr, OverloadedErrorLocked(label.tenant)});
-        } else {
-            EnqueueLocked(waiter, /*front=*/false);
-            if (WantedConnectsLocked() > 0) connector_cv_.notify_one();
-            janitor_cv_.notify_one();  // A new deadline to watch.
-        }
-    }
-    const AcquireTicket ticket = waiter->ticket;
-    DeliverNow(deliveries, /*may_ping=*/false);
-    return ticket;
-}
-
-bool Pool::Cancel(AcquireTicket ticket) {
-    WaiterPtr waiter;
-    {
-        std::lock_guard lock(mu_);
-        auto it = std::find_if(waiters_.begin(), waiters_.end(), [ticket](const WaiterPtr& w) {
-            return w->callback && w->ticket == ticket;
-        });
-        if (it == waiters_.end()) return false;
-        waiter = *it;
-        DequeueLocked(waiter);
-        Counters::Bump(counters_->cancelled);
-    }
-    waiter->callback(Error(ErrorCode::kCancelled, "acquire cancelled by its caller"));
-    return true;
-}
-
-void Pool::DeliverNow(std::vector<Delivery>& deliveries, bool may_ping) {
-    for (Delivery& delivery : deliveries) DeliverOne(delivery, may_ping);
-    deliveries.clear();
-}
-
-void Pool::DeliverLater(std::vector<Delivery>& deliveries) {
-    if (deliveries.empty()) return;
-    {
-        std::lock_guard lock(mu_);
-        if (!janitor_done_) {
-            for (Delivery& delivery : deliveries) completions_.push_back(std::move(delivery));
-            deliveries.clear();
-            janitor_cv_.notify_one();
-            return;
-        }
-    }
-    DeliverNow(deliveries, /*may_ping=*/true);  // Closed: nobody else will run them.
-}
-
-void Pool::DeliverOne(Delivery& delivery, bool may_ping) {
-    const WaiterPtr& waiter = delivery.waiter;
-    if (delivery.error) {
-        waiter->callback(std::move(*delivery.error));
-        return;
-    }
-    Slot* slot = delivery.slot;
-    bool needs_ping = false;
-    const auto rejected = CheckForHandOut(*slot, waiter->deadline, may_ping, needs_ping);
-    if (rejected) {
-        RejectGranted(slot, *rejected, waiter);
-    } else if (needs_ping) {
-        // Pings block; the janitor runs them so that no caller's (I/O) thread waits.
-        std::vector<Delivery> later{std::move(delivery)};
-        DeliverLater(later);
-    } else {
-        CompleteAsync(waiter, slot);
-    }
-}
-
-void Pool::CompleteAsync(const WaiterPtr& waiter, Slot* slot) {
-    std::shared_ptr<Pool> self = weak_from_this().lock();
-    if (self == nullptr) {
-        // The pool is being destroyed: nobody may hold a lease on it any more.
-        RejectGranted(slot, EvictReason::kClose, nullptr);
-        waiter->callback(ClosedError());
-        return;
-    }
-    waiter->callback(MakeLease(slot, waiter->started, std::move(self)));
 }
 
 // --- Return ---------------------------------------------------------------------------------

@@ -311,7 +311,7 @@ Status Pool::Close(Deadline deadline) {
             while (!waiters_.empty()) {
                 WaiterPtr waiter = waiters_.front();
                 DequeueLocked(waiter);
-                waiter->failure = Error(ErrorCode::kClosed, "connection pool is closed");
+                waiter->failure = detail::ClosedError();
                 if (waiter->callback) {
                     deliveries.push_back(Delivery{waiter, nullptr, waiter->failure});
                 } else {

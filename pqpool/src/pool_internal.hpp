@@ -50,6 +50,8 @@ struct Waiter {
     bool queued = false;
 };
 
+inline Error ClosedError() { return Error(ErrorCode::kClosed, "connection pool is closed"); }
+
 /// Lock-free log2 histogram of durations.
 struct Histogram {
     std::array<std::atomic<std::uint64_t>, HistogramSnapshot::kBuckets> buckets{};

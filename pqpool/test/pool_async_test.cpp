@@ -156,25 +156,24 @@ namespace {
 TEST_F(PoolTest, LastReferenceDroppedInsideAsyncCallbackIsSafe) {
     // The callback runs on the janitor thread and ends holding the last reference to the pool
     // (through its lease): the pool must not be destroyed on its own thread.
-    for (int round = 0; round < 20; ++round) {
+    std::atomic<int> started{0};  // Rounds whose callback has begun.
+    std::atomic<int> go{0};       // Rounds whose callback may finish.
+    for (int round = 1; round <= 20; ++round) {
         auto options = Options();
         options.max_size = 1;
         auto pool = Make(options);
         auto held = pool->Acquire(Clock::now() + Millis(1000));
         ASSERT_TRUE(held.ok());
-        std::promise<void> started;
-        std::promise<void> go;
-        auto go_signal = go.get_future();
-        pool->AcquireAsync(Clock::now() + Millis(1000), [&](Result<Lease> lease) {
+        pool->AcquireAsync(Clock::now() + Millis(1000), [&, round](Result<Lease> lease) {
             EXPECT_TRUE(lease.ok());
-            started.set_value();
-            go_signal.wait();
+            started = round;
+            while (go.load() < round) std::this_thread::sleep_for(Millis(1));
         });               // The lease dies here, on the janitor thread.
         held->Release();  // Handed to the async waiter on the janitor.
-        started.get_future().wait();
+        ASSERT_TRUE(Eventually([&] { return started.load() == round; }));
         std::weak_ptr<Pool> weak = pool;
         pool.reset();
-        go.set_value();
+        go = round;
         EXPECT_TRUE(Eventually([&] { return weak.expired(); }));
     }
     EXPECT_TRUE(Eventually([&] { return server->live.load() == 0; }));

@@ -61,7 +61,7 @@ TEST_F(PgPoolTest, RunsStatementsWithParametersAndNulls) {
     ASSERT_FALSE(error.ok());
     EXPECT_EQ(error.error().code(), ErrorCode::kSql);
     EXPECT_EQ(error.error().sqlstate(), "42P01");
-    EXPECT_FALSE(lease.value()->broken());
+    EXPECT_FALSE(lease->connection().broken());
     EXPECT_TRUE(lease->Execute("SELECT 1").ok());
 }
 
@@ -73,7 +73,7 @@ TEST_F(PgPoolTest, ConnectionsGetKeepaliveAndApplicationNameDefaults) {
     EXPECT_EQ(lease->Execute("SELECT current_setting('application_name')")->Get(0, 0),
               options.name);
     std::map<std::string, std::string> settings;
-    PQconninfoOption* info = PQconninfo(lease.value()->native());
+    PQconninfoOption* info = PQconninfo(lease->connection().native());
     for (PQconninfoOption* option = info; option->keyword != nullptr; ++option) {
         if (option->val != nullptr) settings[option->keyword] = option->val;
     }
@@ -133,7 +133,7 @@ TEST_F(PgPoolTest, TenantContextIsSetForEveryTransactionOfTheLease) {
         EXPECT_EQ(lease->Execute(read)->Get(0, 0), "alpha");  // Each implicit transaction.
         auto begin = lease->Execute("BEGIN");
         ASSERT_TRUE(begin.ok());
-        EXPECT_EQ(lease.value()->transaction_state(), TxState::kInTransaction);
+        EXPECT_EQ(lease->connection().transaction_state(), TxState::kInTransaction);
         EXPECT_EQ(lease->Execute(read)->Get(0, 0), "alpha");
         EXPECT_EQ(lease->Execute(read)->Get(0, 0), "alpha");
         ASSERT_TRUE(lease->Execute("COMMIT").ok());
@@ -293,7 +293,7 @@ TEST_F(PgPoolTest, IdlePoolSendsNothingAndClosesItsConnections) {
         std::vector<Lease> leases;
         for (int i = 0; i < 3; ++i) {
             leases.push_back(std::move(pool->Acquire(In(5000)).value()));
-            ASSERT_TRUE(leases.back()->Execute("SELECT 1").ok());
+            ASSERT_TRUE(leases.back().Execute("SELECT 1").ok());
         }
     }
     // While idle, the sessions' last activity must not move: no pings, no keepalive queries.
@@ -324,7 +324,7 @@ TEST_F(PgPoolTest, StatementDeadlineDropsTheConnection) {
     EXPECT_LT(MillisSince(start), 150.0);
     ASSERT_FALSE(slow.ok());
     EXPECT_EQ(slow.error().code(), ErrorCode::kTimeout);
-    EXPECT_TRUE(lease.value()->broken());
+    EXPECT_TRUE(lease->connection().broken());
     lease->Release();
     EXPECT_EQ(pool->Stats().evicted(EvictReason::kBroken), 1u);
 }

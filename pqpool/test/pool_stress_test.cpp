@@ -39,8 +39,8 @@ TEST_F(PoolTest, SixtyFourThreadStressKeepsCountsConsistent) {
                 const auto kind = rng() % 10;
                 auto use = [&](Lease& lease) {
                     FakeServer::RaiseMax(max_holding, holding.fetch_add(1) + 1);
-                    if (rng() % 20 == 0) (void)lease->Execute("LOSE");
-                    if (rng() % 20 == 0) (void)lease->Execute("BEGIN");
+                    if (rng() % 20 == 0) (void)lease.Execute("LOSE");
+                    if (rng() % 20 == 0) (void)lease.Execute("BEGIN");
                     if (rng() % 50 == 0) server->KillAll();
                     std::this_thread::sleep_for(std::chrono::microseconds(rng() % 200));
                     holding.fetch_sub(1);

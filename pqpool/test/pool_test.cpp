@@ -59,7 +59,7 @@ TEST_F(PoolTest, UseOfReleasedLeaseAborts) {
     auto lease = pool->Acquire(In(1000));
     ASSERT_TRUE(lease.ok());
     lease->Release();
-    EXPECT_DEATH((void)lease.value()->Execute("SELECT 1"), "check failed");
+    EXPECT_DEATH((void)lease.value().Execute("SELECT 1"), "check failed");
 }
 
 #ifndef NDEBUG
@@ -456,7 +456,7 @@ TEST_F(PoolTest, OpenTransactionIsRolledBackAndKept) {
     EXPECT_EQ(server->rollbacks.load(), 1);
     EXPECT_EQ(pool->Stats().idle, 1u);
     auto lease = pool->Acquire(In(1000));
-    EXPECT_EQ(lease.value()->transaction_state(), TxState::kIdle);
+    EXPECT_EQ(lease->connection().transaction_state(), TxState::kIdle);
 }
 
 TEST_F(PoolTest, BrokenAndEvictingSqlStateConnectionsAreDiscarded) {
@@ -466,13 +466,13 @@ TEST_F(PoolTest, BrokenAndEvictingSqlStateConnectionsAreDiscarded) {
         auto lease = pool->Acquire(In(1000));
         ASSERT_TRUE(lease.ok());
         EXPECT_FALSE(lease->Execute(sql).ok());
-        EXPECT_TRUE(lease.value()->broken()) << sql;
+        EXPECT_TRUE(lease->connection().broken()) << sql;
     }
     EXPECT_EQ(pool->Stats().evicted(EvictReason::kBroken), 7u);
     {
         auto lease = pool->Acquire(In(1000));
         EXPECT_FALSE(lease->Execute("SQLSTATE 23505").ok());  // Ordinary errors keep it.
-        EXPECT_FALSE(lease.value()->broken());
+        EXPECT_FALSE(lease->connection().broken());
     }
     EXPECT_EQ(pool->Stats().idle, 1u);
 }

@@ -36,9 +36,10 @@ public:
     void Release() noexcept;
 
     [[nodiscard]] explicit operator bool() const noexcept { return slot_ != nullptr; }
+
+    /// The leased connection, for its state and for libpq-level work (native()). Statements
+    /// run on it directly skip the tenant context: use Lease::Execute for those.
     [[nodiscard]] Connection& connection() const;
-    Connection* operator->() const { return &connection(); }
-    Connection& operator*() const { return connection(); }
 
     /// The tenant this lease counts against ("" for untenanted).
     [[nodiscard]] const std::string& tenant() const;
