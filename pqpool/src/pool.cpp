@@ -83,7 +83,7 @@ Slot* Pool::PopIdleLocked() {
 }
 
 void Pool::GrantLocked(Slot* slot, std::string_view tenant, std::string_view label,
-                       const std::source_location& where) {
+                       CallSite where) {
     slot->leased = true;
     slot->leased_at = Clock::now();  // Under the lock: the janitor reads it for leak checks.
     slot->conn->leased_ = true;

@@ -56,10 +56,11 @@ void Pool::ConnectorLoop() {
         lock.lock();
         --connecting_;
         const auto now = Clock::now();
-        if (connected.ok() && closing_) {
+        const bool opened = connected.ok();
+        if (opened && closing_) {
             graveyard.push_back(std::move(connected).value());
             ++closing_conns_;
-        } else if (connected.ok()) {
+        } else if (opened) {
             log_line = AddConnectionLocked(std::move(connected).value(), now - started, deliveries);
         } else if (!stop_threads_.load()) {
             log_line = RecordConnectFailureLocked(connected.error(), now);
@@ -67,7 +68,7 @@ void Pool::ConnectorLoop() {
         lock.unlock();
         Bury(graveyard);
         if (!log_line.empty()) {
-            Log(connected.ok() ? LogLevel::kInfo : LogLevel::kError, log_line);
+            Log(opened ? LogLevel::kInfo : LogLevel::kError, log_line);
         }
         DeliverLater(deliveries);
         lock.lock();
@@ -178,8 +179,8 @@ std::vector<std::string> Pool::FindLeaksLocked(Clock::time_point now) {
             "connection leak suspected: lease held for " +
             std::to_string(std::chrono::duration_cast<Millis>(now - slot->leased_at).count()) +
             " ms by '" + slot->label + "' (tenant '" + slot->tenant + "'), acquired at " +
-            slot->where.file_name() + ":" + std::to_string(slot->where.line()) + " in " +
-            slot->where.function_name());
+            slot->where.file + ":" + std::to_string(slot->where.line) + " in " +
+            slot->where.function);
     }
     return reports;
 }

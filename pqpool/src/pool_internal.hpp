@@ -9,7 +9,6 @@
 #include <list>
 #include <memory>
 #include <optional>
-#include <source_location>
 #include <string>
 
 #include "pqpool/pool.hpp"
@@ -30,7 +29,7 @@ struct Slot {
     bool leased = false;
     // Leak detection; filled only when leak_threshold > 0.
     std::string label;
-    std::source_location where;
+    CallSite where;
     bool leak_reported = false;
 };
 
@@ -38,7 +37,7 @@ struct Slot {
 struct Waiter {
     std::string tenant;
     std::string label;
-    std::source_location where;
+    CallSite where;
     Deadline deadline{};
     Clock::time_point started{};
     AcquireCallback callback;  // Empty for a blocking Acquire.

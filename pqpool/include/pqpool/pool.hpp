@@ -11,7 +11,6 @@
 #include <mutex>
 #include <optional>
 #include <random>
-#include <source_location>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -43,16 +42,29 @@ using AcquireCallback = std::function<void(Result<Lease>)>;
 /// Identifies an async acquire for Cancel().
 using AcquireTicket = std::uint64_t;
 
+/// A call site. (std::source_location would do, but clang 14 with libstdc++ 12 lacks it, and
+/// clang-tidy must parse this header.)
+struct CallSite {
+    /// The caller's location when used as a default argument.
+    static constexpr CallSite Here(const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+                                   const char* function = __builtin_FUNCTION()) noexcept {
+        return CallSite{file, line, function};
+    }
+    const char* file = "";
+    int line = 0;
+    const char* function = "";
+};
+
 /// Where and for whom a lease is taken: shown in leak reports and timeout errors.
-/// `where` defaults to the caller's source location.
+/// `where` defaults to the caller's location.
 struct AcquireLabel {
     AcquireLabel(std::string_view tenant_key = {}, std::string_view holder = {},  // NOLINT
-                 std::source_location site = std::source_location::current())
+                 CallSite site = CallSite::Here())
         : tenant(tenant_key), label(holder), where(site) {}
 
     std::string_view tenant;  ///< Tenant key; "" = untenanted (bounded by the budget only).
     std::string_view label;   ///< Holder's name, e.g. the tool name.
-    std::source_location where;
+    CallSite where;
 };
 
 /// A pool of libpq connections to one database.
@@ -171,7 +183,7 @@ private:
     [[nodiscard]] bool MayLeaseLocked(std::string_view tenant) const;
     [[nodiscard]] detail::Slot* PopIdleLocked();
     void GrantLocked(detail::Slot* slot, std::string_view tenant, std::string_view label,
-                     const std::source_location& where);
+                     CallSite where);
     void UngrantLocked(detail::Slot* slot);
     void EnqueueLocked(const WaiterPtr& waiter, bool front);
     void DequeueLocked(const WaiterPtr& waiter);
