@@ -82,10 +82,12 @@ Slot* Pool::PopIdleLocked() {
     return slot;
 }
 
-void Pool::GrantLocked(Slot* slot, std::string_view tenant, std::string_view label,
-                       CallSite where) {
+void Pool::GrantLocked(Slot* slot, std::string_view tenant, std::string_view label, CallSite where,
+                       Clock::time_point now, Clock::duration waited) {
+    ++counters_->acquires;
+    detail::Record(counters_->acquire_wait, waited);
     slot->leased = true;
-    slot->leased_at = Clock::now();  // Under the lock: the janitor reads it for leak checks.
+    slot->leased_at = now;
     slot->conn->leased_ = true;
     slot->tenant.assign(tenant);
     if (!tenant.empty()) ++TenantLocked(tenant).leased;
@@ -121,7 +123,7 @@ void Pool::DequeueLocked(const WaiterPtr& waiter) {
     }
 }
 
-void Pool::DispatchLocked(std::vector<Delivery>& out) {
+void Pool::DispatchLocked(std::vector<Delivery>& out, Clock::time_point now) {
     while (!idle_.empty() && !waiters_.empty()) {
         // The oldest waiter whose tenant is below its quota; others keep their place.
         auto it = std::find_if(waiters_.begin(), waiters_.end(),
@@ -130,18 +132,15 @@ void Pool::DispatchLocked(std::vector<Delivery>& out) {
         WaiterPtr waiter = *it;
         DequeueLocked(waiter);
         Slot* slot = PopIdleLocked();
-        GrantLocked(slot, waiter->tenant, waiter->label, waiter->where);
+        GrantLocked(slot, waiter->tenant, waiter->label, waiter->where, now, now - waiter->started);
         waiter->granted = slot;
-        if (waiter->callback) {
-            out.push_back(Delivery{waiter, slot, std::nullopt});
-        } else {
-            waiter->cv.notify_one();
-        }
+        // Sync waiters are woken after the lock is released, so they do not wake into it.
+        out.push_back(Delivery{waiter, slot, std::nullopt});
     }
 }
 
 void Pool::EvictLocked(Slot* slot, EvictReason reason, Graveyard& graveyard) {
-    Counters::Bump(counters_->evictions[static_cast<std::size_t>(reason)]);
+    ++counters_->evictions[static_cast<std::size_t>(reason)];
     auto it = std::find_if(slots_.begin(), slots_.end(),
                            [slot](const std::unique_ptr<Slot>& s) { return s.get() == slot; });
     PQPOOL_CHECK(it != slots_.end());
@@ -221,14 +220,14 @@ void Pool::Bury(Graveyard& graveyard) {
 
 void Pool::NoteDeadConnection() noexcept { suspect_epoch_.fetch_add(1, std::memory_order_relaxed); }
 
-std::optional<EvictReason> Pool::CheckForHandOut(Slot& slot, Deadline deadline, bool may_ping,
+std::optional<EvictReason> Pool::CheckForHandOut(Slot& slot, Clock::time_point now,
+                                                 Deadline deadline, bool may_ping,
                                                  bool& needs_ping) {
     needs_ping = false;
     Connection& conn = *slot.conn;
     if (conn.broken()) return EvictReason::kBroken;
     // Field reads only: never hand out a connection that is not idle.
     if (conn.transaction_state() != TxState::kIdle) return EvictReason::kFailedCheck;
-    const auto now = Clock::now();
     if (now >= slot.expires) return EvictReason::kLifetime;
     if (slot.epoch != epoch_.load(std::memory_order_relaxed)) return EvictReason::kDrain;
     const std::uint64_t suspect_epoch = suspect_epoch_.load(std::memory_order_relaxed);
@@ -254,6 +253,8 @@ void Pool::RejectGranted(Slot* slot, EvictReason reason, const WaiterPtr& waiter
     std::vector<Delivery> deliveries;
     {
         std::lock_guard lock(mu_);
+        const auto now = Clock::now();
+        --counters_->acquires;  // The grant did not become a lease.
         UngrantLocked(slot);
         EvictLocked(slot, reason, graveyard);
         if (reason == EvictReason::kFailedCheck) NoteDeadConnection();
@@ -261,9 +262,9 @@ void Pool::RejectGranted(Slot* slot, EvictReason reason, const WaiterPtr& waiter
             waiter->granted = nullptr;
             if (closing_) {
                 waiter->failure = ClosedError();
-            } else if (Clock::now() >= waiter->deadline) {
-                Counters::Bump(counters_->timeouts);
-                waiter->failure = WaitErrorLocked(*waiter, Clock::now());
+            } else if (now >= waiter->deadline) {
+                ++counters_->timeouts;
+                waiter->failure = WaitErrorLocked(*waiter, now);
             } else {
                 EnqueueLocked(waiter, /*front=*/true);  // It keeps its turn.
             }
@@ -271,18 +272,11 @@ void Pool::RejectGranted(Slot* slot, EvictReason reason, const WaiterPtr& waiter
                 deliveries.push_back(Delivery{waiter, nullptr, waiter->failure});
             }
         }
-        DispatchLocked(deliveries);
+        DispatchLocked(deliveries, now);
         if (WantedConnectsLocked() > 0) connector_cv_.notify_one();
     }
     Bury(graveyard);
     DeliverLater(deliveries);
-}
-
-Lease Pool::MakeLease(Slot* slot, Clock::time_point started, std::shared_ptr<Pool> self) {
-    Counters::Bump(counters_->acquires);
-    const auto now = Clock::now();
-    counters_->acquire_wait.Record(now - started);
-    return Lease(std::move(self), slot);
 }
 
 // --- Acquire --------------------------------------------------------------------------------
@@ -299,7 +293,7 @@ Pool::WaiterPtr Pool::MakeWaiter(const AcquireLabel& label, Deadline deadline,
 }
 
 Error Pool::OverloadedErrorLocked(std::string_view tenant) {
-    Counters::Bump(counters_->overloads);
+    ++counters_->overloads;
     return Error(ErrorCode::kPoolOverloaded,
                  "Connection pool overloaded: " + std::to_string(waiters_.size()) +
                      " callers already waiting (max_waiting); " + StateTextLocked(tenant));
@@ -321,7 +315,7 @@ Result<Lease> Pool::Acquire(Deadline deadline, AcquireLabel label) {
                 // Invariant: no waiter that may lease exists while connections are idle, so
                 // taking one here never overtakes anybody.
                 slot = PopIdleLocked();
-                GrantLocked(slot, label.tenant, label.label, label.where);
+                GrantLocked(slot, label.tenant, label.label, label.where, started, {});
             } else {
                 if (waiter == nullptr) {
                     if (waiters_.size() >= options_.EffectiveMaxWaiting()) {
@@ -335,7 +329,7 @@ Result<Lease> Pool::Acquire(Deadline deadline, AcquireLabel label) {
                     if (waiter->cv.wait_until(lock, deadline) == std::cv_status::timeout &&
                         waiter->granted == nullptr && !waiter->failure) {
                         DequeueLocked(waiter);
-                        Counters::Bump(counters_->timeouts);
+                        ++counters_->timeouts;
                         return WaitErrorLocked(*waiter, Clock::now());
                     }
                 }
@@ -343,9 +337,11 @@ Result<Lease> Pool::Acquire(Deadline deadline, AcquireLabel label) {
                 slot = waiter->granted;
             }
         }
+        // The grant time stands in for "now": one clock read less per acquire.
         bool needs_ping = false;
-        const auto rejected = CheckForHandOut(*slot, deadline, /*may_ping=*/true, needs_ping);
-        if (!rejected) return MakeLease(slot, started, shared_from_this());
+        const auto rejected =
+            CheckForHandOut(*slot, slot->leased_at, deadline, /*may_ping=*/true, needs_ping);
+        if (!rejected) return Lease(shared_from_this(), slot);
         if (waiter == nullptr) {
             // Took an idle one on the fast path; from now on wait in line at the front.
             waiter = MakeWaiter(label, deadline, started);
@@ -362,18 +358,18 @@ Result<Lease> Pool::TryAcquire(AcquireLabel label) {
             std::lock_guard lock(mu_);
             if (closing_) return ClosedError();
             if (idle_.empty() || !MayLeaseLocked(label.tenant)) {
-                Counters::Bump(counters_->exhausted);
+                ++counters_->exhausted;
                 return Error(ErrorCode::kPoolExhausted, "no free connection for tenant " +
                                                             TenantName(label.tenant) + " (" +
                                                             StateTextLocked(label.tenant) + ")");
             }
             slot = PopIdleLocked();
-            GrantLocked(slot, label.tenant, label.label, label.where);
+            GrantLocked(slot, label.tenant, label.label, label.where, started, {});
         }
         bool needs_ping = false;  // A ping would wait; the socket check stands in for it.
         const auto rejected =
-            CheckForHandOut(*slot, Deadline::max(), /*may_ping=*/false, needs_ping);
-        if (!rejected) return MakeLease(slot, started, shared_from_this());
+            CheckForHandOut(*slot, started, Deadline::max(), /*may_ping=*/false, needs_ping);
+        if (!rejected) return Lease(shared_from_this(), slot);
         RejectGranted(slot, *rejected, nullptr);
     }
 }
@@ -382,7 +378,6 @@ Result<Lease> Pool::TryAcquire(AcquireLabel label) {
 
 void Pool::Return(Slot* slot) noexcept {
     const auto now = Clock::now();
-    counters_->hold_time.Record(now - slot->leased_at);
     Connection& conn = *slot->conn;
     // The holder's thread pays for its own dirty transaction, outside the lock.
     std::optional<EvictReason> reason;
@@ -414,6 +409,7 @@ void Pool::Return(Slot* slot) noexcept {
                        std::to_string(MillisBetween(slot->leased_at, now)) + " ms (holder '" +
                        slot->label + "')";
         }
+        detail::Record(counters_->hold_time, now - slot->leased_at);
         UngrantLocked(slot);
         slot->last_used = now;
         if (!reason && closing_) reason = EvictReason::kClose;
@@ -427,7 +423,7 @@ void Pool::Return(Slot* slot) noexcept {
         } else {
             idle_.push_back(slot);
         }
-        DispatchLocked(deliveries);
+        DispatchLocked(deliveries, now);
         if (WantedConnectsLocked() > 0) connector_cv_.notify_one();
     }
     if (!unleaked.empty()) Log(LogLevel::kWarning, unleaked);

@@ -21,7 +21,7 @@ AcquireTicket Pool::AcquireAsync(Deadline deadline, AcquireCallback callback, Ac
             deliveries.push_back(Delivery{waiter, nullptr, ClosedError()});
         } else if (!idle_.empty() && MayLeaseLocked(waiter->tenant)) {
             Slot* slot = PopIdleLocked();
-            GrantLocked(slot, waiter->tenant, waiter->label, waiter->where);
+            GrantLocked(slot, waiter->tenant, waiter->label, waiter->where, waiter->started, {});
             waiter->granted = slot;
             deliveries.push_back(Delivery{waiter, slot, std::nullopt});
         } else if (waiters_.size() >= options_.EffectiveMaxWaiting()) {
@@ -47,7 +47,7 @@ bool Pool::Cancel(AcquireTicket ticket) {
         if (it == waiters_.end()) return false;
         waiter = *it;
         DequeueLocked(waiter);
-        Counters::Bump(counters_->cancelled);
+        ++counters_->cancelled;
     }
     waiter->callback(Error(ErrorCode::kCancelled, "acquire cancelled by its caller"));
     return true;
@@ -59,6 +59,12 @@ void Pool::DeliverNow(std::vector<Delivery>& deliveries, bool may_ping) {
 }
 
 void Pool::DeliverLater(std::vector<Delivery>& deliveries) {
+    // Blocking waiters only need a wake-up; that is cheap and safe here.
+    std::erase_if(deliveries, [](const Delivery& delivery) {
+        if (delivery.waiter->callback) return false;
+        delivery.waiter->cv.notify_one();
+        return true;
+    });
     if (deliveries.empty()) return;
     {
         std::lock_guard lock(mu_);
@@ -74,13 +80,18 @@ void Pool::DeliverLater(std::vector<Delivery>& deliveries) {
 
 void Pool::DeliverOne(Delivery& delivery, bool may_ping) {
     const WaiterPtr& waiter = delivery.waiter;
+    if (!waiter->callback) {  // A blocking Acquire: it checks its grant itself.
+        waiter->cv.notify_one();
+        return;
+    }
     if (delivery.error) {
         waiter->callback(std::move(*delivery.error));
         return;
     }
     Slot* slot = delivery.slot;
     bool needs_ping = false;
-    const auto rejected = CheckForHandOut(*slot, waiter->deadline, may_ping, needs_ping);
+    const auto rejected =
+        CheckForHandOut(*slot, slot->leased_at, waiter->deadline, may_ping, needs_ping);
     if (rejected) {
         RejectGranted(slot, *rejected, waiter);
     } else if (needs_ping) {
@@ -100,7 +111,7 @@ void Pool::CompleteAsync(const WaiterPtr& waiter, Slot* slot) {
         waiter->callback(ClosedError());
         return;
     }
-    waiter->callback(MakeLease(slot, waiter->started, std::move(self)));
+    waiter->callback(Lease(std::move(self), slot));
 }
 
 }  // namespace pqpool

@@ -77,8 +77,8 @@ void Pool::ConnectorLoop() {
 
 std::string Pool::AddConnectionLocked(std::unique_ptr<Connection> conn, Clock::duration took,
                                       std::vector<Delivery>& deliveries) {
-    Counters::Bump(counters_->connects);
-    counters_->connect_time.Record(took);
+    ++counters_->connects;
+    detail::Record(counters_->connect_time, took);
     std::string log_line;
     if (consecutive_connect_failures_ > 0) {
         log_line = "database reachable again after " +
@@ -99,13 +99,13 @@ std::string Pool::AddConnectionLocked(std::unique_ptr<Connection> conn, Clock::d
     slot->suspect_epoch = suspect_epoch_.load(std::memory_order_relaxed);
     idle_.push_back(slot.get());
     slots_.push_back(std::move(slot));
-    DispatchLocked(deliveries);
+    DispatchLocked(deliveries, now);
     if (WantedConnectsLocked() > 0) connector_cv_.notify_one();
     return log_line;
 }
 
 std::string Pool::RecordConnectFailureLocked(const Error& error, Clock::time_point now) {
-    Counters::Bump(counters_->connect_errors);
+    ++counters_->connect_errors;
     ++consecutive_connect_failures_;
     const bool too_many_connections = error.sqlstate() == "53300";
     // A refused or failed connect hints that existing sessions may be dead too.
@@ -139,7 +139,7 @@ void Pool::ExpireAsyncWaitersLocked(Clock::time_point now, std::vector<Delivery>
         WaiterPtr waiter = *it++;
         if (waiter->callback && waiter->deadline <= now) {
             DequeueLocked(waiter);
-            Counters::Bump(counters_->timeouts);
+            ++counters_->timeouts;
             out.push_back(Delivery{waiter, nullptr, WaitErrorLocked(*waiter, now)});
         }
     }
@@ -174,7 +174,7 @@ std::vector<std::string> Pool::FindLeaksLocked(Clock::time_point now) {
             continue;
         }
         slot->leak_reported = true;
-        Counters::Bump(counters_->leaks);
+        ++counters_->leaks;
         reports.push_back(
             "connection leak suspected: lease held for " +
             std::to_string(std::chrono::duration_cast<Millis>(now - slot->leased_at).count()) +
@@ -252,24 +252,22 @@ PoolStats Pool::Stats() const {
         for (const auto& [tenant, state] : tenants_) {
             stats.tenants.push_back(TenantStats{tenant, state.leased, state.waiting});
         }
+        const Counters& c = *counters_;
+        stats.acquires = c.acquires;
+        stats.timeouts = c.timeouts;
+        stats.overloads = c.overloads;
+        stats.exhausted = c.exhausted;
+        stats.cancelled = c.cancelled;
+        stats.connects = c.connects;
+        stats.connect_errors = c.connect_errors;
+        stats.leaks = c.leaks;
+        stats.evictions = c.evictions;
+        stats.acquire_wait = c.acquire_wait;
+        stats.hold_time = c.hold_time;
+        stats.connect_time = c.connect_time;
     }
     std::sort(stats.tenants.begin(), stats.tenants.end(),
               [](const TenantStats& a, const TenantStats& b) { return a.tenant < b.tenant; });
-    const Counters& c = *counters_;
-    stats.acquires = c.acquires.load(std::memory_order_relaxed);
-    stats.timeouts = c.timeouts.load(std::memory_order_relaxed);
-    stats.overloads = c.overloads.load(std::memory_order_relaxed);
-    stats.exhausted = c.exhausted.load(std::memory_order_relaxed);
-    stats.cancelled = c.cancelled.load(std::memory_order_relaxed);
-    stats.connects = c.connects.load(std::memory_order_relaxed);
-    stats.connect_errors = c.connect_errors.load(std::memory_order_relaxed);
-    stats.leaks = c.leaks.load(std::memory_order_relaxed);
-    for (std::size_t i = 0; i < kEvictReasonCount; ++i) {
-        stats.evictions[i] = c.evictions[i].load(std::memory_order_relaxed);
-    }
-    stats.acquire_wait = c.acquire_wait.Snapshot();
-    stats.hold_time = c.hold_time.Snapshot();
-    stats.connect_time = c.connect_time.Snapshot();
     return stats;
 }
 

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <array>
-#include <atomic>
 #include <bit>
 #include <condition_variable>
 #include <list>
@@ -51,54 +50,37 @@ struct Waiter {
 
 inline Error ClosedError() { return Error(ErrorCode::kClosed, "connection pool is closed"); }
 
-/// Lock-free log2 histogram of durations.
-struct Histogram {
-    std::array<std::atomic<std::uint64_t>, HistogramSnapshot::kBuckets> buckets{};
-    std::atomic<std::uint64_t> sum_ns{0};
-
-    void Record(Clock::duration duration) noexcept {
-        const auto ns = static_cast<std::uint64_t>(
-            std::max<std::int64_t>(0, std::chrono::nanoseconds(duration).count()));
-        const std::size_t bucket =
-            std::min<std::size_t>(ns == 0 ? 0 : static_cast<std::size_t>(std::bit_width(ns) - 1),
-                                  HistogramSnapshot::kBuckets - 1);
-        buckets[bucket].fetch_add(1, std::memory_order_relaxed);
-        sum_ns.fetch_add(ns, std::memory_order_relaxed);
-    }
-
-    [[nodiscard]] HistogramSnapshot Snapshot() const noexcept {
-        HistogramSnapshot snapshot;
-        for (std::size_t i = 0; i < buckets.size(); ++i) {
-            snapshot.buckets[i] = buckets[i].load(std::memory_order_relaxed);
-            snapshot.count += snapshot.buckets[i];
-        }
-        snapshot.sum_ns = sum_ns.load(std::memory_order_relaxed);
-        return snapshot;
-    }
-};
+/// Adds one duration to a log2 histogram.
+inline void Record(HistogramSnapshot& histogram, Clock::duration duration) noexcept {
+    const auto ns = static_cast<std::uint64_t>(
+        std::max<std::int64_t>(0, std::chrono::nanoseconds(duration).count()));
+    const std::size_t bucket =
+        std::min<std::size_t>(ns == 0 ? 0 : static_cast<std::size_t>(std::bit_width(ns) - 1),
+                              HistogramSnapshot::kBuckets - 1);
+    ++histogram.buckets[bucket];
+    ++histogram.count;
+    histogram.sum_ns += ns;
+}
 
 }  // namespace pqpool::detail
 
 namespace pqpool {
 
-/// Pool counters; relaxed atomics so the hot path takes no extra lock for them.
+/// Pool counters and histograms. Guarded by Pool::mu_ and only updated inside critical
+/// sections the pool needs anyway, so recording them costs no lock and no atomic operation.
 struct Pool::Counters {
-    std::atomic<std::uint64_t> acquires{0};
-    std::atomic<std::uint64_t> timeouts{0};
-    std::atomic<std::uint64_t> overloads{0};
-    std::atomic<std::uint64_t> exhausted{0};
-    std::atomic<std::uint64_t> cancelled{0};
-    std::atomic<std::uint64_t> connects{0};
-    std::atomic<std::uint64_t> connect_errors{0};
-    std::atomic<std::uint64_t> leaks{0};
-    std::array<std::atomic<std::uint64_t>, kEvictReasonCount> evictions{};
-    detail::Histogram acquire_wait;
-    detail::Histogram hold_time;
-    detail::Histogram connect_time;
-
-    static void Bump(std::atomic<std::uint64_t>& counter) noexcept {
-        counter.fetch_add(1, std::memory_order_relaxed);
-    }
+    std::uint64_t acquires = 0;
+    std::uint64_t timeouts = 0;
+    std::uint64_t overloads = 0;
+    std::uint64_t exhausted = 0;
+    std::uint64_t cancelled = 0;
+    std::uint64_t connects = 0;
+    std::uint64_t connect_errors = 0;
+    std::uint64_t leaks = 0;
+    std::array<std::uint64_t, kEvictReasonCount> evictions{};
+    HistogramSnapshot acquire_wait;
+    HistogramSnapshot hold_time;
+    HistogramSnapshot connect_time;
 };
 
 /// A grant (slot set) or a failure (error set) to complete outside the lock.

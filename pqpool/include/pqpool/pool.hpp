@@ -160,14 +160,13 @@ private:
     void Return(detail::Slot* slot) noexcept;
     /// Checks a granted connection before hand-out; returns why to evict it, if so. With
     /// `may_ping` false a due ping is reported through `needs_ping` instead of sent.
-    std::optional<EvictReason> CheckForHandOut(detail::Slot& slot, Deadline deadline, bool may_ping,
-                                               bool& needs_ping);
+    std::optional<EvictReason> CheckForHandOut(detail::Slot& slot, Clock::time_point now,
+                                               Deadline deadline, bool may_ping, bool& needs_ping);
     /// Undoes a grant whose check failed, closes the connection and puts `waiter` (if any)
     /// back at the front of the queue, or fails it when its time is up.
     void RejectGranted(detail::Slot* slot, EvictReason reason, const WaiterPtr& waiter);
     static WaiterPtr MakeWaiter(const AcquireLabel& label, Deadline deadline,
                                 Clock::time_point started);
-    Lease MakeLease(detail::Slot* slot, Clock::time_point started, std::shared_ptr<Pool> self);
     /// Runs async completions on this thread (after checking grants; with `may_ping` false a
     /// grant that needs a ping goes to the janitor).
     void DeliverNow(std::vector<Delivery>& deliveries, bool may_ping);
@@ -182,13 +181,15 @@ private:
     // *Locked functions REQUIRE mu_ held.
     [[nodiscard]] bool MayLeaseLocked(std::string_view tenant) const;
     [[nodiscard]] detail::Slot* PopIdleLocked();
+    /// Leases `slot` to `tenant`; counts the acquire and how long it `waited`.
     void GrantLocked(detail::Slot* slot, std::string_view tenant, std::string_view label,
-                     CallSite where);
+                     CallSite where, Clock::time_point now, Clock::duration waited);
     void UngrantLocked(detail::Slot* slot);
     void EnqueueLocked(const WaiterPtr& waiter, bool front);
     void DequeueLocked(const WaiterPtr& waiter);
     /// Matches idle connections with the oldest waiters allowed to lease (FIFO handoff).
-    void DispatchLocked(std::vector<Delivery>& out);
+    /// Sync waiters in `out` are woken by DeliverLater/DeliverNow, after the lock is released.
+    void DispatchLocked(std::vector<Delivery>& out, Clock::time_point now);
     /// Removes the slot and moves its connection to `graveyard`; the caller must Bury() it
     /// after unlocking (until then it still counts against the budget).
     void EvictLocked(detail::Slot* slot, EvictReason reason, Graveyard& graveyard);
@@ -219,7 +220,7 @@ private:
     // Constant after construction.
     const PoolOptions options_;
     const std::unique_ptr<Connector> connector_;
-    const std::unique_ptr<Counters> counters_;  // Relaxed atomics, updated without mu_.
+    const std::unique_ptr<Counters> counters_;  // Guarded by mu_.
 
     mutable std::mutex mu_;
     std::condition_variable connector_cv_;  // Connector threads wait for demand.
