@@ -252,19 +252,7 @@ PoolStats Pool::Stats() const {
         for (const auto& [tenant, state] : tenants_) {
             stats.tenants.push_back(TenantStats{tenant, state.leased, state.waiting});
         }
-        const Counters& c = *counters_;
-        stats.acquires = c.acquires;
-        stats.timeouts = c.timeouts;
-        stats.overloads = c.overloads;
-        stats.exhausted = c.exhausted;
-        stats.cancelled = c.cancelled;
-        stats.connects = c.connects;
-        stats.connect_errors = c.connect_errors;
-        stats.leaks = c.leaks;
-        stats.evictions = c.evictions;
-        stats.acquire_wait = c.acquire_wait;
-        stats.hold_time = c.hold_time;
-        stats.connect_time = c.connect_time;
+        static_cast<PoolCounters&>(stats) = *counters_;
     }
     std::sort(stats.tenants.begin(), stats.tenants.end(),
               [](const TenantStats& a, const TenantStats& b) { return a.tenant < b.tenant; });

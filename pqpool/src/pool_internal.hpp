@@ -68,20 +68,7 @@ namespace pqpool {
 
 /// Pool counters and histograms. Guarded by Pool::mu_ and only updated inside critical
 /// sections the pool needs anyway, so recording them costs no lock and no atomic operation.
-struct Pool::Counters {
-    std::uint64_t acquires = 0;
-    std::uint64_t timeouts = 0;
-    std::uint64_t overloads = 0;
-    std::uint64_t exhausted = 0;
-    std::uint64_t cancelled = 0;
-    std::uint64_t connects = 0;
-    std::uint64_t connect_errors = 0;
-    std::uint64_t leaks = 0;
-    std::array<std::uint64_t, kEvictReasonCount> evictions{};
-    HistogramSnapshot acquire_wait;
-    HistogramSnapshot hold_time;
-    HistogramSnapshot connect_time;
-};
+struct Pool::Counters : PoolCounters {};
 
 /// A grant (slot set) or a failure (error set) to complete outside the lock.
 struct Pool::Delivery {

@@ -78,19 +78,24 @@ TEST(PoolFaultsTest, ServerStoppedEveryAcquireFailsInTime) {
     EXPECT_TRUE(lease->Execute("SELECT 1").ok());
 }
 
-TEST(PoolFaultsTest, RefusedConnectsFailInTimeWithTheLibpqError) {
-    // A port nobody listens on: bind, then close without listening.
-    const int probe = socket(AF_INET, SOCK_STREAM, 0);
+// A TCP socket bound to a free loopback port; returns the socket and sets `conninfo` to it.
+int BindLoopback(std::string& conninfo) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(bind(probe, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
     socklen_t length = sizeof address;
-    getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length);
-    close(probe);
+    getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    conninfo = "host=127.0.0.1 port=" + std::to_string(ntohs(address.sin_port)) +
+               " user=nobody dbname=nothing";
+    return fd;
+}
+
+TEST(PoolFaultsTest, RefusedConnectsFailInTimeWithTheLibpqError) {
+    // A port nobody listens on: bind, then close without listening.
     PoolOptions options;
-    options.conninfo = "host=127.0.0.1 port=" + std::to_string(ntohs(address.sin_port)) +
-                       " user=nobody dbname=nothing";
+    close(BindLoopback(options.conninfo));
     LogCapture log;
     options.logger = log.logger();
     auto pool = MakePool(options);
@@ -99,17 +104,9 @@ TEST(PoolFaultsTest, RefusedConnectsFailInTimeWithTheLibpqError) {
 
 TEST(PoolFaultsTest, HangingConnectsFailInTimeAndAreLimited) {
     // A listener that never accepts: the TCP handshake completes, the server never answers.
-    const int listener = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    ASSERT_EQ(listen(listener, 64), 0);
-    socklen_t length = sizeof address;
-    getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
     PoolOptions options;
-    options.conninfo = "host=127.0.0.1 port=" + std::to_string(ntohs(address.sin_port)) +
-                       " user=nobody dbname=nothing";
+    const int listener = BindLoopback(options.conninfo);
+    ASSERT_EQ(listen(listener, 64), 0);
     options.connect_timeout = Millis(300);
     LogCapture log;
     options.logger = log.logger();

@@ -45,21 +45,9 @@ struct TenantStats {
     std::size_t waiting = 0;
 };
 
-/// Everything a pool reports. Gauges are consistent with each other (taken under the pool's
-/// lock); counters and histograms are read without it and may be a few operations apart.
-struct PoolStats {
-    // Gauges.
-    std::size_t total = 0;  ///< Open physical connections (idle + in use).
-    std::size_t idle = 0;
-    std::size_t in_use = 0;
-    std::size_t waiting = 0;             ///< Queued acquires.
-    std::size_t connecting = 0;          ///< Connects in flight.
-    std::size_t max_size = 0;            ///< Configured budget.
-    std::size_t effective_max_size = 0;  ///< Budget after 53300 backpressure.
-    std::vector<TenantStats> tenants;    ///< Tenants with leases or waiters, by name.
-
-    // Counters since creation.
-    std::uint64_t acquires = 0;  ///< Successful acquires.
+/// What a pool counts since creation.
+struct PoolCounters {
+    std::uint64_t acquires = 0;  ///< Leases handed out.
     std::uint64_t timeouts = 0;
     std::uint64_t overloads = 0;
     std::uint64_t exhausted = 0;  ///< TryAcquire misses.
@@ -69,13 +57,25 @@ struct PoolStats {
     std::uint64_t leaks = 0;  ///< Leases held past leak_threshold.
     std::array<std::uint64_t, kEvictReasonCount> evictions{};
 
-    HistogramSnapshot acquire_wait;  ///< Time from acquire call to lease.
-    HistogramSnapshot hold_time;     ///< Time a lease was held.
+    HistogramSnapshot acquire_wait;  ///< From the acquire call until a connection was assigned.
+    HistogramSnapshot hold_time;     ///< How long leases were held.
     HistogramSnapshot connect_time;  ///< Time to open a connection (successful ones).
 
     [[nodiscard]] std::uint64_t evicted(EvictReason reason) const noexcept {
         return evictions[static_cast<std::size_t>(reason)];
     }
+};
+
+/// Everything a pool reports: gauges now and counters since creation, one consistent snapshot.
+struct PoolStats : PoolCounters {
+    std::size_t total = 0;  ///< Open physical connections (idle + in use).
+    std::size_t idle = 0;
+    std::size_t in_use = 0;
+    std::size_t waiting = 0;             ///< Queued acquires.
+    std::size_t connecting = 0;          ///< Connects in flight.
+    std::size_t max_size = 0;            ///< Configured budget.
+    std::size_t effective_max_size = 0;  ///< Budget after 53300 backpressure.
+    std::vector<TenantStats> tenants;    ///< Tenants with leases or waiters, by name.
 };
 
 }  // namespace pqpool
