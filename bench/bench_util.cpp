@@ -16,7 +16,12 @@ void Die(const std::string& what) {
     std::_Exit(1);  // No static destructors under the feet of other threads.
 }
 
-BenchClock::duration RunThreads(int threads, const std::function<void(int)>& body) {
+namespace {
+
+// Starts `threads` workers that enter `body` at the same moment, runs `meanwhile` on this
+// thread, joins them, and returns the time from that moment until the last one finished.
+BenchClock::duration RunTogether(int threads, const std::function<void(int)>& body,
+                                 const std::function<void()>& meanwhile) {
     std::latch ready(threads + 1);
     std::latch go(1);
     std::vector<std::thread> workers;
@@ -31,31 +36,26 @@ BenchClock::duration RunThreads(int threads, const std::function<void(int)>& bod
     ready.arrive_and_wait();
     const auto started = BenchClock::now();
     go.count_down();
+    meanwhile();
     for (std::thread& worker : workers) worker.join();
     return BenchClock::now() - started;
+}
+
+}  // namespace
+
+BenchClock::duration RunThreads(int threads, const std::function<void(int)>& body) {
+    return RunTogether(threads, body, [] {});
 }
 
 BenchClock::duration RunThreadsFor(int threads, BenchClock::duration duration,
                                    const std::function<void(int, const std::atomic<bool>&)>& body) {
     std::atomic<bool> stop{false};
-    std::latch ready(threads + 1);
-    std::latch go(1);
-    std::vector<std::thread> workers;
-    workers.reserve(static_cast<std::size_t>(threads));
-    for (int t = 0; t < threads; ++t) {
-        workers.emplace_back([&, t] {
-            ready.count_down();
-            go.wait();
-            body(t, stop);
+    return RunTogether(
+        threads, [&](int t) { body(t, stop); },
+        [&] {
+            std::this_thread::sleep_for(duration);
+            stop.store(true, std::memory_order_relaxed);
         });
-    }
-    ready.arrive_and_wait();
-    const auto started = BenchClock::now();
-    go.count_down();
-    std::this_thread::sleep_for(duration);
-    stop.store(true, std::memory_order_relaxed);
-    for (std::thread& worker : workers) worker.join();
-    return BenchClock::now() - started;
 }
 
 double Quantile(const std::vector<std::int64_t>& sorted, double q) {
