@@ -48,7 +48,6 @@ Result<std::shared_ptr<Pool>> Pool::Create(PoolOptions options,
 Pool::Pool(PassKey /*key*/, PoolOptions options, std::unique_ptr<Connector> connector)
     : options_(std::move(options)),
       connector_(std::move(connector)),
-      counters_(std::make_unique<Counters>()),
       max_size_(options_.max_size),
       effective_max_size_(options_.max_size),
       rng_(std::random_device{}()) {}
@@ -88,8 +87,8 @@ Slot* Pool::PopIdleLocked() {
 
 void Pool::GrantLocked(Slot* slot, std::string_view tenant, std::string_view label, CallSite where,
                        Clock::time_point now, Clock::duration waited) {
-    ++counters_->acquires;
-    detail::Record(counters_->acquire_wait, waited);
+    ++counters_.acquires;
+    detail::Record(counters_.acquire_wait, waited);
     slot->leased = true;
     slot->leased_at = now;
     slot->conn->leased_ = true;
@@ -144,7 +143,7 @@ void Pool::DispatchLocked(std::vector<Delivery>& out, Clock::time_point now) {
 }
 
 void Pool::EvictLocked(Slot* slot, EvictReason reason, Graveyard& graveyard) {
-    ++counters_->evictions[static_cast<std::size_t>(reason)];
+    ++counters_.evictions[static_cast<std::size_t>(reason)];
     auto it = std::find_if(slots_.begin(), slots_.end(),
                            [slot](const std::unique_ptr<Slot>& s) { return s.get() == slot; });
     PQPOOL_CHECK(it != slots_.end());
@@ -258,7 +257,7 @@ void Pool::RejectGranted(Slot* slot, EvictReason reason, const WaiterPtr& waiter
     {
         std::lock_guard lock(mu_);
         const auto now = Clock::now();
-        --counters_->acquires;  // The grant did not become a lease.
+        --counters_.acquires;  // The grant did not become a lease.
         UngrantLocked(slot);
         EvictLocked(slot, reason, graveyard);
         if (reason == EvictReason::kFailedCheck) NoteDeadConnection();
@@ -267,7 +266,7 @@ void Pool::RejectGranted(Slot* slot, EvictReason reason, const WaiterPtr& waiter
             if (closing_) {
                 waiter->failure = ClosedError();
             } else if (now >= waiter->deadline) {
-                ++counters_->timeouts;
+                ++counters_.timeouts;
                 waiter->failure = WaitErrorLocked(*waiter, now);
             } else {
                 EnqueueLocked(waiter, /*front=*/true);  // It keeps its turn.
@@ -297,7 +296,7 @@ Pool::WaiterPtr Pool::MakeWaiter(const AcquireLabel& label, Deadline deadline,
 }
 
 Error Pool::OverloadedErrorLocked(std::string_view tenant) {
-    ++counters_->overloads;
+    ++counters_.overloads;
     return Error(ErrorCode::kPoolOverloaded,
                  "Connection pool overloaded: " + std::to_string(waiters_.size()) +
                      " callers already waiting (max_waiting); " + StateTextLocked(tenant));
@@ -333,7 +332,7 @@ Result<Lease> Pool::Acquire(Deadline deadline, AcquireLabel label) {
                     if (waiter->cv.wait_until(lock, deadline) == std::cv_status::timeout &&
                         waiter->granted == nullptr && !waiter->failure) {
                         DequeueLocked(waiter);
-                        ++counters_->timeouts;
+                        ++counters_.timeouts;
                         return WaitErrorLocked(*waiter, Clock::now());
                     }
                 }
@@ -362,7 +361,7 @@ Result<Lease> Pool::TryAcquire(AcquireLabel label) {
             std::lock_guard lock(mu_);
             if (closing_) return ClosedError();
             if (idle_.empty() || !MayLeaseLocked(label.tenant)) {
-                ++counters_->exhausted;
+                ++counters_.exhausted;
                 return Error(ErrorCode::kPoolExhausted, "no free connection for tenant " +
                                                             TenantName(label.tenant) + " (" +
                                                             StateTextLocked(label.tenant) + ")");
@@ -413,7 +412,7 @@ void Pool::Return(Slot* slot) noexcept {
                        std::to_string(MillisBetween(slot->leased_at, now)) + " ms (holder '" +
                        slot->label + "')";
         }
-        detail::Record(counters_->hold_time, now - slot->leased_at);
+        detail::Record(counters_.hold_time, now - slot->leased_at);
         UngrantLocked(slot);
         slot->last_used = now;
         if (!reason && closing_) reason = EvictReason::kClose;

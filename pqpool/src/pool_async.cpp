@@ -47,7 +47,7 @@ bool Pool::Cancel(AcquireTicket ticket) {
         if (it == waiters_.end()) return false;
         waiter = *it;
         DequeueLocked(waiter);
-        ++counters_->cancelled;
+        ++counters_.cancelled;
     }
     waiter->callback(Error(ErrorCode::kCancelled, "acquire cancelled by its caller"));
     return true;

@@ -77,8 +77,8 @@ void Pool::ConnectorLoop() {
 
 std::string Pool::AddConnectionLocked(std::unique_ptr<Connection> conn, Clock::duration took,
                                       std::vector<Delivery>& deliveries) {
-    ++counters_->connects;
-    detail::Record(counters_->connect_time, took);
+    ++counters_.connects;
+    detail::Record(counters_.connect_time, took);
     std::string log_line;
     if (consecutive_connect_failures_ > 0) {
         log_line = "database reachable again after " +
@@ -90,7 +90,6 @@ std::string Pool::AddConnectionLocked(std::unique_ptr<Connection> conn, Clock::d
     const auto now = Clock::now();
     auto slot = std::make_unique<Slot>();
     slot->conn = std::move(conn);
-    slot->created = now;
     slot->last_used = now;
     std::uniform_real_distribution<double> jitter(0.0, options_.lifetime_jitter);
     slot->expires = now + std::chrono::duration_cast<Clock::duration>(options_.max_lifetime *
@@ -105,7 +104,7 @@ std::string Pool::AddConnectionLocked(std::unique_ptr<Connection> conn, Clock::d
 }
 
 std::string Pool::RecordConnectFailureLocked(const Error& error, Clock::time_point now) {
-    ++counters_->connect_errors;
+    ++counters_.connect_errors;
     ++consecutive_connect_failures_;
     const bool too_many_connections = error.sqlstate() == "53300";
     // A refused or failed connect hints that existing sessions may be dead too.
@@ -139,7 +138,7 @@ void Pool::ExpireAsyncWaitersLocked(Clock::time_point now, std::vector<Delivery>
         WaiterPtr waiter = *it++;
         if (waiter->callback && waiter->deadline <= now) {
             DequeueLocked(waiter);
-            ++counters_->timeouts;
+            ++counters_.timeouts;
             out.push_back(Delivery{waiter, nullptr, WaitErrorLocked(*waiter, now)});
         }
     }
@@ -174,7 +173,7 @@ std::vector<std::string> Pool::FindLeaksLocked(Clock::time_point now) {
             continue;
         }
         slot->leak_reported = true;
-        ++counters_->leaks;
+        ++counters_.leaks;
         reports.push_back(
             "connection leak suspected: lease held for " +
             std::to_string(std::chrono::duration_cast<Millis>(now - slot->leased_at).count()) +
@@ -252,7 +251,7 @@ PoolStats Pool::Stats() const {
         for (const auto& [tenant, state] : tenants_) {
             stats.tenants.push_back(TenantStats{tenant, state.leased, state.waiting});
         }
-        static_cast<PoolCounters&>(stats) = *counters_;
+        static_cast<PoolCounters&>(stats) = counters_;
     }
     std::sort(stats.tenants.begin(), stats.tenants.end(),
               [](const TenantStats& a, const TenantStats& b) { return a.tenant < b.tenant; });

@@ -18,8 +18,7 @@ namespace pqpool::detail {
 /// lease holder (or the thread checking it for hand-out) owns `conn` while it is leased.
 struct Slot {
     std::unique_ptr<Connection> conn;
-    Clock::time_point created{};
-    Clock::time_point expires{};    // created + max_lifetime - jitter; fixed at birth.
+    Clock::time_point expires{};    // Opened + max_lifetime - jitter; fixed at birth.
     Clock::time_point last_used{};  // When it last came back (or was opened).
     Clock::time_point leased_at{};
     std::uint64_t epoch = 0;          // Pool::epoch_ at birth; older ones are drained.
@@ -65,10 +64,6 @@ inline void Record(HistogramSnapshot& histogram, Clock::duration duration) noexc
 }  // namespace pqpool::detail
 
 namespace pqpool {
-
-/// Pool counters and histograms. Guarded by Pool::mu_ and only updated inside critical
-/// sections the pool needs anyway, so recording them costs no lock and no atomic operation.
-struct Pool::Counters : PoolCounters {};
 
 /// A grant (slot set) or a failure (error set) to complete outside the lock.
 struct Pool::Delivery {

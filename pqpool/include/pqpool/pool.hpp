@@ -146,7 +146,6 @@ private:
         std::size_t leased = 0;
         std::size_t waiting = 0;
     };
-    struct Counters;
     struct Delivery;  // A grant or failure to complete outside the lock.
 
     void StartThreads();
@@ -220,7 +219,6 @@ private:
     // Constant after construction.
     const PoolOptions options_;
     const std::unique_ptr<Connector> connector_;
-    const std::unique_ptr<Counters> counters_;  // Guarded by mu_.
 
     mutable std::mutex mu_;
     std::condition_variable connector_cv_;  // Connector threads wait for demand.
@@ -233,6 +231,8 @@ private:
     std::unordered_map<std::string, TenantState, detail::StringHash, std::equal_to<>> tenants_;
     std::vector<Delivery> completions_;  // Async completions for the janitor to run.
     bool janitor_done_ = false;
+    // Recorded only inside critical sections the pool takes anyway: no extra lock, no atomics.
+    PoolCounters counters_;
     std::size_t max_size_;
     std::size_t effective_max_size_;  // Lowered by 53300, probed back up slowly.
     std::size_t connecting_ = 0;
