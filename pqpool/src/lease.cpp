@@ -71,7 +71,9 @@ Result<QueryResult> Lease::Execute(std::string_view sql, std::span<const Param> 
     if (state == TxState::kIdle) context_applied_ = false;  // Each transaction needs it anew.
     if (context_applied_) return conn.Execute(sql, params, deadline);
 
-    const std::array<Param, 1> tenant{Param(slot_->tenant)};
+    const auto& map_value = pool_->options().tenant_context_value;
+    const std::string mapped = map_value ? map_value(slot_->tenant) : std::string();
+    const std::array<Param, 1> tenant{Param(map_value ? mapped : slot_->tenant)};
     const Statement context{context_sql, tenant};
     const Statement statement{sql, params};
     // Outside a transaction both run in the pipeline's one implicit transaction; BEGIN goes

@@ -105,6 +105,12 @@ struct PoolOptions {
     /// statement it precedes (pipeline mode). Empty = no tenant context.
     std::string tenant_context_sql;
 
+    /// Maps a tenant key to the value bound as $1 of `tenant_context_sql`; empty = the key
+    /// itself. Lets an application bind an unguessable per-tenant token (e.g. an HMAC of the
+    /// key) instead of the key that appears in logs and errors. Called on the lease holder's
+    /// thread, from any thread: must be thread-safe.
+    std::function<std::string(std::string_view tenant)> tenant_context_value;
+
     /// Where log lines go. Default: stderr.
     Logger logger = LogToStderr;
 

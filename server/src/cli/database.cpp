@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+// Opening mnemo's database.
+#include "cli/database.hpp"
+
+#include <regex>
+
+#include "embedded/cluster.hpp"
+#include "memory/migrations.hpp"
+#include "util/log.hpp"
+
+namespace mnemo::cli {
+namespace {
+
+using pqpool::Error;
+using pqpool::ErrorCode;
+
+Error Wrap(const Error& error, const std::string& step) {
+    return Error(error.code(), step + ": " + error.message(), error.sqlstate());
+}
+
+void ForwardPoolLog(pqpool::LogLevel level, std::string_view message) {
+    const log::Level mapped = level == pqpool::LogLevel::kDebug     ? log::Level::kDebug
+                              : level == pqpool::LogLevel::kInfo    ? log::Level::kInfo
+                              : level == pqpool::LogLevel::kWarning ? log::Level::kWarning
+                                                                    : log::Level::kError;
+    log::Write(mapped, "pool", {{"message", message}});
+}
+
+void WarnIfRoleBypassesSecurity(memory::Store& store) {
+    auto lease = store.pool().Acquire(pqpool::AcquireLabel("", "role_check"));
+    if (!lease.ok()) return;
+    auto role = lease->Execute(
+        "SELECT current_user, rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user");
+    if (role.ok() && role->rows() == 1 && role->Get(0, 1) == "t") {
+        log::Warning("role_bypasses_row_security",
+                     {{"role", role->Get(0, 0)},
+                      {"message",
+                       "mnemo connects as a superuser or BYPASSRLS role: row-level security does "
+                       "NOT isolate projects. Connect as an ordinary role that owns the mnemo "
+                       "schema."}});
+    }
+}
+
+}  // namespace
+
+std::string RedactConninfo(const std::string& conninfo) {
+    static const std::regex url_password(R"((://[^:/@]*:)[^@]*@)");
+    static const std::regex key_password(R"((password\s*=\s*)('[^']*'|\S+))");
+    std::string redacted = std::regex_replace(conninfo, url_password, "$1***@");
+    return std::regex_replace(redacted, key_password, "$1***");
+}
+
+pqpool::Result<std::string> ResolveConninfo(const Config& config) {
+    if (!config.database_url.empty()) return config.database_url;
+    embedded::EmbeddedCluster cluster(config.home);
+    return cluster.EnsureRunning(std::chrono::steady_clock::now() + std::chrono::seconds(60));
+}
+
+pqpool::PoolOptions MakePoolOptions(const Config& config, std::string conninfo,
+                                    const memory::TenantKeys& keys) {
+    pqpool::PoolOptions options;
+    options.name = "mnemo";
+    options.conninfo = std::move(conninfo);
+    options.max_size = config.pool_max_connections;
+    options.tenant_max_leases = config.project_max_connections;
+    options.acquire_timeout = config.acquire_timeout;
+    options.min_idle = 0;
+    if (config.transport == Transport::kStdio) {
+        // Many stdio processes share one server: an idle one should hold no connections.
+        options.idle_timeout = std::chrono::minutes(1);
+    }
+    options.logger = ForwardPoolLog;
+    memory::Store::ConfigurePool(options, keys);
+    return options;
+}
+
+pqpool::Result<Database> OpenDatabase(const Config& config) {
+    auto keys = memory::TenantKeys::Load(config.secret, config.home);
+    if (!keys.ok()) return Wrap(keys.error(), "loading the secret");
+    auto conninfo = ResolveConninfo(config);
+    if (!conninfo.ok()) return Wrap(conninfo.error(), "starting the embedded database");
+    Database db;
+    db.embedded = config.database_url.empty();
+    db.conninfo_for_display = RedactConninfo(*conninfo);
+    auto pool = pqpool::Pool::Create(MakePoolOptions(config, *conninfo, *keys));
+    if (!pool.ok()) return Wrap(pool.error(), "creating the connection pool");
+    db.pool = std::move(pool).value();
+    if (auto applied = memory::ApplyMigrations(*db.pool); !applied.ok()) {
+        return Wrap(applied.error(), "applying migrations to " + db.conninfo_for_display);
+    }
+    db.store = std::make_unique<memory::Store>(db.pool, std::move(keys).value());
+    if (auto registered = db.store->RegisterSecret(); !registered.ok()) {
+        return Wrap(registered.error(), "checking the secret");
+    }
+    WarnIfRoleBypassesSecurity(*db.store);
+    return db;
+}
+
+}  // namespace mnemo::cli

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: MIT
+// `mnemo doctor`: is the database reachable, migrated, safe, and big enough for the budget?
+#include <cstdio>
+#include <string>
+
+#include "cli/commands.hpp"
+#include "cli/database.hpp"
+#include "memory/migrations.hpp"
+
+namespace mnemo::cli {
+namespace {
+
+struct Report {
+    int failures = 0;
+    int warnings = 0;
+
+    void Ok(const std::string& check, const std::string& detail) { Print("ok", check, detail); }
+    void Warn(const std::string& check, const std::string& detail) {
+        ++warnings;
+        Print("WARN", check, detail);
+    }
+    void Fail(const std::string& check, const std::string& detail) {
+        ++failures;
+        Print("FAIL", check, detail);
+    }
+
+private:
+    static void Print(const char* status, const std::string& check, const std::string& detail) {
+        std::printf("%-5s %-12s %s\n", status, check.c_str(), detail.c_str());
+    }
+};
+
+/// One row of facts about the server and the role, read without mnemo's schema.
+struct ServerFacts {
+    int max_connections = 0;
+    int reserved = 0;  // superuser_reserved_connections (+ reserved_connections on PG 16+)
+    int in_use = 0;
+    std::string version;
+    std::string role;
+    bool bypasses_rls = false;
+};
+
+pqpool::Result<ServerFacts> ReadServerFacts(pqpool::Pool& pool) {
+    auto lease = pool.Acquire(pqpool::AcquireLabel("", "doctor"));
+    if (!lease.ok()) return std::move(lease).error();
+    auto row = lease->Execute(
+        "SELECT current_setting('max_connections')::int, "
+        "current_setting('superuser_reserved_connections')::int + "
+        "coalesce(nullif(current_setting('reserved_connections', true), '')::int, 0), "
+        "(SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'), "
+        "current_setting('server_version'), current_user, "
+        "(SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user)");
+    if (!row.ok()) return std::move(row).error();
+    ServerFacts facts;
+    facts.max_connections = std::stoi(std::string(row->Get(0, 0)));
+    facts.reserved = std::stoi(std::string(row->Get(0, 1)));
+    facts.in_use = std::stoi(std::string(row->Get(0, 2)));
+    facts.version = row->Get(0, 3);
+    facts.role = row->Get(0, 4);
+    facts.bypasses_rls = row->Get(0, 5) == "t";
+    return facts;
+}
+
+void CheckBudget(const Config& config, const ServerFacts& facts, Report& report) {
+    const int usable = facts.max_connections - facts.reserved;
+    const int budget = static_cast<int>(config.pool_max_connections);
+    const std::string numbers = "budget " + std::to_string(budget) + " per process; server " +
+                                "max_connections " + std::to_string(facts.max_connections) + " - " +
+                                std::to_string(facts.reserved) +
+                                " reserved = " + std::to_string(usable) + " usable, " +
+                                std::to_string(facts.in_use) + " in use now";
+    if (budget > usable) {
+        report.Fail("budget", numbers +
+                                  ": one process can exceed the server's limit; lower "
+                                  "MNEMO_POOL_MAX_CONNECTIONS");
+        return;
+    }
+    const int processes = usable / budget;
+    const std::string fits = numbers + "; fits " + std::to_string(processes) +
+                             " mnemo processes (or replicas) at full budget";
+    if (processes < 4) {
+        report.Warn("budget", fits + " — tight for several assistants at once");
+    } else {
+        report.Ok("budget", fits);
+    }
+}
+
+}  // namespace
+
+int RunDoctor(const Config& config) {
+    Report report;
+    report.Ok("config", "pool budget " + std::to_string(config.pool_max_connections) +
+                            ", project quota " + std::to_string(config.project_max_connections) +
+                            ", acquire timeout " + std::to_string(config.acquire_timeout.count()) +
+                            " ms, home " + config.home.string());
+    auto db = OpenDatabase(config);
+    if (!db.ok()) {
+        report.Fail("database", db.error().message());
+        std::printf("verdict: NOT READY (%d failed)\n", report.failures);
+        return 1;
+    }
+    report.Ok("database", std::string(db->embedded ? "embedded " : "") + db->conninfo_for_display);
+    auto facts = ReadServerFacts(*db->pool);
+    if (!facts.ok()) {
+        report.Fail("server", facts.error().message());
+    } else {
+        report.Ok("server", "PostgreSQL " + facts->version + ", role " + facts->role);
+        if (facts->bypasses_rls) {
+            report.Fail("isolation", "role '" + facts->role +
+                                         "' is a superuser or has BYPASSRLS: row-level security "
+                                         "does not isolate projects; use an ordinary role");
+        } else {
+            report.Ok("isolation", "row-level security applies to role '" + facts->role + "'");
+        }
+        CheckBudget(config, *facts, report);
+    }
+    auto state = memory::ReadMigrationState(*db->pool);
+    if (!state.ok()) {
+        report.Fail("migrations", state.error().message());
+    } else if (state->applied != state->expected) {
+        report.Fail("migrations", "schema at version " + std::to_string(state->applied) +
+                                      ", this mnemo expects " + std::to_string(state->expected));
+    } else {
+        report.Ok("migrations", "schema at version " + std::to_string(state->applied));
+    }
+    if (report.failures > 0) {
+        std::printf("verdict: NOT READY (%d failed, %d warnings)\n", report.failures,
+                    report.warnings);
+        return 1;
+    }
+    std::printf("verdict: READY%s\n", report.warnings > 0 ? " (with warnings)" : "");
+    return 0;
+}
+
+}  // namespace mnemo::cli

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: MIT
+// Config: environment and flags merged, every value range-checked with a message naming it.
+#include "config/config.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdlib>
+#include <string_view>
+
+#include "util/log.hpp"
+
+extern char** environ;
+
+namespace mnemo {
+namespace {
+
+using pqpool::Error;
+using pqpool::ErrorCode;
+
+Error Invalid(std::string message) {
+    return Error{ErrorCode::kInvalidArgument, std::move(message)};
+}
+
+/// Reads an integer setting in [min, max]; leaves `value` alone when the variable is unset.
+pqpool::Status ReadInteger(const std::map<std::string, std::string>& env, const std::string& name,
+                           long long min, long long max, long long& value) {
+    const auto found = env.find(name);
+    if (found == env.end()) return {};
+    const std::string& text = found->second;
+    long long parsed = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || parsed < min ||
+        parsed > max) {
+        return Invalid(name + " must be an integer from " + std::to_string(min) + " to " +
+                       std::to_string(max) + ", got '" + text + "'");
+    }
+    value = parsed;
+    return {};
+}
+
+std::string Lookup(const std::map<std::string, std::string>& env, const std::string& name) {
+    const auto found = env.find(name);
+    return found == env.end() ? std::string() : found->second;
+}
+
+std::filesystem::path DefaultHome(const std::map<std::string, std::string>& env) {
+    if (auto data_home = Lookup(env, "XDG_DATA_HOME"); !data_home.empty()) {
+        return std::filesystem::path(data_home) / "mnemo";
+    }
+    if (auto home = Lookup(env, "HOME"); !home.empty()) {
+        return std::filesystem::path(home) / ".local/share/mnemo";
+    }
+    return std::filesystem::current_path() / ".mnemo";
+}
+
+pqpool::Status ReadLimits(const std::map<std::string, std::string>& env, Config& config) {
+    long long pool = static_cast<long long>(config.pool_max_connections);
+    long long project = static_cast<long long>(config.project_max_connections);
+    long long acquire = config.acquire_timeout.count();
+    long long query = config.query_timeout.count();
+    long long content = static_cast<long long>(config.max_content_bytes);
+    if (auto s = ReadInteger(env, "MNEMO_POOL_MAX_CONNECTIONS", 1, 1000, pool); !s.ok()) return s;
+    if (auto s = ReadInteger(env, "MNEMO_PROJECT_MAX_CONNECTIONS", 1, 1000, project); !s.ok()) {
+        return s;
+    }
+    if (auto s = ReadInteger(env, "MNEMO_ACQUIRE_TIMEOUT_MS", 1, 600'000, acquire); !s.ok()) {
+        return s;
+    }
+    if (auto s = ReadInteger(env, "MNEMO_QUERY_TIMEOUT_MS", 1, 600'000, query); !s.ok()) return s;
+    if (auto s = ReadInteger(env, "MNEMO_MAX_CONTENT_BYTES", 1, 64LL << 20, content); !s.ok()) {
+        return s;
+    }
+    config.pool_max_connections = static_cast<std::size_t>(pool);
+    config.project_max_connections = static_cast<std::size_t>(project);
+    config.acquire_timeout = std::chrono::milliseconds(acquire);
+    config.query_timeout = std::chrono::milliseconds(query);
+    config.max_content_bytes = static_cast<std::size_t>(content);
+    return {};
+}
+
+}  // namespace
+
+bool IsValidProjectName(std::string_view name) {
+    if (name.empty() || name.size() > 64) return false;
+    auto lower_alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+    if (!lower_alnum(name.front())) return false;
+    for (char c : name) {
+        if (!lower_alnum(c) && c != '_' && c != '-') return false;
+    }
+    return true;
+}
+
+std::string ProjectNameFromDirectory(std::string_view directory_name) {
+    std::string name;
+    for (char c : directory_name) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        const bool keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+        name.push_back(keep ? c : '-');
+    }
+    const auto first = name.find_first_not_of("-_");
+    if (first == std::string::npos) return {};
+    name.erase(0, first);
+    if (name.size() > 64) name.resize(64);
+    return IsValidProjectName(name) ? name : std::string();
+}
+
+std::string DetectDefaultProject(const std::filesystem::path& working_directory) {
+    std::error_code ec;
+    for (auto dir = working_directory; !dir.empty(); dir = dir.parent_path()) {
+        if (std::filesystem::exists(dir / ".git", ec)) {
+            return ProjectNameFromDirectory(dir.filename().string());
+        }
+        if (dir == dir.parent_path()) break;
+    }
+    return ProjectNameFromDirectory(working_directory.filename().string());
+}
+
+std::map<std::string, std::string> ProcessEnvironment() {
+    std::map<std::string, std::string> env;
+    for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+        std::string_view text(*entry);
+        const auto equals = text.find('=');
+        if (equals == std::string_view::npos) continue;
+        env.emplace(std::string(text.substr(0, equals)), std::string(text.substr(equals + 1)));
+    }
+    return env;
+}
+
+pqpool::Result<Config> LoadConfig(Transport transport,
+                                  const std::map<std::string, std::string>& env,
+                                  const ConfigFlags& flags) {
+    Config config;
+    config.transport = transport;
+    config.pool_max_connections = transport == Transport::kHttp ? 20 : 4;
+    if (auto s = ReadLimits(env, config); !s.ok()) return s.error();
+
+    config.database_url = flags.database_url.value_or(Lookup(env, "DATABASE_URL"));
+    const std::string home = flags.home.value_or(Lookup(env, "MNEMO_HOME"));
+    config.home = home.empty() ? DefaultHome(env) : std::filesystem::path(home);
+    if (!config.home.is_absolute()) config.home = std::filesystem::absolute(config.home);
+    config.secret = Lookup(env, "MNEMO_SECRET");
+    if (!config.secret.empty() && config.secret.size() < 32) {
+        return Invalid(
+            "MNEMO_SECRET must be at least 32 characters (it keys every project's "
+            "row-level-security token), got " +
+            std::to_string(config.secret.size()));
+    }
+
+    if (auto level = Lookup(env, "MNEMO_LOG_LEVEL"); !level.empty()) {
+        log::Level parsed;
+        if (!log::ParseLevel(level, parsed)) {
+            return Invalid("MNEMO_LOG_LEVEL must be one of debug, info, warning, error, got '" +
+                           level + "'");
+        }
+        config.log_level = level;
+    }
+
+    config.default_project = flags.project.value_or(Lookup(env, "MNEMO_PROJECT"));
+    if (!config.default_project.empty() && !IsValidProjectName(config.default_project)) {
+        return Invalid("project '" + config.default_project +
+                       "' is not a valid project name: use 1-64 characters of a-z, 0-9, '_' "
+                       "and '-', starting with a letter or digit");
+    }
+    if (config.default_project.empty() && transport == Transport::kStdio) {
+        std::error_code ec;
+        const auto cwd = std::filesystem::current_path(ec);
+        if (!ec) config.default_project = DetectDefaultProject(cwd);
+    }
+    return config;
+}
+
+}  // namespace mnemo

@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: MIT
+// Error helpers shared by the embedded cluster's files.
+#pragma once
+
+#include <string>
+#include <system_error>
+
+#include "pqpool/error.hpp"
+
+namespace mnemo::embedded {
+
+/// The error of every embedded-cluster failure that is not the caller's bad argument.
+[[nodiscard]] inline pqpool::Error Unavailable(std::string message) {
+    return pqpool::Error(pqpool::ErrorCode::kDatabaseUnavailable, std::move(message));
+}
+
+/// strerror's text, thread-safely.
+[[nodiscard]] inline std::string ErrnoText(int error) {
+    return std::generic_category().message(error);
+}
+
+}  // namespace mnemo::embedded

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+// ToolRegistry: the tools a server offers, each with its schema and handler.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mcp/session.hpp"
+
+namespace mnemo::mcp {
+
+/// What a tool returns. `structured` (an object) is sent as structuredContent and, serialised,
+/// as the text block, so clients that show only one of them see everything. Errors set
+/// `is_error` and `message` (sent as the text block, no structuredContent).
+struct ToolResult {
+    nlohmann::json structured = nlohmann::json::object();
+    bool is_error = false;
+    std::string message;
+    /// The project the call acted on (for the tool_execute_* log line); "" when none.
+    std::string project;
+    /// For errors: a short machine-readable class for logs (e.g. "pool_timeout", "not_found").
+    std::string error_type;
+
+    static ToolResult Ok(nlohmann::json structured, std::string project = {}) {
+        ToolResult result;
+        result.structured = std::move(structured);
+        result.project = std::move(project);
+        return result;
+    }
+    static ToolResult Error(std::string error_type, std::string message, std::string project = {}) {
+        ToolResult result;
+        result.is_error = true;
+        result.error_type = std::move(error_type);
+        result.message = std::move(message);
+        result.project = std::move(project);
+        return result;
+    }
+};
+
+/// One tools/call: validated arguments and the calling session.
+struct ToolCall {
+    const nlohmann::json& arguments;  // an object that passed the tool's inputSchema
+    Session& session;
+};
+
+using ToolHandler = std::function<ToolResult(const ToolCall& call)>;
+
+struct ToolDefinition {
+    std::string name;  // ^[a-zA-Z0-9_-]{1,64}$
+    std::string title;
+    std::string description;
+    nlohmann::json input_schema;  // root type "object"
+    nlohmann::json annotations = nlohmann::json::object();
+    ToolHandler handler;
+};
+
+/// Tools in registration order. Registration happens before serving; lookups are then
+/// read-only and safe from any thread.
+class ToolRegistry {
+public:
+    /// Adds a tool. Aborts on a duplicate or invalid name or a non-object schema (a bug).
+    void Add(ToolDefinition tool);
+
+    [[nodiscard]] const ToolDefinition* Find(const std::string& name) const;
+
+    /// The tools/list result entries.
+    [[nodiscard]] nlohmann::json ListJson() const;
+
+    [[nodiscard]] std::size_t size() const { return tools_.size(); }
+
+private:
+    std::vector<ToolDefinition> tools_;
+    std::map<std::string, std::size_t, std::less<>> index_;
+};
+
+}  // namespace mnemo::mcp

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+// Migrations: applied in one transaction under an advisory lock.
+#include "memory/migrations.hpp"
+
+#include <memory>
+#include <string>
+
+#include <libpq-fe.h>
+
+#include "util/log.hpp"
+
+namespace mnemo::memory {
+namespace {
+
+using pqpool::Error;
+using pqpool::ErrorCode;
+
+// Any fixed number; every mnemo process uses the same one ("mnemo" in ASCII).
+constexpr const char* kMigrationLockSql = "SELECT pg_advisory_xact_lock(478560333679)";
+
+/// Runs `sql` (may hold several statements) with the simple query protocol.
+pqpool::Status ExecScript(PGconn* conn, const std::string& sql, const std::string& what) {
+    std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(conn, sql.c_str()), &PQclear);
+    const auto status = PQresultStatus(result.get());
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return {};
+    const char* sqlstate = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
+    return Error(ErrorCode::kSql, what + " failed: " + PQerrorMessage(conn),
+                 sqlstate != nullptr ? sqlstate : "");
+}
+
+int LatestCompiled() {
+    const auto& migrations = CompiledMigrations();
+    return migrations.empty() ? 0 : migrations.back().version;
+}
+
+pqpool::Result<int> AppliedVersion(pqpool::Lease& lease) {
+    auto result = lease.Execute(
+        "SELECT CASE WHEN to_regclass('mnemo.schema_migrations') IS NULL THEN 0 "
+        "ELSE (SELECT coalesce(max(version), 0) FROM mnemo.schema_migrations) END");
+    if (!result.ok()) return std::move(result).error();
+    return std::stoi(std::string(result->Get(0, 0)));
+}
+
+pqpool::Result<int> ApplyPending(pqpool::Lease& lease) {
+    PGconn* conn = lease.connection().native();
+    if (conn == nullptr) return Error(ErrorCode::kInvalidArgument, "migrations need libpq");
+    const std::string prologue = std::string("BEGIN; ") + kMigrationLockSql +
+                                 "; CREATE SCHEMA IF NOT EXISTS mnemo; "
+                                 "CREATE TABLE IF NOT EXISTS mnemo.schema_migrations ("
+                                 "version integer PRIMARY KEY, name text NOT NULL, "
+                                 "applied_at timestamptz NOT NULL DEFAULT now())";
+    if (auto s = ExecScript(conn, prologue, "locking for migrations"); !s.ok()) return s.error();
+    auto applied = AppliedVersion(lease);
+    int count = 0;
+    pqpool::Status status;
+    if (!applied.ok()) {
+        status = applied.error();
+    } else if (*applied > LatestCompiled()) {
+        status = Error(ErrorCode::kInvalidArgument,
+                       "the database schema is at version " + std::to_string(*applied) +
+                           ", newer than this mnemo (" + std::to_string(LatestCompiled()) +
+                           "): upgrade mnemo");
+    }
+    for (const auto& migration : CompiledMigrations()) {
+        if (!status.ok()) break;
+        if (migration.version <= *applied) continue;
+        status = ExecScript(conn, migration.sql, std::string("migration ") + migration.name);
+        if (!status.ok()) break;
+        status = ExecScript(conn,
+                            "INSERT INTO mnemo.schema_migrations (version, name) VALUES (" +
+                                std::to_string(migration.version) + ", '" + migration.name + "')",
+                            std::string("recording migration ") + migration.name);
+        ++count;
+    }
+    if (!status.ok()) {
+        (void)ExecScript(conn, "ROLLBACK", "rollback");
+        return status.error();
+    }
+    if (auto s = ExecScript(conn, "COMMIT", "committing migrations"); !s.ok()) return s.error();
+    return count;
+}
+
+}  // namespace
+
+pqpool::Result<MigrationState> ReadMigrationState(pqpool::Pool& pool) {
+    auto lease = pool.Acquire(pqpool::AcquireLabel("", "migrations"));
+    if (!lease.ok()) return std::move(lease).error();
+    auto applied = AppliedVersion(*lease);
+    if (!applied.ok()) return std::move(applied).error();
+    return MigrationState{*applied, LatestCompiled()};
+}
+
+pqpool::Result<int> ApplyMigrations(pqpool::Pool& pool) {
+    auto lease = pool.Acquire(pqpool::AcquireLabel("", "migrations"));
+    if (!lease.ok()) return std::move(lease).error();
+    // Fast path: nothing to do needs no lock (every process starting up takes this path).
+    auto applied = AppliedVersion(*lease);
+    if (applied.ok() && *applied == LatestCompiled()) return 0;
+    auto count = ApplyPending(*lease);
+    if (count.ok() && *count > 0) {
+        log::Info("migrations_applied", {{"count", *count}, {"version", LatestCompiled()}});
+    }
+    return count;
+}
+
+}  // namespace mnemo::memory

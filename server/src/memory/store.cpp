@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: MIT
+// Store: leases, JSON results, the secret check and the project registry.
+#include "memory/store.hpp"
+
+#include <array>
+
+namespace mnemo::memory {
+namespace {
+
+using pqpool::Error;
+using pqpool::ErrorCode;
+using pqpool::Param;
+
+const std::string kRegistry(TenantKeys::kRegistryTenant);
+
+}  // namespace
+
+std::string TextArrayLiteral(const std::vector<std::string>& items) {
+    std::string literal = "{";
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i > 0) literal.push_back(',');
+        literal.push_back('"');
+        for (char c : items[i]) {
+            if (c == '"' || c == '\\') literal.push_back('\\');
+            literal.push_back(c);
+        }
+        literal.push_back('"');
+    }
+    literal.push_back('}');
+    return literal;
+}
+
+void Store::ConfigurePool(pqpool::PoolOptions& options, const TenantKeys& keys) {
+    options.tenant_context_sql = "SELECT set_config('mnemo.tenant', $1, true)";
+    options.tenant_context_value = [keys](std::string_view tenant) {
+        return keys.TokenFor(tenant);
+    };
+}
+
+pqpool::Result<pqpool::Lease> Store::Lease(const std::string& tenant, const char* label) {
+    return pool_->Acquire(pqpool::AcquireLabel(tenant, label));
+}
+
+pqpool::Result<Json> Store::QueryJson(const std::string& tenant, const char* label,
+                                      std::string_view sql, std::span<const Param> params) {
+    auto lease = Lease(tenant, label);
+    if (!lease.ok()) return std::move(lease).error();
+    auto result = lease->Execute(sql, params);
+    if (!result.ok()) return std::move(result).error();
+    if (result->rows() == 0 || result->IsNull(0, 0)) return Json();
+    return Json::parse(result->Get(0, 0));
+}
+
+pqpool::Result<Json> Store::ProjectJson(const std::string& project, const char* label,
+                                        std::string_view sql, std::span<const Param> params) {
+    auto result = QueryJson(project, label, sql, params);
+    if (result.ok() && result->is_null()) {
+        return Error(ErrorCode::kInvalidArgument, "project '" + project + "' does not exist",
+                     kProjectMissing);
+    }
+    return result;
+}
+
+pqpool::Status Store::RegisterSecret() {
+    const std::string hash = keys_.TokenHashFor(kRegistry);
+    const std::array<Param, 1> params{Param(hash)};
+    constexpr std::string_view kSql =
+        "WITH ins AS (INSERT INTO mnemo.settings (key, value) VALUES ('registry_key_hash', $1) "
+        "             ON CONFLICT (key) DO NOTHING RETURNING value) "
+        "SELECT to_json(coalesce((SELECT value FROM ins), "
+        "                        (SELECT value FROM mnemo.settings "
+        "                         WHERE key = 'registry_key_hash')) = $1)";
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        auto same = QueryJson("", "register_secret", kSql, params);
+        if (!same.ok()) return std::move(same).error();
+        if (same->is_boolean() && same->get<bool>()) return {};
+        // null: a concurrent first start inserted after our snapshot; read again.
+        if (same->is_boolean()) {
+            return Error(ErrorCode::kInvalidArgument,
+                         "this database was set up with a different mnemo secret: give every "
+                         "mnemo process on it the same MNEMO_SECRET (or $MNEMO_HOME/secret)");
+        }
+    }
+    return Error(ErrorCode::kInvalidArgument, "could not record the mnemo secret's hash");
+}
+
+pqpool::Result<Json> Store::ListProjects() {
+    constexpr std::string_view kSql = R"sql(
+SELECT coalesce(json_agg(json_build_object(
+    'name', p.name,
+    'description', p.description,
+    'created_at', p.created_at,
+    'contexts', (SELECT count(*) FROM mnemo.contexts c
+                 WHERE c.project_id = p.project_id AND c.archived_at IS NULL),
+    'topics', (SELECT count(*) FROM mnemo.topics t WHERE t.project_id = p.project_id),
+    'handovers', (SELECT count(*) FROM mnemo.handovers h WHERE h.project_id = p.project_id),
+    'last_activity', greatest(p.created_at,
+        (SELECT max(c.created_at) FROM mnemo.contexts c WHERE c.project_id = p.project_id),
+        (SELECT max(h.created_at) FROM mnemo.handovers h WHERE h.project_id = p.project_id)))
+    ORDER BY p.name), '[]')
+FROM mnemo.projects p)sql";
+    return QueryJson(kRegistry, "list_projects", kSql, {});
+}
+
+pqpool::Result<Json> Store::CreateProject(const std::string& name, const std::string& description) {
+    const std::string hash = keys_.TokenHashFor(name);
+    const std::array<Param, 3> params{Param(name), Param(description), Param(hash)};
+    constexpr std::string_view kSql = R"sql(
+WITH p AS (INSERT INTO mnemo.projects (name, description) VALUES ($1, $2)
+           ON CONFLICT (name) DO NOTHING RETURNING project_id),
+k AS (INSERT INTO mnemo.project_keys (project_id, key_hash)
+      SELECT project_id, decode($3, 'hex') FROM p RETURNING project_id)
+SELECT json_build_object('project', $1::text, 'created', EXISTS (SELECT 1 FROM k)))sql";
+    return QueryJson(kRegistry, "create_project", kSql, params);
+}
+
+pqpool::Result<Json> Store::DeleteProject(const std::string& name, bool confirm) {
+    auto lease = Lease(kRegistry, "delete_project");
+    if (!lease.ok()) return std::move(lease).error();
+    const std::array<Param, 1> params{Param(name)};
+    auto counts = lease->Execute(R"sql(
+SELECT json_build_object(
+    'project', p.name,
+    'contexts', (SELECT count(*) FROM mnemo.contexts c WHERE c.project_id = p.project_id),
+    'topics', (SELECT count(*) FROM mnemo.topics t WHERE t.project_id = p.project_id),
+    'handovers', (SELECT count(*) FROM mnemo.handovers h WHERE h.project_id = p.project_id))
+FROM mnemo.projects p WHERE p.name = $1)sql",
+                                 params);
+    if (!counts.ok()) return std::move(counts).error();
+    if (counts->rows() == 0) {
+        return Error(ErrorCode::kInvalidArgument, "project '" + name + "' does not exist",
+                     kProjectMissing);
+    }
+    Json result = {{"would_delete", Json::parse(counts->Get(0, 0))}, {"deleted", false}};
+    if (!confirm) return result;
+    auto deleted = lease->Execute("DELETE FROM mnemo.projects WHERE name = $1", params);
+    if (!deleted.ok()) return std::move(deleted).error();
+    result["deleted"] = deleted->AffectedRows() == 1;
+    return result;
+}
+
+}  // namespace mnemo::memory

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+// Store: every read and write of mnemo's data; the only code that writes SQL (with migrations).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "memory/tenant_keys.hpp"
+#include "pqpool/pool.hpp"
+
+namespace mnemo::memory {
+
+using Json = nlohmann::json;
+
+/// Errors the store adds to pqpool's (which keep their codes: kTimeout's message starts with
+/// "Connection pool timeout:"). kInvalidArgument with one of these sqlstate() tags:
+inline constexpr const char* kProjectMissing = "MNEMO_PROJECT_MISSING";
+inline constexpr const char* kNotFound = "MNEMO_NOT_FOUND";
+inline constexpr const char* kRefused = "MNEMO_REFUSED";
+
+struct LockRequest {
+    std::string topic;
+    std::string content;
+    std::vector<std::string> tags;
+    std::string priority;  // always_check | important | reference
+};
+
+struct SearchRequest {
+    std::string query;
+    std::optional<std::string> priority;
+    std::vector<std::string> tags;  // all must be present
+    int limit = 10;
+    int offset = 0;
+};
+
+struct HandoverRequest {
+    std::string summary;
+    std::vector<std::string> completed;
+    std::vector<std::string> pending;
+    std::string notes;
+    std::string session_id;
+};
+
+struct QueryRequest {
+    std::string sql;
+    std::vector<std::optional<std::string>> params;
+    int limit = 100;
+    std::chrono::milliseconds timeout{5000};
+};
+
+/// Project-scoped calls take the project name; each runs on one pqpool lease whose tenant is
+/// that project, so the pool's quota applies and the row-level-security token is set in the
+/// statement's own transaction. Results are JSON documents (mostly built by PostgreSQL).
+///
+/// Errors: pqpool's (timeout, overload, unavailable, SQL with SQLSTATE); kInvalidArgument
+/// tagged kProjectMissing when the project does not exist, kNotFound, kRefused (see each call).
+///
+/// Thread safety: all calls may run concurrently from any threads.
+class Store {
+public:
+    Store(std::shared_ptr<pqpool::Pool> pool, TenantKeys keys)
+        : pool_(std::move(pool)), keys_(std::move(keys)) {}
+
+    /// The pool options mnemo needs for this store: the tenant context that binds tokens.
+    static void ConfigurePool(pqpool::PoolOptions& options, const TenantKeys& keys);
+
+    /// Records the registry token's hash on first start; fails with a clear message when this
+    /// process's secret differs from the one the database was set up with.
+    pqpool::Status RegisterSecret();
+
+    // Projects (registry scope).
+    pqpool::Result<Json> ListProjects();
+    /// {project, created}; created=false when the name existed (and nothing changed).
+    pqpool::Result<Json> CreateProject(const std::string& name, const std::string& description);
+    /// Counts what deleting would remove; deletes only when `confirm`. kProjectMissing.
+    pqpool::Result<Json> DeleteProject(const std::string& name, bool confirm);
+
+    // Contexts.
+    /// Stores the next version of `topic`. Concurrent calls get distinct consecutive versions.
+    pqpool::Result<Json> LockContext(const std::string& project, const LockRequest& request);
+    /// Latest live version, or `version` (also archived ones). kNotFound.
+    pqpool::Result<Json> RecallContext(const std::string& project, const std::string& topic,
+                                       std::optional<int> version, bool preview_only);
+    /// Archives `version` or every live version. An always_check context needs `force`
+    /// (else kRefused). kNotFound.
+    pqpool::Result<Json> UnlockContext(const std::string& project, const std::string& topic,
+                                       std::optional<int> version, bool force);
+    pqpool::Result<Json> SearchContexts(const std::string& project, const SearchRequest& request);
+    /// Live topics under `prefix` with their latest version, priority and version count.
+    pqpool::Result<Json> ListTopics(const std::string& project, const std::string& prefix,
+                                    int limit);
+    /// always_check and important contexts whose words occur in `text`, best first.
+    pqpool::Result<Json> CheckContexts(const std::string& project, const std::string& text);
+
+    // Handovers.
+    pqpool::Result<Json> Sleep(const std::string& project, const HandoverRequest& request);
+    /// {available, ...}.
+    pqpool::Result<Json> LastHandover(const std::string& project);
+    /// The session-start briefing, bounded in size.
+    pqpool::Result<Json> WakeUp(const std::string& project);
+
+    // Inspection.
+    pqpool::Result<Json> Status(const std::string& project);
+    /// Runs caller SQL read-only: READ ONLY transaction, statement timeout, row limit, rolled
+    /// back; the project's row-level security applies. Writes are refused by PostgreSQL.
+    pqpool::Result<Json> Query(const std::string& project, const QueryRequest& request);
+
+    [[nodiscard]] pqpool::Pool& pool() { return *pool_; }
+
+private:
+    /// Runs one statement for `tenant` and parses its single JSON cell (null → Json()).
+    pqpool::Result<Json> QueryJson(const std::string& tenant, const char* label,
+                                   std::string_view sql, std::span<const pqpool::Param> params);
+    /// QueryJson for a project: a NULL result means the project does not exist.
+    pqpool::Result<Json> ProjectJson(const std::string& project, const char* label,
+                                     std::string_view sql, std::span<const pqpool::Param> params);
+    pqpool::Result<pqpool::Lease> Lease(const std::string& tenant, const char* label);
+
+    std::shared_ptr<pqpool::Pool> pool_;
+    TenantKeys keys_;
+};
+
+/// Formats a text[] literal for a parameter ({"a","b"} with quoting).
+[[nodiscard]] std::string TextArrayLiteral(const std::vector<std::string>& items);
+
+}  // namespace mnemo::memory

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+// Store: session handovers (sleep, get_last_handover) and the wake_up briefing.
+#include <array>
+
+#include "memory/store.hpp"
+
+namespace mnemo::memory {
+namespace {
+
+using pqpool::Param;
+
+}  // namespace
+
+pqpool::Result<Json> Store::Sleep(const std::string& project, const HandoverRequest& request) {
+    const std::string completed = Json(request.completed).dump();
+    const std::string pending = Json(request.pending).dump();
+    const std::array<Param, 5> params{Param(request.summary), Param(completed), Param(pending),
+                                      Param(request.notes), Param(request.session_id)};
+    constexpr std::string_view kSql = R"sql(
+INSERT INTO mnemo.handovers (project_id, summary, completed, pending, notes, session_id)
+SELECT p.id, $1, $2::jsonb, $3::jsonb, $4, $5
+FROM (SELECT mnemo.current_project_id() AS id) p WHERE p.id IS NOT NULL
+RETURNING json_build_object('handover_id', handover_id, 'created_at', created_at,
+                            'completed', jsonb_array_length(completed),
+                            'pending', jsonb_array_length(pending)))sql";
+    return ProjectJson(project, "sleep", kSql, params);
+}
+
+pqpool::Result<Json> Store::LastHandover(const std::string& project) {
+    constexpr std::string_view kSql = R"sql(
+WITH pid AS (SELECT mnemo.current_project_id() AS id)
+SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE coalesce(
+    (SELECT json_build_object(
+        'available', true, 'handover_id', h.handover_id, 'created_at', h.created_at,
+        'age_hours', round((extract(epoch FROM now() - h.created_at) / 3600)::numeric, 2),
+        'summary', h.summary, 'completed', h.completed, 'pending', h.pending,
+        'notes', h.notes, 'session', h.session_id)
+     FROM mnemo.handovers h WHERE h.project_id = (SELECT id FROM pid)
+     ORDER BY h.created_at DESC, h.handover_id DESC LIMIT 1),
+    json_build_object('available', false)) END)sql";
+    return ProjectJson(project, "get_last_handover", kSql, {});
+}
+
+pqpool::Result<Json> Store::WakeUp(const std::string& project) {
+    // Bounded: at most 20 always_check contexts of at most 3000 characters each, 20 important
+    // previews and 10 recent changes, so the briefing stays far below clients' output caps.
+    constexpr std::string_view kSql = R"sql(
+WITH pid AS (SELECT mnemo.current_project_id() AS id),
+live AS (
+    SELECT c.topic, c.version, c.priority, c.content, c.preview, c.tags, c.created_at
+    FROM mnemo.contexts c
+    WHERE c.project_id = (SELECT id FROM pid) AND c.archived_at IS NULL
+      AND NOT EXISTS (SELECT 1 FROM mnemo.contexts n
+                      WHERE n.project_id = c.project_id AND n.topic = c.topic
+                        AND n.version > c.version AND n.archived_at IS NULL)),
+always AS (SELECT * FROM live WHERE priority = 'always_check' ORDER BY topic LIMIT 20),
+important AS (SELECT * FROM live WHERE priority = 'important'
+              ORDER BY created_at DESC LIMIT 20)
+SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(
+    'project', (SELECT p.name FROM mnemo.projects p WHERE p.project_id = (SELECT id FROM pid)),
+    'handover', (SELECT json_build_object(
+        'created_at', h.created_at,
+        'age_hours', round((extract(epoch FROM now() - h.created_at) / 3600)::numeric, 2),
+        'summary', h.summary, 'completed', h.completed, 'pending', h.pending, 'notes', h.notes)
+        FROM mnemo.handovers h WHERE h.project_id = (SELECT id FROM pid)
+        ORDER BY h.created_at DESC, h.handover_id DESC LIMIT 1),
+    'always_check', (SELECT coalesce(json_agg(json_build_object(
+        'topic', topic, 'version', version, 'tags', tags, 'content', left(content, 3000),
+        'truncated', char_length(content) > 3000) ORDER BY topic), '[]') FROM always),
+    'important', (SELECT coalesce(json_agg(json_build_object(
+        'topic', topic, 'version', version, 'preview', left(preview, 200))
+        ORDER BY created_at DESC), '[]') FROM important),
+    'counts', json_build_object(
+        'always_check', (SELECT count(*) FROM live WHERE priority = 'always_check'),
+        'important', (SELECT count(*) FROM live WHERE priority = 'important'),
+        'reference', (SELECT count(*) FROM live WHERE priority = 'reference'),
+        'handovers', (SELECT count(*) FROM mnemo.handovers h
+                      WHERE h.project_id = (SELECT id FROM pid))),
+    'recent', (SELECT coalesce(json_agg(json_build_object(
+        'topic', r.topic, 'version', r.version, 'priority', r.priority,
+        'created_at', r.created_at, 'archived_at', r.archived_at)
+        ORDER BY r.created_at DESC), '[]')
+        FROM (SELECT c.topic, c.version, c.priority, c.created_at, c.archived_at
+              FROM mnemo.contexts c WHERE c.project_id = (SELECT id FROM pid)
+              ORDER BY c.created_at DESC LIMIT 10) r)) END)sql";
+    return ProjectJson(project, "wake_up", kSql, {});
+}
+
+}  // namespace mnemo::memory

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+// TenantKeys: HMAC tokens and the secret file.
+#include "memory/tenant_keys.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+namespace mnemo::memory {
+namespace {
+
+std::string Hex(const unsigned char* bytes, std::size_t size) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string text(size * 2, '0');
+    for (std::size_t i = 0; i < size; ++i) {
+        text[2 * i] = kDigits[bytes[i] >> 4];
+        text[2 * i + 1] = kDigits[bytes[i] & 0xF];
+    }
+    return text;
+}
+
+pqpool::Error FileError(const std::filesystem::path& path, const std::string& what) {
+    return pqpool::Error(pqpool::ErrorCode::kInvalidArgument,
+                         "cannot " + what + " the secret file " + path.string() + ": " +
+                             std::strerror(errno) + " (or set MNEMO_SECRET)");
+}
+
+pqpool::Result<std::string> ReadSecret(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    std::string secret;
+    if (!in || !std::getline(in, secret) || secret.size() < 32) return FileError(path, "read");
+    return secret;
+}
+
+/// Writes a fresh secret to a private temporary file, then link(2)s it into place: link fails
+/// if another process got there first, and then that process's complete file wins.
+pqpool::Result<std::string> CreateSecret(const std::filesystem::path& path) {
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    std::array<unsigned char, 32> random{};
+    if (RAND_bytes(random.data(), random.size()) != 1) return FileError(path, "generate");
+    const std::string secret = Hex(random.data(), random.size()) + "\n";
+    const std::string temp = path.string() + ".tmp." + std::to_string(getpid());
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return FileError(path, "create");
+    const bool written =
+        ::write(fd, secret.data(), secret.size()) == static_cast<ssize_t>(secret.size());
+    const bool synced = ::fsync(fd) == 0;
+    ::close(fd);
+    if (!written || !synced) {
+        ::unlink(temp.c_str());
+        return FileError(path, "write");
+    }
+    const bool linked = ::link(temp.c_str(), path.c_str()) == 0;
+    const int link_errno = errno;
+    ::unlink(temp.c_str());
+    if (!linked && link_errno != EEXIST) {
+        errno = link_errno;
+        return FileError(path, "create");
+    }
+    return ReadSecret(path);
+}
+
+}  // namespace
+
+pqpool::Result<TenantKeys> TenantKeys::Load(const std::string& secret,
+                                            const std::filesystem::path& home) {
+    if (!secret.empty()) return TenantKeys(secret);
+    const auto path = home / "secret";
+    std::error_code ec;
+    auto loaded = std::filesystem::exists(path, ec) ? ReadSecret(path) : CreateSecret(path);
+    if (!loaded.ok()) return std::move(loaded).error();
+    return TenantKeys(std::move(loaded).value());
+}
+
+std::string TenantKeys::TokenFor(std::string_view tenant) const {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
+         reinterpret_cast<const unsigned char*>(tenant.data()), tenant.size(), digest, &length);
+    return Hex(digest, length);
+}
+
+std::string TenantKeys::TokenHashFor(std::string_view tenant) const {
+    const std::string token = TokenFor(tenant);
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), digest);
+    return Hex(digest, sizeof digest);
+}
+
+}  // namespace mnemo::memory

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+// TenantKeys: per-project row-level-security tokens derived from the server secret.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "pqpool/error.hpp"
+
+namespace mnemo::memory {
+
+/// Derives each project's token as hex(HMAC-SHA256(secret, project name)). The database keeps
+/// only SHA-256 hashes of tokens, so SQL that runs as mnemo's role (query_database) cannot
+/// impersonate a project whose token it never saw.
+///
+/// Thread safety: immutable after construction; safe from any thread.
+class TenantKeys {
+public:
+    /// The pseudo-tenant for project management (listing, creating, deleting projects). Not a
+    /// valid project name, so it cannot collide with one.
+    static constexpr std::string_view kRegistryTenant = "(registry)";
+
+    /// Uses `secret` when non-empty; otherwise reads `home`/secret, creating it (32 random
+    /// bytes, mode 0600) on first use; concurrent first uses agree on one secret.
+    /// Errors: kInvalidArgument when the file cannot be read or created (names the path).
+    [[nodiscard]] static pqpool::Result<TenantKeys> Load(const std::string& secret,
+                                                         const std::filesystem::path& home);
+
+    /// The token bound as mnemo.tenant for `tenant` (a project name or kRegistryTenant).
+    [[nodiscard]] std::string TokenFor(std::string_view tenant) const;
+
+    /// hex(SHA-256(token)): what the database stores for `tenant`.
+    [[nodiscard]] std::string TokenHashFor(std::string_view tenant) const;
+
+private:
+    explicit TenantKeys(std::string secret) : secret_(std::move(secret)) {}
+    std::string secret_;
+};
+
+}  // namespace mnemo::memory

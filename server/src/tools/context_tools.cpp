@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: MIT
+// Context tools: lock, recall, unlock, search, explore, check.
+#include "tools/text_rules.hpp"
+#include "tools/tool_support.hpp"
+
+namespace mnemo::tools {
+namespace {
+
+Json TopicProperty() {
+    return {{"type", "string"},
+            {"minLength", 1},
+            {"maxLength", 256},
+            {"description",
+             "Topic name, e.g. 'architecture/database' or 'rules.testing' ('/' and '.' "
+             "make a tree)."}};
+}
+
+Json PriorityProperty(const char* description) {
+    return {{"type", "string"},
+            {"enum", {"always_check", "important", "reference"}},
+            {"description", description}};
+}
+
+Json TagsProperty() {
+    return {{"type", "array"},
+            {"items", {{"type", "string"}, {"minLength", 1}, {"maxLength", 64}}},
+            {"maxItems", 32},
+            {"description", "Tags (at most 32)."}};
+}
+
+Json VersionProperty(const char* description) {
+    return {
+        {"type", "integer"}, {"minimum", 1}, {"maximum", 2147483647}, {"description", description}};
+}
+
+/// A topic problem as a tool error, or nullopt when the topic is fine.
+std::optional<ToolResult> CheckTopic(const ToolCall& call) {
+    const auto topic = OptionalString(call.arguments, "topic");
+    if (!topic) return std::nullopt;
+    if (auto problem = TopicProblem(*topic); !problem.empty()) {
+        return ToolResult::Error("invalid_arguments", "Invalid arguments: " + problem);
+    }
+    return std::nullopt;
+}
+
+ToolResult LockContext(const ToolCall& call, ToolServices& services) {
+    if (auto bad = CheckTopic(call)) return *bad;
+    memory::LockRequest request;
+    request.topic = call.arguments["topic"].get<std::string>();
+    request.content = call.arguments["content"].get<std::string>();
+    request.tags = StringList(call.arguments, "tags");
+    const std::size_t limit = services.config.max_content_bytes;
+    if (request.content.size() > limit) {
+        return ToolResult::Error("invalid_arguments",
+                                 "Invalid arguments: content is " +
+                                     std::to_string(request.content.size()) +
+                                     " bytes; the limit is " + std::to_string(limit) +
+                                     " bytes (MNEMO_MAX_CONTENT_BYTES). Split it into topics.");
+    }
+    const auto priority = OptionalString(call.arguments, "priority");
+    request.priority = priority.value_or(InferPriority(request.content));
+    return WithProject(call, services, [&](const std::string& project) {
+        auto locked = services.store.LockContext(project, request);
+        if (locked.ok()) {
+            (*locked)["priority_inferred"] = !priority.has_value();
+            (*locked)["project"] = project;
+        }
+        return locked;
+    });
+}
+
+ToolResult RecallContext(const ToolCall& call, ToolServices& services) {
+    if (auto bad = CheckTopic(call)) return *bad;
+    const std::string topic = call.arguments["topic"].get<std::string>();
+    const auto version = OptionalInt(call.arguments, "version");
+    const bool preview_only = call.arguments.value("preview_only", false);
+    return WithProject(call, services, [&](const std::string& project) {
+        auto recalled = services.store.RecallContext(project, topic, version, preview_only);
+        if (recalled.ok() && preview_only) recalled->erase("content");
+        return recalled;
+    });
+}
+
+ToolResult UnlockContext(const ToolCall& call, ToolServices& services) {
+    if (auto bad = CheckTopic(call)) return *bad;
+    const std::string topic = call.arguments["topic"].get<std::string>();
+    const auto version = OptionalInt(call.arguments, "version");
+    const bool force = call.arguments.value("force", false);
+    return WithProject(call, services, [&](const std::string& project) {
+        return services.store.UnlockContext(project, topic, version, force);
+    });
+}
+
+ToolResult SearchContexts(const ToolCall& call, ToolServices& services) {
+    memory::SearchRequest request;
+    request.query = call.arguments["query"].get<std::string>();
+    request.priority = OptionalString(call.arguments, "priority");
+    request.tags = StringList(call.arguments, "tags");
+    request.limit = OptionalInt(call.arguments, "limit").value_or(10);
+    if (auto cursor = OptionalString(call.arguments, "cursor")) {
+        const auto offset = DecodeCursor(*cursor);
+        if (!offset) {
+            return ToolResult::Error("invalid_arguments",
+                                     "Invalid arguments: argument 'cursor': not a cursor this "
+                                     "server returned");
+        }
+        request.offset = *offset;
+    }
+    return WithProject(call, services, [&](const std::string& project) -> pqpool::Result<Json> {
+        auto hits = services.store.SearchContexts(project, request);
+        if (!hits.ok()) return hits;
+        const bool more = static_cast<int>(hits->size()) > request.limit;
+        if (more) hits->erase(hits->size() - 1);
+        Json page = {{"project", project}, {"query", request.query}, {"results", *hits}};
+        if (more) page["next_cursor"] = EncodeCursor(request.offset + request.limit);
+        return page;
+    });
+}
+
+ToolResult ExploreContextTree(const ToolCall& call, ToolServices& services) {
+    const std::string prefix = OptionalString(call.arguments, "prefix").value_or("");
+    const int depth = OptionalInt(call.arguments, "depth").value_or(3);
+    constexpr int kMaxTopics = 500;
+    return WithProject(call, services, [&](const std::string& project) -> pqpool::Result<Json> {
+        auto rows = services.store.ListTopics(project, prefix, kMaxTopics + 1);
+        if (!rows.ok()) return rows;
+        const bool truncated = rows->size() > static_cast<std::size_t>(kMaxTopics);
+        if (truncated) rows->erase(rows->size() - 1);
+        Json tree = BuildTopicTree(*rows, depth);
+        tree["project"] = project;
+        tree["prefix"] = prefix;
+        if (truncated) {
+            tree["truncated"] = "only the first 500 topics are shown; pass a prefix to narrow";
+        }
+        return tree;
+    });
+}
+
+ToolResult CheckContexts(const ToolCall& call, ToolServices& services) {
+    const std::string text = call.arguments["text"].get<std::string>();
+    return WithProject(call, services, [&](const std::string& project) -> pqpool::Result<Json> {
+        auto hits = services.store.CheckContexts(project, text);
+        if (!hits.ok()) return hits;
+        return Json{{"project", project}, {"relevant", *hits}, {"count", hits->size()}};
+    });
+}
+
+}  // namespace
+
+void RegisterContextTools(mcp::ToolRegistry& registry, ToolServices& services) {
+    auto bind = [&services](ToolResult (*handler)(const ToolCall&, ToolServices&)) {
+        return [&services, handler](const ToolCall& call) { return handler(call, services); };
+    };
+    registry.Add(
+        {.name = "lock_context",
+         .title = "Lock a context",
+         .description =
+             "Store a rule, decision or note as a new immutable version of a topic (v1, v2, ...; "
+             "earlier versions stay). Priority: always_check (rules to check before acting), "
+             "important, or reference; inferred from the text when omitted (always/never/must "
+             "-> always_check; important/critical/required -> important).",
+         .input_schema =
+             ObjectSchema({{"topic", TopicProperty()},
+                           {"content",
+                            {{"type", "string"},
+                             {"minLength", 1},
+                             {"description", "The text to remember (at most 1 MiB by default)."}}},
+                           {"tags", TagsProperty()},
+                           {"priority", PriorityProperty("How prominently wake_up shows it.")},
+                           {"project", ProjectProperty()}},
+                          {"topic", "content"}),
+         .handler = bind(LockContext)});
+    registry.Add(
+        {.name = "recall_context",
+         .title = "Recall a context",
+         .description = "Read a topic's latest version (or a given version, archived ones "
+                        "included). preview_only returns the first 500 characters and metadata.",
+         .input_schema = ObjectSchema(
+             {{"topic", TopicProperty()},
+              {"version", VersionProperty("Version to read; default the latest live one.")},
+              {"preview_only", {{"type", "boolean"}, {"description", "Omit the full content."}}},
+              {"project", ProjectProperty()}},
+             {"topic"}),
+         .annotations = {{"readOnlyHint", false}},
+         .handler = bind(RecallContext)});
+    registry.Add(
+        {.name = "unlock_context",
+         .title = "Unlock (archive) a context",
+         .description = "Archive one version of a topic, or all its live versions. Archived "
+                        "versions are kept and still readable by version; always_check contexts "
+                        "need force: true.",
+         .input_schema = ObjectSchema(
+             {{"topic", TopicProperty()},
+              {"version", VersionProperty("Version to archive; default every live version.")},
+              {"force",
+               {{"type", "boolean"},
+                {"description", "Required to archive an always_check context."}}},
+              {"project", ProjectProperty()}},
+             {"topic"}),
+         .annotations = {{"destructiveHint", true}},
+         .handler = bind(UnlockContext)});
+    registry.Add(
+        {.name = "search_contexts",
+         .title = "Search contexts",
+         .description = "Full-text search over live contexts (topic, tags and content; web "
+                        "search syntax: \"exact phrase\", -exclude, or), plus partial matches "
+                        "in topic names. Ranked, paginated with next_cursor.",
+         .input_schema =
+             ObjectSchema({{"query",
+                            {{"type", "string"},
+                             {"minLength", 1},
+                             {"maxLength", 1000},
+                             {"description", "What to look for."}}},
+                           {"priority", PriorityProperty("Only contexts with this priority.")},
+                           {"tags", TagsProperty()},
+                           {"limit",
+                            {{"type", "integer"},
+                             {"minimum", 1},
+                             {"maximum", 50},
+                             {"description", "Results per page (default 10)."}}},
+                           {"cursor",
+                            {{"type", "string"},
+                             {"maxLength", 32},
+                             {"description", "next_cursor of the previous page."}}},
+                           {"project", ProjectProperty()}},
+                          {"query"}),
+         .annotations = {{"readOnlyHint", true}},
+         .handler = bind(SearchContexts)});
+    registry.Add(
+        {.name = "explore_context_tree",
+         .title = "Explore topics as a tree",
+         .description = "Show the project's live topics as a tree (split on '/' and '.') with "
+                        "their latest version, version count and priority.",
+         .input_schema = ObjectSchema({{"prefix",
+                                        {{"type", "string"},
+                                         {"maxLength", 256},
+                                         {"description", "Only topics starting with this."}}},
+                                       {"depth",
+                                        {{"type", "integer"},
+                                         {"minimum", 1},
+                                         {"maximum", 10},
+                                         {"description", "Levels to expand (default 3)."}}},
+                                       {"project", ProjectProperty()}}),
+         .annotations = {{"readOnlyHint", true}},
+         .handler = bind(ExploreContextTree)});
+    registry.Add(
+        {.name = "check_contexts",
+         .title = "Check text against rules",
+         .description = "Before acting (running a command, changing code), find the "
+                        "always_check and important contexts relevant to a piece of text.",
+         .input_schema = ObjectSchema({{"text",
+                                        {{"type", "string"},
+                                         {"minLength", 1},
+                                         {"maxLength", 20000},
+                                         {"description", "The command, plan or code to check."}}},
+                                       {"project", ProjectProperty()}},
+                                      {"text"}),
+         .annotations = {{"readOnlyHint", true}},
+         .handler = bind(CheckContexts)});
+}
+
+}  // namespace mnemo::tools

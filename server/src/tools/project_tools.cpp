@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+// Project tools: list_projects, create_project, select_project, delete_project.
+#include "tools/tool_support.hpp"
+
+namespace mnemo::tools {
+namespace {
+
+Json NameProperty(const char* description) {
+    Json property = ProjectProperty();
+    property["description"] = description;
+    return property;
+}
+
+ToolResult ListProjects(const ToolCall& call, ToolServices& services) {
+    auto projects = services.store.ListProjects();
+    if (!projects.ok()) return ErrorResult(projects.error(), "");
+    const std::string selected = call.session.selected_project();
+    return ToolResult::Ok({{"projects", *projects},
+                           {"total", projects->size()},
+                           {"selected", selected.empty() ? Json() : Json(selected)},
+                           {"default", services.config.default_project.empty()
+                                           ? Json()
+                                           : Json(services.config.default_project)}});
+}
+
+ToolResult CreateProject(const ToolCall& call, ToolServices& services) {
+    const std::string name = call.arguments["name"].get<std::string>();
+    const std::string description = OptionalString(call.arguments, "description").value_or("");
+    auto created = services.store.CreateProject(name, description);
+    if (!created.ok()) return ErrorResult(created.error(), name);
+    Json result = *created;
+    result["message"] = (*created)["created"].get<bool>()
+                            ? "Created project '" + name + "'. Call select_project to use it."
+                            : "Project '" + name + "' already exists; nothing was changed.";
+    return ToolResult::Ok(std::move(result), name);
+}
+
+ToolResult SelectProject(const ToolCall& call, ToolServices& services) {
+    const std::string name = call.arguments["name"].get<std::string>();
+    auto briefing = services.store.WakeUp(name);
+    if (!briefing.ok()) return ErrorResult(briefing.error(), name);
+    call.session.SelectProject(name);
+    return ToolResult::Ok({{"selected", name}, {"briefing", *briefing}}, name);
+}
+
+ToolResult DeleteProject(const ToolCall& call, ToolServices& services) {
+    const std::string name = call.arguments["name"].get<std::string>();
+    const bool confirm = call.arguments.value("confirm", false);
+    auto outcome = services.store.DeleteProject(name, confirm);
+    if (!outcome.ok()) return ErrorResult(outcome.error(), name);
+    if (!confirm) {
+        return ToolResult::Error("confirmation_required",
+                                 "Nothing was deleted. Deleting project '" + name + "' removes " +
+                                     (*outcome)["would_delete"].dump() +
+                                     "; call again with confirm: true to do it.",
+                                 name);
+    }
+    if (call.session.selected_project() == name) call.session.SelectProject("");
+    return ToolResult::Ok(*outcome, name);
+}
+
+}  // namespace
+
+void RegisterProjectTools(mcp::ToolRegistry& registry, ToolServices& services) {
+    registry.Add({.name = "list_projects",
+                  .title = "List projects",
+                  .description = "List every project in this memory with its number of live "
+                                 "contexts, topics and handovers, and when it was last active. "
+                                 "Also says which project this session selected.",
+                  .input_schema = ObjectSchema(Json::object()),
+                  .annotations = {{"readOnlyHint", true}},
+                  .handler = [&services](const ToolCall& c) { return ListProjects(c, services); }});
+    registry.Add(
+        {.name = "create_project",
+         .title = "Create a project",
+         .description = "Create a project (a separate memory: its own contexts and handovers). "
+                        "Names: 1-64 characters of a-z, 0-9, '_' and '-', starting with a "
+                        "letter or digit. An existing name is reported, not changed.",
+         .input_schema = ObjectSchema(
+             {{"name", NameProperty("Project name, e.g. 'billing-service'.")},
+              {"description",
+               {{"type", "string"}, {"maxLength", 1000}, {"description", "What the project is."}}}},
+             {"name"}),
+         .annotations = {{"idempotentHint", true}},
+         .handler = [&services](const ToolCall& c) { return CreateProject(c, services); }});
+    registry.Add(
+        {.name = "select_project",
+         .title = "Select the session's project",
+         .description = "Make a project the default for the rest of this session (tools "
+                        "without a 'project' argument use it) and return its wake_up briefing.",
+         .input_schema = ObjectSchema({{"name", NameProperty("Project to select.")}}, {"name"}),
+         .handler = [&services](const ToolCall& c) { return SelectProject(c, services); }});
+    registry.Add(
+        {.name = "delete_project",
+         .title = "Delete a project",
+         .description = "Delete a project and everything in it. Without confirm: true nothing "
+                        "happens and the answer says what would be deleted.",
+         .input_schema = ObjectSchema(
+             {{"name", NameProperty("Project to delete.")},
+              {"confirm", {{"type", "boolean"}, {"description", "Must be true to delete."}}}},
+             {"name"}),
+         .annotations = {{"destructiveHint", true}},
+         .handler = [&services](const ToolCall& c) { return DeleteProject(c, services); }});
+}
+
+}  // namespace mnemo::tools

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+// Tool support: project resolution and error mapping.
+#include "tools/tool_support.hpp"
+
+namespace mnemo::tools {
+namespace {
+
+using pqpool::ErrorCode;
+
+std::string ProjectNames(memory::Store& store) {
+    auto projects = store.ListProjects();
+    if (!projects.ok() || projects->empty()) return "none yet";
+    std::string names;
+    for (const auto& project : *projects) {
+        names += (names.empty() ? "" : ", ") + project.value("name", "");
+    }
+    return names;
+}
+
+}  // namespace
+
+Json ProjectProperty() {
+    return {{"type", "string"},
+            {"maxLength", 64},
+            {"pattern", "^[a-z0-9][a-z0-9_-]{0,63}$"},
+            {"description",
+             "Project name. Default: the project this session selected, else the configured "
+             "default project."}};
+}
+
+Json ObjectSchema(Json properties, std::vector<std::string> required) {
+    Json schema = {
+        {"type", "object"}, {"properties", std::move(properties)}, {"additionalProperties", false}};
+    if (!required.empty()) schema["required"] = required;
+    return schema;
+}
+
+ToolResult ErrorResult(const pqpool::Error& error, const std::string& project) {
+    switch (error.code()) {
+        case ErrorCode::kTimeout:
+            return ToolResult::Error("pool_timeout", error.message(), project);
+        case ErrorCode::kPoolOverloaded:
+            return ToolResult::Error("pool_overloaded", error.message(), project);
+        case ErrorCode::kDatabaseUnavailable:
+        case ErrorCode::kConnectionLost:
+        case ErrorCode::kClosed:
+            return ToolResult::Error("database_unavailable",
+                                     "Database unavailable: " + error.message(), project);
+        case ErrorCode::kSql:
+            return ToolResult::Error(
+                "sql", "Database error (SQLSTATE " + error.sqlstate() + "): " + error.message(),
+                project);
+        case ErrorCode::kInvalidArgument:
+            if (error.sqlstate() == memory::kProjectMissing) {
+                return ToolResult::Error("project_missing",
+                                         error.message() +
+                                             ": create it with create_project, or pick one "
+                                             "from list_projects",
+                                         project);
+            }
+            if (error.sqlstate() == memory::kNotFound) {
+                return ToolResult::Error("not_found", error.message(), project);
+            }
+            if (error.sqlstate() == memory::kRefused) {
+                return ToolResult::Error("refused", error.message(), project);
+            }
+            return ToolResult::Error("invalid", error.message(), project);
+        default: return ToolResult::Error("internal", error.message(), project);
+    }
+}
+
+ToolResult WithProject(const ToolCall& call, ToolServices& services,
+                       const std::function<pqpool::Result<Json>(const std::string&)>& body) {
+    std::string project = OptionalString(call.arguments, "project").value_or("");
+    bool is_default = false;
+    if (project.empty()) project = call.session.selected_project();
+    if (project.empty()) {
+        project = services.config.default_project;
+        is_default = true;
+    }
+    if (project.empty()) {
+        return ToolResult::Error(
+            "no_project",
+            "No project selected. Existing projects: " + ProjectNames(services.store) +
+                ". Call select_project (or create_project), or pass "
+                "\"project\".");
+    }
+    auto result = body(project);
+    if (!result.ok() && is_default && result.error().sqlstate() == memory::kProjectMissing) {
+        auto created = services.store.CreateProject(project, "default project");
+        if (!created.ok()) return ErrorResult(created.error(), project);
+        result = body(project);
+    }
+    if (!result.ok()) return ErrorResult(result.error(), project);
+    return ToolResult::Ok(std::move(result).value(), project);
+}
+
+std::optional<std::string> OptionalString(const Json& arguments, const char* name) {
+    const auto found = arguments.find(name);
+    if (found == arguments.end() || !found->is_string()) return std::nullopt;
+    return found->get<std::string>();
+}
+
+std::optional<int> OptionalInt(const Json& arguments, const char* name) {
+    const auto found = arguments.find(name);
+    if (found == arguments.end() || !found->is_number()) return std::nullopt;
+    return static_cast<int>(found->get<double>());
+}
+
+std::vector<std::string> StringList(const Json& arguments, const char* name) {
+    std::vector<std::string> items;
+    const auto found = arguments.find(name);
+    if (found == arguments.end() || !found->is_array()) return items;
+    for (const auto& item : *found) items.push_back(item.get<std::string>());
+    return items;
+}
+
+void RegisterMemoryTools(mcp::ToolRegistry& registry, ToolServices& services) {
+    RegisterProjectTools(registry, services);
+    RegisterSessionTools(registry, services);
+    RegisterContextTools(registry, services);
+    RegisterInspectTools(registry, services);
+}
+
+}  // namespace mnemo::tools

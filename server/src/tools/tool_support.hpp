@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+// What every tool family shares: services, schema pieces, project resolution, error mapping.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "mcp/tool_registry.hpp"
+#include "memory/store.hpp"
+
+namespace mnemo::tools {
+
+using Json = nlohmann::json;
+using mcp::ToolCall;
+using mcp::ToolResult;
+
+/// What tool handlers use. Outlives the registry's handlers.
+struct ToolServices {
+    memory::Store& store;
+    const Config& config;
+};
+
+/// Registers every memory tool (projects, contexts, sessions, inspection).
+void RegisterMemoryTools(mcp::ToolRegistry& registry, ToolServices& services);
+
+void RegisterProjectTools(mcp::ToolRegistry& registry, ToolServices& services);
+void RegisterContextTools(mcp::ToolRegistry& registry, ToolServices& services);
+void RegisterSessionTools(mcp::ToolRegistry& registry, ToolServices& services);
+void RegisterInspectTools(mcp::ToolRegistry& registry, ToolServices& services);
+
+/// Schema of the optional `project` argument every data tool takes.
+[[nodiscard]] Json ProjectProperty();
+/// An object schema from properties and required names (additionalProperties: false).
+[[nodiscard]] Json ObjectSchema(Json properties, std::vector<std::string> required = {});
+
+/// Maps a store or pool error to a tool error (pool timeouts keep their
+/// "Connection pool timeout:" text).
+[[nodiscard]] ToolResult ErrorResult(const pqpool::Error& error, const std::string& project);
+
+/// Resolves the project (argument → session selection → configured default), runs `body`
+/// with it and turns its outcome into a tool result. The configured default project is
+/// created on first use; a missing explicit project is an error that lists the projects.
+[[nodiscard]] ToolResult WithProject(
+    const ToolCall& call, ToolServices& services,
+    const std::function<pqpool::Result<Json>(const std::string& project)>& body);
+
+/// Optional typed argument readers (the schema already checked types).
+[[nodiscard]] std::optional<std::string> OptionalString(const Json& arguments, const char* name);
+[[nodiscard]] std::optional<int> OptionalInt(const Json& arguments, const char* name);
+[[nodiscard]] std::vector<std::string> StringList(const Json& arguments, const char* name);
+
+}  // namespace mnemo::tools

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+// The MCP dispatcher without a database: lifecycle, negotiation, errors, tool calls.
+#include "mcp/dispatcher.hpp"
+
+#include <stdexcept>
+
+#include <gtest/gtest.h>
+
+namespace mnemo::mcp {
+namespace {
+
+class DispatcherTest : public ::testing::Test {
+protected:
+    DispatcherTest() {
+        registry_.Add({.name = "echo",
+                       .title = "",
+                       .description = "Echoes its text.",
+                       .input_schema = {{"type", "object"},
+                                        {"properties", {{"text", {{"type", "string"}}}}},
+                                        {"required", {"text"}},
+                                        {"additionalProperties", false}},
+                       .annotations = Json::object(),
+                       .handler = [](const ToolCall& call) {
+                           if (call.arguments["text"] == "throw") throw std::runtime_error("boom");
+                           if (call.arguments["text"] == "fail") {
+                               return ToolResult::Error("test", "it failed");
+                           }
+                           return ToolResult::Ok({{"echo", call.arguments["text"]}});
+                       }});
+    }
+
+    std::string Send(const std::string& line) { return dispatcher_.HandleText(line, session_); }
+    Json SendJson(const std::string& line) { return Json::parse(Send(line)); }
+    void Initialize(const char* version = "2025-11-25") {
+        const Json reply =
+            SendJson(std::string(R"({"jsonrpc":"2.0","id":0,"method":"initialize",
+            "params":{"protocolVersion":")") +
+                     version + R"(","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})");
+        ASSERT_TRUE(reply.contains("result")) << reply.dump();
+    }
+    Json CallEcho(const std::string& arguments) {
+        return SendJson(R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo",
+                           "arguments":)" +
+                        arguments + "}}");
+    }
+
+    ToolRegistry registry_;
+    Dispatcher dispatcher_{ServerInfo{"mnemo", "1.2.3", "", "use me"}, registry_};
+    Session session_{"s"};
+};
+
+TEST_F(DispatcherTest, NegotiatesSupportedVersionsAndFallsBackToTheLatest) {
+    for (const char* version : {"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"}) {
+        Session session("v");
+        const Json reply = Json::parse(dispatcher_.HandleText(
+            std::string(
+                R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":")") +
+                version + R"(","capabilities":{}}})",
+            session));
+        EXPECT_EQ(reply["result"]["protocolVersion"], version);
+    }
+    Initialize("2099-01-01");
+    EXPECT_EQ(session_.protocol_version(), "2025-11-25");
+}
+
+TEST_F(DispatcherTest, InitializeDeclaresOnlyToolsAndGivesInstructions) {
+    const Json reply = SendJson(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{
+        "protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"c","version":"2"}}})");
+    EXPECT_EQ(reply["result"]["capabilities"], Json::parse(R"({"tools":{"listChanged":false}})"));
+    EXPECT_EQ(reply["result"]["serverInfo"]["name"], "mnemo");
+    EXPECT_EQ(reply["result"]["serverInfo"]["version"], "1.2.3");
+    EXPECT_EQ(reply["result"]["instructions"], "use me");
+    EXPECT_EQ(session_.client_info()["name"], "c");
+}
+
+TEST_F(DispatcherTest, InitializeWithoutAVersionIsInvalidParams) {
+    const Json reply = SendJson(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{}})");
+    EXPECT_EQ(reply["error"]["code"], kInvalidParams);
+    EXPECT_FALSE(session_.initialized());
+}
+
+TEST_F(DispatcherTest, RequestsBeforeInitializeAreRefusedButPingWorks) {
+    EXPECT_EQ(SendJson(R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})")["error"]["code"],
+              kInvalidRequest);
+    EXPECT_EQ(SendJson(R"({"jsonrpc":"2.0","id":2,"method":"ping"})")["result"], Json::object());
+}
+
+TEST_F(DispatcherTest, ProtocolErrorsUseTheRightCodes) {
+    Initialize();
+    EXPECT_EQ(SendJson("{oops")["error"]["code"], kParseError);
+    EXPECT_EQ(SendJson(R"({"jsonrpc":"2.0","id":1})")["error"]["code"], kInvalidRequest);
+    EXPECT_EQ(SendJson(R"({"jsonrpc":"2.0","id":1,"method":"no/such"})")["error"]["code"],
+              kMethodNotFound);
+    EXPECT_EQ(SendJson(R"([])")["error"]["code"], kInvalidRequest);
+    EXPECT_EQ(
+        SendJson(
+            R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"nope"}})")["error"]
+                                                                                         ["code"],
+        kInvalidParams);
+    EXPECT_EQ(
+        SendJson(
+            R"({"jsonrpc":"2.0","id":4,"method":"tools/list","params":{"cursor":"x"}})")["error"]
+                                                                                        ["code"],
+        kInvalidParams);
+}
+
+TEST_F(DispatcherTest, NotificationsAndResponsesGetNoReply) {
+    Initialize();
+    EXPECT_EQ(Send(R"({"jsonrpc":"2.0","method":"notifications/initialized"})"), "");
+    EXPECT_EQ(
+        Send(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}})"),
+        "");
+    EXPECT_EQ(Send(R"({"jsonrpc":"2.0","id":9,"result":{}})"), "");
+}
+
+TEST_F(DispatcherTest, BatchesAnswerEachRequest) {
+    Initialize();
+    const Json replies = SendJson(R"([{"jsonrpc":"2.0","id":1,"method":"ping"},
+                                      {"jsonrpc":"2.0","method":"notifications/initialized"},
+                                      {"jsonrpc":"2.0","id":2,"method":"nope"}])");
+    ASSERT_EQ(replies.size(), 2u);
+    EXPECT_EQ(replies[0]["id"], 1);
+    EXPECT_EQ(replies[1]["error"]["code"], kMethodNotFound);
+}
+
+TEST_F(DispatcherTest, ListsToolsWithSchemas) {
+    Initialize();
+    const Json tools =
+        SendJson(R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})")["result"]["tools"];
+    ASSERT_EQ(tools.size(), 1u);
+    EXPECT_EQ(tools[0]["name"], "echo");
+    EXPECT_EQ(tools[0]["description"], "Echoes its text.");
+    EXPECT_EQ(tools[0]["inputSchema"]["type"], "object");
+}
+
+TEST_F(DispatcherTest, ToolResultsCarryStructuredContentAndTheSameText) {
+    Initialize();
+    const Json result = CallEcho(R"({"text":"hi"})")["result"];
+    EXPECT_FALSE(result["isError"].get<bool>());
+    EXPECT_EQ(result["structuredContent"], Json::parse(R"({"echo":"hi"})"));
+    EXPECT_EQ(Json::parse(result["content"][0]["text"].get<std::string>()),
+              result["structuredContent"]);
+}
+
+TEST_F(DispatcherTest, ToolFailuresAreResultsNotCrashes) {
+    Initialize();
+    const Json invalid = CallEcho(R"({"text":3})")["result"];
+    EXPECT_TRUE(invalid["isError"].get<bool>());
+    EXPECT_EQ(invalid["content"][0]["text"],
+              "Invalid arguments for echo: argument 'text': expected a string, got an integer");
+    EXPECT_FALSE(invalid.contains("structuredContent"));
+    EXPECT_EQ(CallEcho(R"({"text":"fail"})")["result"]["content"][0]["text"], "it failed");
+    EXPECT_EQ(CallEcho(R"({"text":"throw"})")["result"]["content"][0]["text"],
+              "Internal error: boom");
+    EXPECT_EQ(CallEcho(R"("not an object")")["result"]["content"][0]["text"],
+              "Invalid arguments for echo: arguments: expected an object, got a string");
+    EXPECT_FALSE(CallEcho(R"({"text":"after"})")["result"]["isError"].get<bool>());
+}
+
+}  // namespace
+}  // namespace mnemo::mcp
