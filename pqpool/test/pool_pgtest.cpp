@@ -160,6 +160,20 @@ TEST_F(PgPoolTest, TenantContextIsSetForEveryTransactionOfTheLease) {
     }
 }
 
+TEST_F(PgPoolTest, TenantContextValueMapsTheKeyBeforeItIsBound) {
+    auto options = Options();
+    options.tenant_context_sql = "SELECT set_config('pqpool.tenant', $1, true)";
+    options.tenant_context_value = [](std::string_view tenant) {
+        return "token-for-" + std::string(tenant);
+    };
+    auto pool = Make(options);
+    auto lease = pool->Acquire(In(5000), {"alpha"});
+    ASSERT_TRUE(lease.ok());
+    EXPECT_EQ(lease->tenant(), "alpha");  // quotas, logs and errors keep the key itself
+    EXPECT_EQ(lease->Execute("SELECT current_setting('pqpool.tenant')")->Get(0, 0),
+              "token-for-alpha");
+}
+
 TEST_F(PgPoolTest, AcquiresSucceedAfterEveryIdleConnectionWasTerminated) {
     auto options = Options();
     auto pool = Make(options);

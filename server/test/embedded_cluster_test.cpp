@@ -18,6 +18,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -64,8 +65,10 @@ std::string Must(pqpool::Result<std::string> result) {
 }
 
 std::string ReadFile(const fs::path& file) {
-    std::ifstream in(file);
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
 }
 
 /// Pids of processes whose command line has `-D <data_directory>`: postmasters (backends
@@ -148,7 +151,7 @@ TEST_F(EmbeddedClusterTest, StartsFromEmptyHomeForNonSuperuserOwnerWithoutTcp) {
     close(leak_probe[1]);
     std::array<char, 1> byte{};
     pollfd probe{leak_probe[0], POLLIN, 0};
-    EXPECT_EQ(poll(&probe, 1, 0), 1);
+    ASSERT_EQ(poll(&probe, 1, 0), 1) << "a process the cluster started inherited a descriptor";
     EXPECT_EQ(read(leak_probe[0], byte.data(), 1), 0);
     close(leak_probe[0]);
     EXPECT_EQ(*conninfo, "host=" + run.string() + " port=5432 dbname=mnemo user=mnemo");
@@ -213,6 +216,24 @@ TEST_F(EmbeddedClusterTest, StopStopsAndTheNextStartKeepsTheData) {
     ASSERT_TRUE(restarted.ok()) << restarted.error().message();
     EXPECT_EQ(*restarted, *conninfo);
     EXPECT_EQ(Must(QueryOne(*restarted, "SELECT note FROM kept")), "still here");
+}
+
+TEST_F(EmbeddedClusterTest, RestartsAfterThePostmasterWasKilled) {
+    const fs::path home = NewHome();
+    auto conninfo = EmbeddedCluster(home).EnsureRunning(Clock::now() + kStartBudget);
+    ASSERT_TRUE(conninfo.ok()) << conninfo.error().message();
+    EXPECT_EQ(Must(QueryOne(*conninfo, "CREATE TABLE survived AS SELECT 42 AS answer")), "");
+    const auto before = Postmasters(home / "pg" / "data");
+    ASSERT_EQ(before.size(), 1u);
+    // A crash leaves postmaster.pid and the socket behind; the process may linger unreaped.
+    ASSERT_EQ(kill(before[0], SIGKILL), 0);
+
+    auto restarted = EmbeddedCluster(home).EnsureRunning(Clock::now() + kStartBudget);
+    ASSERT_TRUE(restarted.ok()) << restarted.error().message();
+    EXPECT_EQ(Must(QueryOne(*restarted, "SELECT answer FROM survived")), "42");
+    const auto after = Postmasters(home / "pg" / "data");
+    ASSERT_EQ(after.size(), 1u);
+    EXPECT_NE(after[0], before[0]);
 }
 
 TEST_F(EmbeddedClusterTest, StatusAndStopOfAFreshHomeTouchNothing) {

@@ -2,7 +2,10 @@
 // EmbeddedCluster: ensure-running, stop and status, serialised by the lock file under home.
 #include "embedded/cluster.hpp"
 
+#include <algorithm>
+#include <optional>
 #include <system_error>
+#include <thread>
 
 #include "embedded/cluster_control.hpp"
 #include "embedded/errors.hpp"
@@ -19,25 +22,56 @@ using Clock = std::chrono::steady_clock;
 
 constexpr auto kStopTimeout = std::chrono::seconds(60);
 
-// Under the lock, with nothing accepting on the socket: initdb if there is no cluster yet,
-// then start one unless a postmaster already runs. One that runs without accepting was
-// started by a call whose pg_ctl timed out, or is recovering from a crash; Provision waits
-// for it.
-pqpool::Status StartLocked(const ClusterLayout& layout, const OsUser& user, Deadline deadline) {
-    auto binaries = BinariesFor(layout);
-    if (!binaries) return binaries.error();
-    if (DataDirectoryVersion(layout) == 0) {
-        auto made = InitializeDataDirectory(layout, user, *binaries, deadline);
-        if (!made) return made;
+// How long one provisioning attempt may spend connecting before the loop below looks at the
+// postmaster again: long enough for a loaded machine, short enough to notice one that died.
+constexpr auto kConnectAttempt = std::chrono::seconds(3);
+
+// Under the lock, until the deadline: initdb if there is no cluster; provision once something
+// accepts on the socket; start a postmaster when none runs; otherwise wait for the one that
+// runs without accepting yet, which is starting (an earlier pg_ctl gave up at its deadline),
+// recovering from a crash, or dying (killed, its socket still queueing connects). pg_ctl
+// status is the only signal there is, hence the polling.
+pqpool::Status BringUpLocked(const ClusterLayout& layout, const OsUser& user, Deadline deadline) {
+    std::optional<PgBinaries> binaries;  // Looked up when needed: a running cluster needs none.
+    std::string last_error = "nothing accepts connections on the socket";
+    for (bool logged = false;; logged = true) {
+        if (SocketAccepts(layout.socket_file)) {
+            auto done =
+                Provision(layout, std::min(deadline, Clock::now() + kConnectAttempt), deadline);
+            if (done || done.error().code() != pqpool::ErrorCode::kDatabaseUnavailable) return done;
+            last_error = done.error().message();
+        }
+        if (!binaries) {
+            auto found = BinariesFor(layout);
+            if (!found) return found.error();
+            binaries = std::move(found).value();
+        }
+        if (DataDirectoryVersion(layout) == 0) {
+            auto made = InitializeDataDirectory(layout, user, *binaries, deadline);
+            if (!made) return made;
+        }
+        auto running = PostmasterRunning(layout, user, *binaries, deadline);
+        if (!running) return running.error();
+        if (!*running) {
+            if (auto started = StartServer(layout, user, *binaries, deadline); !started) {
+                return started;
+            }
+            continue;
+        }
+        const auto now = Clock::now();
+        if (now >= deadline) {
+            return Unavailable("a postmaster runs in " + layout.data_directory.string() +
+                               " but did not accept connections by the deadline: " + last_error +
+                               "\nlast lines of the server log " + layout.log_file.string() +
+                               ":\n" + LogTail(layout.log_file, 0));
+        }
+        if (!logged) {
+            log::Info("embedded_cluster_waiting_for_postmaster",
+                      {{"data_directory", layout.data_directory.string()}});
+        }
+        std::this_thread::sleep_for(
+            std::min<Clock::duration>(std::chrono::milliseconds(100), deadline - now));
     }
-    auto running = PostmasterRunning(layout, user, *binaries, deadline);
-    if (!running) return running.error();
-    if (*running) {
-        log::Info("embedded_cluster_waiting_for_postmaster",
-                  {{"data_directory", layout.data_directory.string()}});
-        return {};
-    }
-    return StartServer(layout, user, *binaries, deadline);
 }
 
 // The lock serialises initdb, start, provisioning and stop across processes. The account is
@@ -68,14 +102,9 @@ pqpool::Result<std::string> EmbeddedCluster::EnsureRunning(Deadline deadline) {
     if (auto made = PrepareDirectories(*layout); !made) return made.error();
     auto locked = Lock(*layout, deadline);
     if (!locked) return locked.error();
-    if (!SocketAccepts(layout->socket_file)) {
-        if (auto started = StartLocked(*layout, locked->user, deadline); !started) {
-            return started.error();
-        }
-    }
-    if (auto provisioned = Provision(*layout, deadline); !provisioned) {
-        return Unavailable(provisioned.error().message() + "\nlast lines of the server log " +
-                           layout->log_file.string() + ":\n" + LogTail(layout->log_file, 0));
+    if (auto up = BringUpLocked(*layout, locked->user, deadline); !up) {
+        // One code for every failure to come up, as promised; the message says which.
+        return Unavailable(up.error().message());
     }
     return layout->Conninfo(kRole, kDatabase);
 }

@@ -78,19 +78,46 @@ std::string TimeoutSeconds(Deadline deadline) {
     return std::to_string(std::max<long long>(1, left.count()));
 }
 
+// Replaces `file` atomically (write, fsync, rename), owned by `user`.
 pqpool::Status WriteFile(const std::filesystem::path& file, std::string_view text,
                          const OsUser& user) {
     const auto temporary = std::filesystem::path(file.string() + ".tmp");
     const int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return SystemError("cannot write", temporary, errno);
-    const bool written = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-    const int error = errno;
-    const bool owned = !user.switch_to || fchown(fd, user.uid, user.gid) == 0;
-    close(fd);
-    if (!written || !owned || rename(temporary.c_str(), file.c_str()) != 0) {
-        unlink(temporary.c_str());
-        return SystemError("cannot write", file, written ? errno : error);
+    int error = 0;
+    if (write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
+        (user.switch_to && fchown(fd, user.uid, user.gid) != 0) || fsync(fd) != 0) {
+        error = errno;
     }
+    close(fd);
+    if (error == 0 && rename(temporary.c_str(), file.c_str()) != 0) error = errno;
+    if (error != 0) {
+        unlink(temporary.c_str());
+        return SystemError("cannot write", file, error);
+    }
+    return {};
+}
+
+// Appends `text` to `file` and syncs it: initdb synced the new cluster, and a postgresql.conf
+// that lost its include in a crash would start a server with default settings.
+pqpool::Status AppendSynced(const std::filesystem::path& file, std::string_view text) {
+    const int fd = open(file.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0) return SystemError("cannot append to", file, errno);
+    int error = 0;
+    if (write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
+        fsync(fd) != 0) {
+        error = errno;
+    }
+    close(fd);
+    if (error != 0) return SystemError("cannot append to", file, error);
+    return {};
+}
+
+pqpool::Status SyncDirectory(const std::filesystem::path& dir) {
+    const int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const int error = fd < 0 || fsync(fd) != 0 ? errno : 0;
+    if (fd >= 0) close(fd);
+    if (error != 0) return SystemError("cannot sync", dir, error);
     return {};
 }
 
@@ -182,19 +209,14 @@ pqpool::Status InitializeDataDirectory(const ClusterLayout& layout, const OsUser
     if (ran) {
         // `include` (not include_if_exists): without mnemo.conf the server must not start
         // with the default settings, which would listen on TCP.
-        const std::string include =
-            "\n# mnemo's settings, rewritten at every start.\ninclude 'mnemo.conf'\n";
-        const auto conf = layout.staging_directory / "postgresql.conf";
-        const int fd = open(conf.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-        const bool appended = fd >= 0 && write(fd, include.data(), include.size()) ==
-                                             static_cast<ssize_t>(include.size());
-        const int error = errno;
-        if (fd >= 0) close(fd);
-        if (!appended) ran = SystemError("cannot append to", conf, error);
+        ran =
+            AppendSynced(layout.staging_directory / "postgresql.conf",
+                         "\n# mnemo's settings, rewritten at every start.\ninclude 'mnemo.conf'\n");
     }
     if (ran && rename(layout.staging_directory.c_str(), layout.data_directory.c_str()) != 0) {
         ran = SystemError("cannot rename the new cluster to", layout.data_directory, errno);
     }
+    if (ran) ran = SyncDirectory(layout.pg_directory);  // Makes the rename durable.
     if (!ran) {
         std::error_code ignored;
         std::filesystem::remove_all(layout.staging_directory, ignored);

@@ -127,7 +127,9 @@ std::string LogTail(const std::filesystem::path& file, std::uintmax_t from_offse
     std::ifstream in(file, std::ios::binary);
     if (!in) return {};
     in.seekg(static_cast<std::streamoff>(start));
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string text(static_cast<std::size_t>(size - start), '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
     return LastLines(text, max_lines);
 }
 

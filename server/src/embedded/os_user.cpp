@@ -56,12 +56,6 @@ std::optional<OsUser> LookUp(const std::string* name, uid_t uid) {
 
 }  // namespace
 
-pqpool::Result<OsUser> LookUpUser(const std::string& name) {
-    auto user = LookUp(&name, 0);
-    if (!user) return Unavailable("no OS user named '" + name + "'");
-    return std::move(*user);
-}
-
 pqpool::Result<OsUser> ClusterUser(const std::filesystem::path& data_directory) {
     if (geteuid() != 0) {
         auto self = LookUp(nullptr, geteuid());
@@ -232,9 +226,10 @@ pqpool::Status EnsureTraversable(const std::filesystem::path& directory, const O
     if (!user.switch_to) return {};
     std::vector<std::string> chain;
     for (auto dir = directory; !dir.empty(); dir = dir.parent_path()) {
-        chain.insert(chain.begin(), dir.string());
+        chain.push_back(dir.string());
         if (dir == dir.root_path()) break;
     }
+    std::reverse(chain.begin(), chain.end());  // From / down: fix outer directories first.
     if (chain.size() > 250) return Unavailable(directory.string() + " is nested too deeply");
     int last_fixed = -1;
     for (;;) {

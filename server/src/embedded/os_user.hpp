@@ -25,9 +25,6 @@ struct OsUser {
     bool switch_to = false;
 };
 
-/// Looks up `name` in the user database. Errors: kDatabaseUnavailable (unknown user).
-[[nodiscard]] pqpool::Result<OsUser> LookUpUser(const std::string& name);
-
 /// The account the cluster runs as. Not root: the current user. Root: the owner of an existing
 /// data directory `data_directory` unless root owns it, else `postgres` (created by Debian's
 /// PostgreSQL packages), else `nobody` — never root, which PostgreSQL refuses anyway.

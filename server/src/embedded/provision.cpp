@@ -29,14 +29,15 @@ constexpr std::string_view kDatabaseExists =
     "SELECT 1 FROM pg_catalog.pg_database WHERE datname = 'mnemo'";
 constexpr std::string_view kCreateDatabase = "CREATE DATABASE mnemo OWNER mnemo";
 
+// Keeps the statement's code (kSql, kConnectionLost, kTimeout): only a failed connect is
+// reported as kDatabaseUnavailable, which tells the caller a retry may help.
 Error Failed(std::string_view what, const Error& error) {
-    return Error(ErrorCode::kDatabaseUnavailable,
-                 "embedded cluster: " + std::string(what) + ": " + error.message(),
+    return Error(error.code(), "embedded cluster: " + std::string(what) + ": " + error.message(),
                  error.sqlstate());
 }
 
 // A one-connection pool: pqpool's connector bounds the connect by the deadline and retries
-// while the server answers "starting up" (57P03), which is exactly the wait needed here.
+// while the server answers "starting up" (57P03).
 pqpool::PoolOptions SuperuserPoolOptions(const ClusterLayout& layout) {
     pqpool::PoolOptions options;
     options.conninfo = layout.Conninfo(kSuperuser, "postgres");
@@ -82,16 +83,17 @@ bool SocketAccepts(const std::filesystem::path& socket_file) {
     return accepted;
 }
 
-pqpool::Status Provision(const ClusterLayout& layout, pqpool::Deadline deadline) {
+pqpool::Status Provision(const ClusterLayout& layout, pqpool::Deadline connect_deadline,
+                         pqpool::Deadline deadline) {
     auto pool = pqpool::Pool::Create(SuperuserPoolOptions(layout));
     if (!pool) return Failed("setting up the connection", pool.error());
     pqpool::Status status;
     {
-        auto lease = (*pool)->Acquire(deadline);
+        auto lease = (*pool)->Acquire(connect_deadline);
         if (!lease) {
-            status = Failed(
-                "the server does not accept connections on " + layout.socket_directory.string(),
-                lease.error());
+            status = Error(ErrorCode::kDatabaseUnavailable, "embedded cluster: no connection on " +
+                                                                layout.socket_directory.string() +
+                                                                ": " + lease.error().message());
         } else {
             status = CreateRoleAndDatabase(*lease, deadline);
         }

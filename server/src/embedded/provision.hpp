@@ -15,13 +15,17 @@ namespace mnemo::embedded {
 /// startup packet, so the server logs nothing. False when the socket is missing or refuses.
 [[nodiscard]] bool SocketAccepts(const std::filesystem::path& socket_file);
 
-/// Connects as the bootstrap superuser (waiting until `deadline` while the server is still
-/// starting up or recovering) and makes sure the login role `mnemo` (NOSUPERUSER NOCREATEDB
-/// NOCREATEROLE NOREPLICATION NOBYPASSRLS, so row-level security applies to it) and the database
-/// `mnemo` owned by it exist. Idempotent; existing objects are left as they are.
+/// Connects as the bootstrap superuser (retrying until `connect_deadline` while the server
+/// refuses or is still starting up) and makes sure the login role `mnemo` (NOSUPERUSER
+/// NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS, so row-level security applies to it) and
+/// the database `mnemo` owned by it exist; statements end by `deadline`. Idempotent: existing
+/// objects are left as they are.
 /// REQUIRES: the caller holds the cluster's lock (creation is check-then-act).
-/// Errors: kDatabaseUnavailable (no connection by the deadline, or a statement failed).
+/// Errors: kDatabaseUnavailable when no connection could be had by `connect_deadline` (worth
+/// retrying while a postmaster runs); otherwise the failed statement's (kSql with its
+/// SQLSTATE, kConnectionLost, kTimeout).
 [[nodiscard]] pqpool::Status Provision(const ClusterLayout& layout,
+                                       std::chrono::steady_clock::time_point connect_deadline,
                                        std::chrono::steady_clock::time_point deadline);
 
 }  // namespace mnemo::embedded

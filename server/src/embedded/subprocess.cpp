@@ -64,7 +64,7 @@ private:
     if (dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0) {
         ChildFail("cannot redirect output for", argv[0]);
     }
-    if (false) {
+    if (close_range(3, ~0U, 0) != 0) {
         for (long fd = 3; fd < max_fd; ++fd) close(static_cast<int>(fd));
     }
     sigset_t none;
