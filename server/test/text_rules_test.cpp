@@ -48,6 +48,18 @@ TEST(TextRulesTest, TreeSplitsOnSlashesAndDotsAndFoldsBeyondDepth) {
     EXPECT_EQ(git["version"], 3);
 }
 
+TEST(TextRulesTest, SlicesCountCharactersNotBytes) {
+    const std::string text = "aé€b";  // 1 + 2 + 3 + 1 bytes
+    auto all = Utf8Slice(text, 0, 10);
+    EXPECT_EQ(all.text, text);
+    EXPECT_EQ(all.total_chars, 4u);
+    EXPECT_EQ(Utf8Slice(text, 1, 2).text, "é€");
+    EXPECT_EQ(Utf8Slice(text, 3, 2).text, "b");
+    EXPECT_EQ(Utf8Slice(text, 4, 2).text, "");
+    EXPECT_EQ(Utf8Slice(text, 9, 2).text, "");
+    EXPECT_EQ(Utf8Slice("", 0, 2).total_chars, 0u);
+}
+
 TEST(TextRulesTest, CursorsRoundTripAndRejectForgeries) {
     EXPECT_EQ(DecodeCursor(EncodeCursor(40)), 40);
     EXPECT_EQ(DecodeCursor("garbage"), std::nullopt);

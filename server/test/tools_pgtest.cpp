@@ -137,6 +137,27 @@ TEST_F(ToolsTest, ContentOverTheLimitIsRefusedAndNothingIsStored) {
     EXPECT_TRUE(Call("recall_context", {{"topic", "big"}})["isError"].get<bool>());
 }
 
+TEST_F(ToolsTest, LongContentsAreRecalledInPiecesThatJoinUpExactly) {
+    std::string content;
+    for (int i = 0; i < 30'000; ++i) content += "é" + std::to_string(i % 10);  // 60 000 chars
+    ASSERT_FALSE(
+        Call("lock_context", {{"topic", "long"}, {"content", content}})["isError"].get<bool>());
+    std::string joined;
+    Json next = 0;
+    int pieces = 0;
+    while (!next.is_null()) {
+        const Json piece = Call("recall_context", {{"topic", "long"}, {"offset", next}});
+        ASSERT_FALSE(piece["isError"].get<bool>()) << Text(piece);
+        EXPECT_EQ(piece["structuredContent"]["content_chars"], 60'000);
+        EXPECT_LT(Text(piece).size(), 100'000u);
+        joined += piece["structuredContent"]["content"].get<std::string>();
+        next = piece["structuredContent"].value("next_offset", Json());
+        ++pieces;
+    }
+    EXPECT_EQ(pieces, 2);
+    EXPECT_EQ(joined, content);
+}
+
 TEST_F(ToolsTest, APoolTimeoutIsAToolErrorNamingTheProject) {
     Config config = TestDatabase::Shared().MakeConfig(4);
     config.default_project = UniqueProject("busy");

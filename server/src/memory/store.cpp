@@ -98,7 +98,7 @@ SELECT coalesce(json_agg(json_build_object(
         (SELECT max(c.created_at) FROM mnemo.contexts c WHERE c.project_id = p.project_id),
         (SELECT max(h.created_at) FROM mnemo.handovers h WHERE h.project_id = p.project_id)))
     ORDER BY p.name), '[]')
-FROM mnemo.projects p)sql";
+FROM (SELECT * FROM mnemo.projects ORDER BY name LIMIT 201) p)sql";
     return QueryJson(kRegistry, "list_projects", kSql, {});
 }
 

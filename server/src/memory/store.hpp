@@ -74,6 +74,7 @@ public:
     pqpool::Status RegisterSecret();
 
     // Projects (registry scope).
+    /// The first 201 projects by name (callers show 200 and say when there are more).
     pqpool::Result<Json> ListProjects();
     /// {project, created}; created=false when the name existed (and nothing changed).
     pqpool::Result<Json> CreateProject(const std::string& name, const std::string& description);

@@ -33,6 +33,8 @@ Json VersionProperty(const char* description) {
         {"type", "integer"}, {"minimum", 1}, {"maximum", 2147483647}, {"description", description}};
 }
 
+constexpr std::size_t kMaxRecallChars = 40'000;
+
 /// A topic problem as a tool error, or nullopt when the topic is fine.
 std::optional<ToolResult> CheckTopic(const ToolCall& call) {
     const auto topic = OptionalString(call.arguments, "topic");
@@ -74,9 +76,22 @@ ToolResult RecallContext(const ToolCall& call, ToolServices& services) {
     const std::string topic = call.arguments["topic"].get<std::string>();
     const auto version = OptionalInt(call.arguments, "version");
     const bool preview_only = call.arguments.value("preview_only", false);
+    const auto offset = static_cast<std::size_t>(OptionalInt(call.arguments, "offset").value_or(0));
     return WithProject(call, services, [&](const std::string& project) {
         auto recalled = services.store.RecallContext(project, topic, version, preview_only);
-        if (recalled.ok() && preview_only) recalled->erase("content");
+        if (!recalled.ok() || preview_only) {
+            if (recalled.ok()) recalled->erase("content");
+            return recalled;
+        }
+        // Keep each answer far below clients' output caps (~25 000 tokens): long contents
+        // come in pieces, continued with offset = next_offset.
+        auto slice = Utf8Slice((*recalled)["content"].get<std::string>(), offset, kMaxRecallChars);
+        (*recalled)["content"] = std::move(slice.text);
+        (*recalled)["content_chars"] = slice.total_chars;
+        if (offset > 0) (*recalled)["offset"] = offset;
+        if (offset + kMaxRecallChars < slice.total_chars) {
+            (*recalled)["next_offset"] = offset + kMaxRecallChars;
+        }
         return recalled;
     });
 }
@@ -174,11 +189,20 @@ void RegisterContextTools(mcp::ToolRegistry& registry, ToolServices& services) {
         {.name = "recall_context",
          .title = "Recall a context",
          .description = "Read a topic's latest version (or a given version, archived ones "
-                        "included). preview_only returns the first 500 characters and metadata.",
+                        "included). preview_only returns the first 500 characters and metadata. "
+                        "Contents over 40 000 characters come in pieces: call again with "
+                        "offset = next_offset.",
          .input_schema = ObjectSchema(
              {{"topic", TopicProperty()},
               {"version", VersionProperty("Version to read; default the latest live one.")},
               {"preview_only", {{"type", "boolean"}, {"description", "Omit the full content."}}},
+              {"offset",
+               {{"type", "integer"},
+                {"minimum", 0},
+                {"maximum", 67108864},
+                {"description",
+                 "Continue a long content from this character "
+                 "(next_offset of the previous answer)."}}},
               {"project", ProjectProperty()}},
              {"topic"}),
          .annotations = {{"readOnlyHint", false}},

@@ -15,8 +15,12 @@ ToolResult ListProjects(const ToolCall& call, ToolServices& services) {
     auto projects = services.store.ListProjects();
     if (!projects.ok()) return ErrorResult(projects.error(), "");
     const std::string selected = call.session.selected_project();
+    constexpr std::size_t kShown = 200;
+    const bool more = projects->size() > kShown;
+    if (more) projects->erase(kShown);
     return ToolResult::Ok({{"projects", *projects},
-                           {"total", projects->size()},
+                           {"shown", projects->size()},
+                           {"more", more},
                            {"selected", selected.empty() ? Json() : Json(selected)},
                            {"default", services.config.default_project.empty()
                                            ? Json()

@@ -116,6 +116,20 @@ Json BuildTopicTree(const Json& rows, int depth) {
     return tree;
 }
 
+TextSlice Utf8Slice(std::string_view text, std::size_t offset, std::size_t max_chars) {
+    TextSlice slice;
+    std::size_t begin = text.size();
+    std::size_t end = text.size();
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;  // continuation byte
+        if (slice.total_chars == offset) begin = i;
+        if (slice.total_chars == offset + max_chars) end = i;
+        ++slice.total_chars;
+    }
+    if (begin < end) slice.text = std::string(text.substr(begin, end - begin));
+    return slice;
+}
+
 std::string EncodeCursor(int offset) { return "o" + std::to_string(offset); }
 
 std::optional<int> DecodeCursor(std::string_view cursor) {

@@ -24,6 +24,13 @@ namespace mnemo::tools {
 /// topic itself: version, versions, priority}.
 [[nodiscard]] nlohmann::json BuildTopicTree(const nlohmann::json& rows, int depth);
 
+/// A piece of UTF-8 `text`: at most `max_chars` code points starting at code point `offset`.
+struct TextSlice {
+    std::string text;
+    std::size_t total_chars = 0;  // code points in the whole text
+};
+[[nodiscard]] TextSlice Utf8Slice(std::string_view text, std::size_t offset, std::size_t max_chars);
+
 /// An opaque page cursor for an offset, and back; nullopt when `cursor` was not made by
 /// EncodeCursor.
 [[nodiscard]] std::string EncodeCursor(int offset);
