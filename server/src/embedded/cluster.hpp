@@ -31,11 +31,14 @@ struct ClusterStatus {
 /// /tmp, where another user could squat the name).
 ///
 /// Sharing: every mnemo process using the same home shares one postmaster. Initialisation,
-/// start, provisioning and stop run under an flock(2) on `home`/pg/lock, and a start happens
-/// only when nothing accepts connections on the socket and `pg_ctl status` sees no postmaster,
-/// so concurrent starts neither double-start nor clash. The kernel drops the lock of a
-/// crashed holder. initdb works in `home`/pg/data.initdb and renames it into place when done,
-/// so an interrupted initdb is redone rather than half-used.
+/// start, provisioning and stop run under an flock(2) on `home`/pg/lock (the kernel drops a
+/// crashed holder's lock). Under it, a cluster that accepts connections is used as it is; a
+/// postmaster that runs without accepting yet (starting, recovering, dying after a kill) is
+/// waited for; only when `pg_ctl status` sees none is one started. So concurrent starts
+/// neither double-start nor clash, and a crashed cluster is restarted. initdb works in
+/// `home`/pg/data.initdb and renames it into place when done, so an interrupted initdb is
+/// redone rather than half-used. The role and database are checked (created if missing) on
+/// every EnsureRunning, over one short superuser connection.
 ///
 /// Root: PostgreSQL refuses to run as root, so initdb, pg_ctl and the postmaster run as the
 /// owner of an existing data directory, else the OS user `postgres` (Debian's PostgreSQL

@@ -22,10 +22,9 @@ struct ProcessResult {
 /// /dev/null, stdout and stderr captured. The child inherits no other file descriptors (so a
 /// daemon it starts cannot hold our pipes or sockets), starts with default signal dispositions
 /// and an empty signal mask, and stays in our process group (Ctrl-C in a terminal reaches it);
-/// it is killed if this process dies first. Waits until `deadline`; past it the child is killed
-/// (SIGKILL; grandchildren that detached, such as a postmaster started by pg_ctl, survive).
-/// REQUIRES: the calling thread lives until this returns (parent-death signals follow the
-/// thread that forked), which a synchronous call guarantees.
+/// a parent-death signal kills it if this process dies first. Waits until `deadline`; past it
+/// the child is killed (SIGKILL; grandchildren that detached, such as a postmaster started by
+/// pg_ctl, survive).
 /// Errors: kDatabaseUnavailable when the child cannot be started or the deadline passes (the
 /// message names the program and carries its output so far). A non-zero exit is not an error.
 /// REQUIRES: !argv.empty().
