@@ -64,6 +64,13 @@ TEST(SchemaTest, NamesTheArgumentAndTheProblem) {
               "arguments: expected an object, got an array");
 }
 
+TEST(SchemaTest, RefusesNulCharactersAnywhere) {
+    EXPECT_EQ(Check(R"({"topic":"a\u0000b"})"),
+              "argument 'topic': must not contain NUL characters (U+0000)");
+    EXPECT_EQ(Check(R"({"topic":"a","params":["x\u0000"]})"),
+              "argument 'params[0]': must not contain NUL characters (U+0000)");
+}
+
 TEST(SchemaTest, CountsCharactersNotBytes) {
     EXPECT_EQ(Check(R"({"topic":"ééééé"})"), "");  // 5 characters, 10 bytes
 }

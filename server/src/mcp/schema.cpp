@@ -80,6 +80,10 @@ std::string ValidateType(const Json& schema, const Json& value, const std::strin
 }
 
 std::string ValidateString(const Json& schema, const std::string& text, const std::string& path) {
+    // PostgreSQL text cannot hold U+0000, and libpq would cut the value there silently.
+    if (text.find('\0') != std::string::npos) {
+        return Where(path) + ": must not contain NUL characters (U+0000)";
+    }
     const std::size_t length = CodePoints(text);
     if (auto min = schema.find("minLength"); min != schema.end() && length < min->get<size_t>()) {
         return Where(path) + ": must be at least " + min->dump() + " characters long";

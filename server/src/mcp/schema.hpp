@@ -12,7 +12,8 @@ namespace mnemo::mcp {
 /// Checks `value` against `schema`. Supported keywords: type (a name or a list), properties,
 /// required, additionalProperties (false or a schema), items, minItems, maxItems, enum,
 /// minLength, maxLength (in Unicode code points), pattern (ECMAScript), minimum, maximum.
-/// Unknown keywords are ignored. Returns "" when valid, else the first problem found, naming
+/// Unknown keywords are ignored. Strings containing U+0000 are refused (PostgreSQL text
+/// cannot store them). Returns "" when valid, else the first problem found, naming
 /// the argument path and what was expected, e.g. "argument 'tags[2]': expected a string, got a
 /// number". Never throws on any `value`.
 [[nodiscard]] std::string ValidateArguments(const nlohmann::json& schema,
