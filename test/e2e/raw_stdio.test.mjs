@@ -118,7 +118,8 @@ describe("raw stdio pipe", () => {
             ++sent;
             assert.equal(called.id, 4);
             assert.equal(called.result.isError, false);
-            assert.equal(called.result.structuredContent.total, 0);
+            assert.equal(called.result.structuredContent.shown, 0);
+            assert.equal(called.result.structuredContent.more, false);
 
             const { code, signal } = await server.close();
             assert.equal(signal, null);
