@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "cli/database.hpp"
+
 namespace mnemo {
 namespace {
 
@@ -83,6 +85,17 @@ TEST(ConfigTest, ProjectNamesFollowOneRule) {
     EXPECT_EQ(ProjectNameFromDirectory("__init"), "init");
     EXPECT_EQ(ProjectNameFromDirectory("..."), "");
     EXPECT_EQ(ProjectNameFromDirectory(std::string(80, 'b')), std::string(64, 'b'));
+}
+
+TEST(ConfigTest, PasswordsNeverReachTheLogs) {
+    EXPECT_EQ(cli::RedactConninfo("postgresql://u:s3cret@db:5432/x"),
+              "postgresql://u:***@db:5432/x");
+    EXPECT_EQ(cli::RedactConninfo("postgresql://u@db/x?password=s3cret&sslmode=require"),
+              "postgresql://u@db/x?password=***&sslmode=require");
+    EXPECT_EQ(cli::RedactConninfo("host=db password = 'a b' user=u"),
+              "host=db password = *** user=u");
+    EXPECT_EQ(cli::RedactConninfo("host=db password=s3cret"), "host=db password=***");
+    EXPECT_EQ(cli::RedactConninfo("host=/run dbname=mnemo"), "host=/run dbname=mnemo");
 }
 
 }  // namespace

@@ -2,8 +2,6 @@
 // Opening mnemo's database.
 #include "cli/database.hpp"
 
-#include <regex>
-
 #include "embedded/cluster.hpp"
 #include "memory/migrations.hpp"
 #include "util/log.hpp"
@@ -44,10 +42,33 @@ void WarnIfRoleBypassesSecurity(memory::Store& store) {
 }  // namespace
 
 std::string RedactConninfo(const std::string& conninfo) {
-    static const std::regex url_password(R"((://[^:/@]*:)[^@]*@)");
-    static const std::regex key_password(R"((password\s*=\s*)('[^']*'|\S+))");
-    std::string redacted = std::regex_replace(conninfo, url_password, "$1***@");
-    return std::regex_replace(redacted, key_password, "$1***");
+    std::string redacted = conninfo;
+    // URL form: scheme://user:password@host...
+    if (const auto scheme = redacted.find("://"); scheme != std::string::npos) {
+        const auto at = redacted.find('@', scheme + 3);
+        const auto colon = redacted.find(':', scheme + 3);
+        if (at != std::string::npos && colon < at) {
+            redacted.replace(colon + 1, at - colon - 1, "***");
+        }
+    }
+    // Keyword form (password = value, quoted or not) and URL parameters (?password=value&...).
+    constexpr std::string_view kKey = "password";
+    for (auto pos = redacted.find(kKey); pos != std::string::npos;
+         pos = redacted.find(kKey, pos + kKey.size())) {
+        const auto equals = redacted.find_first_not_of(' ', pos + kKey.size());
+        if (equals == std::string::npos || redacted[equals] != '=') continue;
+        const auto start = redacted.find_first_not_of(' ', equals + 1);
+        if (start == std::string::npos) break;
+        auto end = redacted[start] == '\'' ? redacted.find('\'', start + 1)
+                                           : redacted.find_first_of(" &", start);
+        if (end == std::string::npos) {
+            end = redacted.size();
+        } else if (redacted[start] == '\'') {
+            ++end;
+        }
+        redacted.replace(start, end - start, "***");
+    }
+    return redacted;
 }
 
 pqpool::Result<std::string> ResolveConninfo(const Config& config) {

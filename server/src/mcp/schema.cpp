@@ -5,7 +5,12 @@
 #include <cmath>
 #include <map>
 #include <mutex>
+// GCC 12 at -O1 with sanitizers warns falsely (maybe-uninitialized) inside libstdc++'s regex
+// compiler; the warning is about the library's code, not ours.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <regex>
+#pragma GCC diagnostic pop
 #include <string_view>
 
 namespace mnemo::mcp {
