@@ -4,17 +4,19 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <climits>
-#include <cstring>
+#include <csignal>
 #include <fstream>
+#include <sstream>
+#include <system_error>
 #include <thread>
 
 namespace mnemo::bench {
@@ -24,7 +26,12 @@ std::atomic<bool> g_interrupted{false};
 
 extern "C" void OnInterrupt(int /*signal*/) { g_interrupted.store(true); }
 
-std::string Errno(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+// strerror(3) is not thread-safe; the error_code message is.
+std::string ErrorText(int error) {
+    return std::error_code(error, std::generic_category()).message();
+}
+
+std::string Errno(const std::string& what) { return what + ": " + ErrorText(errno); }
 
 // Milliseconds left until `deadline` for poll(2), rounded up, at least 0.
 int PollTimeout(BenchClock::time_point deadline) {
@@ -33,21 +40,20 @@ int PollTimeout(BenchClock::time_point deadline) {
 }
 
 // posix_spawn's C structures, destroyed on every path.
-class SpawnSetup {
-public:
+struct SpawnSetup {
     SpawnSetup() {
-        posix_spawn_file_actions_init(&actions_);
-        posix_spawnattr_init(&attributes_);
+        posix_spawn_file_actions_init(&actions);
+        posix_spawnattr_init(&attributes);
     }
     ~SpawnSetup() {
-        posix_spawn_file_actions_destroy(&actions_);
-        posix_spawnattr_destroy(&attributes_);
+        posix_spawn_file_actions_destroy(&actions);
+        posix_spawnattr_destroy(&attributes);
     }
     SpawnSetup(const SpawnSetup&) = delete;
     SpawnSetup& operator=(const SpawnSetup&) = delete;
 
-    posix_spawn_file_actions_t actions_{};
-    posix_spawnattr_t attributes_{};
+    posix_spawn_file_actions_t actions{};
+    posix_spawnattr_t attributes{};
 };
 
 void CloseIfOpen(int& fd) noexcept {
@@ -76,12 +82,12 @@ void InstallInterruptHandlers() {
 
 std::unique_ptr<ChildProcess> ChildProcess::Spawn(const ChildOptions& options) {
     if (::access(options.path.c_str(), X_OK) != 0) {
-        Fail(Errno(("cannot run " + options.path).c_str()));
+        Fail(Errno("cannot run " + options.path));
     }
-    int to_child[2] = {-1, -1};
-    int from_child[2] = {-1, -1};
-    if (::pipe2(to_child, O_CLOEXEC) != 0) Fail(Errno("pipe2"));
-    if (::pipe2(from_child, O_CLOEXEC) != 0) {
+    std::array<int, 2> to_child{-1, -1};
+    std::array<int, 2> from_child{-1, -1};
+    if (::pipe2(to_child.data(), O_CLOEXEC) != 0) Fail(Errno("pipe2"));
+    if (::pipe2(from_child.data(), O_CLOEXEC) != 0) {
         CloseIfOpen(to_child[0]);
         CloseIfOpen(to_child[1]);
         Fail(Errno("pipe2"));
@@ -89,20 +95,20 @@ std::unique_ptr<ChildProcess> ChildProcess::Spawn(const ChildOptions& options) {
     // dup2 onto 0 and 1 clears close-on-exec there; every other descriptor of ours stays
     // closed in the child (the pipes of an earlier child included).
     SpawnSetup setup;
-    posix_spawn_file_actions_adddup2(&setup.actions_, to_child[0], STDIN_FILENO);
-    posix_spawn_file_actions_adddup2(&setup.actions_, from_child[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addopen(&setup.actions_, STDERR_FILENO, options.stderr_path.c_str(),
+    posix_spawn_file_actions_adddup2(&setup.actions, to_child[0], STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&setup.actions, from_child[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addopen(&setup.actions, STDERR_FILENO, options.stderr_path.c_str(),
                                      O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
     sigset_t defaults;
     sigemptyset(&defaults);
     sigaddset(&defaults, SIGPIPE);  // We ignore it; the child starts with the default.
     sigset_t no_mask;
     sigemptyset(&no_mask);
-    posix_spawnattr_setsigdefault(&setup.attributes_, &defaults);
-    posix_spawnattr_setsigmask(&setup.attributes_, &no_mask);
-    posix_spawnattr_setpgroup(&setup.attributes_, 0);
+    posix_spawnattr_setsigdefault(&setup.attributes, &defaults);
+    posix_spawnattr_setsigmask(&setup.attributes, &no_mask);
+    posix_spawnattr_setpgroup(&setup.attributes, 0);
     posix_spawnattr_setflags(
-        &setup.attributes_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+        &setup.attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 
     std::vector<char*> argv;
     argv.push_back(const_cast<char*>(options.path.c_str()));
@@ -113,14 +119,14 @@ std::unique_ptr<ChildProcess> ChildProcess::Spawn(const ChildOptions& options) {
     envp.push_back(nullptr);
 
     pid_t pid = -1;
-    const int spawned = posix_spawn(&pid, options.path.c_str(), &setup.actions_, &setup.attributes_,
+    const int spawned = posix_spawn(&pid, options.path.c_str(), &setup.actions, &setup.attributes,
                                     argv.data(), envp.data());
     CloseIfOpen(to_child[0]);
     CloseIfOpen(from_child[1]);
     if (spawned != 0) {
         CloseIfOpen(to_child[1]);
         CloseIfOpen(from_child[0]);
-        Fail("cannot start " + options.path + ": " + std::strerror(spawned));
+        Fail("cannot start " + options.path + ": " + ErrorText(spawned));
     }
     return std::unique_ptr<ChildProcess>(
         new ChildProcess(pid, to_child[1], from_child[0], options.stderr_path));
@@ -196,6 +202,25 @@ int ChildProcess::Stop(std::chrono::milliseconds grace) noexcept {
     }
     CloseIfOpen(from_child_);
     return exit_status_;
+}
+
+std::pair<double, double> ChildProcess::CpuSeconds() const {
+    std::ifstream file("/proc/" + std::to_string(pid_) + "/stat");
+    std::string stat;
+    if (!std::getline(file, stat)) return {-1.0, -1.0};
+    // Fields after the command name (which may contain spaces) end with ')': state is field 3,
+    // utime field 14, stime field 15.
+    const std::size_t close = stat.rfind(')');
+    if (close == std::string::npos) return {-1.0, -1.0};
+    std::istringstream fields(stat.substr(close + 2));
+    std::string skip;
+    for (int field = 3; field < 14; ++field) fields >> skip;
+    double user_ticks = -1;
+    double system_ticks = -1;
+    fields >> user_ticks >> system_ticks;
+    if (!fields) return {-1.0, -1.0};
+    const auto ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+    return {user_ticks / ticks, system_ticks / ticks};
 }
 
 std::string ChildProcess::StderrTail(std::size_t bytes) const {

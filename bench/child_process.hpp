@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "bench_util.hpp"
@@ -73,6 +74,10 @@ public:
     /// The last `bytes` of the child's stderr file.
     [[nodiscard]] std::string StderrTail(std::size_t bytes) const;
 
+    /// User and system CPU seconds the child (all its threads) has used so far, from
+    /// /proc/PID/stat (clock-tick resolution); {-1, -1} when unreadable.
+    [[nodiscard]] std::pair<double, double> CpuSeconds() const;
+
     [[nodiscard]] pid_t pid() const noexcept { return pid_; }
 
     /// A JSON-RPC request id not used before on this child (1, 2, ...).
@@ -89,9 +94,9 @@ private:
     int to_child_;    // -1 once closed.
     int from_child_;  // -1 once closed.
     std::string stderr_path_;
-    std::vector<char> chunk_ = std::vector<char>(64 * 1024);  // read(2) target.
-    std::string buffer_;                                      // Bytes read but not yet returned.
-    std::size_t consumed_ = 0;                                // Prefix of buffer_ already returned.
+    std::vector<char> chunk_ = std::vector<char>(std::size_t{64} * 1024);  // read(2) target.
+    std::string buffer_;        // Bytes read but not yet returned.
+    std::size_t consumed_ = 0;  // Prefix of buffer_ already returned.
     std::int64_t last_request_id_ = 0;
     bool stopped_ = false;
     int exit_status_ = -1;

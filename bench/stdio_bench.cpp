@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // mnemo_stdio_bench: lock_context / recall_context over mnemo's stdio transport vs the same
 // statements through the Store and as raw libpq pipelines, against the embedded cluster.
-#include <stdlib.h>
-
+#include <array>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -26,6 +26,7 @@ struct Options {
     int rounds = 5;
     int calls = 2000;         // Section a.
     int durable_calls = 300;  // Section b: each call waits for a WAL flush.
+    int durable_pause_us = 4000;
     std::size_t topics = 64;
     std::size_t content_bytes = 1024;
     bool with_info_log = true;
@@ -35,8 +36,9 @@ struct Options {
 
 void Usage(std::ostream& out) {
     out << "usage: mnemo_stdio_bench [--quick] [--sections LETTERS] [--rounds R] [--calls N]\n"
-           "                         [--durable-calls N] [--topics T] [--content-bytes B]\n"
-           "                         [--no-info-log] [--home DIR] [--mnemo PATH]\n"
+           "                         [--durable-calls N] [--durable-pause-us U] [--topics T]\n"
+           "                         [--content-bytes B]"
+           " [--no-info-log] [--home DIR] [--mnemo PATH]\n"
            "  --quick          3 rounds, 200 / 30 calls (a smoke test or a first look)\n"
            "  --sections       any of a b (default ab):\n"
            "                   a every connection with synchronous_commit = off: what mnemo adds\n"
@@ -45,6 +47,8 @@ void Usage(std::ostream& out) {
            "  --calls          calls per variant, operation and round in section a (default "
            "2000)\n"
            "  --durable-calls  the same in section b (default 300)\n"
+           "  --durable-pause-us  section b: untimed random pause before each call, 0 to this\n"
+           "                   many us (default 4000; breaks lock-step with the WAL flushes)\n"
            "  --topics         lock_context cycles over this many topics (default 64)\n"
            "  --content-bytes  size of the locked content (default 1024)\n"
            "  --no-info-log    leave out the mnemo child with MNEMO_LOG_LEVEL=info\n"
@@ -99,6 +103,8 @@ int ParseArgs(int argc, char** argv, Options& options) {
             ok = number(options.calls, calls_given);
         } else if (arg == "--durable-calls") {
             ok = number(options.durable_calls, durable_calls_given);
+        } else if (arg == "--durable-pause-us") {
+            ok = number(options.durable_pause_us, ignored);
         } else if (arg == "--topics") {
             ok = number(options.topics, ignored);
         } else if (arg == "--content-bytes") {
@@ -168,23 +174,31 @@ void RunSection(char letter, const Options& options, const BenchHome& home,
     SectionFixture fixture;
     fixture.SetUp(home, settings, workload);
     std::cout
-        << "  Server settings on every connection (checked on mnemo's through query_database):"
-        << " synchronous_commit = " << ShowSetting(fixture.raw(), "synchronous_commit")
+        << "  Settings of every connection (checked on mnemo's through query_database):\n"
+        << "  synchronous_commit = " << ShowSetting(fixture.raw(), "synchronous_commit")
         << ", fsync = " << ShowSetting(fixture.raw(), "fsync")
         << (settings.pg_options.empty() ? "" : " (options '" + settings.pg_options + "')")
-        << ".\n  Variants: raw = PQsendQueryParams of set_config + the statement in one "
-           "pipeline on our own PGconn;\n  store = memory::Store::LockContext / "
-           "RecallContext on a pqpool pool with mnemo's options; stdio = a\n  tools/call "
-           "line to a `mnemo serve --stdio` child and its reply line (MNEMO_LOG_LEVEL "
-           "warning,\n  and info with stderr to a file).\n";
+        << ".\n  Variants, each on its own connection(s): raw = PQsendQueryParams of set_config + "
+           "the statement in\n  one pipeline (what pqpool sends); store = "
+           "memory::Store::LockContext / RecallContext on a\n  pqpool pool with mnemo's "
+           "options; in-proc = the same request line through mnemo's Dispatcher\n  in this "
+           "process (no pipe, no threads); stdio = the request line to a `mnemo serve "
+           "--stdio`\n  child and its reply line, MNEMO_LOG_LEVEL warning (and info, stderr "
+           "to a file).\n";
+    Pacing pacing;
+    if (letter == 'b') pacing.max_pause = std::chrono::microseconds(options.durable_pause_us);
+    if (pacing.max_pause.count() > 0) {
+        std::cout << "  Before every call an untimed pause, uniform in 0-"
+                  << options.durable_pause_us << " us (see Pacing in bench/stdio_report.hpp).\n";
+    }
     const Measurements measured =
-        RunRounds(fixture.variants(), options.rounds, calls, std::max(20, calls / 10));
+        RunRounds(fixture.variants(), options.rounds, calls, std::max(20, calls / 10), pacing);
     PrintReport(fixture.variants(), measured, options.rounds, calls);
 }
 
 int Run(const Options& options) {
     InstallInterruptHandlers();
-    log::SetMinLevel(log::Level::kWarning);  // Our pool's and the cluster's info lines.
+    log::SetMinLevel(log::Level::kError);  // Our pool's and the cluster's notes.
     // Before any thread: our connections take their options from the conninfo only.
     unsetenv("PGOPTIONS");  // NOLINT(concurrency-mt-unsafe)
     const Workload workload = Workload::Make(options.topics, options.content_bytes);
@@ -192,10 +206,10 @@ int Run(const Options& options) {
     const std::time_t now = std::time(nullptr);
     std::tm utc{};
     gmtime_r(&now, &utc);
-    char date[64];
-    std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", &utc);
+    std::array<char, 64> date{};
+    std::strftime(date.data(), date.size(), "%Y-%m-%d %H:%M UTC", &utc);
     std::cout << "mnemo_stdio_bench" << (options.quick ? " --quick" : "") << "\n"
-              << "date:        " << date << "\n"
+              << "date:        " << date.data() << "\n"
               << "machine:     " << std::thread::hardware_concurrency() << " CPUs, load "
               << LoadAverage() << ", steady_clock::now() " << Fixed(ClockReadNs(), 1)
               << " ns, libpq " << PQlibVersion() << "\n";
@@ -207,11 +221,14 @@ int Run(const Options& options) {
     std::cout << "mnemo:       " << options.mnemo << "\n"
               << "cluster:     " << home.cluster_note() << ", " << home.conninfo()
               << (home.temporary() ? " (temporary home)" : "") << "\n"
-              << "workload:    project '" << workload.project << "'; lock_context cycles "
-              << options.topics << " topics, " << options.content_bytes
-              << "-byte content, tags [bench, stdio],\n"
-                 "             priority reference; recall_context of '"
-              << workload.recall_topic << "' (latest version, with content)\n";
+              << "workload:    lock_context cycles " << options.topics << " topics of project '"
+              << workload.project << "' (the children's default),\n             "
+              << options.content_bytes
+              << "-byte content, tags [bench, stdio], priority reference;\n"
+                 "             recall_context of '"
+              << workload.recall_topic << "' in project '" << workload.recall_project
+              << "' (latest of 3\n             versions, with content; that project holds "
+                 "nothing else)\n";
     for (const char letter : {'a', 'b'}) {
         if (options.sections.find(letter) != std::string::npos) {
             RunSection(letter, options, home, workload);

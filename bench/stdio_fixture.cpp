@@ -2,8 +2,7 @@
 // mnemo_stdio_bench's set-up and tear-down.
 #include "stdio_fixture.hpp"
 
-#include <stdlib.h>
-
+#include <cstdlib>
 #include <iostream>
 #include <optional>
 
@@ -28,12 +27,15 @@ std::string QueryOne(PGconn* conn, const char* sql) {
     return value;
 }
 
-// Three versions of the recall topic, unless an earlier run on this home made them.
-void PrepareProject(memory::Store& store, const Workload& workload) {
-    auto created = store.CreateProject(workload.project, "mnemo_stdio_bench");
-    if (!created.ok()) Fail("creating project 'bench': " + created.error().message());
+// The two projects, and three versions of the recall topic unless an earlier run on this
+// home made them.
+void PrepareProjects(memory::Store& store, const Workload& workload) {
+    for (const std::string& project : {workload.project, workload.recall_project}) {
+        auto created = store.CreateProject(project, "mnemo_stdio_bench");
+        if (!created.ok()) Fail("creating project " + project + ": " + created.error().message());
+    }
     auto recalled =
-        store.RecallContext(workload.project, workload.recall_topic, std::nullopt, false);
+        store.RecallContext(workload.recall_project, workload.recall_topic, std::nullopt, false);
     if (recalled.ok()) return;
     if (recalled.error().sqlstate() != memory::kNotFound) {
         Fail("recall_context: " + recalled.error().message());
@@ -41,7 +43,7 @@ void PrepareProject(memory::Store& store, const Workload& workload) {
     const memory::LockRequest request{workload.recall_topic, workload.content, workload.tags,
                                       workload.priority};
     for (int version = 0; version < 3; ++version) {
-        auto locked = store.LockContext(workload.project, request);
+        auto locked = store.LockContext(workload.recall_project, request);
         if (!locked.ok()) Fail("lock_context: " + locked.error().message());
     }
 }
@@ -115,7 +117,7 @@ void BenchHome::SetUp(const std::string& home, const Workload& workload) {
     // What `mnemo serve` does first: migrations, the secret's hash. Then the project.
     auto db = cli::OpenDatabase(config_);
     if (!db.ok()) Fail(db.error().message());
-    PrepareProject(*db->store, workload);
+    PrepareProjects(*db->store, workload);
     (void)db->pool->Close(std::chrono::steady_clock::now() + std::chrono::seconds(5));
 
     auto keys = memory::TenantKeys::Load(config_.secret, config_.home);
@@ -145,7 +147,12 @@ std::unique_ptr<ChildProcess> SectionFixture::StartMnemo(const BenchHome& home,
     ChildOptions child;
     child.path = settings.mnemo;
     child.args = {"serve", "--stdio", "--project", home.config().default_project};
-    for (const auto& [name, value] : home.environment()) child.env.push_back(name + "=" + value);
+    for (const auto& [name, value] : home.environment()) {
+        std::string entry = name;
+        entry += '=';
+        entry += value;
+        child.env.push_back(std::move(entry));
+    }
     child.env.push_back("MNEMO_LOG_LEVEL=" + log_level);
     if (!settings.pg_options.empty()) child.env.push_back("PGOPTIONS=" + settings.pg_options);
     child.stderr_path = (home.home() / ("mnemo-" + log_level + ".stderr")).string();
@@ -162,13 +169,19 @@ void SectionFixture::SetUp(const BenchHome& home, const SectionSettings& setting
     if (!pool.ok()) Fail("creating the pool: " + pool.error().message());
     pool_ = std::move(pool).value();
     store_ = std::make_unique<memory::Store>(pool_, home.keys());
+    auto dispatch_pool =
+        pqpool::Pool::Create(cli::MakePoolOptions(home.config(), conninfo, home.keys()));
+    if (!dispatch_pool.ok()) Fail("creating the pool: " + dispatch_pool.error().message());
+    in_process_ = std::make_unique<InProcessServer>(std::move(dispatch_pool).value(), home.keys(),
+                                                    home.config());
     children_.push_back(StartMnemo(home, settings, "warning"));
     if (settings.with_info_log) children_.push_back(StartMnemo(home, settings, "info"));
 
     variants_.push_back(
-        {"raw libpq pipeline", "raw",
-         MakeRawVariant(raw_.get(), home.keys().TokenFor(workload.project), workload)});
+        {"raw libpq pipeline", "raw", MakeRawVariant(raw_.get(), home.keys(), workload)});
     variants_.push_back({"Store via pqpool, no MCP", "store", MakeStoreVariant(*store_, workload)});
+    variants_.push_back(
+        {"mnemo in process, no transport", "in-proc", MakeDispatchVariant(*in_process_, workload)});
     variants_.push_back(
         {"mnemo stdio, log warning", "stdio", MakeStdioVariant(*children_[0], workload)});
     if (settings.with_info_log) {
@@ -211,6 +224,10 @@ void SectionFixture::TearDown() noexcept {
     }
     children_.clear();
     store_.reset();
+    if (in_process_) {
+        (void)in_process_->pool->Close(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+        in_process_.reset();
+    }
     if (pool_) (void)pool_->Close(std::chrono::steady_clock::now() + std::chrono::seconds(5));
     pool_.reset();
     raw_.reset();

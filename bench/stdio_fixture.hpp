@@ -15,8 +15,9 @@
 
 namespace mnemo::bench {
 
-/// MNEMO_HOME with a running embedded cluster, the schema migrated, the secret registered and
-/// project `workload.project` holding three versions of the recall topic. TearDown (also run
+/// MNEMO_HOME with a running embedded cluster, the schema migrated, the secret registered, and
+/// projects `workload.project` and `workload.recall_project`, the latter holding three
+/// versions of the recall topic. TearDown (also run
 /// by the destructor, so a failed run cleans up while unwinding) stops the cluster if SetUp
 /// started it and removes the home if SetUp created it.
 ///
@@ -95,6 +96,7 @@ private:
     PgConnPtr raw_{nullptr, &PQfinish};
     std::shared_ptr<pqpool::Pool> pool_;
     std::unique_ptr<memory::Store> store_;
+    std::unique_ptr<InProcessServer> in_process_;
     std::vector<NamedVariant> variants_;
 };
 

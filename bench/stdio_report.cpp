@@ -3,8 +3,10 @@
 #include "stdio_report.hpp"
 
 #include <algorithm>
+#include <ctime>
 #include <functional>
 #include <iostream>
+#include <thread>
 
 namespace mnemo::bench {
 namespace {
@@ -15,6 +17,7 @@ using pqpool::bench::Median;
 using pqpool::bench::NsBetween;
 using pqpool::bench::Quantile;
 using pqpool::bench::Rate;
+using pqpool::bench::SignedPercent;
 using pqpool::bench::Table;
 using pqpool::bench::Times;
 
@@ -26,6 +29,13 @@ const char* Label(Operation operation) {
     return operation == Operation::kLock ? "lock_context" : "recall_context";
 }
 
+// CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID: the scheduler's exact runtime).
+std::int64_t ThreadCpuNs() {
+    timespec now{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+}
+
 void Call(Variant& variant, Operation operation, std::size_t index) {
     if (operation == Operation::kLock) {
         variant.Lock(index);
@@ -34,25 +44,46 @@ void Call(Variant& variant, Operation operation, std::size_t index) {
     }
 }
 
-BlockStats RunBlock(Variant& variant, Operation operation, int calls,
-                    std::vector<std::int64_t>& latencies) {
-    latencies.clear();
-    const auto block_start = BenchClock::now();
+// Runs `calls` calls of `operation` on every variant, interleaved call by call: for call i
+// every variant runs once, in a fresh random order. Neighbouring samples of different
+// variants see the same machine (other processes' load changes over seconds here), and no
+// variant always follows the same one (what ran just before — this process, or which child —
+// shifts a call's latency by tens of microseconds through caches and CPU placement).
+// Returns each variant's figures.
+std::vector<BlockStats> RunInterleaved(std::vector<NamedVariant>& variants, Operation operation,
+                                       int calls, Pacing& pacing,
+                                       std::vector<std::vector<std::int64_t>>& latencies) {
+    const std::size_t count = variants.size();
+    latencies.resize(count);
+    for (auto& samples : latencies) samples.clear();
+    std::vector<std::int64_t> cpu(count, 0);
+    std::vector<std::size_t> order(count);
+    for (std::size_t v = 0; v < count; ++v) order[v] = v;
     for (int i = 0; i < calls; ++i) {
         if (Interrupted()) Fail("interrupted");
-        const auto started = BenchClock::now();
-        Call(variant, operation, static_cast<std::size_t>(i));
-        latencies.push_back(NsBetween(started, BenchClock::now()));
+        std::shuffle(order.begin(), order.end(), pacing.generator);
+        for (const std::size_t v : order) {
+            pacing.Pause();
+            const std::int64_t cpu_before = ThreadCpuNs();
+            const auto started = BenchClock::now();
+            Call(*variants[v].variant, operation, static_cast<std::size_t>(i));
+            latencies[v].push_back(NsBetween(started, BenchClock::now()));
+            cpu[v] += ThreadCpuNs() - cpu_before;
+        }
     }
-    const double wall_ns = static_cast<double>(NsBetween(block_start, BenchClock::now()));
-    double total = 0;
-    for (const std::int64_t ns : latencies) total += static_cast<double>(ns);
-    std::sort(latencies.begin(), latencies.end());
-    BlockStats stats;
-    stats.p50_ns = Quantile(latencies, 0.50);
-    stats.p99_ns = Quantile(latencies, 0.99);
-    stats.mean_ns = total / calls;
-    stats.calls_per_s = calls / wall_ns * 1e9;
+    std::vector<BlockStats> stats(count);
+    for (std::size_t v = 0; v < count; ++v) {
+        auto& samples = latencies[v];
+        double total = 0;
+        for (const std::int64_t ns : samples) total += static_cast<double>(ns);
+        std::sort(samples.begin(), samples.end());
+        stats[v].p50_ns = Quantile(samples, 0.50);
+        stats[v].p99_ns = Quantile(samples, 0.99);
+        stats[v].max_ns = samples.empty() ? 0.0 : static_cast<double>(samples.back());
+        stats[v].mean_ns = total / calls;
+        stats[v].calls_per_s = 1e9 / stats[v].mean_ns;
+        stats[v].cpu_ns = static_cast<double>(cpu[v]) / calls;
+    }
     return stats;
 }
 
@@ -63,14 +94,22 @@ std::vector<double> PerRound(const std::vector<BlockStats>& variant,
                              const std::vector<BlockStats>& baseline,
                              const std::function<double(const BlockStats&, const BlockStats&)>& f) {
     std::vector<double> values;
+    values.reserve(variant.size());
     for (std::size_t r = 0; r < variant.size(); ++r) values.push_back(f(variant[r], baseline[r]));
     return values;
 }
 
 double MedianOf(const std::vector<BlockStats>& rounds, const Stat& stat) {
     std::vector<double> values;
+    values.reserve(rounds.size());
     for (const BlockStats& round : rounds) values.push_back(stat(round));
     return Median(values);
+}
+
+double MaxOf(const std::vector<BlockStats>& rounds, const Stat& stat) {
+    double max = 0;
+    for (const BlockStats& round : rounds) max = std::max(max, stat(round));
+    return max;
 }
 
 std::string Us(double ns) { return Fixed(ns / 1000.0, 1); }
@@ -81,20 +120,19 @@ std::string RatioWithRange(const std::vector<double>& ratios) {
     return Times(Median(ratios)) + " (" + Fixed(*low, 2) + "-" + Fixed(*high, 2) + ")";
 }
 
-std::string Percent(double fraction) {
-    return (fraction >= 0 ? "+" : "") + Fixed(100.0 * fraction, 0) + " %";
-}
-
 void PrintSummary(const std::vector<NamedVariant>& variants,
                   const std::vector<std::vector<BlockStats>>& stats) {
-    Table table({"variant", "p50 us", "p99 us", "calls/s", "p50 / raw (range)",
+    Table table({"variant", "p50 us", "p99 us", "max ms", "calls/s", "CPU us", "p50 / raw (range)",
                  "calls/s / raw (range)", "adds: p50, mean", "goal <= +30 %"});
     const auto& raw = stats[kRaw];
     for (std::size_t v = 0; v < variants.size(); ++v) {
         std::vector<std::string> row{
-            variants[v].name, Us(MedianOf(stats[v], [](const BlockStats& s) { return s.p50_ns; })),
+            variants[v].name,
+            Us(MedianOf(stats[v], [](const BlockStats& s) { return s.p50_ns; })),
             Us(MedianOf(stats[v], [](const BlockStats& s) { return s.p99_ns; })),
-            Rate(MedianOf(stats[v], [](const BlockStats& s) { return s.calls_per_s; }))};
+            Fixed(MaxOf(stats[v], [](const BlockStats& s) { return s.max_ns; }) / 1e6, 1),
+            Rate(MedianOf(stats[v], [](const BlockStats& s) { return s.calls_per_s; })),
+            Us(MedianOf(stats[v], [](const BlockStats& s) { return s.cpu_ns; }))};
         if (v == kRaw) {
             row.insert(row.end(), {"(baseline)", "", "", ""});
         } else {
@@ -109,7 +147,8 @@ void PrintSummary(const std::vector<NamedVariant>& variants,
             });
             row.push_back(RatioWithRange(p50));
             row.push_back(RatioWithRange(rate));
-            row.push_back(Percent(Median(p50) - 1.0) + ", " + Percent(Median(mean) - 1.0));
+            row.push_back(SignedPercent(Median(p50) - 1.0) + ", " +
+                          SignedPercent(Median(mean) - 1.0));
             if (v >= kStdio) {
                 const bool met = Median(p50) <= kGoal && Median(mean) <= kGoal;
                 row.emplace_back(met ? "met" : "missed");
@@ -131,7 +170,8 @@ void PrintSplit(const std::vector<NamedVariant>& variants,
     };
     std::vector<Layer> layers{
         {"pqpool + Store (lease, tenant context, result to JSON)", kRaw, kStore},
-        {"MCP over stdio (pipe, JSON-RPC, tool layer, threads)", kStore, kStdio},
+        {"MCP core in process (JSON-RPC, tool layer, reply JSON)", kStore, kDispatch},
+        {"stdio transport (pipes, reader thread, work queue)", kDispatch, kStdio},
         {"= mnemo stdio over raw", kRaw, kStdio}};
     if (variants.size() > kStdioInfo) {
         layers.push_back({"info log line per call (stderr to a file)", kStdio, kStdioInfo});
@@ -148,7 +188,7 @@ void PrintSplit(const std::vector<NamedVariant>& variants,
     for (const Layer& layer : layers) {
         const double p50 = difference(layer.from, layer.to, &BlockStats::p50_ns);
         const double mean = difference(layer.from, layer.to, &BlockStats::mean_ns);
-        const bool part = layer.from == kRaw ? layer.to == kStore : layer.to == kStdio;
+        const bool part = layer.to == layer.from + 1 && layer.to <= kStdio;
         table.AddRow({layer.what, Us(p50), Us(mean),
                       part && total > 0 ? Fixed(100.0 * p50 / total, 0) + " %" : ""});
     }
@@ -156,14 +196,13 @@ void PrintSplit(const std::vector<NamedVariant>& variants,
 }
 
 void PrintRounds(const std::vector<NamedVariant>& variants,
-                 const std::vector<std::vector<BlockStats>>& stats,
-                 const std::vector<std::size_t>& first) {
-    std::vector<std::string> headers{"round", "first"};
+                 const std::vector<std::vector<BlockStats>>& stats, std::size_t rounds) {
+    std::vector<std::string> headers{"round"};
     for (const NamedVariant& variant : variants) headers.push_back(variant.short_name + " p50");
     headers.insert(headers.end(), {"stdio/raw p50", "stdio/raw calls/s"});
     Table table(headers);
-    for (std::size_t r = 0; r < first.size(); ++r) {
-        std::vector<std::string> row{std::to_string(r + 1), variants[first[r]].short_name};
+    for (std::size_t r = 0; r < rounds; ++r) {
+        std::vector<std::string> row{std::to_string(r + 1)};
         for (std::size_t v = 0; v < variants.size(); ++v) row.push_back(Us(stats[v][r].p50_ns));
         row.push_back(Times(stats[kStdio][r].p50_ns / stats[kRaw][r].p50_ns));
         row.push_back(Times(stats[kStdio][r].calls_per_s / stats[kRaw][r].calls_per_s));
@@ -174,39 +213,52 @@ void PrintRounds(const std::vector<NamedVariant>& variants,
 
 }  // namespace
 
-Measurements RunRounds(std::vector<NamedVariant>& variants, int rounds, int calls, int warmup) {
-    std::vector<std::int64_t> latencies;
-    latencies.reserve(static_cast<std::size_t>(std::max(calls, warmup)));
-    for (NamedVariant& variant : variants) {  // Caches, plans, CPU frequency, pool connection.
-        for (const Operation operation : kOperations) {
-            (void)RunBlock(*variant.variant, operation, warmup, latencies);
-        }
+void Pacing::Pause() {
+    if (max_pause.count() <= 0) return;
+    std::uniform_int_distribution<std::int64_t> pause(0, max_pause.count());
+    std::this_thread::sleep_for(std::chrono::microseconds(pause(generator)));
+}
+
+Measurements RunRounds(std::vector<NamedVariant>& variants, int rounds, int calls, int warmup,
+                       Pacing& pacing) {
+    std::vector<std::vector<std::int64_t>> latencies;
+    for (const Operation operation : kOperations) {  // Caches, plans, CPU frequency, the pools.
+        (void)RunInterleaved(variants, operation, warmup, pacing, latencies);
     }
     Measurements measured;
     for (auto& per_operation : measured.stats) per_operation.resize(variants.size());
+    for (const NamedVariant& variant : variants) {
+        measured.child_cpu.push_back(variant.variant->ChildCpuSeconds());
+    }
     for (int round = 0; round < rounds; ++round) {
-        const std::size_t first = static_cast<std::size_t>(round) % variants.size();
-        measured.first.push_back(first);
         for (const Operation operation : kOperations) {
-            for (std::size_t k = 0; k < variants.size(); ++k) {
-                const std::size_t v = (first + k) % variants.size();
-                measured.stats[Index(operation)][v].push_back(
-                    RunBlock(*variants[v].variant, operation, calls, latencies));
+            const auto stats = RunInterleaved(variants, operation, calls, pacing, latencies);
+            for (std::size_t v = 0; v < variants.size(); ++v) {
+                measured.stats[Index(operation)][v].push_back(stats[v]);
             }
         }
+    }
+    for (std::size_t v = 0; v < variants.size(); ++v) {
+        auto& cpu = measured.child_cpu[v];
+        const auto after = variants[v].variant->ChildCpuSeconds();
+        if (cpu && after)
+            cpu = std::make_pair(after->first - cpu->first, after->second - cpu->second);
     }
     return measured;
 }
 
 void PrintReport(const std::vector<NamedVariant>& variants, const Measurements& measured,
                  int rounds, int calls) {
-    std::cout << "\n"
-              << rounds << " rounds; in each, per operation, every variant runs " << calls
-              << " calls one at a time, the order rotated by one\n"
-                 "each round. Figures: medians over rounds; ratios are per round, then the "
-                 "median (range = min-max\nover rounds). calls/s = calls / wall time of the "
-                 "block. 'adds' = median ratio - 1 for p50 and for the\nmean latency; goal: "
-                 "mnemo adds <= 30 % over the raw statements on both.\n";
+    std::cout << "\n  " << rounds << " rounds x " << calls
+              << " calls per variant and operation, one call at a time, the variants\n"
+                 "  interleaved call by call in random order. Figures: medians over "
+                 "rounds; ratios are\n"
+                 "  taken per round, then the median (range: min-max over rounds). max: the "
+                 "slowest call of all\n  rounds. calls/s = 1 / mean latency.\n"
+                 "  'adds' = median ratio - 1 for p50 and for the mean; goal: mnemo adds <= 30 % "
+                 "on both.\n"
+                 "  'CPU us': mean CPU per call of this process's calling thread (the client "
+                 "side for stdio rows).\n";
     for (const Operation operation : kOperations) {
         const auto& stats = measured.stats[Index(operation)];
         const std::string title = std::string(Label(operation)) + " (one call at a time)";
@@ -215,7 +267,22 @@ void PrintReport(const std::vector<NamedVariant>& variants, const Measurements& 
         std::cout << "\n  Where mnemo's time goes (median over rounds of per-round differences)\n";
         PrintSplit(variants, stats);
         std::cout << "\n  Per round, p50 in us\n";
-        PrintRounds(variants, stats, measured.first);
+        PrintRounds(variants, stats, static_cast<std::size_t>(rounds));
+    }
+    const double calls_per_child = 2.0 * rounds * calls;  // Both operations.
+    bool heading = false;
+    for (std::size_t v = 0; v < variants.size(); ++v) {
+        const auto& cpu = measured.child_cpu[v];
+        if (!cpu || cpu->first < 0 || cpu->second < 0) continue;
+        if (!heading) {
+            std::cout << "\n  CPU of the mnemo child per call, all threads (/proc/PID/stat over "
+                         "the rounds, both\n  operations; clock-tick resolution)\n";
+            heading = true;
+        }
+        std::cout << "    " << variants[v].name << ": "
+                  << Us(1e9 * (cpu->first + cpu->second) / calls_per_child) << " us (user "
+                  << Us(1e9 * cpu->first / calls_per_child) << ", system "
+                  << Us(1e9 * cpu->second / calls_per_child) << ")\n";
     }
 }
 

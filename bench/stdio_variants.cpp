@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The three ways mnemo_stdio_bench runs lock_context and recall_context.
+// The variants of mnemo_stdio_bench: raw libpq, Store, mnemo in process, mnemo over stdio.
 #include "stdio_variants.hpp"
 
 #include <array>
@@ -25,9 +25,10 @@ std::string Truncated(std::string_view text, std::size_t limit) {
 
 class RawVariant final : public Variant {
 public:
-    RawVariant(PGconn* conn, std::string token, const Workload& workload)
+    RawVariant(PGconn* conn, const memory::TenantKeys& keys, const Workload& workload)
         : conn_(conn),
-          token_(std::move(token)),
+          lock_token_(keys.TokenFor(workload.project)),
+          recall_token_(keys.TokenFor(workload.recall_project)),
           lock_sql_(memory::sql::kLockContext),
           recall_sql_(memory::sql::kRecallContext),
           workload_(workload),
@@ -37,12 +38,13 @@ public:
         const std::string& topic = workload_.lock_topics[index % workload_.lock_topics.size()];
         const std::array<const char*, 4> values{topic.c_str(), workload_.content.c_str(),
                                                 workload_.priority.c_str(), tags_.c_str()};
-        Run("lock_context", lock_sql_, values.data(), static_cast<int>(values.size()));
+        Run("lock_context", lock_token_, lock_sql_, values.data(), static_cast<int>(values.size()));
     }
 
     void Recall() override {
         const std::array<const char*, 3> values{workload_.recall_topic.c_str(), nullptr, "false"};
-        Run("recall_context", recall_sql_, values.data(), static_cast<int>(values.size()));
+        Run("recall_context", recall_token_, recall_sql_, values.data(),
+            static_cast<int>(values.size()));
     }
 
     [[nodiscard]] Json LastResult() const override { return Json::parse(last_); }
@@ -68,15 +70,16 @@ private:
         }
         if (keep && !got) {
             Fail(std::string("raw ") + what +
-                 ": no JSON row (does the tenant token match project '" + workload_.project +
-                 "'?)");
+                 ": no JSON row (does the tenant token match a project?)");
         }
     }
 
-    void Run(const char* what, const std::string& sql, const char* const* values, int count) {
-        const char* const tenant[1] = {token_.c_str()};
+    void Run(const char* what, const std::string& token, const std::string& sql,
+             const char* const* values, int count) {
+        const std::array<const char*, 1> tenant{token.c_str()};
         if (PQenterPipelineMode(conn_) == 0 ||
-            PQsendQueryParams(conn_, kSetTenant, 1, nullptr, tenant, nullptr, nullptr, 0) == 0 ||
+            PQsendQueryParams(conn_, kSetTenant, 1, nullptr, tenant.data(), nullptr, nullptr, 0) ==
+                0 ||
             PQsendQueryParams(conn_, sql.c_str(), count, nullptr, values, nullptr, nullptr, 0) ==
                 0 ||
             PQpipelineSync(conn_) == 0) {
@@ -93,7 +96,8 @@ private:
     }
 
     PGconn* conn_;
-    std::string token_;
+    std::string lock_token_;  // Tenant tokens of the two projects.
+    std::string recall_token_;
     std::string lock_sql_;  // NUL-terminated copies, made once.
     std::string recall_sql_;
     const Workload& workload_;
@@ -118,8 +122,8 @@ public:
     }
 
     void Recall() override {
-        auto result =
-            store_.RecallContext(workload_.project, workload_.recall_topic, std::nullopt, false);
+        auto result = store_.RecallContext(workload_.recall_project, workload_.recall_topic,
+                                           std::nullopt, false);
         if (!result.ok()) Fail("Store::RecallContext: " + result.error().message());
         last_ = std::move(result).value();
     }
@@ -133,9 +137,11 @@ private:
     Json last_;
 };
 
-class StdioVariant final : public Variant {
+// tools/call requests as pre-built lines (only the id changes per call), and the cheap reply
+// check. Subclasses carry the line to mnemo and back.
+class McpVariant : public Variant {
 public:
-    StdioVariant(ChildProcess& child, const Workload& workload) : child_(child) {
+    explicit McpVariant(const Workload& workload) {
         for (const std::string& topic : workload.lock_topics) {
             const Json arguments = {{"topic", topic},
                                     {"content", workload.content},
@@ -143,7 +149,8 @@ public:
                                     {"priority", workload.priority}};
             lock_suffixes_.push_back(Suffix("lock_context", arguments));
         }
-        recall_suffix_ = Suffix("recall_context", {{"topic", workload.recall_topic}});
+        recall_suffix_ = Suffix("recall_context", {{"topic", workload.recall_topic},
+                                                   {"project", workload.recall_project}});
     }
 
     void Lock(std::size_t index) override {
@@ -156,6 +163,12 @@ public:
         return Json::parse(last_reply_).at("result").at("structuredContent");
     }
 
+protected:
+    /// A request id not used before in this session.
+    [[nodiscard]] virtual std::int64_t NextId() = 0;
+    /// Sends `line` (ending with '\n') and returns the reply line, valid until the next call.
+    [[nodiscard]] virtual std::string_view Exchange(const std::string& line) = 0;
+
 private:
     // Everything after the id: `,"method":"tools/call","params":{...}}` and the newline.
     static std::string Suffix(const char* tool, const Json& arguments) {
@@ -164,28 +177,63 @@ private:
     }
 
     void Call(const char* tool, const std::string& suffix) {
-        const std::string id = std::to_string(child_.NextRequestId());
+        const std::string id = std::to_string(NextId());
         line_.assign(R"({"jsonrpc":"2.0","id":)");
         line_ += id;
         line_ += suffix;
-        child_.Write(line_);
-        const std::string_view reply = child_.ReadLine(BenchClock::now() + kCallBudget);
+        const std::string_view reply = Exchange(line_);
         // mnemo's replies are dumped with sorted keys: {"id":N,"jsonrpc":"2.0","result":...}.
         expected_.assign(R"({"id":)");
         expected_ += id;
         expected_ += ',';
         if (!reply.starts_with(expected_) || reply.find(R"("isError":false)") == reply.npos) {
-            Fail(std::string(tool) + " over stdio failed: " + Truncated(reply, 2000));
+            Fail(std::string(tool) + " failed: " + Truncated(reply, 2000));
         }
         last_reply_.assign(reply);
     }
 
-    ChildProcess& child_;
     std::vector<std::string> lock_suffixes_;
     std::string recall_suffix_;
     std::string line_;      // Request buffer, reused.
     std::string expected_;  // Reply prefix buffer, reused.
     std::string last_reply_;
+};
+
+class StdioVariant final : public McpVariant {
+public:
+    StdioVariant(ChildProcess& child, const Workload& workload)
+        : McpVariant(workload), child_(child) {}
+
+    [[nodiscard]] std::optional<std::pair<double, double>> ChildCpuSeconds() const override {
+        return child_.CpuSeconds();
+    }
+
+private:
+    std::int64_t NextId() override { return child_.NextRequestId(); }
+    std::string_view Exchange(const std::string& line) override {
+        child_.Write(line);
+        return child_.ReadLine(BenchClock::now() + kCallBudget);
+    }
+
+    ChildProcess& child_;
+};
+
+class DispatchVariant final : public McpVariant {
+public:
+    DispatchVariant(InProcessServer& server, const Workload& workload)
+        : McpVariant(workload), server_(server) {}
+
+private:
+    std::int64_t NextId() override { return server_.NextRequestId(); }
+    std::string_view Exchange(const std::string& line) override {
+        // The stdio transport hands the dispatcher the line without its newline.
+        reply_ = server_.dispatcher.HandleText(std::string_view(line).substr(0, line.size() - 1),
+                                               server_.session);
+        return reply_;
+    }
+
+    InProcessServer& server_;
+    std::string reply_;
 };
 
 }  // namespace
@@ -213,8 +261,9 @@ PgConnPtr ConnectRaw(const std::string& conninfo) {
     return conn;
 }
 
-std::unique_ptr<Variant> MakeRawVariant(PGconn* conn, std::string token, const Workload& workload) {
-    return std::make_unique<RawVariant>(conn, std::move(token), workload);
+std::unique_ptr<Variant> MakeRawVariant(PGconn* conn, const memory::TenantKeys& keys,
+                                        const Workload& workload) {
+    return std::make_unique<RawVariant>(conn, keys, workload);
 }
 
 std::unique_ptr<Variant> MakeStoreVariant(memory::Store& store, const Workload& workload) {
@@ -223,6 +272,32 @@ std::unique_ptr<Variant> MakeStoreVariant(memory::Store& store, const Workload& 
 
 std::unique_ptr<Variant> MakeStdioVariant(ChildProcess& child, const Workload& workload) {
     return std::make_unique<StdioVariant>(child, workload);
+}
+
+InProcessServer::InProcessServer(std::shared_ptr<pqpool::Pool> pool_in,
+                                 const memory::TenantKeys& keys, const Config& config)
+    : pool(std::move(pool_in)),
+      store(pool, keys),
+      services{store, config},
+      dispatcher(mcp::ServerInfo{"mnemo", MNEMO_VERSION, "mnemo (in mnemo_stdio_bench)", ""},
+                 registry),
+      session("bench") {
+    tools::RegisterMemoryTools(registry, services);
+    const Json initialize = {{"jsonrpc", "2.0"},
+                             {"id", NextRequestId()},
+                             {"method", "initialize"},
+                             {"params",
+                              {{"protocolVersion", "2025-06-18"},
+                               {"capabilities", Json::object()},
+                               {"clientInfo", {{"name", "mnemo_stdio_bench"}, {"version", "1"}}}}}};
+    const std::string reply = dispatcher.HandleText(initialize.dump(), session);
+    if (reply.find(R"("result")") == std::string::npos) Fail("in-process initialize: " + reply);
+    (void)dispatcher.HandleText(R"({"jsonrpc":"2.0","method":"notifications/initialized"})",
+                                session);
+}
+
+std::unique_ptr<Variant> MakeDispatchVariant(InProcessServer& server, const Workload& workload) {
+    return std::make_unique<DispatchVariant>(server, workload);
 }
 
 nlohmann::json CallTool(ChildProcess& child, const std::string& tool,

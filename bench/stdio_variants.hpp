@@ -1,18 +1,23 @@
 // SPDX-License-Identifier: MIT
-// The ways mnemo_stdio_bench issues lock_context / recall_context: over stdio, through the
-// Store, and as raw libpq pipelines.
+// The ways mnemo_stdio_bench issues lock_context / recall_context: over stdio, through mnemo's
+// dispatcher in process, through the Store, and as raw libpq pipelines.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <libpq-fe.h>
 
 #include "child_process.hpp"
+#include "config/config.hpp"
+#include "mcp/dispatcher.hpp"
 #include "memory/store.hpp"
+#include "tools/tool_support.hpp"
 
 namespace mnemo::bench {
 
@@ -21,13 +26,17 @@ namespace mnemo::bench {
 struct Workload {
     std::string project = "bench";
     /// lock_context call i writes lock_topics[i % size]: a fixed set, so each call takes the
-    /// next version of an existing topic (the ON CONFLICT path) and no topic piles up more
-    /// versions than calls / size per block.
+    /// next version of an existing topic (the ON CONFLICT path), and every variant writes the
+    /// same topics.
     std::vector<std::string> lock_topics;
     std::string content;
     std::vector<std::string> tags;
     std::string priority = "reference";  // Given, so mnemo does not infer it.
-    /// recall_context reads the latest version of this topic, which no lock call touches.
+    /// recall_context reads the latest version of this topic, in a project of its own that
+    /// the lock calls do not grow: recall_context's cost grows with the number of live
+    /// contexts in its project (its max(version) subquery is planned on contexts_live and
+    /// filters the project's rows by topic), which would make every round slower than the last.
+    std::string recall_project = "bench-recall";
     std::string recall_topic = "bench/recall";
 
     /// `topics` lock topics and a `content_bytes`-byte English-like text.
@@ -46,6 +55,11 @@ public:
     virtual void Recall() = 0;
     /// The last call's result document (what the tool returned; for the set-up checks).
     [[nodiscard]] virtual nlohmann::json LastResult() const = 0;
+    /// CPU seconds (user, system) of the mnemo process serving this variant when it is a
+    /// child; nullopt for variants that run in this process.
+    [[nodiscard]] virtual std::optional<std::pair<double, double>> ChildCpuSeconds() const {
+        return std::nullopt;
+    }
 };
 
 using PgConnPtr = std::unique_ptr<PGconn, decltype(&PQfinish)>;
@@ -57,8 +71,9 @@ using PgConnPtr = std::unique_ptr<PGconn, decltype(&PQfinish)>;
 /// sends them: PQsendQueryParams of `SELECT set_config('mnemo.tenant', $1, true)` with the
 /// project's token, PQsendQueryParams of the statement (text parameters, text results, no
 /// prepared statement), PQpipelineSync, then the two results and the sync. Keeps the JSON
-/// cell as a string; does not parse it.
-[[nodiscard]] std::unique_ptr<Variant> MakeRawVariant(PGconn* conn, std::string token,
+/// cell as a string; does not parse it. The tokens come from `keys`, as mnemo's do, but are
+/// computed once, not per call.
+[[nodiscard]] std::unique_ptr<Variant> MakeRawVariant(PGconn* conn, const memory::TenantKeys& keys,
                                                       const Workload& workload);
 
 /// memory::Store on a pqpool pool configured like mnemo's (no MCP, no pipe): lease, tenant
@@ -72,6 +87,34 @@ using PgConnPtr = std::unique_ptr<PGconn, decltype(&PQfinish)>;
 /// REQUIRES: InitializeMcp(child) ran.
 [[nodiscard]] std::unique_ptr<Variant> MakeStdioVariant(ChildProcess& child,
                                                         const Workload& workload);
+
+/// mnemo's MCP core in this process, wired as `mnemo serve` wires it (Store on `pool`, every
+/// memory tool, the Dispatcher) and initialised, but with no transport: no pipe, no reader
+/// thread, no work queue. Its log lines go through this process's log level.
+///
+/// Thread safety: one thread at a time.
+struct InProcessServer {
+    InProcessServer(std::shared_ptr<pqpool::Pool> pool, const memory::TenantKeys& keys,
+                    const Config& config);
+    InProcessServer(const InProcessServer&) = delete;
+    InProcessServer& operator=(const InProcessServer&) = delete;
+    ~InProcessServer() = default;
+
+    [[nodiscard]] std::int64_t NextRequestId() noexcept { return ++last_request_id; }
+
+    std::shared_ptr<pqpool::Pool> pool;
+    memory::Store store;
+    tools::ToolServices services;
+    mcp::ToolRegistry registry;
+    mcp::Dispatcher dispatcher;
+    mcp::Session session;
+    std::int64_t last_request_id = 0;
+};
+
+/// The same request lines as MakeStdioVariant, handed to Dispatcher::HandleText in this
+/// process: JSON-RPC parse, tool layer, Store, reply serialisation, without pipe and threads.
+[[nodiscard]] std::unique_ptr<Variant> MakeDispatchVariant(InProcessServer& server,
+                                                           const Workload& workload);
 
 /// One tools/call over `child`, fully parsed: the tool's structuredContent. Fails on a
 /// JSON-RPC error or isError. For set-up and checks, not for the timed loops.

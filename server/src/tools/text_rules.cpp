@@ -130,7 +130,11 @@ TextSlice Utf8Slice(std::string_view text, std::size_t offset, std::size_t max_c
     return slice;
 }
 
-std::string EncodeCursor(int offset) { return "o" + std::to_string(offset); }
+std::string EncodeCursor(int offset) {
+    std::string cursor = "o";  // not "o" + to_string(): g++ 12 -Wrestrict false positive at -O3
+    cursor += std::to_string(offset);
+    return cursor;
+}
 
 std::optional<int> DecodeCursor(std::string_view cursor) {
     if (cursor.size() < 2 || cursor.front() != 'o') return std::nullopt;
