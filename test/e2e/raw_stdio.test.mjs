@@ -187,35 +187,24 @@ describe("raw stdio pipe", () => {
         assert.equal(server.lines.length, 1, `stdout:\n${server.lines.join("\n")}`);
     });
 
-    it("answers an older supported protocol revision with that revision", async () => {
-        const server = new RawServer(db, { project: "e2e-raw" });
-        try {
-            const init = await server.request({
-                jsonrpc: "2.0",
-                id: 1,
-                method: "initialize",
-                params: { ...INITIALIZE_PARAMS, protocolVersion: "2025-06-18" },
-            });
-            assert.equal(init.result.protocolVersion, "2025-06-18");
-            assert.equal((await server.close()).code, 0);
-        } finally {
-            if (server.child.exitCode === null) server.child.kill("SIGKILL");
-        }
-    });
-
-    it("answers an unknown protocol revision with its newest one", async () => {
-        const server = new RawServer(db, { project: "e2e-raw" });
-        try {
-            const init = await server.request({
-                jsonrpc: "2.0",
-                id: 1,
-                method: "initialize",
-                params: { ...INITIALIZE_PARAMS, protocolVersion: "1999-01-01" },
-            });
-            assert.equal(init.result.protocolVersion, "2025-11-25");
-            assert.equal((await server.close()).code, 0);
-        } finally {
-            if (server.child.exitCode === null) server.child.kill("SIGKILL");
-        }
-    });
+    for (const [requested, expected, name] of [
+        ["2025-06-18", "2025-06-18", "answers an older supported protocol revision with that revision"],
+        ["1999-01-01", "2025-11-25", "answers an unknown protocol revision with its newest one"],
+    ]) {
+        it(name, async () => {
+            const server = new RawServer(db, { project: "e2e-raw" });
+            try {
+                const init = await server.request({
+                    jsonrpc: "2.0",
+                    id: 1,
+                    method: "initialize",
+                    params: { ...INITIALIZE_PARAMS, protocolVersion: requested },
+                });
+                assert.equal(init.result.protocolVersion, expected);
+                assert.equal((await server.close()).code, 0);
+            } finally {
+                if (server.child.exitCode === null) server.child.kill("SIGKILL");
+            }
+        });
+    }
 });

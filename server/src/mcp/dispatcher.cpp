@@ -30,6 +30,8 @@ double MillisSince(std::chrono::steady_clock::time_point start) {
 
 void LogToolCall(const std::string& tool, const ToolResult& result, const Session& session,
                  double latency_ms) {
+    const log::Level level = result.is_error ? log::Level::kWarning : log::Level::kInfo;
+    if (!log::Enabled(level)) return;  // a call's hot path; build nothing that is dropped
     Json fields = {
         {"tool", tool},
         {"project", result.project},

@@ -44,6 +44,8 @@ std::string UtcTimestamp() {
 
 void SetMinLevel(Level level) { min_level.store(level, std::memory_order_relaxed); }
 
+bool Enabled(Level level) { return level >= min_level.load(std::memory_order_relaxed); }
+
 bool ParseLevel(std::string_view text, Level& level) {
     for (Level candidate : {Level::kDebug, Level::kInfo, Level::kWarning, Level::kError}) {
         if (text == LevelName(candidate)) {
@@ -55,7 +57,7 @@ bool ParseLevel(std::string_view text, Level& level) {
 }
 
 void Write(Level level, std::string_view event, const nlohmann::json& fields) {
-    if (level < min_level.load(std::memory_order_relaxed)) return;
+    if (!Enabled(level)) return;
     nlohmann::json line = {{"ts", UtcTimestamp()}, {"level", LevelName(level)}, {"event", event}};
     if (fields.is_object()) {
         for (const auto& [key, value] : fields.items()) line[key] = value;

@@ -13,6 +13,9 @@ enum class Level { kDebug, kInfo, kWarning, kError };
 /// Lines below this level are dropped. Default kInfo. Thread-safe.
 void SetMinLevel(Level level);
 
+/// True when lines at `level` are written; lets callers skip building fields for nothing.
+[[nodiscard]] bool Enabled(Level level);
+
 /// Parses "debug" | "info" | "warning" | "error"; false for anything else.
 [[nodiscard]] bool ParseLevel(std::string_view text, Level& level);
 
