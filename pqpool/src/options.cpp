@@ -30,9 +30,24 @@ PoolOptions PoolOptions::Serverless(std::string conninfo) {
     return options;
 }
 
+std::size_t PoolOptions::TenantQuota(std::string_view tenant) const {
+    auto it = tenant_quotas.find(tenant);
+    return it == tenant_quotas.end() ? tenant_max_leases : it->second;
+}
+
 Status PoolOptions::Validate() const {
     if (max_size == 0) return Invalid("max_size must be at least 1");
     if (tenant_max_leases == 0) return Invalid("tenant_max_leases must be at least 1");
+    for (const auto& [tenant, quota] : tenant_quotas) {
+        if (tenant.empty()) {
+            return Invalid(
+                "tenant_quotas must not name the untenanted key \"\" (it is bounded by "
+                "max_size only)");
+        }
+        if (quota == 0) {
+            return Invalid("tenant_quotas['" + tenant + "'] must be at least 1 (got 0)");
+        }
+    }
     if (min_idle > max_size) {
         return Invalid("min_idle (" + std::to_string(min_idle) + ") exceeds max_size (" +
                        std::to_string(max_size) + ")");

@@ -62,7 +62,12 @@ void Pool::Log(LogLevel level, std::string_view message) const {
 
 Pool::TenantState& Pool::TenantLocked(std::string_view tenant) {
     auto it = tenants_.find(tenant);
-    if (it == tenants_.end()) it = tenants_.emplace(std::string(tenant), TenantState{}).first;
+    if (it == tenants_.end()) {
+        // The only quota lookup: MayLeaseLocked, on the acquire path, reads the stored copy.
+        TenantState state;
+        state.quota = options_.TenantQuota(tenant);
+        it = tenants_.emplace(std::string(tenant), state).first;
+    }
     return it->second;
 }
 
@@ -76,7 +81,8 @@ void Pool::ForgetTenantIfUnusedLocked(std::string_view tenant) {
 bool Pool::MayLeaseLocked(std::string_view tenant) const {
     if (tenant.empty()) return true;
     auto it = tenants_.find(tenant);
-    return it == tenants_.end() || it->second.leased < options_.tenant_max_leases;
+    // No entry: nothing leased, and every quota is at least 1.
+    return it == tenants_.end() || it->second.leased < it->second.quota;
 }
 
 Slot* Pool::PopIdleLocked() {
@@ -173,8 +179,10 @@ std::string Pool::StateTextLocked(std::string_view tenant) const {
     if (!tenant.empty()) {
         auto it = tenants_.find(tenant);
         const std::size_t leased = it == tenants_.end() ? 0 : it->second.leased;
-        text += "tenant in use " + std::to_string(leased) + " of quota " +
-                std::to_string(options_.tenant_max_leases) + "; ";
+        const std::size_t quota =
+            it == tenants_.end() ? options_.TenantQuota(tenant) : it->second.quota;
+        text +=
+            "tenant in use " + std::to_string(leased) + " of quota " + std::to_string(quota) + "; ";
     }
     text += "pool '" + options_.name + "' in use " + std::to_string(slots_.size() - idle_.size()) +
             " of budget " + std::to_string(effective_max_size_) + ", idle " +

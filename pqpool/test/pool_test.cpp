@@ -296,6 +296,66 @@ TEST_F(PoolTest, TenantAtQuotaWaitsWhileOthersProceed) {
     EXPECT_TRUE(a3_ok);
 }
 
+TEST_F(PoolTest, TenantQuotaOverrideRaisesOnlyThatTenantsCap) {
+    auto options = Options();
+    options.max_size = 12;
+    options.tenant_max_leases = 2;
+    options.tenant_quotas = {{"internal", 8}};
+    auto pool = Make(options);
+    std::vector<Lease> internal;
+    for (int i = 0; i < 8; ++i) {
+        auto lease = pool->Acquire(In(1000), {"internal"});
+        ASSERT_TRUE(lease.ok()) << "lease " << i << ": " << lease.error().message();
+        internal.push_back(std::move(lease).value());
+    }
+    // Others keep the default cap.
+    auto b1 = pool->Acquire(In(1000), {"b"});
+    auto b2 = pool->Acquire(In(1000), {"b"});
+    ASSERT_TRUE(b1.ok() && b2.ok());
+    auto b3 = pool->TryAcquire({"b"});
+    ASSERT_FALSE(b3.ok());
+    EXPECT_EQ(b3.error().code(), ErrorCode::kPoolExhausted);
+    EXPECT_NE(b3.error().message().find("tenant in use 2 of quota 2"), std::string::npos)
+        << b3.error().message();
+    // At its own quota the overridden tenant waits too, and a returned lease is handed over.
+    auto i9 = pool->TryAcquire({"internal"});
+    ASSERT_FALSE(i9.ok());
+    EXPECT_EQ(i9.error().code(), ErrorCode::kPoolExhausted);
+    std::atomic<bool> i9_ok{false};
+    std::thread waiter([&] { i9_ok = pool->Acquire(In(2000), {"internal"}).ok(); });
+    ASSERT_TRUE(Eventually([&] { return pool->Stats().waiting == 1; }));
+    internal.pop_back();
+    waiter.join();
+    EXPECT_TRUE(i9_ok);
+    EXPECT_LE(pool->Stats().total, 12u);
+}
+
+TEST_F(PoolTest, TimeoutErrorNamesTheOverriddenQuota) {
+    auto options = Options();
+    options.max_size = 10;
+    options.tenant_max_leases = 2;
+    options.tenant_quotas = {{"internal", 8}, {"ops", 5}};
+    auto pool = Make(options);
+    std::vector<Lease> leases;
+    for (int i = 0; i < 8; ++i) {
+        auto lease = pool->Acquire(In(1000), {"internal"});
+        ASSERT_TRUE(lease.ok());
+        leases.push_back(std::move(lease).value());
+    }
+    auto over = pool->Acquire(In(30), {"internal"});
+    ASSERT_FALSE(over.ok());
+    EXPECT_EQ(over.error().code(), ErrorCode::kTimeout);
+    EXPECT_NE(over.error().message().find("tenant 'internal'"), std::string::npos);
+    EXPECT_NE(over.error().message().find("tenant in use 8 of quota 8"), std::string::npos)
+        << over.error().message();
+    // A tenant that holds nothing yet (no per-tenant state) is described with its override too.
+    auto ops = pool->TryAcquire({"ops"});
+    ASSERT_FALSE(ops.ok());
+    EXPECT_EQ(ops.error().code(), ErrorCode::kPoolExhausted);
+    EXPECT_NE(ops.error().message().find("tenant in use 0 of quota 5"), std::string::npos)
+        << ops.error().message();
+}
+
 TEST_F(PoolTest, ThousandTenantsNeverExceedBudget) {
     auto options = Options();
     options.max_size = 5;
@@ -669,6 +729,27 @@ TEST(PoolOptionsTest, InvalidOptionsAreRejectedWithTheirName) {
     ASSERT_FALSE(bad.ok());
     EXPECT_NE(bad.error().message().find("invalid connection string"), std::string::npos);
     EXPECT_TRUE(PoolOptions::Serverless("host=x").Validate().ok());
+}
+
+TEST(PoolOptionsTest, ZeroTenantQuotaIsRejectedNamingTheTenant) {
+    PoolOptions options;
+    options.tenant_quotas = {{"internal", 20}, {"project-7", 0}};
+    auto pool =
+        Pool::Create(options, std::make_unique<FakeConnector>(std::make_shared<FakeServer>()));
+    ASSERT_FALSE(pool.ok());
+    EXPECT_EQ(pool.error().code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(pool.error().message().find("tenant_quotas['project-7'] must be at least 1"),
+              std::string::npos)
+        << pool.error().message();
+
+    options.tenant_quotas = {{"", 3}};
+    ASSERT_FALSE(options.Validate().ok());
+    EXPECT_NE(options.Validate().error().message().find("untenanted"), std::string::npos);
+
+    options.tenant_quotas = {{"internal", 20}};
+    EXPECT_TRUE(options.Validate().ok());
+    EXPECT_EQ(options.TenantQuota("internal"), 20u);
+    EXPECT_EQ(options.TenantQuota("other"), options.tenant_max_leases);
 }
 
 }  // namespace

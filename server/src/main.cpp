@@ -45,9 +45,13 @@ int main(int argc, char** argv) {
     mnemo::ConfigFlags flags;
     bool stdio = false;
     std::string http;
-    auto* serve = app.add_subcommand("serve", "Serve MCP (stdio: one assistant session)");
+    auto* serve = app.add_subcommand("serve", "Serve MCP over stdio or Streamable HTTP");
     serve->add_flag("--stdio", stdio, "Speak MCP on stdin/stdout (newline-delimited JSON-RPC)");
-    serve->add_option("--http", http, "Serve Streamable HTTP on HOST:PORT (not available yet)");
+    auto* http_option =
+        serve
+            ->add_option("--http", http,
+                         "Serve Streamable HTTP on HOST:PORT (default 127.0.0.1:8080) at /mcp")
+            ->expected(0, 1);
     serve->add_option("--project", flags.project,
                       "Default project (default: $MNEMO_PROJECT, else the git root's or "
                       "working directory's name)");
@@ -62,6 +66,21 @@ int main(int argc, char** argv) {
     doctor->add_flag("--http", doctor_http, "Check the HTTP server's budget (default 20)");
     AddDatabaseFlags(*doctor, flags);
 
+    mnemo::cli::TokenCommand token_command;
+    auto* token = app.add_subcommand("token", "Manage bearer tokens for the HTTP server");
+    token->require_subcommand(1);
+    auto* token_create = token->add_subcommand("create", "Create a token; prints it once");
+    token_create->add_option("--user", token_command.user, "The user it authenticates")->required();
+    token_create->add_option("--scope", token_command.scope, "read | write (default write)")
+        ->check(CLI::IsMember({"read", "write"}));
+    token_create->add_option("--label", token_command.label, "A note shown by token list");
+    auto* token_list = token->add_subcommand("list", "List tokens (never the tokens themselves)");
+    auto* token_revoke = token->add_subcommand("revoke", "Revoke a token by id (from list)");
+    token_revoke->add_option("id", token_command.id, "Token id")->required();
+    for (auto* command : {token_create, token_list, token_revoke}) {
+        AddDatabaseFlags(*command, flags);
+    }
+
     std::string pg_action;
     auto* pg = app.add_subcommand("pg", "Manage the embedded PostgreSQL cluster");
     pg->add_option("action", pg_action, "start | stop | status")
@@ -73,17 +92,26 @@ int main(int argc, char** argv) {
 
     mnemo::Config config;
     if (*serve) {
-        if (!http.empty()) {
+        const bool serve_http = http_option->count() > 0;
+        if (stdio == serve_http) {
             mnemo::cli::PrintError(
-                "the HTTP transport is not available in this version; use --stdio");
+                "choose one transport: mnemo serve --stdio | mnemo serve --http [HOST:PORT]");
             return 2;
         }
-        if (!stdio) {
-            mnemo::cli::PrintError("choose a transport: mnemo serve --stdio");
-            return 2;
+        if (serve_http) {
+            flags.http_listen = http;
+            if (int code = Load(mnemo::Transport::kHttp, flags, config)) return code;
+            return mnemo::cli::RunServeHttp(config);
         }
         if (int code = Load(mnemo::Transport::kStdio, flags, config)) return code;
         return mnemo::cli::RunServeStdio(config);
+    }
+    if (*token) {
+        token_command.action = token_create->parsed() ? "create"
+                               : token_list->parsed() ? "list"
+                                                      : "revoke";
+        if (int code = Load(mnemo::Transport::kStdio, flags, config)) return code;
+        return mnemo::cli::RunToken(config, token_command);
     }
     const auto transport = doctor_http ? mnemo::Transport::kHttp : mnemo::Transport::kStdio;
     if (int code = Load(transport, flags, config)) return code;

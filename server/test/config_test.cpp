@@ -2,6 +2,10 @@
 // Configuration: defaults, environment, flags, and clear errors for bad values.
 #include "config/config.hpp"
 
+#include <optional>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "cli/database.hpp"
@@ -96,6 +100,169 @@ TEST(ConfigTest, PasswordsNeverReachTheLogs) {
               "host=db password = *** user=u");
     EXPECT_EQ(cli::RedactConninfo("host=db password=s3cret"), "host=db password=***");
     EXPECT_EQ(cli::RedactConninfo("host=/run dbname=mnemo"), "host=/run dbname=mnemo");
+}
+
+Config LoadHttp(const Env& env, std::optional<std::string> listen = std::nullopt) {
+    ConfigFlags flags;
+    flags.http_listen = std::move(listen);
+    auto config = LoadConfig(Transport::kHttp, env, flags);
+    EXPECT_TRUE(config.ok()) << config.error().message();
+    return config.ok() ? config.value() : Config();
+}
+
+std::string HttpError(const Env& env, std::optional<std::string> listen = std::nullopt) {
+    ConfigFlags flags;
+    flags.http_listen = std::move(listen);
+    auto config = LoadConfig(Transport::kHttp, env, flags);
+    return config.ok() ? "<accepted>" : config.error().message();
+}
+
+TEST(ConfigTest, HttpDefaultsListenOnLoopbackWithTokens) {
+    const Config config = LoadHttp({{"HOME", "/home/u"}});
+    const HttpConfig& http = config.http;
+    EXPECT_EQ(http.host, "127.0.0.1");
+    EXPECT_EQ(http.port, 8080);
+    EXPECT_TRUE(http.loopback());
+    EXPECT_TRUE(http.require_token);
+    EXPECT_TRUE(http.allowed_origins.empty());
+    EXPECT_EQ(http.public_url, "");
+    EXPECT_EQ(http.max_body_bytes, 4u << 20);
+    EXPECT_EQ(http.read_timeout.count(), 30'000);
+    EXPECT_EQ(http.session_ttl.count(), 24 * 3600);
+    EXPECT_EQ(http.max_sessions_per_user, 100u);
+    EXPECT_EQ(http.io_threads, 2u);
+    EXPECT_EQ(http.shutdown_timeout.count(), 10'000);
+}
+
+TEST(ConfigTest, HttpFlagTakesHostAndPortIncludingBracketedIpv6) {
+    EXPECT_EQ(LoadHttp({}, "0.0.0.0:9000").http.host, "0.0.0.0");
+    EXPECT_EQ(LoadHttp({}, "0.0.0.0:9000").http.port, 9000);
+    const Config ipv6 = LoadHttp({}, "[::1]:9000");
+    EXPECT_EQ(ipv6.http.host, "::1");
+    EXPECT_EQ(ipv6.http.port, 9000);
+    EXPECT_TRUE(ipv6.http.loopback());
+    const Config named = LoadHttp({}, "localhost:65535");
+    EXPECT_EQ(named.http.host, "localhost");
+    EXPECT_EQ(named.http.port, 65535);
+    EXPECT_FALSE(LoadHttp({}, "[::]:8080").http.loopback());
+    // An empty flag keeps the default.
+    EXPECT_EQ(LoadHttp({}, "").http.host, "127.0.0.1");
+}
+
+TEST(ConfigTest, BadHttpFlagValuesNameTheFlag) {
+    for (const char* bad : {"127.0.0.1", "127.0.0.1:", ":8080", "127.0.0.1:65536", "127.0.0.1:80x",
+                            "127.0.0.1:-1", "[::1]", "[::1:8080", "[]:8080", "localhost:port"}) {
+        EXPECT_EQ(HttpError({}, bad),
+                  std::string("--http must be HOST:PORT (e.g. 127.0.0.1:8080 or [::1]:8080), "
+                              "got '") +
+                      bad + "'");
+    }
+}
+
+TEST(ConfigTest, AuthNoneIsAcceptedOnlyOnLoopback) {
+    for (const char* listen : {"127.0.0.1:8080", "[::1]:8080", "localhost:8080"}) {
+        const Config config = LoadHttp({{"MNEMO_AUTH", "none"}}, listen);
+        EXPECT_FALSE(config.http.require_token) << listen;
+    }
+    EXPECT_FALSE(LoadHttp({{"MNEMO_AUTH", "none"}}).http.require_token);  // default host
+
+    EXPECT_EQ(HttpError({{"MNEMO_AUTH", "none"}}, "0.0.0.0:8080"),
+              "MNEMO_AUTH=none is only allowed when listening on a loopback address (127.0.0.1, "
+              "::1, localhost), not on '0.0.0.0': create tokens with `mnemo token create --user "
+              "NAME`");
+    EXPECT_NE(HttpError({{"MNEMO_AUTH", "none"}}, "[::]:8080").find("not on '::'"),
+              std::string::npos);
+    EXPECT_NE(HttpError({{"MNEMO_AUTH", "none"}}, "10.0.0.5:8080").find("MNEMO_AUTH=none"),
+              std::string::npos);
+
+    // Tokens are required anywhere, explicitly or by default.
+    EXPECT_TRUE(LoadHttp({{"MNEMO_AUTH", "token"}}, "0.0.0.0:8080").http.require_token);
+    EXPECT_TRUE(LoadHttp({}, "0.0.0.0:8080").http.require_token);
+}
+
+TEST(ConfigTest, UnknownAuthModeIsRefused) {
+    EXPECT_EQ(HttpError({{"MNEMO_AUTH", "off"}}),
+              "MNEMO_AUTH must be 'token' or 'none', got 'off'");
+    EXPECT_EQ(HttpError({{"MNEMO_AUTH", "tokens"}}),
+              "MNEMO_AUTH must be 'token' or 'none', got 'tokens'");
+}
+
+TEST(ConfigTest, AllowedOriginsAreTrimmedAndMustBeHttpOrigins) {
+    const Config config =
+        LoadHttp({{"MNEMO_ALLOWED_ORIGINS",
+                   " https://app.example.com , http://localhost:3000,,https://b.example:8443 "}});
+    EXPECT_EQ(config.http.allowed_origins,
+              (std::vector<std::string>{"https://app.example.com", "http://localhost:3000",
+                                        "https://b.example:8443"}));
+    EXPECT_TRUE(LoadHttp({{"MNEMO_ALLOWED_ORIGINS", ""}}).http.allowed_origins.empty());
+
+    EXPECT_EQ(HttpError({{"MNEMO_ALLOWED_ORIGINS", "https://app.example.com,app.example.com"}}),
+              "MNEMO_ALLOWED_ORIGINS entries must start with http:// or https://, got "
+              "'app.example.com'");
+    EXPECT_EQ(HttpError({{"MNEMO_ALLOWED_ORIGINS", "*"}}),
+              "MNEMO_ALLOWED_ORIGINS entries must start with http:// or https://, got '*'");
+    EXPECT_EQ(HttpError({{"MNEMO_ALLOWED_ORIGINS", "ftp://files.example.com"}}),
+              "MNEMO_ALLOWED_ORIGINS entries must start with http:// or https://, got "
+              "'ftp://files.example.com'");
+}
+
+TEST(ConfigTest, PublicUrlLosesTrailingSlashesAndMustBeHttp) {
+    EXPECT_EQ(LoadHttp({{"MNEMO_PUBLIC_URL", "https://mnemo.example.com//"}}).http.public_url,
+              "https://mnemo.example.com");
+    EXPECT_EQ(HttpError({{"MNEMO_PUBLIC_URL", "mnemo.example.com"}}),
+              "MNEMO_PUBLIC_URL must start with http:// or https://, got 'mnemo.example.com'");
+}
+
+TEST(ConfigTest, HttpLimitsAreReadFromTheEnvironment) {
+    const Config config = LoadHttp({{"MNEMO_MAX_BODY_BYTES", "2048"},
+                                    {"MNEMO_HTTP_TIMEOUT_MS", "1500"},
+                                    {"MNEMO_SESSION_TTL_S", "600"},
+                                    {"MNEMO_MAX_SESSIONS_PER_USER", "3"},
+                                    {"MNEMO_HTTP_THREADS", "4"},
+                                    {"MNEMO_SHUTDOWN_TIMEOUT_MS", "0"}});
+    EXPECT_EQ(config.http.max_body_bytes, 2048u);
+    EXPECT_EQ(config.http.read_timeout.count(), 1500);
+    EXPECT_EQ(config.http.session_ttl.count(), 600);
+    EXPECT_EQ(config.http.max_sessions_per_user, 3u);
+    EXPECT_EQ(config.http.io_threads, 4u);
+    EXPECT_EQ(config.http.shutdown_timeout.count(), 0);
+}
+
+TEST(ConfigTest, HttpRangeErrorsNameTheVariable) {
+    struct Case {
+        const char* name;
+        const char* value;
+        const char* message;
+    };
+    const Case cases[] = {
+        {"MNEMO_MAX_BODY_BYTES", "1023",
+         "MNEMO_MAX_BODY_BYTES must be an integer from 1024 to 268435456, got '1023'"},
+        {"MNEMO_MAX_BODY_BYTES", "4MiB",
+         "MNEMO_MAX_BODY_BYTES must be an integer from 1024 to 268435456, got '4MiB'"},
+        {"MNEMO_HTTP_TIMEOUT_MS", "99",
+         "MNEMO_HTTP_TIMEOUT_MS must be an integer from 100 to 3600000, got '99'"},
+        {"MNEMO_SESSION_TTL_S", "59",
+         "MNEMO_SESSION_TTL_S must be an integer from 60 to 31536000, got '59'"},
+        {"MNEMO_MAX_SESSIONS_PER_USER", "0",
+         "MNEMO_MAX_SESSIONS_PER_USER must be an integer from 1 to 1000000, got '0'"},
+        {"MNEMO_HTTP_THREADS", "65",
+         "MNEMO_HTTP_THREADS must be an integer from 1 to 64, got '65'"},
+        {"MNEMO_SHUTDOWN_TIMEOUT_MS", "-1",
+         "MNEMO_SHUTDOWN_TIMEOUT_MS must be an integer from 0 to 600000, got '-1'"},
+    };
+    for (const auto& c : cases) {
+        EXPECT_EQ(HttpError({{c.name, c.value}}), c.message) << c.name << "=" << c.value;
+    }
+}
+
+TEST(ConfigTest, HttpSettingsAreIgnoredOverStdio) {
+    ConfigFlags flags;
+    flags.http_listen = "not a listen address";
+    auto config = LoadConfig(Transport::kStdio,
+                             {{"MNEMO_AUTH", "bogus"}, {"MNEMO_HTTP_THREADS", "0"}}, flags);
+    ASSERT_TRUE(config.ok()) << config.error().message();
+    EXPECT_EQ(config->http.host, "127.0.0.1");
+    EXPECT_TRUE(config->http.require_token);
 }
 
 }  // namespace

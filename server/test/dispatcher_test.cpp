@@ -20,13 +20,20 @@ protected:
                                         {"required", {"text"}},
                                         {"additionalProperties", false}},
                        .annotations = Json::object(),
-                       .handler = [](const ToolCall& call) {
-                           if (call.arguments["text"] == "throw") throw std::runtime_error("boom");
-                           if (call.arguments["text"] == "fail") {
-                               return ToolResult::Error("test", "it failed");
-                           }
-                           return ToolResult::Ok({{"echo", call.arguments["text"]}});
-                       }});
+                       .handler =
+                           [](const ToolCall& call) {
+                               if (call.arguments["text"] == "throw")
+                                   throw std::runtime_error("boom");
+                               if (call.arguments["text"] == "fail") {
+                                   return ToolResult::Error("test", "it failed");
+                               }
+                               call.Progress(0.5, 1, "half way");
+                               return ToolResult::Ok({{"echo", call.arguments["text"]}});
+                           },
+                       .lease_tenant =
+                           [](const Json& arguments, const Session&) {
+                               return "tenant-" + arguments.value("text", std::string());
+                           }});
     }
 
     std::string Send(const std::string& line) { return dispatcher_.HandleText(line, session_); }
@@ -155,6 +162,63 @@ TEST_F(DispatcherTest, ToolFailuresAreResultsNotCrashes) {
     EXPECT_EQ(CallEcho(R"("not an object")")["result"]["content"][0]["text"],
               "Invalid arguments for echo: arguments: expected an object, got a string");
     EXPECT_FALSE(CallEcho(R"({"text":"after"})")["result"]["isError"].get<bool>());
+}
+
+TEST_F(DispatcherTest, ProgressGoesToTheNotifierOnlyWithAToken) {
+    Initialize();
+    std::vector<Json> sent;
+    const Notifier notify = [&sent](const Json& notification) { sent.push_back(notification); };
+    const Json with_token = Json::parse(R"({"jsonrpc":"2.0","id":7,"method":"tools/call",
+        "params":{"name":"echo","arguments":{"text":"hi"},"_meta":{"progressToken":"tok-1"}}})");
+    const Json reply = dispatcher_.Handle(with_token, session_, notify);
+    EXPECT_FALSE(reply["result"]["isError"].get<bool>());
+    ASSERT_EQ(sent.size(), 2u);  // "running echo" at 0, then the tool's own 0.5
+    for (const auto& notification : sent) {
+        EXPECT_EQ(notification["method"], "notifications/progress");
+        EXPECT_EQ(notification["params"]["progressToken"], "tok-1");
+    }
+    EXPECT_LT(sent[0]["params"]["progress"].get<double>(),
+              sent[1]["params"]["progress"].get<double>());
+    EXPECT_EQ(sent[1]["params"]["message"], "half way");
+
+    sent.clear();
+    const Json without_token = Json::parse(R"({"jsonrpc":"2.0","id":8,"method":"tools/call",
+        "params":{"name":"echo","arguments":{"text":"hi"}}})");
+    (void)dispatcher_.Handle(without_token, session_, notify);
+    EXPECT_TRUE(sent.empty());
+}
+
+TEST_F(DispatcherTest, PlanNamesTheToolItsTenantAndWhetherProgressWasAsked) {
+    const CallPlan plan = dispatcher_.Plan(Json::parse(R"({"jsonrpc":"2.0","id":1,
+        "method":"tools/call","params":{"name":"echo","arguments":{"text":"x"},
+        "_meta":{"progressToken":3}}})"),
+                                           session_);
+    ASSERT_NE(plan.tool, nullptr);
+    EXPECT_EQ(plan.tool->name, "echo");
+    EXPECT_TRUE(plan.tool->writes());  // no readOnlyHint
+    EXPECT_EQ(plan.lease_tenant, "tenant-x");
+    EXPECT_TRUE(plan.progress_requested);
+
+    const CallPlan unknown = dispatcher_.Plan(
+        Json::parse(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"nope"}})"),
+        session_);
+    EXPECT_EQ(unknown.tool, nullptr);
+    EXPECT_TRUE(unknown.lease_tenant.empty());
+    const CallPlan ping =
+        dispatcher_.Plan(Json::parse(R"({"jsonrpc":"2.0","id":1,"method":"ping"})"), session_);
+    EXPECT_EQ(ping.tool, nullptr);
+}
+
+TEST_F(DispatcherTest, TheObserverSeesEveryToolCall) {
+    Initialize();
+    std::vector<std::string> seen;
+    dispatcher_.SetToolObserver(
+        [&seen](const std::string& tool, const ToolResult& result, std::chrono::nanoseconds) {
+            seen.push_back(tool + (result.is_error ? ":error" : ":ok"));
+        });
+    (void)CallEcho(R"({"text":"a"})");
+    (void)CallEcho(R"({"text":"fail"})");
+    EXPECT_EQ(seen, (std::vector<std::string>{"echo:ok", "echo:error"}));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "mcp/dispatcher.hpp"
+#include "memory/migrations.hpp"
 #include "server_pg_support.hpp"
 #include "tools/tool_support.hpp"
 
@@ -207,7 +208,7 @@ TEST_F(ToolsTest, ExploreShowsATreeAndStatusShowsThePool) {
     EXPECT_EQ(status["contexts"], 4);
     EXPECT_EQ(status["pool"]["budget"], 4);
     EXPECT_GE(status["pool"]["acquires"].get<int>(), 5);
-    EXPECT_EQ(status["database"]["schema_version"], 1);
+    EXPECT_EQ(status["database"]["schema_version"], memory::CompiledMigrations().back().version);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -45,6 +46,13 @@ struct PoolOptions {
     /// Most leases one tenant may hold at once (a bulkhead). Default 5, as the system we replace
     /// chose per project. The untenanted key "" is bounded by `max_size` only.
     std::size_t tenant_max_leases = 5;
+
+    /// Per-tenant overrides of `tenant_max_leases`, by tenant key: a named tenant may hold this
+    /// many leases instead. E.g. a server-internal tenant that must be bounded only by the
+    /// budget gets `max_size`. Each quota must be at least 1; the untenanted key "" takes no
+    /// quota (it is bounded by `max_size` only) and is rejected. Read once when a tenant becomes
+    /// active, so a lookup here never sits on the acquire path. Default: empty (no overrides).
+    std::map<std::string, std::size_t, std::less<>> tenant_quotas;
 
     /// Connections kept open even when idle. Default 0: many small processes share one server,
     /// and an idle process should hold nothing (and let a serverless compute sleep).
@@ -121,6 +129,10 @@ struct PoolOptions {
 
     /// Returns kInvalidArgument naming the first bad field, or OK.
     [[nodiscard]] Status Validate() const;
+
+    /// Most leases `tenant` may hold at once: its `tenant_quotas` entry, else
+    /// `tenant_max_leases`. One map lookup; meaningless for the untenanted key "".
+    [[nodiscard]] std::size_t TenantQuota(std::string_view tenant) const;
 
     /// max_waiting with 0 resolved.
     [[nodiscard]] std::size_t EffectiveMaxWaiting() const noexcept {

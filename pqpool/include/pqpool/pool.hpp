@@ -70,7 +70,8 @@ struct AcquireLabel {
 /// A pool of libpq connections to one database.
 ///
 /// - One global budget (`max_size`) of physical connections; each tenant may hold at most
-///   `tenant_max_leases` leases; a tenant at its quota waits without blocking other tenants.
+///   `tenant_max_leases` leases (or its `tenant_quotas` override); a tenant at its quota waits
+///   without blocking other tenants.
 /// - Waiting is first-in-first-out among the waiters that may take a connection: a returned
 ///   connection goes straight to the oldest one, newcomers never overtake.
 /// - Callers never connect: background connector threads open connections (at most
@@ -145,6 +146,7 @@ private:
     struct TenantState {
         std::size_t leased = 0;
         std::size_t waiting = 0;
+        std::size_t quota = 0;  // options_.TenantQuota(), resolved when the entry is created.
     };
     struct Delivery;  // A grant or failure to complete outside the lock.
 
@@ -213,6 +215,7 @@ private:
     void SweepIdleLocked(Clock::time_point now, Graveyard& graveyard);
     /// Marks and counts leases held past leak_threshold; returns their log lines.
     std::vector<std::string> FindLeaksLocked(Clock::time_point now);
+    /// The tenant's entry, created (with its quota resolved) if absent. REQUIRES: tenant != "".
     TenantState& TenantLocked(std::string_view tenant);
     void ForgetTenantIfUnusedLocked(std::string_view tenant);
 

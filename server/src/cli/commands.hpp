@@ -11,6 +11,22 @@ namespace mnemo::cli {
 /// `mnemo serve --stdio`: serves MCP on stdin/stdout until end of input.
 int RunServeStdio(const Config& config);
 
+/// `mnemo serve --http HOST:PORT`: serves Streamable HTTP until SIGTERM/SIGINT.
+int RunServeHttp(const Config& config);
+
+/// What `mnemo token create|list|revoke` was asked.
+struct TokenCommand {
+    std::string action;  // create | list | revoke
+    std::string user;
+    std::string scope = "write";
+    std::string label;
+    long long id = 0;
+};
+
+/// `mnemo token ...`: create prints the new token alone on stdout; list prints a table;
+/// revoke takes effect on the token's next request.
+int RunToken(const Config& config, const TokenCommand& command);
+
 /// `mnemo migrate`: applies pending migrations and prints the schema version.
 int RunMigrate(const Config& config);
 

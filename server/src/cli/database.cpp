@@ -3,6 +3,7 @@
 #include "cli/database.hpp"
 
 #include "embedded/cluster.hpp"
+#include "memory/access_store.hpp"
 #include "memory/migrations.hpp"
 #include "util/log.hpp"
 
@@ -91,6 +92,9 @@ pqpool::PoolOptions MakePoolOptions(const Config& config, std::string conninfo,
         options.idle_timeout = std::chrono::minutes(1);
     }
     options.logger = ForwardPoolLog;
+    // Session and token lookups (one short statement per HTTP request, for every user) are
+    // bounded by the budget only, not by a project's quota.
+    options.tenant_quotas[memory::AccessStore::ServerTenant()] = config.pool_max_connections;
     memory::Store::ConfigurePool(options, keys);
     return options;
 }

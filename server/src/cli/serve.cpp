@@ -8,10 +8,13 @@
 #include "cli/commands.hpp"
 #include "cli/database.hpp"
 #include "mcp/dispatcher.hpp"
+#include "memory/access_store.hpp"
 #include "memory/migrations.hpp"
 #include "tools/tool_support.hpp"
+#include "transport/http_server.hpp"
 #include "transport/stdio.hpp"
 #include "util/log.hpp"
+#include "util/metrics.hpp"
 
 namespace mnemo::cli {
 namespace {
@@ -60,6 +63,32 @@ int RunServeStdio(const Config& config) {
     options.workers = config.pool_max_connections;
     options.max_line_bytes = std::max<std::size_t>(16 << 20, 4 * config.max_content_bytes);
     const int code = transport::RunStdio(dispatcher, session, options);
+    (void)db->pool->Close(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+    return code;
+}
+
+int RunServeHttp(const Config& config) {
+    auto db = OpenDatabase(config);
+    if (!db.ok()) {
+        PrintError(db.error().message());
+        return 1;
+    }
+    tools::ToolServices services{*db->store, config};
+    mcp::ToolRegistry registry;
+    tools::RegisterMemoryTools(registry, services);
+    mcp::Dispatcher dispatcher(
+        mcp::ServerInfo{"mnemo", MNEMO_VERSION, "mnemo project memory", kInstructions}, registry);
+    util::Metrics metrics;
+    dispatcher.SetToolObserver([&metrics](const std::string& tool, const mcp::ToolResult& result,
+                                          std::chrono::nanoseconds latency) {
+        metrics.RecordToolCall(tool, result.is_error ? "error" : "success", latency);
+        if (result.error_type == "pool_timeout") metrics.RecordPoolTimeout(result.project);
+    });
+    const memory::AccessStore access(
+        memory::SessionLimits{config.http.session_ttl, config.http.max_sessions_per_user});
+    log::Info("database_ready",
+              {{"database", db->conninfo_for_display}, {"embedded", db->embedded}});
+    const int code = transport::RunHttp({config, dispatcher, db->pool, access, metrics});
     (void)db->pool->Close(std::chrono::steady_clock::now() + std::chrono::seconds(5));
     return code;
 }

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <string_view>
+#include <tuple>
 
 #include "util/log.hpp"
 
@@ -80,7 +81,101 @@ pqpool::Status ReadLimits(const std::map<std::string, std::string>& env, Config&
     return {};
 }
 
+/// Splits HOST:PORT ("[::1]:8080" for IPv6).
+pqpool::Status ParseListen(const std::string& text, HttpConfig& http) {
+    const auto bad = [&text] {
+        return Invalid("--http must be HOST:PORT (e.g. 127.0.0.1:8080 or [::1]:8080), got '" +
+                       text + "'");
+    };
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos || colon == 0) return bad();
+    std::string host = text.substr(0, colon);
+    if (host.front() == '[') {
+        if (host.size() < 3 || host.back() != ']') return bad();
+        host = host.substr(1, host.size() - 2);
+    }
+    const std::string port = text.substr(colon + 1);
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value > 65535) {
+        return bad();
+    }
+    http.host = host;
+    http.port = static_cast<std::uint16_t>(value);
+    return {};
+}
+
+pqpool::Status ReadHttp(const std::map<std::string, std::string>& env, const ConfigFlags& flags,
+                        HttpConfig& http) {
+    if (flags.http_listen && !flags.http_listen->empty()) {
+        if (auto s = ParseListen(*flags.http_listen, http); !s.ok()) return s;
+    }
+    const std::string auth = Lookup(env, "MNEMO_AUTH");
+    if (auth == "none") {
+        http.require_token = false;
+    } else if (!auth.empty() && auth != "token") {
+        return Invalid("MNEMO_AUTH must be 'token' or 'none', got '" + auth + "'");
+    }
+    if (!http.require_token && !http.loopback()) {
+        return Invalid(
+            "MNEMO_AUTH=none is only allowed when listening on a loopback address "
+            "(127.0.0.1, ::1, localhost), not on '" +
+            http.host + "': create tokens with `mnemo token create --user NAME`");
+    }
+    std::string origins = Lookup(env, "MNEMO_ALLOWED_ORIGINS");
+    for (std::size_t start = 0; start < origins.size();) {
+        auto comma = origins.find(',', start);
+        if (comma == std::string::npos) comma = origins.size();
+        std::string origin = origins.substr(start, comma - start);
+        origin.erase(0, origin.find_first_not_of(' '));
+        origin.erase(origin.find_last_not_of(' ') + 1);
+        if (!origin.empty()) {
+            if (origin.rfind("http://", 0) != 0 && origin.rfind("https://", 0) != 0) {
+                return Invalid(
+                    "MNEMO_ALLOWED_ORIGINS entries must start with http:// or "
+                    "https://, got '" +
+                    origin + "'");
+            }
+            http.allowed_origins.push_back(origin);
+        }
+        start = comma + 1;
+    }
+    http.public_url = Lookup(env, "MNEMO_PUBLIC_URL");
+    while (!http.public_url.empty() && http.public_url.back() == '/') http.public_url.pop_back();
+    if (!http.public_url.empty() && http.public_url.rfind("http://", 0) != 0 &&
+        http.public_url.rfind("https://", 0) != 0) {
+        return Invalid("MNEMO_PUBLIC_URL must start with http:// or https://, got '" +
+                       http.public_url + "'");
+    }
+    long long body = static_cast<long long>(http.max_body_bytes);
+    long long timeout = http.read_timeout.count();
+    long long ttl = http.session_ttl.count();
+    long long sessions = static_cast<long long>(http.max_sessions_per_user);
+    long long threads = static_cast<long long>(http.io_threads);
+    long long shutdown = http.shutdown_timeout.count();
+    for (auto [name, min, max, value] :
+         {std::tuple{"MNEMO_MAX_BODY_BYTES", 1024LL, 256LL << 20, &body},
+          std::tuple{"MNEMO_HTTP_TIMEOUT_MS", 100LL, 3'600'000LL, &timeout},
+          std::tuple{"MNEMO_SESSION_TTL_S", 60LL, 365LL * 24 * 3600, &ttl},
+          std::tuple{"MNEMO_MAX_SESSIONS_PER_USER", 1LL, 1'000'000LL, &sessions},
+          std::tuple{"MNEMO_HTTP_THREADS", 1LL, 64LL, &threads},
+          std::tuple{"MNEMO_SHUTDOWN_TIMEOUT_MS", 0LL, 600'000LL, &shutdown}}) {
+        if (auto s = ReadInteger(env, name, min, max, *value); !s.ok()) return s;
+    }
+    http.max_body_bytes = static_cast<std::size_t>(body);
+    http.read_timeout = std::chrono::milliseconds(timeout);
+    http.session_ttl = std::chrono::seconds(ttl);
+    http.max_sessions_per_user = static_cast<std::size_t>(sessions);
+    http.io_threads = static_cast<std::size_t>(threads);
+    http.shutdown_timeout = std::chrono::milliseconds(shutdown);
+    return {};
+}
+
 }  // namespace
+
+bool HttpConfig::loopback() const {
+    return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
 
 bool IsValidProjectName(std::string_view name) {
     if (name.empty() || name.size() > 64) return false;
@@ -155,6 +250,10 @@ pqpool::Result<Config> LoadConfig(Transport transport,
                            level + "'");
         }
         config.log_level = level;
+    }
+
+    if (transport == Transport::kHttp) {
+        if (auto s = ReadHttp(env, flags, config.http); !s.ok()) return s.error();
     }
 
     config.default_project = flags.project.value_or(Lookup(env, "MNEMO_PROJECT"));

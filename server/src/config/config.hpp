@@ -4,16 +4,50 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "pqpool/error.hpp"
 
 namespace mnemo {
 
 enum class Transport { kStdio, kHttp };
+
+/// Settings of `mnemo serve --http` (and only that).
+struct HttpConfig {
+    /// Where to listen (--http HOST:PORT), default 127.0.0.1:8080.
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 8080;
+    /// MNEMO_AUTH: "token" (default; bearer tokens from `mnemo token create`) or "none"
+    /// (everyone is the local owner; only allowed on a loopback address).
+    bool require_token = true;
+    /// MNEMO_ALLOWED_ORIGINS: comma-separated browser origins allowed besides, on loopback,
+    /// http://localhost|127.0.0.1|[::1] on any port. Requests without Origin are allowed.
+    std::vector<std::string> allowed_origins;
+    /// MNEMO_PUBLIC_URL: the URL clients reach mnemo at (e.g. https://mnemo.example.com),
+    /// used in the OAuth protected-resource metadata; default: from the request's Host.
+    std::string public_url;
+    /// MNEMO_MAX_BODY_BYTES (default 4 MiB): larger requests get 413.
+    std::size_t max_body_bytes = 4 << 20;
+    /// MNEMO_HTTP_TIMEOUT_MS (default 30 s): to read a whole request, and idle keep-alive.
+    std::chrono::milliseconds read_timeout{30'000};
+    /// MNEMO_SESSION_TTL_S (default 24 h): sliding session expiry.
+    std::chrono::seconds session_ttl{24 * 3600};
+    /// MNEMO_MAX_SESSIONS_PER_USER (default 100): beyond it the least recently used ends.
+    std::size_t max_sessions_per_user = 100;
+    /// MNEMO_HTTP_THREADS (default 2): I/O threads (database work runs on a worker pool
+    /// sized to the connection budget).
+    std::size_t io_threads = 2;
+    /// MNEMO_SHUTDOWN_TIMEOUT_MS (default 10 s): how long SIGTERM waits for in-flight requests.
+    std::chrono::milliseconds shutdown_timeout{10'000};
+
+    /// True when `host` is a loopback address (127.0.0.0/8, ::1, localhost).
+    [[nodiscard]] bool loopback() const;
+};
 
 /// Settings after defaults, environment and flags are merged (flags win over environment).
 struct Config {
@@ -42,6 +76,7 @@ struct Config {
     std::string secret;
     /// "debug" | "info" | "warning" | "error" (MNEMO_LOG_LEVEL).
     std::string log_level = "info";
+    HttpConfig http;
 };
 
 /// Values given on the command line (unset = not given).
@@ -49,6 +84,7 @@ struct ConfigFlags {
     std::optional<std::string> database_url;
     std::optional<std::string> project;
     std::optional<std::string> home;
+    std::optional<std::string> http_listen;  // HOST:PORT
 };
 
 /// Builds the configuration for `transport` from `environment` (name → value) and `flags`.

@@ -23,11 +23,6 @@ Json ToolResultJson(const ToolResult& result) {
         {"isError", false}};
 }
 
-double MillisSince(std::chrono::steady_clock::time_point start) {
-    const auto elapsed = std::chrono::steady_clock::now() - start;
-    return std::chrono::duration<double, std::milli>(elapsed).count();
-}
-
 void LogToolCall(const std::string& tool, const ToolResult& result, const Session& session,
                  double latency_ms) {
     const log::Level level = result.is_error ? log::Level::kWarning : log::Level::kInfo;
@@ -62,18 +57,39 @@ std::string Dispatcher::HandleText(std::string_view text, Session& session) cons
     return reply.is_null() ? std::string() : Serialize(reply);
 }
 
-Json Dispatcher::Handle(const Json& message, Session& session) const {
-    if (!message.is_array()) return HandleOne(message, session);
+Json Dispatcher::Handle(const Json& message, Session& session, const Notifier& notify) const {
+    if (!message.is_array()) return HandleOne(message, session, notify);
     if (message.empty()) return MakeError(nullptr, kInvalidRequest, "Invalid Request: empty batch");
     Json replies = Json::array();
     for (const auto& item : message) {
-        Json reply = HandleOne(item, session);
+        Json reply = HandleOne(item, session, notify);
         if (!reply.is_null()) replies.push_back(std::move(reply));
     }
     return replies.empty() ? Json() : replies;
 }
 
-Json Dispatcher::HandleOne(const Json& message, Session& session) const {
+CallPlan Dispatcher::Plan(const Json& message, const Session& session) const {
+    CallPlan plan;
+    const Incoming incoming = Classify(message);
+    if (incoming.kind != Incoming::Kind::kRequest || incoming.method != "tools/call") return plan;
+    const Json& params = incoming.params;
+    if (!params.is_object()) return plan;
+    if (const auto meta = params.find("_meta"); meta != params.end() && meta->is_object()) {
+        plan.progress_requested = meta->contains("progressToken");
+    }
+    const auto name = params.find("name");
+    if (name == params.end() || !name->is_string()) return plan;
+    plan.tool = tools_.Find(name->get<std::string>());
+    const auto arguments = params.find("arguments");
+    if (plan.tool != nullptr && plan.tool->lease_tenant) {
+        const Json args =
+            arguments != params.end() && arguments->is_object() ? *arguments : Json::object();
+        plan.lease_tenant = plan.tool->lease_tenant(args, session);
+    }
+    return plan;
+}
+
+Json Dispatcher::HandleOne(const Json& message, Session& session, const Notifier& notify) const {
     const Incoming incoming = Classify(message);
     switch (incoming.kind) {
         case Incoming::Kind::kInvalid:
@@ -86,14 +102,15 @@ Json Dispatcher::HandleOne(const Json& message, Session& session) const {
         case Incoming::Kind::kRequest: break;
     }
     try {
-        return HandleRequest(incoming, session);
+        return HandleRequest(incoming, session, notify);
     } catch (const std::exception& e) {
         log::Error("request_failed", {{"method", incoming.method}, {"error", e.what()}});
         return MakeError(incoming.id, kInternalError, std::string("Internal error: ") + e.what());
     }
 }
 
-Json Dispatcher::HandleRequest(const Incoming& request, Session& session) const {
+Json Dispatcher::HandleRequest(const Incoming& request, Session& session,
+                               const Notifier& notify) const {
     if (request.method == "initialize") return Initialize(request, session);
     if (request.method == "ping") return MakeResult(request.id, Json::object());
     if (!session.initialized()) {
@@ -102,7 +119,7 @@ Json Dispatcher::HandleRequest(const Incoming& request, Session& session) const 
             "Server not initialized: send \"initialize\" before \"" + request.method + "\"");
     }
     if (request.method == "tools/list") return ListTools(request);
-    if (request.method == "tools/call") return CallTool(request, session);
+    if (request.method == "tools/call") return CallTool(request, session, notify);
     return MakeError(request.id, kMethodNotFound, "Method not found: " + request.method);
 }
 
@@ -142,7 +159,7 @@ Json Dispatcher::ListTools(const Incoming& request) const {
     return MakeResult(request.id, Json{{"tools", tools_.ListJson()}});
 }
 
-Json Dispatcher::CallTool(const Incoming& request, Session& session) const {
+Json Dispatcher::CallTool(const Incoming& request, Session& session, const Notifier& notify) const {
     const Json& params = request.params;
     if (!params.is_object() || !params.contains("name") || !params["name"].is_string()) {
         return MakeError(request.id, kInvalidParams,
@@ -156,18 +173,45 @@ Json Dispatcher::CallTool(const Incoming& request, Session& session) const {
     Json arguments = params.contains("arguments") && !params["arguments"].is_null()
                          ? params["arguments"]
                          : Json::object();
+    // Progress goes out only when the caller asked (a token) and the transport can send it;
+    // values must strictly increase, so a report that does not is dropped.
+    ProgressFn progress;
+    const Json* token = nullptr;
+    if (const auto meta = params.find("_meta"); meta != params.end() && meta->is_object()) {
+        if (const auto found = meta->find("progressToken");
+            found != meta->end() && (found->is_string() || found->is_number_integer())) {
+            token = &*found;
+        }
+    }
+    if (token != nullptr && notify) {
+        progress = [&notify, token, last = -1.0](double value, double total,
+                                                 const std::string& message) mutable {
+            if (value <= last) return;
+            last = value;
+            Json report = {{"progressToken", *token}, {"progress", value}};
+            if (total > 0) report["total"] = total;
+            if (!message.empty()) report["message"] = message;
+            notify(Json{{"jsonrpc", "2.0"},
+                        {"method", "notifications/progress"},
+                        {"params", std::move(report)}});
+        };
+    }
+    const ToolCall call{arguments, session, progress ? &progress : nullptr};
     ToolResult result;
     if (auto problem = ValidateArguments(tool->input_schema, arguments); !problem.empty()) {
         result = ToolResult::Error("invalid_arguments",
                                    "Invalid arguments for " + name + ": " + problem);
     } else {
         try {
-            result = tool->handler(ToolCall{arguments, session});
+            call.Progress(0, 1, "running " + name);
+            result = tool->handler(call);
         } catch (const std::exception& e) {
             result = ToolResult::Error("internal", std::string("Internal error: ") + e.what());
         }
     }
-    LogToolCall(name, result, session, MillisSince(start));
+    const auto latency = std::chrono::steady_clock::now() - start;
+    LogToolCall(name, result, session, std::chrono::duration<double, std::milli>(latency).count());
+    if (observer_) observer_(name, result, latency);
     return MakeResult(request.id, ToolResultJson(result));
 }
 

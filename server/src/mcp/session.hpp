@@ -15,10 +15,14 @@ namespace mnemo::mcp {
 /// Thread safety: all members are guarded; safe to use from concurrent request handlers.
 class Session {
 public:
-    explicit Session(std::string id) : id_(std::move(id)) {}
+    explicit Session(std::string id, std::string owner = {})
+        : id_(std::move(id)), owner_(std::move(owner)) {}
 
     /// A short random id for logs (stdio) or the transport session id (HTTP).
     [[nodiscard]] const std::string& id() const { return id_; }
+
+    /// The user this session belongs to ("" = the local owner: stdio, or HTTP without auth).
+    [[nodiscard]] const std::string& owner() const { return owner_; }
 
     [[nodiscard]] bool initialized() const {
         std::lock_guard lock(mutex_);
@@ -50,6 +54,7 @@ public:
 
 private:
     const std::string id_;
+    const std::string owner_;
     mutable std::mutex mutex_;
     std::string protocol_version_;
     nlohmann::json client_info_;

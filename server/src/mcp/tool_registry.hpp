@@ -41,13 +41,27 @@ struct ToolResult {
     }
 };
 
+/// Reports a call's progress (sent as notifications/progress when the caller asked for it).
+/// `progress` must increase between reports; `total` <= 0 means unknown.
+using ProgressFn = std::function<void(double progress, double total, const std::string& message)>;
+
 /// One tools/call: validated arguments and the calling session.
 struct ToolCall {
     const nlohmann::json& arguments;  // an object that passed the tool's inputSchema
     Session& session;
+    const ProgressFn* progress = nullptr;  // null when the caller gave no progress token
+
+    void Progress(double value, double total, const std::string& message) const {
+        if (progress != nullptr) (*progress)(value, total, message);
+    }
 };
 
 using ToolHandler = std::function<ToolResult(const ToolCall& call)>;
+
+/// The pool tenant a call's first lease will be for, given its validated arguments; lets an
+/// asynchronous transport acquire that lease before running the handler. "" = unknown/none.
+using LeaseTenantFn =
+    std::function<std::string(const nlohmann::json& arguments, const Session& session)>;
 
 struct ToolDefinition {
     std::string name;  // ^[a-zA-Z0-9_-]{1,64}$
@@ -56,6 +70,10 @@ struct ToolDefinition {
     nlohmann::json input_schema;  // root type "object"
     nlohmann::json annotations = nlohmann::json::object();
     ToolHandler handler;
+    LeaseTenantFn lease_tenant;  // optional
+
+    /// True unless annotated readOnlyHint: a read-only token may not call it.
+    [[nodiscard]] bool writes() const { return !annotations.value("readOnlyHint", false); }
 };
 
 /// Tools in registration order. Registration happens before serving; lookups are then

@@ -3,6 +3,7 @@
 #include "memory/store.hpp"
 
 #include <array>
+#include <optional>
 
 namespace mnemo::memory {
 namespace {
@@ -13,7 +14,26 @@ using pqpool::Param;
 
 const std::string kRegistry(TenantKeys::kRegistryTenant);
 
+struct LentLease {
+    std::string tenant;
+    std::optional<pqpool::Result<pqpool::Lease>> acquired;
+};
+thread_local LentLease* tls_lent_lease = nullptr;
+
 }  // namespace
+
+std::string OwnerRegistryTenant(std::string_view owner) {
+    return "(projects:" + std::string(owner) + ")";
+}
+
+LentLeaseScope::LentLeaseScope(std::string tenant, pqpool::Result<pqpool::Lease> acquired) {
+    tls_lent_lease = new LentLease{std::move(tenant), std::move(acquired)};
+}
+
+LentLeaseScope::~LentLeaseScope() {
+    delete tls_lent_lease;
+    tls_lent_lease = nullptr;
+}
 
 std::string TextArrayLiteral(const std::vector<std::string>& items) {
     std::string literal = "{";
@@ -38,6 +58,11 @@ void Store::ConfigurePool(pqpool::PoolOptions& options, const TenantKeys& keys) 
 }
 
 pqpool::Result<pqpool::Lease> Store::Lease(const std::string& tenant, const char* label) {
+    if (tls_lent_lease != nullptr && tls_lent_lease->acquired && tls_lent_lease->tenant == tenant) {
+        pqpool::Result<pqpool::Lease> lent = std::move(*tls_lent_lease->acquired);
+        tls_lent_lease->acquired.reset();
+        return lent;
+    }
     return pool_->Acquire(pqpool::AcquireLabel(tenant, label));
 }
 
@@ -51,11 +76,11 @@ pqpool::Result<Json> Store::QueryJson(const std::string& tenant, const char* lab
     return Json::parse(result->Get(0, 0));
 }
 
-pqpool::Result<Json> Store::ProjectJson(const std::string& project, const char* label,
+pqpool::Result<Json> Store::ProjectJson(const ProjectRef& project, const char* label,
                                         std::string_view sql, std::span<const Param> params) {
-    auto result = QueryJson(project, label, sql, params);
+    auto result = QueryJson(project.Tenant(), label, sql, params);
     if (result.ok() && result->is_null()) {
-        return Error(ErrorCode::kInvalidArgument, "project '" + project + "' does not exist",
+        return Error(ErrorCode::kInvalidArgument, "project '" + project.name + "' does not exist",
                      kProjectMissing);
     }
     return result;
@@ -73,7 +98,7 @@ pqpool::Status Store::RegisterSecret() {
     for (int attempt = 0; attempt < 2; ++attempt) {
         auto same = QueryJson("", "register_secret", kSql, params);
         if (!same.ok()) return std::move(same).error();
-        if (same->is_boolean() && same->get<bool>()) return {};
+        if (same->is_boolean() && same->get<bool>()) return RegisterOwner("");
         // null: a concurrent first start inserted after our snapshot; read again.
         if (same->is_boolean()) {
             return Error(ErrorCode::kInvalidArgument,
@@ -84,7 +109,20 @@ pqpool::Status Store::RegisterSecret() {
     return Error(ErrorCode::kInvalidArgument, "could not record the mnemo secret's hash");
 }
 
-pqpool::Result<Json> Store::ListProjects() {
+pqpool::Status Store::RegisterOwner(const std::string& owner) {
+    const std::string hash = keys_.TokenHashFor(OwnerRegistryTenant(owner));
+    const std::array<Param, 2> params{Param(owner), Param(hash)};
+    auto lease = Lease("", "register_owner");
+    if (!lease.ok()) return std::move(lease).error();
+    auto inserted = lease->Execute(
+        "INSERT INTO mnemo.owner_keys (owner, key_hash) VALUES ($1, decode($2, 'hex')) "
+        "ON CONFLICT (owner) DO NOTHING",
+        params);
+    if (!inserted.ok()) return std::move(inserted).error();
+    return {};
+}
+
+pqpool::Result<Json> Store::ListProjects(const std::string& owner) {
     constexpr std::string_view kSql = R"sql(
 SELECT coalesce(json_agg(json_build_object(
     'name', p.name,
@@ -98,42 +136,50 @@ SELECT coalesce(json_agg(json_build_object(
         (SELECT max(c.created_at) FROM mnemo.contexts c WHERE c.project_id = p.project_id),
         (SELECT max(h.created_at) FROM mnemo.handovers h WHERE h.project_id = p.project_id)))
     ORDER BY p.name), '[]')
-FROM (SELECT * FROM mnemo.projects ORDER BY name LIMIT 201) p)sql";
-    return QueryJson(kRegistry, "list_projects", kSql, {});
+FROM (SELECT * FROM mnemo.projects WHERE owner = $1 ORDER BY name LIMIT 201) p)sql";
+    const std::array<Param, 1> params{Param(owner)};
+    return QueryJson(OwnerRegistryTenant(owner), "list_projects", kSql, params);
 }
 
-pqpool::Result<Json> Store::CreateProject(const std::string& name, const std::string& description) {
-    const std::string hash = keys_.TokenHashFor(name);
-    const std::array<Param, 3> params{Param(name), Param(description), Param(hash)};
+pqpool::Result<Json> Store::CreateProject(const ProjectRef& project,
+                                          const std::string& description) {
+    if (!project.owner.empty()) {
+        if (auto registered = RegisterOwner(project.owner); !registered.ok())
+            return registered.error();
+    }
+    const std::string hash = keys_.TokenHashFor(project.Tenant());
+    const std::array<Param, 4> params{Param(project.name), Param(description), Param(hash),
+                                      Param(project.owner)};
     constexpr std::string_view kSql = R"sql(
-WITH p AS (INSERT INTO mnemo.projects (name, description) VALUES ($1, $2)
-           ON CONFLICT (name) DO NOTHING RETURNING project_id),
+WITH p AS (INSERT INTO mnemo.projects (name, description, owner) VALUES ($1, $2, $4)
+           ON CONFLICT (owner, name) DO NOTHING RETURNING project_id),
 k AS (INSERT INTO mnemo.project_keys (project_id, key_hash)
       SELECT project_id, decode($3, 'hex') FROM p RETURNING project_id)
 SELECT json_build_object('project', $1::text, 'created', EXISTS (SELECT 1 FROM k)))sql";
-    return QueryJson(kRegistry, "create_project", kSql, params);
+    return QueryJson(OwnerRegistryTenant(project.owner), "create_project", kSql, params);
 }
 
-pqpool::Result<Json> Store::DeleteProject(const std::string& name, bool confirm) {
-    auto lease = Lease(kRegistry, "delete_project");
+pqpool::Result<Json> Store::DeleteProject(const ProjectRef& project, bool confirm) {
+    auto lease = Lease(OwnerRegistryTenant(project.owner), "delete_project");
     if (!lease.ok()) return std::move(lease).error();
-    const std::array<Param, 1> params{Param(name)};
+    const std::array<Param, 2> params{Param(project.name), Param(project.owner)};
     auto counts = lease->Execute(R"sql(
 SELECT json_build_object(
     'project', p.name,
     'contexts', (SELECT count(*) FROM mnemo.contexts c WHERE c.project_id = p.project_id),
     'topics', (SELECT count(*) FROM mnemo.topics t WHERE t.project_id = p.project_id),
     'handovers', (SELECT count(*) FROM mnemo.handovers h WHERE h.project_id = p.project_id))
-FROM mnemo.projects p WHERE p.name = $1)sql",
+FROM mnemo.projects p WHERE p.name = $1 AND p.owner = $2)sql",
                                  params);
     if (!counts.ok()) return std::move(counts).error();
     if (counts->rows() == 0) {
-        return Error(ErrorCode::kInvalidArgument, "project '" + name + "' does not exist",
+        return Error(ErrorCode::kInvalidArgument, "project '" + project.name + "' does not exist",
                      kProjectMissing);
     }
     Json result = {{"would_delete", Json::parse(counts->Get(0, 0))}, {"deleted", false}};
     if (!confirm) return result;
-    auto deleted = lease->Execute("DELETE FROM mnemo.projects WHERE name = $1", params);
+    auto deleted =
+        lease->Execute("DELETE FROM mnemo.projects WHERE name = $1 AND owner = $2", params);
     if (!deleted.ok()) return std::move(deleted).error();
     result["deleted"] = deleted->AffectedRows() == 1;
     return result;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -53,9 +54,43 @@ struct QueryRequest {
     std::chrono::milliseconds timeout{5000};
 };
 
-/// Project-scoped calls take the project name; each runs on one pqpool lease whose tenant is
-/// that project, so the pool's quota applies and the row-level-security token is set in the
-/// statement's own transaction. Results are JSON documents (mostly built by PostgreSQL).
+/// A project as the store addresses it: its owner ("" = the local owner: stdio, or HTTP
+/// without authentication) and its name. Implicit from a name for the local owner.
+struct ProjectRef {
+    ProjectRef(std::string project_name)  // NOLINT(google-explicit-constructor)
+        : name(std::move(project_name)) {}
+    ProjectRef(const char* project_name)  // NOLINT(google-explicit-constructor)
+        : name(project_name) {}
+    ProjectRef(std::string project_owner, std::string project_name)
+        : owner(std::move(project_owner)), name(std::move(project_name)) {}
+
+    /// The pool tenant (and token) key: "name" for the local owner, else "owner/name".
+    [[nodiscard]] std::string Tenant() const { return owner.empty() ? name : owner + "/" + name; }
+
+    std::string owner;
+    std::string name;
+};
+
+/// The pool tenant whose token manages `owner`'s projects (list, create, delete).
+[[nodiscard]] std::string OwnerRegistryTenant(std::string_view owner);
+
+/// Lends the outcome of an acquire made ahead of time for `tenant` (e.g. asynchronously by
+/// the HTTP transport) to the store calls this thread makes while the scope lives: the first
+/// call for that tenant takes the lease, or fails with the acquire's error (a pool timeout is
+/// not waited for twice). An unused lease returns to the pool when the scope ends. Scopes do
+/// not nest. Thread safety: thread-local; one scope per thread at a time.
+class LentLeaseScope {
+public:
+    LentLeaseScope(std::string tenant, pqpool::Result<pqpool::Lease> acquired);
+    ~LentLeaseScope();
+    LentLeaseScope(const LentLeaseScope&) = delete;
+    LentLeaseScope& operator=(const LentLeaseScope&) = delete;
+};
+
+/// Project-scoped calls take a ProjectRef; each runs on one pqpool lease whose tenant is that
+/// project (ProjectRef::Tenant), so the pool's quota applies and the row-level-security token
+/// is set in the statement's own transaction. Results are JSON documents (mostly built by
+/// PostgreSQL).
 ///
 /// Errors: pqpool's (timeout, overload, unavailable, SQL with SQLSTATE); kInvalidArgument
 /// tagged kProjectMissing when the project does not exist, kNotFound, kRefused (see each call).
@@ -73,43 +108,47 @@ public:
     /// process's secret differs from the one the database was set up with.
     pqpool::Status RegisterSecret();
 
-    // Projects (registry scope).
-    /// The first 201 projects by name (callers show 200 and say when there are more).
-    pqpool::Result<Json> ListProjects();
+    /// Records `owner`'s registry token hash (idempotent). RegisterSecret does it for the
+    /// local owner; CreateProject for a user's first project.
+    pqpool::Status RegisterOwner(const std::string& owner);
+
+    // Projects (the owner's registry scope).
+    /// The owner's first 201 projects by name (callers show 200 and say when there are more).
+    pqpool::Result<Json> ListProjects(const std::string& owner = {});
     /// {project, created}; created=false when the name existed (and nothing changed).
-    pqpool::Result<Json> CreateProject(const std::string& name, const std::string& description);
+    pqpool::Result<Json> CreateProject(const ProjectRef& project, const std::string& description);
     /// Counts what deleting would remove; deletes only when `confirm`. kProjectMissing.
-    pqpool::Result<Json> DeleteProject(const std::string& name, bool confirm);
+    pqpool::Result<Json> DeleteProject(const ProjectRef& project, bool confirm);
 
     // Contexts.
     /// Stores the next version of `topic`. Concurrent calls get distinct consecutive versions.
-    pqpool::Result<Json> LockContext(const std::string& project, const LockRequest& request);
+    pqpool::Result<Json> LockContext(const ProjectRef& project, const LockRequest& request);
     /// Latest live version, or `version` (also archived ones). kNotFound.
-    pqpool::Result<Json> RecallContext(const std::string& project, const std::string& topic,
+    pqpool::Result<Json> RecallContext(const ProjectRef& project, const std::string& topic,
                                        std::optional<int> version, bool preview_only);
     /// Archives `version` or every live version. An always_check context needs `force`
     /// (else kRefused). kNotFound.
-    pqpool::Result<Json> UnlockContext(const std::string& project, const std::string& topic,
+    pqpool::Result<Json> UnlockContext(const ProjectRef& project, const std::string& topic,
                                        std::optional<int> version, bool force);
-    pqpool::Result<Json> SearchContexts(const std::string& project, const SearchRequest& request);
+    pqpool::Result<Json> SearchContexts(const ProjectRef& project, const SearchRequest& request);
     /// Live topics under `prefix` with their latest version, priority and version count.
-    pqpool::Result<Json> ListTopics(const std::string& project, const std::string& prefix,
+    pqpool::Result<Json> ListTopics(const ProjectRef& project, const std::string& prefix,
                                     int limit);
     /// always_check and important contexts whose words occur in `text`, best first.
-    pqpool::Result<Json> CheckContexts(const std::string& project, const std::string& text);
+    pqpool::Result<Json> CheckContexts(const ProjectRef& project, const std::string& text);
 
     // Handovers.
-    pqpool::Result<Json> Sleep(const std::string& project, const HandoverRequest& request);
+    pqpool::Result<Json> Sleep(const ProjectRef& project, const HandoverRequest& request);
     /// {available, ...}.
-    pqpool::Result<Json> LastHandover(const std::string& project);
+    pqpool::Result<Json> LastHandover(const ProjectRef& project);
     /// The session-start briefing, bounded in size.
-    pqpool::Result<Json> WakeUp(const std::string& project);
+    pqpool::Result<Json> WakeUp(const ProjectRef& project);
 
     // Inspection.
-    pqpool::Result<Json> Status(const std::string& project);
+    pqpool::Result<Json> Status(const ProjectRef& project);
     /// Runs caller SQL read-only: READ ONLY transaction, statement timeout, row limit, rolled
     /// back; the project's row-level security applies. Writes are refused by PostgreSQL.
-    pqpool::Result<Json> Query(const std::string& project, const QueryRequest& request);
+    pqpool::Result<Json> Query(const ProjectRef& project, const QueryRequest& request);
 
     [[nodiscard]] pqpool::Pool& pool() { return *pool_; }
 
@@ -118,8 +157,9 @@ private:
     pqpool::Result<Json> QueryJson(const std::string& tenant, const char* label,
                                    std::string_view sql, std::span<const pqpool::Param> params);
     /// QueryJson for a project: a NULL result means the project does not exist.
-    pqpool::Result<Json> ProjectJson(const std::string& project, const char* label,
+    pqpool::Result<Json> ProjectJson(const ProjectRef& project, const char* label,
                                      std::string_view sql, std::span<const pqpool::Param> params);
+    /// The lent lease (LentLeaseScope) when its tenant matches, else a new one.
     pqpool::Result<pqpool::Lease> Lease(const std::string& tenant, const char* label);
 
     std::shared_ptr<pqpool::Pool> pool_;

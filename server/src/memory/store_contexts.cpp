@@ -22,14 +22,14 @@ Param AsParam(const std::optional<std::string>& value) {
 
 }  // namespace
 
-pqpool::Result<Json> Store::LockContext(const std::string& project, const LockRequest& request) {
+pqpool::Result<Json> Store::LockContext(const ProjectRef& project, const LockRequest& request) {
     const std::string tags = TextArrayLiteral(request.tags);
     const std::array<Param, 4> params{Param(request.topic), Param(request.content),
                                       Param(request.priority), Param(tags)};
     return ProjectJson(project, "lock_context", sql::kLockContext, params);
 }
 
-pqpool::Result<Json> Store::RecallContext(const std::string& project, const std::string& topic,
+pqpool::Result<Json> Store::RecallContext(const ProjectRef& project, const std::string& topic,
                                           std::optional<int> version, bool preview_only) {
     const auto version_text = OptionalInt(version);
     const std::array<Param, 3> params{Param(topic), AsParam(version_text),
@@ -39,13 +39,13 @@ pqpool::Result<Json> Store::RecallContext(const std::string& project, const std:
         return Error(ErrorCode::kInvalidArgument,
                      "no context '" + topic + "'" +
                          (version ? " version " + std::to_string(*version) : std::string()) +
-                         " in project '" + project + "'",
+                         " in project '" + project.name + "'",
                      kNotFound);
     }
     return result;
 }
 
-pqpool::Result<Json> Store::UnlockContext(const std::string& project, const std::string& topic,
+pqpool::Result<Json> Store::UnlockContext(const ProjectRef& project, const std::string& topic,
                                           std::optional<int> version, bool force) {
     const auto version_text = OptionalInt(version);
     const std::array<Param, 3> params{Param(topic), AsParam(version_text),
@@ -75,7 +75,7 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(
         return Error(ErrorCode::kInvalidArgument,
                      "no live context '" + topic + "'" +
                          (version ? " version " + std::to_string(*version) : std::string()) +
-                         " in project '" + project + "' (already archived, or never locked)",
+                         " in project '" + project.name + "' (already archived, or never locked)",
                      kNotFound);
     }
     if ((*result)["archived"].empty()) {
@@ -86,7 +86,7 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(
     return result;
 }
 
-pqpool::Result<Json> Store::SearchContexts(const std::string& project,
+pqpool::Result<Json> Store::SearchContexts(const ProjectRef& project,
                                            const SearchRequest& request) {
     const std::string tags = TextArrayLiteral(request.tags);
     const std::string limit = std::to_string(request.limit + 1);  // one more: is there a next page?
@@ -118,7 +118,7 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE
     return ProjectJson(project, "search_contexts", kSql, params);
 }
 
-pqpool::Result<Json> Store::ListTopics(const std::string& project, const std::string& prefix,
+pqpool::Result<Json> Store::ListTopics(const ProjectRef& project, const std::string& prefix,
                                        int limit) {
     const std::string limit_text = std::to_string(limit);
     const std::array<Param, 2> params{Param(prefix), Param(limit_text)};
@@ -138,7 +138,7 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE
     return ProjectJson(project, "explore_context_tree", kSql, params);
 }
 
-pqpool::Result<Json> Store::CheckContexts(const std::string& project, const std::string& text) {
+pqpool::Result<Json> Store::CheckContexts(const ProjectRef& project, const std::string& text) {
     const std::array<Param, 1> params{Param(text)};
     // Any word of the text may match: plainto_tsquery ANDs the words, so turn & into |.
     constexpr std::string_view kSql = R"sql(

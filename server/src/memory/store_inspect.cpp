@@ -43,7 +43,7 @@ Json RowsJson(const pqpool::QueryResult& result, int limit) {
 
 }  // namespace
 
-pqpool::Result<Json> Store::Status(const std::string& project) {
+pqpool::Result<Json> Store::Status(const ProjectRef& project) {
     constexpr std::string_view kSql = R"sql(
 WITH pid AS (SELECT mnemo.current_project_id() AS id)
 SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(
@@ -65,8 +65,8 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(
     return ProjectJson(project, "memory_status", kSql, {});
 }
 
-pqpool::Result<Json> Store::Query(const std::string& project, const QueryRequest& request) {
-    auto lease = Lease(project, "query_database");
+pqpool::Result<Json> Store::Query(const ProjectRef& project, const QueryRequest& request) {
+    auto lease = Lease(project.Tenant(), "query_database");
     if (!lease.ok()) return std::move(lease).error();
     const std::string timeout = std::to_string(request.timeout.count());
     const std::array<Param, 1> timeout_param{Param(timeout)};
@@ -95,7 +95,7 @@ pqpool::Result<Json> Store::Query(const std::string& project, const QueryRequest
     if (!result.ok()) return std::move(result).error();
     if (!project_exists) {
         return pqpool::Error(pqpool::ErrorCode::kInvalidArgument,
-                             "project '" + project + "' does not exist", kProjectMissing);
+                             "project '" + project.name + "' does not exist", kProjectMissing);
     }
     return RowsJson(*result, request.limit);
 }

@@ -8,10 +8,14 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -93,10 +97,26 @@ std::string TenantKeys::TokenFor(std::string_view tenant) const {
 }
 
 std::string TenantKeys::TokenHashFor(std::string_view tenant) const {
-    const std::string token = TokenFor(tenant);
+    return Sha256Hex(TokenFor(tenant));
+}
+
+std::string Sha256Hex(std::string_view text) {
     unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), digest);
+    SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
     return Hex(digest, sizeof digest);
+}
+
+std::string RandomHex(std::size_t bytes) {
+    std::vector<unsigned char> random(bytes);
+    if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) {
+        std::fprintf(stderr, "mnemo: the OpenSSL random generator failed\n");
+        std::abort();
+    }
+    return Hex(random.data(), random.size());
+}
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace mnemo::memory

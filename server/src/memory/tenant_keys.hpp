@@ -38,4 +38,14 @@ private:
     std::string secret_;
 };
 
+/// hex(SHA-256(text)).
+[[nodiscard]] std::string Sha256Hex(std::string_view text);
+
+/// `bytes` bytes from OpenSSL's CSPRNG, hex-encoded. Aborts if the CSPRNG fails (nothing
+/// sensible can continue without one).
+[[nodiscard]] std::string RandomHex(std::size_t bytes);
+
+/// Constant-time equality of two strings of the same length (false when lengths differ).
+[[nodiscard]] bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
 }  // namespace mnemo::memory

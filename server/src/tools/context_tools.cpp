@@ -61,11 +61,11 @@ ToolResult LockContext(const ToolCall& call, ToolServices& services) {
     }
     const auto priority = OptionalString(call.arguments, "priority");
     request.priority = priority.value_or(InferPriority(request.content));
-    return WithProject(call, services, [&](const std::string& project) {
+    return WithProject(call, services, [&](const memory::ProjectRef& project) {
         auto locked = services.store.LockContext(project, request);
         if (locked.ok()) {
             (*locked)["priority_inferred"] = !priority.has_value();
-            (*locked)["project"] = project;
+            (*locked)["project"] = project.name;
         }
         return locked;
     });
@@ -77,7 +77,7 @@ ToolResult RecallContext(const ToolCall& call, ToolServices& services) {
     const auto version = OptionalInt(call.arguments, "version");
     const bool preview_only = call.arguments.value("preview_only", false);
     const auto offset = static_cast<std::size_t>(OptionalInt(call.arguments, "offset").value_or(0));
-    return WithProject(call, services, [&](const std::string& project) {
+    return WithProject(call, services, [&](const memory::ProjectRef& project) {
         auto recalled = services.store.RecallContext(project, topic, version, preview_only);
         if (!recalled.ok() || preview_only) {
             if (recalled.ok()) recalled->erase("content");
@@ -101,7 +101,7 @@ ToolResult UnlockContext(const ToolCall& call, ToolServices& services) {
     const std::string topic = call.arguments["topic"].get<std::string>();
     const auto version = OptionalInt(call.arguments, "version");
     const bool force = call.arguments.value("force", false);
-    return WithProject(call, services, [&](const std::string& project) {
+    return WithProject(call, services, [&](const memory::ProjectRef& project) {
         return services.store.UnlockContext(project, topic, version, force);
     });
 }
@@ -121,43 +121,46 @@ ToolResult SearchContexts(const ToolCall& call, ToolServices& services) {
         }
         request.offset = *offset;
     }
-    return WithProject(call, services, [&](const std::string& project) -> pqpool::Result<Json> {
-        auto hits = services.store.SearchContexts(project, request);
-        if (!hits.ok()) return hits;
-        const bool more = static_cast<int>(hits->size()) > request.limit;
-        if (more) hits->erase(hits->size() - 1);
-        Json page = {{"project", project}, {"query", request.query}, {"results", *hits}};
-        if (more) page["next_cursor"] = EncodeCursor(request.offset + request.limit);
-        return page;
-    });
+    return WithProject(
+        call, services, [&](const memory::ProjectRef& project) -> pqpool::Result<Json> {
+            auto hits = services.store.SearchContexts(project, request);
+            if (!hits.ok()) return hits;
+            const bool more = static_cast<int>(hits->size()) > request.limit;
+            if (more) hits->erase(hits->size() - 1);
+            Json page = {{"project", project.name}, {"query", request.query}, {"results", *hits}};
+            if (more) page["next_cursor"] = EncodeCursor(request.offset + request.limit);
+            return page;
+        });
 }
 
 ToolResult ExploreContextTree(const ToolCall& call, ToolServices& services) {
     const std::string prefix = OptionalString(call.arguments, "prefix").value_or("");
     const int depth = OptionalInt(call.arguments, "depth").value_or(3);
     constexpr int kMaxTopics = 500;
-    return WithProject(call, services, [&](const std::string& project) -> pqpool::Result<Json> {
-        auto rows = services.store.ListTopics(project, prefix, kMaxTopics + 1);
-        if (!rows.ok()) return rows;
-        const bool truncated = rows->size() > static_cast<std::size_t>(kMaxTopics);
-        if (truncated) rows->erase(rows->size() - 1);
-        Json tree = BuildTopicTree(*rows, depth);
-        tree["project"] = project;
-        tree["prefix"] = prefix;
-        if (truncated) {
-            tree["truncated"] = "only the first 500 topics are shown; pass a prefix to narrow";
-        }
-        return tree;
-    });
+    return WithProject(
+        call, services, [&](const memory::ProjectRef& project) -> pqpool::Result<Json> {
+            auto rows = services.store.ListTopics(project, prefix, kMaxTopics + 1);
+            if (!rows.ok()) return rows;
+            const bool truncated = rows->size() > static_cast<std::size_t>(kMaxTopics);
+            if (truncated) rows->erase(rows->size() - 1);
+            Json tree = BuildTopicTree(*rows, depth);
+            tree["project"] = project.name;
+            tree["prefix"] = prefix;
+            if (truncated) {
+                tree["truncated"] = "only the first 500 topics are shown; pass a prefix to narrow";
+            }
+            return tree;
+        });
 }
 
 ToolResult CheckContexts(const ToolCall& call, ToolServices& services) {
     const std::string text = call.arguments["text"].get<std::string>();
-    return WithProject(call, services, [&](const std::string& project) -> pqpool::Result<Json> {
-        auto hits = services.store.CheckContexts(project, text);
-        if (!hits.ok()) return hits;
-        return Json{{"project", project}, {"relevant", *hits}, {"count", hits->size()}};
-    });
+    return WithProject(
+        call, services, [&](const memory::ProjectRef& project) -> pqpool::Result<Json> {
+            auto hits = services.store.CheckContexts(project, text);
+            if (!hits.ok()) return hits;
+            return Json{{"project", project.name}, {"relevant", *hits}, {"count", hits->size()}};
+        });
 }
 
 }  // namespace
@@ -184,7 +187,8 @@ void RegisterContextTools(mcp::ToolRegistry& registry, ToolServices& services) {
                            {"priority", PriorityProperty("How prominently wake_up shows it.")},
                            {"project", ProjectProperty()}},
                           {"topic", "content"}),
-         .handler = bind(LockContext)});
+         .handler = bind(LockContext),
+         .lease_tenant = ProjectLeaseTenant(services)});
     registry.Add(
         {.name = "recall_context",
          .title = "Recall a context",
@@ -206,7 +210,8 @@ void RegisterContextTools(mcp::ToolRegistry& registry, ToolServices& services) {
               {"project", ProjectProperty()}},
              {"topic"}),
          .annotations = {{"readOnlyHint", false}},
-         .handler = bind(RecallContext)});
+         .handler = bind(RecallContext),
+         .lease_tenant = ProjectLeaseTenant(services)});
     registry.Add(
         {.name = "unlock_context",
          .title = "Unlock (archive) a context",
@@ -222,7 +227,8 @@ void RegisterContextTools(mcp::ToolRegistry& registry, ToolServices& services) {
               {"project", ProjectProperty()}},
              {"topic"}),
          .annotations = {{"destructiveHint", true}},
-         .handler = bind(UnlockContext)});
+         .handler = bind(UnlockContext),
+         .lease_tenant = ProjectLeaseTenant(services)});
     registry.Add(
         {.name = "search_contexts",
          .title = "Search contexts",
@@ -249,7 +255,8 @@ void RegisterContextTools(mcp::ToolRegistry& registry, ToolServices& services) {
                            {"project", ProjectProperty()}},
                           {"query"}),
          .annotations = {{"readOnlyHint", true}},
-         .handler = bind(SearchContexts)});
+         .handler = bind(SearchContexts),
+         .lease_tenant = ProjectLeaseTenant(services)});
     registry.Add(
         {.name = "explore_context_tree",
          .title = "Explore topics as a tree",
@@ -266,7 +273,8 @@ void RegisterContextTools(mcp::ToolRegistry& registry, ToolServices& services) {
                                          {"description", "Levels to expand (default 3)."}}},
                                        {"project", ProjectProperty()}}),
          .annotations = {{"readOnlyHint", true}},
-         .handler = bind(ExploreContextTree)});
+         .handler = bind(ExploreContextTree),
+         .lease_tenant = ProjectLeaseTenant(services)});
     registry.Add(
         {.name = "check_contexts",
          .title = "Check text against rules",
@@ -280,7 +288,8 @@ void RegisterContextTools(mcp::ToolRegistry& registry, ToolServices& services) {
                                        {"project", ProjectProperty()}},
                                       {"text"}),
          .annotations = {{"readOnlyHint", true}},
-         .handler = bind(CheckContexts)});
+         .handler = bind(CheckContexts),
+         .lease_tenant = ProjectLeaseTenant(services)});
 }
 
 }  // namespace mnemo::tools

@@ -24,16 +24,17 @@ Json PoolJson(const pqpool::PoolStats& stats) {
 }
 
 ToolResult MemoryStatus(const ToolCall& call, ToolServices& services) {
-    return WithProject(call, services, [&](const std::string& project) -> pqpool::Result<Json> {
-        const auto start = std::chrono::steady_clock::now();
-        auto status = services.store.Status(project);
-        if (!status.ok()) return status;
-        const auto elapsed = std::chrono::steady_clock::now() - start;
-        (*status)["database"]["round_trip_ms"] =
-            std::chrono::duration<double, std::milli>(elapsed).count();
-        (*status)["pool"] = PoolJson(services.store.pool().Stats());
-        return status;
-    });
+    return WithProject(call, services,
+                       [&](const memory::ProjectRef& project) -> pqpool::Result<Json> {
+                           const auto start = std::chrono::steady_clock::now();
+                           auto status = services.store.Status(project);
+                           if (!status.ok()) return status;
+                           const auto elapsed = std::chrono::steady_clock::now() - start;
+                           (*status)["database"]["round_trip_ms"] =
+                               std::chrono::duration<double, std::milli>(elapsed).count();
+                           (*status)["pool"] = PoolJson(services.store.pool().Stats());
+                           return status;
+                       });
 }
 
 ToolResult QueryDatabase(const ToolCall& call, ToolServices& services) {
@@ -52,7 +53,7 @@ ToolResult QueryDatabase(const ToolCall& call, ToolServices& services) {
             }
         }
     }
-    return WithProject(call, services, [&](const std::string& project) {
+    return WithProject(call, services, [&](const memory::ProjectRef& project) {
         return services.store.Query(project, request);
     });
 }
@@ -71,7 +72,8 @@ void RegisterInspectTools(mcp::ToolRegistry& registry, ToolServices& services) {
                       "(in use, idle, waiting, timeouts).",
                   .input_schema = ObjectSchema({{"project", ProjectProperty()}}),
                   .annotations = {{"readOnlyHint", true}},
-                  .handler = bind(MemoryStatus)});
+                  .handler = bind(MemoryStatus),
+                  .lease_tenant = ProjectLeaseTenant(services)});
     registry.Add(
         {.name = "query_database",
          .title = "Query the project's data with SQL",
@@ -99,7 +101,8 @@ void RegisterInspectTools(mcp::ToolRegistry& registry, ToolServices& services) {
                            {"project", ProjectProperty()}},
                           {"sql"}),
          .annotations = {{"readOnlyHint", true}},
-         .handler = bind(QueryDatabase)});
+         .handler = bind(QueryDatabase),
+         .lease_tenant = ProjectLeaseTenant(services)});
 }
 
 }  // namespace mnemo::tools

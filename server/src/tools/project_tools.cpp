@@ -12,7 +12,7 @@ Json NameProperty(const char* description) {
 }
 
 ToolResult ListProjects(const ToolCall& call, ToolServices& services) {
-    auto projects = services.store.ListProjects();
+    auto projects = services.store.ListProjects(call.session.owner());
     if (!projects.ok()) return ErrorResult(projects.error(), "");
     const std::string selected = call.session.selected_project();
     constexpr std::size_t kShown = 200;
@@ -30,7 +30,7 @@ ToolResult ListProjects(const ToolCall& call, ToolServices& services) {
 ToolResult CreateProject(const ToolCall& call, ToolServices& services) {
     const std::string name = call.arguments["name"].get<std::string>();
     const std::string description = OptionalString(call.arguments, "description").value_or("");
-    auto created = services.store.CreateProject(name, description);
+    auto created = services.store.CreateProject({call.session.owner(), name}, description);
     if (!created.ok()) return ErrorResult(created.error(), name);
     Json result = *created;
     result["message"] = (*created)["created"].get<bool>()
@@ -41,7 +41,7 @@ ToolResult CreateProject(const ToolCall& call, ToolServices& services) {
 
 ToolResult SelectProject(const ToolCall& call, ToolServices& services) {
     const std::string name = call.arguments["name"].get<std::string>();
-    auto briefing = services.store.WakeUp(name);
+    auto briefing = services.store.WakeUp({call.session.owner(), name});
     if (!briefing.ok()) return ErrorResult(briefing.error(), name);
     call.session.SelectProject(name);
     return ToolResult::Ok({{"selected", name}, {"briefing", *briefing}}, name);
@@ -50,7 +50,7 @@ ToolResult SelectProject(const ToolCall& call, ToolServices& services) {
 ToolResult DeleteProject(const ToolCall& call, ToolServices& services) {
     const std::string name = call.arguments["name"].get<std::string>();
     const bool confirm = call.arguments.value("confirm", false);
-    auto outcome = services.store.DeleteProject(name, confirm);
+    auto outcome = services.store.DeleteProject({call.session.owner(), name}, confirm);
     if (!outcome.ok()) return ErrorResult(outcome.error(), name);
     if (!confirm) {
         return ToolResult::Error("confirmation_required",
@@ -73,7 +73,8 @@ void RegisterProjectTools(mcp::ToolRegistry& registry, ToolServices& services) {
                                  "Also says which project this session selected.",
                   .input_schema = ObjectSchema(Json::object()),
                   .annotations = {{"readOnlyHint", true}},
-                  .handler = [&services](const ToolCall& c) { return ListProjects(c, services); }});
+                  .handler = [&services](const ToolCall& c) { return ListProjects(c, services); },
+                  .lease_tenant = RegistryLeaseTenant()});
     registry.Add(
         {.name = "create_project",
          .title = "Create a project",
@@ -86,14 +87,20 @@ void RegisterProjectTools(mcp::ToolRegistry& registry, ToolServices& services) {
                {{"type", "string"}, {"maxLength", 1000}, {"description", "What the project is."}}}},
              {"name"}),
          .annotations = {{"idempotentHint", true}},
-         .handler = [&services](const ToolCall& c) { return CreateProject(c, services); }});
+         .handler = [&services](const ToolCall& c) { return CreateProject(c, services); },
+         .lease_tenant = RegistryLeaseTenant()});
     registry.Add(
         {.name = "select_project",
          .title = "Select the session's project",
          .description = "Make a project the default for the rest of this session (tools "
                         "without a 'project' argument use it) and return its wake_up briefing.",
          .input_schema = ObjectSchema({{"name", NameProperty("Project to select.")}}, {"name"}),
-         .handler = [&services](const ToolCall& c) { return SelectProject(c, services); }});
+         .annotations = {{"readOnlyHint", true}},
+         .handler = [&services](const ToolCall& c) { return SelectProject(c, services); },
+         .lease_tenant =
+             [](const Json& arguments, const mcp::Session& session) {
+                 return memory::ProjectRef(session.owner(), arguments.value("name", "")).Tenant();
+             }});
     registry.Add(
         {.name = "delete_project",
          .title = "Delete a project",
@@ -104,7 +111,8 @@ void RegisterProjectTools(mcp::ToolRegistry& registry, ToolServices& services) {
               {"confirm", {{"type", "boolean"}, {"description", "Must be true to delete."}}}},
              {"name"}),
          .annotations = {{"destructiveHint", true}},
-         .handler = [&services](const ToolCall& c) { return DeleteProject(c, services); }});
+         .handler = [&services](const ToolCall& c) { return DeleteProject(c, services); },
+         .lease_tenant = RegistryLeaseTenant()});
 }
 
 }  // namespace mnemo::tools

@@ -13,8 +13,9 @@ Json ItemsProperty(const char* description) {
 }
 
 ToolResult WakeUp(const ToolCall& call, ToolServices& services) {
-    return WithProject(call, services,
-                       [&](const std::string& project) { return services.store.WakeUp(project); });
+    return WithProject(call, services, [&](const memory::ProjectRef& project) {
+        return services.store.WakeUp(project);
+    });
 }
 
 ToolResult Sleep(const ToolCall& call, ToolServices& services) {
@@ -24,10 +25,10 @@ ToolResult Sleep(const ToolCall& call, ToolServices& services) {
     request.pending = StringList(call.arguments, "pending");
     request.notes = OptionalString(call.arguments, "notes").value_or("");
     request.session_id = call.session.id();
-    return WithProject(call, services, [&](const std::string& project) {
+    return WithProject(call, services, [&](const memory::ProjectRef& project) {
         auto stored = services.store.Sleep(project, request);
         if (stored.ok()) {
-            (*stored)["project"] = project;
+            (*stored)["project"] = project.name;
             (*stored)["message"] = "Handover stored; the next wake_up shows it.";
         }
         return stored;
@@ -35,7 +36,7 @@ ToolResult Sleep(const ToolCall& call, ToolServices& services) {
 }
 
 ToolResult LastHandover(const ToolCall& call, ToolServices& services) {
-    return WithProject(call, services, [&](const std::string& project) {
+    return WithProject(call, services, [&](const memory::ProjectRef& project) {
         return services.store.LastHandover(project);
     });
 }
@@ -56,7 +57,8 @@ void RegisterSessionTools(mcp::ToolRegistry& registry, ToolServices& services) {
                       "changes.",
                   .input_schema = project_only,
                   .annotations = {{"readOnlyHint", true}},
-                  .handler = bind(WakeUp)});
+                  .handler = bind(WakeUp),
+                  .lease_tenant = ProjectLeaseTenant(services)});
     registry.Add(
         {.name = "sleep",
          .title = "End a session with a handover",
@@ -76,14 +78,16 @@ void RegisterSessionTools(mcp::ToolRegistry& registry, ToolServices& services) {
                              {"description", "Anything else worth knowing."}}},
                            {"project", ProjectProperty()}},
                           {"summary"}),
-         .handler = bind(Sleep)});
+         .handler = bind(Sleep),
+         .lease_tenant = ProjectLeaseTenant(services)});
     registry.Add({.name = "get_last_handover",
                   .title = "Read the last handover",
                   .description = "The project's most recent handover written by sleep, with "
                                  "its age; available: false when there is none.",
                   .input_schema = project_only,
                   .annotations = {{"readOnlyHint", true}},
-                  .handler = bind(LastHandover)});
+                  .handler = bind(LastHandover),
+                  .lease_tenant = ProjectLeaseTenant(services)});
 }
 
 }  // namespace mnemo::tools

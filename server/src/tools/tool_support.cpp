@@ -7,8 +7,8 @@ namespace {
 
 using pqpool::ErrorCode;
 
-std::string ProjectNames(memory::Store& store) {
-    auto projects = store.ListProjects();
+std::string ProjectNames(memory::Store& store, const std::string& owner) {
+    auto projects = store.ListProjects(owner);
     if (!projects.ok() || projects->empty()) return "none yet";
     std::string names;
     for (const auto& project : *projects) {
@@ -69,30 +69,50 @@ ToolResult ErrorResult(const pqpool::Error& error, const std::string& project) {
     }
 }
 
-ToolResult WithProject(const ToolCall& call, ToolServices& services,
-                       const std::function<pqpool::Result<Json>(const std::string&)>& body) {
-    std::string project = OptionalString(call.arguments, "project").value_or("");
+ResolvedProject ResolveProject(const Json& arguments, const mcp::Session& session,
+                               const Config& config) {
+    std::string name = OptionalString(arguments, "project").value_or("");
     bool is_default = false;
-    if (project.empty()) project = call.session.selected_project();
-    if (project.empty()) {
-        project = services.config.default_project;
+    if (name.empty()) name = session.selected_project();
+    if (name.empty()) {
+        name = config.default_project;
         is_default = true;
     }
-    if (project.empty()) {
-        return ToolResult::Error(
-            "no_project",
-            "No project selected. Existing projects: " + ProjectNames(services.store) +
-                ". Call select_project (or create_project), or pass "
-                "\"project\".");
+    return {memory::ProjectRef(session.owner(), std::move(name)), is_default};
+}
+
+mcp::LeaseTenantFn ProjectLeaseTenant(const ToolServices& services) {
+    return [&config = services.config](const Json& arguments, const mcp::Session& session) {
+        auto resolved = ResolveProject(arguments, session, config);
+        return resolved.project.name.empty() ? std::string() : resolved.project.Tenant();
+    };
+}
+
+mcp::LeaseTenantFn RegistryLeaseTenant() {
+    return [](const Json&, const mcp::Session& session) {
+        return memory::OwnerRegistryTenant(session.owner());
+    };
+}
+
+ToolResult WithProject(const ToolCall& call, ToolServices& services,
+                       const std::function<pqpool::Result<Json>(const memory::ProjectRef&)>& body) {
+    const auto [project, is_default] =
+        ResolveProject(call.arguments, call.session, services.config);
+    if (project.name.empty()) {
+        return ToolResult::Error("no_project",
+                                 "No project selected. Existing projects: " +
+                                     ProjectNames(services.store, call.session.owner()) +
+                                     ". Call select_project (or create_project), or pass "
+                                     "\"project\".");
     }
     auto result = body(project);
     if (!result.ok() && is_default && result.error().sqlstate() == memory::kProjectMissing) {
         auto created = services.store.CreateProject(project, "default project");
-        if (!created.ok()) return ErrorResult(created.error(), project);
+        if (!created.ok()) return ErrorResult(created.error(), project.name);
         result = body(project);
     }
-    if (!result.ok()) return ErrorResult(result.error(), project);
-    return ToolResult::Ok(std::move(result).value(), project);
+    if (!result.ok()) return ErrorResult(result.error(), project.name);
+    return ToolResult::Ok(std::move(result).value(), project.name);
 }
 
 std::optional<std::string> OptionalString(const Json& arguments, const char* name) {

@@ -40,12 +40,26 @@ void RegisterInspectTools(mcp::ToolRegistry& registry, ToolServices& services);
 /// "Connection pool timeout:" text).
 [[nodiscard]] ToolResult ErrorResult(const pqpool::Error& error, const std::string& project);
 
-/// Resolves the project (argument → session selection → configured default), runs `body`
+/// The project a call names (argument → session selection → configured default), with
+/// whether it is the default; "" when none.
+struct ResolvedProject {
+    memory::ProjectRef project;
+    bool is_default = false;
+};
+[[nodiscard]] ResolvedProject ResolveProject(const Json& arguments, const mcp::Session& session,
+                                             const Config& config);
+
+/// LeaseTenant functions for registration: the resolved project's tenant; the session
+/// owner's registry tenant.
+[[nodiscard]] mcp::LeaseTenantFn ProjectLeaseTenant(const ToolServices& services);
+[[nodiscard]] mcp::LeaseTenantFn RegistryLeaseTenant();
+
+/// Resolves the project (ResolveProject), runs `body`
 /// with it and turns its outcome into a tool result. The configured default project is
 /// created on first use; a missing explicit project is an error that lists the projects.
 [[nodiscard]] ToolResult WithProject(
     const ToolCall& call, ToolServices& services,
-    const std::function<pqpool::Result<Json>(const std::string& project)>& body);
+    const std::function<pqpool::Result<Json>(const memory::ProjectRef& project)>& body);
 
 /// Optional typed argument readers (the schema already checked types).
 [[nodiscard]] std::optional<std::string> OptionalString(const Json& arguments, const char* name);

@@ -59,8 +59,11 @@ public:
               Writer& writer) {
         for (std::size_t i = 0; i < threads; ++i) {
             threads_.emplace_back([this, &dispatcher, &session, &writer] {
+                const mcp::Notifier notify = [&writer](const Json& notification) {
+                    writer.WriteLine(mcp::Serialize(notification));
+                };
                 while (auto message = Next()) {
-                    const Json reply = dispatcher.Handle(*message, session);
+                    const Json reply = dispatcher.Handle(*message, session, notify);
                     if (!reply.is_null()) writer.WriteLine(mcp::Serialize(reply));
                 }
             });

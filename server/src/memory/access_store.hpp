@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+// AccessStore: users, bearer tokens and MCP sessions kept in PostgreSQL (hosted mnemo).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "pqpool/lease.hpp"
+
+namespace mnemo::memory {
+
+/// Who a request acts for. `user` "" is the local owner (authentication off).
+struct Principal {
+    std::string user;
+    bool can_write = true;
+};
+
+/// An MCP session as stored: it belongs to `user`.
+struct StoredSession {
+    std::string user;
+    std::string protocol_version;
+    nlohmann::json client_info;
+    std::string selected_project;
+};
+
+/// What one request's credentials resolve to.
+struct RequestAccess {
+    std::optional<Principal> principal;    // empty: the token is unknown or revoked
+    std::optional<StoredSession> session;  // empty: no id given, or unknown/expired/another user's
+};
+
+struct SessionLimits {
+    std::chrono::seconds ttl{24 * 3600};  // sliding expiry
+    std::size_t max_per_user = 100;       // beyond it, the least recently used is ended
+};
+
+/// Every call runs on a lease for ServerTenant(), whose token alone can see these tables
+/// (row-level security): caller SQL in query_database cannot. Only hashes of tokens and
+/// session ids are stored. Errors: pqpool's (timeout, unavailable, SQL).
+///
+/// Thread safety: stateless besides its limits; calls may run concurrently on their leases.
+class AccessStore {
+public:
+    explicit AccessStore(SessionLimits limits) : limits_(limits) {}
+
+    /// The pool tenant for these calls (the server's own token).
+    [[nodiscard]] static std::string ServerTenant();
+
+    /// A fresh session id: 256 bits from the CSPRNG, hex (visible ASCII).
+    [[nodiscard]] static std::string NewSessionId();
+
+    // Tokens (mnemo token create|list|revoke).
+    /// Creates the user if needed and a token of `scope` ("read" | "write"). Returns
+    /// {token, id, user, scope}; the token is shown only here.
+    pqpool::Result<nlohmann::json> CreateToken(pqpool::Lease& lease, const std::string& user,
+                                               const std::string& scope,
+                                               const std::string& label) const;
+    /// [{id, user, scope, label, prefix, created_at, last_used_at, revoked_at}] by id.
+    pqpool::Result<nlohmann::json> ListTokens(pqpool::Lease& lease) const;
+    /// {id, found, revoked}: revoked=false when it was already revoked (or not found).
+    pqpool::Result<nlohmann::json> RevokeToken(pqpool::Lease& lease, std::int64_t id) const;
+
+    // Per request.
+    /// One round trip: checks `bearer` (nullopt = authentication off: the local owner) and
+    /// loads session `session_id` (when non-empty) if it belongs to that principal and has not
+    /// expired, sliding its expiry.
+    pqpool::Result<RequestAccess> Resolve(pqpool::Lease& lease,
+                                          const std::optional<std::string>& bearer,
+                                          const std::string& session_id) const;
+    /// Stores a new session for `user`, purging some expired rows and ending the user's least
+    /// recently used sessions beyond the per-user cap.
+    pqpool::Status CreateSession(pqpool::Lease& lease, const std::string& session_id,
+                                 const std::string& user, const std::string& protocol_version,
+                                 const nlohmann::json& client_info) const;
+    /// Ends the session; false when it was not `user`'s live session.
+    pqpool::Result<bool> DeleteSession(pqpool::Lease& lease, const std::string& session_id,
+                                       const std::string& user) const;
+    pqpool::Status SaveSelectedProject(pqpool::Lease& lease, const std::string& session_id,
+                                       const std::string& user, const std::string& project) const;
+    /// Sessions not yet expired, across every process on this database.
+    pqpool::Result<std::int64_t> CountLiveSessions(pqpool::Lease& lease) const;
+
+    [[nodiscard]] const SessionLimits& limits() const { return limits_; }
+
+private:
+    SessionLimits limits_;
+};
+
+}  // namespace mnemo::memory

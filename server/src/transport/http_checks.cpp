@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+// HTTP checks: pure functions over header values.
+#include "transport/http_checks.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <nlohmann/json.hpp>
+
+#include "memory/tenant_keys.hpp"
+
+namespace mnemo::transport {
+namespace {
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+std::string_view Trim(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+    return text;
+}
+
+/// "localhost", "127.0.0.1" or "[::1]", optionally followed by ":digits".
+bool IsLoopbackAuthority(std::string_view authority) {
+    for (std::string_view name : {"localhost", "127.0.0.1", "[::1]"}) {
+        if (authority.size() < name.size() ||
+            !EqualsIgnoreCase(authority.substr(0, name.size()), name)) {
+            continue;
+        }
+        std::string_view rest = authority.substr(name.size());
+        if (rest.empty()) return true;
+        if (rest.front() != ':' || rest.size() == 1 || rest.size() > 6) continue;
+        rest.remove_prefix(1);
+        if (std::all_of(rest.begin(), rest.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
+bool OriginAllowed(std::string_view origin, const HttpConfig& http) {
+    for (const auto& allowed : http.allowed_origins) {
+        if (EqualsIgnoreCase(origin, allowed)) return true;
+    }
+    if (!http.loopback()) return false;
+    for (std::string_view scheme : {"http://", "https://"}) {
+        if (origin.size() > scheme.size() &&
+            EqualsIgnoreCase(origin.substr(0, scheme.size()), scheme)) {
+            return IsLoopbackAuthority(origin.substr(scheme.size()));
+        }
+    }
+    return false;
+}
+
+bool HostAllowed(std::string_view host, const HttpConfig& http) {
+    return !http.loopback() || IsLoopbackAuthority(host);
+}
+
+bool Accepts(std::string_view accept, std::string_view media_type) {
+    const std::string_view type = media_type.substr(0, media_type.find('/'));
+    while (!accept.empty()) {
+        const auto comma = accept.find(',');
+        std::string_view range = accept.substr(0, comma);
+        accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
+        range = Trim(range.substr(0, range.find(';')));
+        if (range == "*/*" || EqualsIgnoreCase(range, media_type)) return true;
+        if (range.size() == type.size() + 2 &&
+            EqualsIgnoreCase(range.substr(0, type.size()), type) &&
+            range.substr(type.size()) == "/*") {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool IsJsonContentType(std::string_view content_type) {
+    return EqualsIgnoreCase(Trim(content_type.substr(0, content_type.find(';'))),
+                            "application/json");
+}
+
+std::optional<std::string> BearerToken(std::string_view authorization) {
+    authorization = Trim(authorization);
+    constexpr std::string_view kScheme = "bearer ";
+    if (authorization.size() <= kScheme.size() ||
+        !EqualsIgnoreCase(authorization.substr(0, kScheme.size()), kScheme)) {
+        return std::nullopt;
+    }
+    const std::string_view token = Trim(authorization.substr(kScheme.size()));
+    if (token.empty() || token.size() > 512 ||
+        !std::all_of(token.begin(), token.end(), [](char c) { return c > 0x20 && c < 0x7F; })) {
+        return std::nullopt;
+    }
+    return std::string(token);
+}
+
+std::string CorrelationId(std::string_view given) {
+    const bool usable =
+        !given.empty() && given.size() <= 128 &&
+        std::all_of(given.begin(), given.end(), [](char c) { return c > 0x20 && c < 0x7F; });
+    return usable ? std::string(given) : memory::RandomHex(8);
+}
+
+std::string SessionLogId(std::string_view session_id) {
+    return session_id.empty() ? std::string() : memory::Sha256Hex(session_id).substr(0, 12);
+}
+
+std::string JsonRpcErrorBody(int code, std::string_view message) {
+    return nlohmann::json{{"jsonrpc", "2.0"},
+                          {"id", nullptr},
+                          {"error", {{"code", code}, {"message", std::string(message)}}}}
+        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace mnemo::transport

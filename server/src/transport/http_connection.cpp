@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: MIT
+// HttpConnection: Beast reads, a write queue, SSE framing, timeouts and draining.
+#include "transport/http_connection.hpp"
+
+#include <sstream>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+
+#include "transport/http_checks.hpp"
+
+namespace mnemo::transport {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+
+std::string Chunk(std::string_view payload) {
+    std::ostringstream out;
+    out << std::hex << payload.size() << "\r\n" << payload << "\r\n";
+    return out.str();
+}
+
+std::string SerializeHead(const HttpResponse& head) {
+    std::string text =
+        "HTTP/1.1 " + std::to_string(head.result_int()) + " " +
+        std::string(head.reason().empty() ? http::obsolete_reason(head.result()) : head.reason()) +
+        "\r\n";
+    for (const auto& field : head) {
+        if (field.name() == http::field::content_length ||
+            field.name() == http::field::transfer_encoding) {
+            continue;
+        }
+        text.append(field.name_string()).append(": ").append(field.value()).append("\r\n");
+    }
+    return text + "Transfer-Encoding: chunked\r\n\r\n";
+}
+
+}  // namespace
+
+/// The Exchange for one request of a connection: forwards to the connection's strand with
+/// the request's generation, so a late answer can never land in a later request. It keeps
+/// the connection alive while a handler still holds it (nothing else may be pending then).
+class HttpConnection::RequestExchange : public Exchange {
+public:
+    RequestExchange(std::shared_ptr<HttpConnection> connection, std::uint64_t generation)
+        : connection_(std::move(connection)), generation_(generation) {}
+
+    void Reply(HttpResponse response) override {
+        Post([generation = generation_, response = std::move(response)](HttpConnection& c) mutable {
+            c.Reply(generation, std::move(response));
+        });
+    }
+    void StartStream(HttpResponse head, bool keepalive) override {
+        Post([generation = generation_, head = std::move(head),
+              keepalive](HttpConnection& c) mutable {
+            c.StartStream(generation, std::move(head), keepalive);
+        });
+    }
+    void StreamEvent(std::string data) override {
+        Post([generation = generation_, data = std::move(data)](HttpConnection& c) mutable {
+            c.StreamEvent(generation, std::move(data));
+        });
+    }
+    void EndStream() override {
+        Post([generation = generation_](HttpConnection& c) { c.EndStream(generation); });
+    }
+    [[nodiscard]] bool open() const override {
+        // Read without the strand: a stale answer errs towards "open", which only costs a
+        // dropped write later.
+        return connection_->live_generation_.load() == generation_;
+    }
+
+private:
+    template <typename Fn>
+    void Post(Fn fn) {
+        net::post(connection_->stream_.get_executor(),
+                  [connection = connection_, fn = std::move(fn)]() mutable { fn(*connection); });
+    }
+
+    const std::shared_ptr<HttpConnection> connection_;
+    const std::uint64_t generation_;
+};
+
+HttpConnection::HttpConnection(net::ip::tcp::socket socket, RequestHandler& handler,
+                               ConnectionHooks& hooks, ConnectionLimits limits)
+    : stream_(std::move(socket)),
+      handler_(handler),
+      hooks_(hooks),
+      limits_(limits),
+      keepalive_timer_(stream_.get_executor()) {}
+
+void HttpConnection::Start() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
+}
+
+void HttpConnection::Drain() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+        switch (self->state_) {
+            case State::kReading: self->Close(); break;
+            case State::kStreaming:
+                self->close_after_write_ = true;
+                self->EndStream(self->generation_);
+                break;
+            case State::kHandling: self->close_after_write_ = true; break;
+            case State::kClosed: break;
+        }
+    });
+}
+
+void HttpConnection::DoRead() {
+    if (hooks_.draining()) return Close();
+    state_ = State::kReading;
+    parser_.emplace();
+    parser_->body_limit(limits_.max_body_bytes);
+    parser_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
+    stream_.expires_after(limits_.io_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&HttpConnection::OnRead, shared_from_this()));
+}
+
+void HttpConnection::OnRead(beast::error_code ec, std::size_t /*bytes*/) {
+    if (state_ == State::kClosed) return;
+    if (ec == http::error::body_limit) {
+        started_ = std::chrono::steady_clock::now();
+        record_ = RequestRecord{};
+        HttpResponse response{http::status::payload_too_large, 11};
+        response.set(http::field::content_type, "application/json");
+        response.body() = JsonRpcErrorBody(-32600, "Request body too large: the limit is " +
+                                                       std::to_string(limits_.max_body_bytes) +
+                                                       " bytes (MNEMO_MAX_BODY_BYTES)");
+        return ReplyNow(std::move(response), true);
+    }
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::eof ||
+        ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+        ec == net::error::bad_descriptor) {
+        return Close();
+    }
+    if (ec) {
+        started_ = std::chrono::steady_clock::now();
+        record_ = RequestRecord{};
+        HttpResponse response{http::status::bad_request, 11};
+        response.set(http::field::content_type, "application/json");
+        response.body() = JsonRpcErrorBody(-32600, "Bad HTTP request: " + ec.message());
+        return ReplyNow(std::move(response), true);
+    }
+    BeginRequest(parser_->release());
+}
+
+void HttpConnection::BeginRequest(HttpRequest request) {
+    state_ = State::kHandling;
+    stream_.expires_never();
+    keep_alive_ = request.keep_alive();
+    started_ = std::chrono::steady_clock::now();
+    record_ = RequestRecord{};
+    record_.method = std::string(request.method_string());
+    record_.target = std::string(request.target().substr(0, 256));
+    record_.correlation_id = CorrelationId(request["X-Correlation-ID"]);
+    record_.session = std::string(request["Mcp-Session-Id"].substr(0, 128));
+    request.set("X-Correlation-ID", record_.correlation_id);
+    request_open_ = true;
+    hooks_.RequestStarted();
+    ++generation_;
+    live_generation_.store(generation_);
+    handler_.Handle(std::move(request),
+                    std::make_shared<RequestExchange>(shared_from_this(), generation_));
+}
+
+void HttpConnection::ReplyNow(HttpResponse response, bool close) {
+    state_ = State::kHandling;
+    request_open_ = true;
+    hooks_.RequestStarted();
+    keep_alive_ = false;
+    close_after_write_ = close;
+    ++generation_;
+    live_generation_.store(generation_);
+    Reply(generation_, std::move(response));
+}
+
+void HttpConnection::Reply(std::uint64_t generation, HttpResponse response) {
+    if (generation != generation_ || state_ != State::kHandling) return;
+    if (!keep_alive_ || hooks_.draining()) close_after_write_ = true;
+    response.keep_alive(!close_after_write_);
+    response.set("X-Correlation-ID",
+                 record_.correlation_id.empty() ? CorrelationId("") : record_.correlation_id);
+    if (auto session = response["Mcp-Session-Id"]; !session.empty()) {
+        record_.session = std::string(session);
+    }
+    response.prepare_payload();
+    std::ostringstream out;
+    out << response;
+    live_generation_.store(0);
+    FinishRequest(response.result_int());
+    Queue(out.str());
+}
+
+void HttpConnection::StartStream(std::uint64_t generation, HttpResponse head, bool keepalive) {
+    if (generation != generation_ || state_ != State::kHandling) return;
+    state_ = State::kStreaming;
+    record_.stream = true;
+    head.set(http::field::content_type, "text/event-stream");
+    head.set(http::field::cache_control, "no-cache");
+    head.set("X-Accel-Buffering", "no");
+    head.set("X-Correlation-ID", record_.correlation_id);
+    if (auto session = head["Mcp-Session-Id"]; !session.empty()) {
+        record_.session = std::string(session);
+    }
+    head.keep_alive(keep_alive_ && !hooks_.draining());
+    record_.status = head.result_int();
+    Queue(SerializeHead(head));
+    if (keepalive) ScheduleKeepalive();
+}
+
+void HttpConnection::ScheduleKeepalive() {
+    keepalive_timer_.expires_after(limits_.stream_keepalive);
+    keepalive_timer_.async_wait(
+        [self = shared_from_this(), generation = generation_](beast::error_code ec) {
+            if (ec || generation != self->generation_ || self->state_ != State::kStreaming) {
+                return;
+            }
+            self->Queue(Chunk(": keepalive\n\n"));
+            self->ScheduleKeepalive();
+        });
+}
+
+void HttpConnection::StreamEvent(std::uint64_t generation, std::string data) {
+    if (generation != generation_ || state_ != State::kStreaming) return;
+    Queue(Chunk("event: message\ndata: " + data + "\n\n"));
+}
+
+void HttpConnection::EndStream(std::uint64_t generation) {
+    if (generation != generation_ || state_ != State::kStreaming) return;
+    keepalive_timer_.cancel();
+    if (!keep_alive_ || hooks_.draining()) close_after_write_ = true;
+    live_generation_.store(0);
+    state_ = State::kHandling;
+    FinishRequest(record_.status);
+    Queue("0\r\n\r\n");
+}
+
+void HttpConnection::FinishRequest(unsigned status) {
+    record_.status = status;
+    record_.elapsed_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_)
+            .count();
+    if (request_open_) {
+        request_open_ = false;
+        hooks_.RequestFinished(record_);
+    }
+    answered_ = true;
+}
+
+void HttpConnection::Queue(std::string bytes) {
+    if (state_ == State::kClosed) return;
+    writes_.push_back(std::move(bytes));
+    if (!writing_) DoWrite();
+}
+
+void HttpConnection::DoWrite() {
+    writing_ = true;
+    stream_.expires_after(limits_.io_timeout);
+    net::async_write(stream_, net::buffer(writes_.front()),
+                     beast::bind_front_handler(&HttpConnection::OnWrite, shared_from_this()));
+}
+
+void HttpConnection::OnWrite(beast::error_code ec, std::size_t /*bytes*/) {
+    writing_ = false;
+    if (ec) return Close();
+    writes_.pop_front();
+    if (!writes_.empty()) return DoWrite();
+    if (state_ == State::kStreaming) {
+        stream_.expires_never();
+        return;
+    }
+    if (!answered_) return;  // more of this answer is still to come
+    answered_ = false;
+    if (close_after_write_) return Close();
+    DoRead();
+}
+
+void HttpConnection::Close() {
+    if (state_ == State::kClosed) return;
+    state_ = State::kClosed;
+    live_generation_.store(0);
+    keepalive_timer_.cancel();
+    if (request_open_) {
+        request_open_ = false;
+        record_.status = 0;  // the client went away before the answer
+        hooks_.RequestFinished(record_);
+    }
+    beast::error_code ignored;
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+    stream_.close();
+}
+
+}  // namespace mnemo::transport

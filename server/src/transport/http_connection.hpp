@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+// HttpConnection: one client TCP connection — reads requests, writes answers and SSE streams.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+
+#include "transport/http_exchange.hpp"
+
+namespace mnemo::transport {
+
+/// What the server learns about each answered request (for logs and metrics).
+struct RequestRecord {
+    std::string method;
+    std::string target;
+    unsigned status = 0;
+    double elapsed_ms = 0;
+    std::string session;  // the Mcp-Session-Id header sent or received, "" when none
+    std::string correlation_id;
+    bool stream = false;
+};
+
+/// Server-side hooks a connection reports to. Thread-safe.
+class ConnectionHooks {
+public:
+    virtual ~ConnectionHooks() = default;
+    virtual void RequestStarted() = 0;
+    virtual void RequestFinished(const RequestRecord& record) = 0;
+    /// True once the server stopped accepting: answer what is in flight, then close.
+    [[nodiscard]] virtual bool draining() const = 0;
+};
+
+struct ConnectionLimits {
+    std::size_t max_body_bytes = 4 << 20;
+    std::size_t max_header_bytes = 16 << 10;
+    /// To read one whole request (also the keep-alive idle limit), and to write each piece.
+    std::chrono::milliseconds io_timeout{30'000};
+    std::chrono::milliseconds stream_keepalive{20'000};
+};
+
+/// Serves requests one at a time (HTTP/1.1 keep-alive, no pipelining). Everything runs on the
+/// connection's strand; the Exchange handed to the handler may be used from any thread.
+/// Oversized bodies get 413, malformed requests 400, and both close the connection.
+class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
+public:
+    HttpConnection(boost::asio::ip::tcp::socket socket, RequestHandler& handler,
+                   ConnectionHooks& hooks, ConnectionLimits limits);
+
+    void Start();
+    /// From any thread: an idle connection closes now, a stream ends, a request in flight
+    /// is answered and then the connection closes.
+    void Drain();
+
+private:
+    class RequestExchange;
+    enum class State { kReading, kHandling, kStreaming, kClosed };
+
+    void DoRead();
+    void OnRead(boost::beast::error_code ec, std::size_t bytes);
+    void BeginRequest(HttpRequest request);
+    void ReplyNow(HttpResponse response, bool close);
+
+    // On the strand, for the current request `generation`.
+    void Reply(std::uint64_t generation, HttpResponse response);
+    void StartStream(std::uint64_t generation, HttpResponse head, bool keepalive);
+    void StreamEvent(std::uint64_t generation, std::string data);
+    void EndStream(std::uint64_t generation);
+    void ScheduleKeepalive();
+
+    void Queue(std::string bytes);
+    void DoWrite();
+    void OnWrite(boost::beast::error_code ec, std::size_t bytes);
+    void FinishRequest(unsigned status);
+    void Close();
+
+    boost::beast::tcp_stream stream_;
+    boost::beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    RequestHandler& handler_;
+    ConnectionHooks& hooks_;
+    const ConnectionLimits limits_;
+    boost::asio::steady_timer keepalive_timer_;
+
+    State state_ = State::kReading;
+    std::uint64_t generation_ = 0;
+    bool keep_alive_ = false;
+    bool close_after_write_ = false;
+    bool request_open_ = false;  // counted by hooks_.RequestStarted, not yet finished
+    bool answered_ = false;      // the current answer is complete (queued)
+    std::atomic<std::uint64_t> live_generation_{0};  // the request still being answered
+    std::deque<std::string> writes_;
+    bool writing_ = false;
+    RequestRecord record_;
+    std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace mnemo::transport

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: MIT
+// HttpServer: accept loop, routing, operator endpoints, signals and graceful shutdown.
+#include "transport/http_server.hpp"
+
+#include <atomic>
+#include <csignal>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "memory/migrations.hpp"
+#include "transport/http_checks.hpp"
+#include "transport/http_connection.hpp"
+#include "transport/mcp_endpoint.hpp"
+#include "util/log.hpp"
+
+namespace mnemo::transport {
+namespace {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using Json = nlohmann::json;
+
+class HttpServer final : public RequestHandler, public ConnectionHooks {
+public:
+    explicit HttpServer(const HttpServices& services)
+        : services_(services),
+          http_(services.config.http),
+          ioc_(static_cast<int>(http_.io_threads)),
+          workers_(services.config.pool_max_connections),
+          endpoint_(services.config, services.dispatcher, services.pool, services.access, workers_),
+          acceptor_(ioc_),
+          signals_(ioc_, SIGINT, SIGTERM),
+          drain_timer_(ioc_) {}
+
+    int Run() {
+        beast_error_code ec;
+        const auto address =
+            net::ip::make_address(http_.host == "localhost" ? "127.0.0.1" : http_.host, ec);
+        if (ec) return Fail("'" + http_.host + "' is not an IP address: " + ec.message());
+        const tcp::endpoint endpoint(address, http_.port);
+        if (acceptor_.open(endpoint.protocol(), ec); ec) return Fail(ec.message());
+        acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+        if (acceptor_.bind(endpoint, ec); ec) {
+            return Fail("cannot listen on " + http_.host + ":" + std::to_string(http_.port) + ": " +
+                        ec.message());
+        }
+        if (acceptor_.listen(net::socket_base::max_listen_connections, ec); ec) {
+            return Fail(ec.message());
+        }
+        const auto port = acceptor_.local_endpoint().port();
+        log::Info("server_started", {{"transport", "http"},
+                                     {"version", MNEMO_VERSION},
+                                     {"listen", http_.host + ":" + std::to_string(port)},
+                                     {"auth", http_.require_token ? "token" : "none"},
+                                     {"pool_budget", services_.config.pool_max_connections},
+                                     {"io_threads", http_.io_threads}});
+        signals_.async_wait([this](beast_error_code error, int signal) {
+            if (!error) Shutdown(signal);
+        });
+        Accept();
+        std::vector<std::thread> threads;
+        for (std::size_t i = 1; i < http_.io_threads; ++i)
+            threads.emplace_back([this] { ioc_.run(); });
+        ioc_.run();
+        for (auto& thread : threads) thread.join();
+        if (in_flight_.load() > 0) workers_.stop();  // the deadline passed: drop queued work
+        workers_.join();
+        log::Info("server_stopped", {{"transport", "http"}, {"unfinished", in_flight_.load()}});
+        return 0;
+    }
+
+    // RequestHandler
+    void Handle(HttpRequest request, std::shared_ptr<Exchange> exchange) override;
+
+    // ConnectionHooks
+    void RequestStarted() override { in_flight_.fetch_add(1); }
+    void RequestFinished(const RequestRecord& record) override {
+        in_flight_.fetch_sub(1);
+        if (record.status != 0)
+            services_.metrics.RecordHttpResponse(static_cast<int>(record.status));
+        if (!log::Enabled(log::Level::kInfo)) return;
+        log::Info("http_request",
+                  {{"method", record.method},
+                   {"path", record.target.substr(0, record.target.find('?'))},
+                   {"status", record.status},
+                   {"elapsed_ms", static_cast<long long>(record.elapsed_ms * 1000) / 1000.0},
+                   {"session", SessionLogId(record.session)},
+                   {"correlation_id", record.correlation_id},
+                   {"stream", record.stream}});
+    }
+    [[nodiscard]] bool draining() const override { return draining_.load(); }
+
+private:
+    using beast_error_code = boost::system::error_code;
+
+    int Fail(const std::string& message) {
+        log::Error("server_failed", {{"transport", "http"}, {"error", message}});
+        return 1;
+    }
+
+    void Accept() {
+        acceptor_.async_accept(
+            net::make_strand(ioc_), [this](beast_error_code ec, tcp::socket socket) {
+                if (ec) {
+                    if (!acceptor_.is_open()) return;
+                    log::Warning("accept_failed", {{"error", ec.message()}});
+                } else {
+                    ConnectionLimits limits;
+                    limits.max_body_bytes = http_.max_body_bytes;
+                    limits.io_timeout = http_.read_timeout;
+                    auto connection =
+                        std::make_shared<HttpConnection>(std::move(socket), *this, *this, limits);
+                    Track(connection);
+                    connection->Start();
+                }
+                Accept();
+            });
+    }
+
+    void Track(const std::shared_ptr<HttpConnection>& connection) {
+        std::lock_guard lock(connections_mutex_);
+        if (connections_.size() >= 2 * live_hint_ + 64) {
+            std::erase_if(connections_, [](const auto& weak) { return weak.expired(); });
+            live_hint_ = connections_.size();
+        }
+        connections_.push_back(connection);
+    }
+
+    std::int64_t OpenConnections() {
+        std::lock_guard lock(connections_mutex_);
+        return std::count_if(connections_.begin(), connections_.end(),
+                             [](const auto& weak) { return !weak.expired(); });
+    }
+
+    void Shutdown(int signal) {
+        log::Info("server_stopping", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"},
+                                      {"in_flight", in_flight_.load()}});
+        draining_.store(true);
+        beast_error_code ignored;
+        acceptor_.close(ignored);
+        endpoint_.CloseStreams();
+        std::vector<std::weak_ptr<HttpConnection>> connections;
+        {
+            std::lock_guard lock(connections_mutex_);
+            connections = connections_;
+        }
+        for (auto& weak : connections) {
+            if (auto connection = weak.lock()) connection->Drain();
+        }
+        drain_deadline_ = std::chrono::steady_clock::now() + http_.shutdown_timeout;
+        WaitForDrain();
+    }
+
+    void WaitForDrain() {
+        if (in_flight_.load() == 0 || std::chrono::steady_clock::now() >= drain_deadline_) {
+            // Let the last writes reach their sockets before the loop stops.
+            drain_timer_.expires_after(std::chrono::milliseconds(50));
+            drain_timer_.async_wait([this](beast_error_code) { ioc_.stop(); });
+            return;
+        }
+        drain_timer_.expires_after(std::chrono::milliseconds(20));
+        drain_timer_.async_wait([this](beast_error_code) { WaitForDrain(); });
+    }
+
+    HttpResponse Simple(const HttpRequest& request, http::status status, const Json& body) {
+        HttpResponse response{status, request.version()};
+        response.set(http::field::content_type, "application/json");
+        response.body() = body.dump();
+        return response;
+    }
+
+    void Ready(HttpRequest request, std::shared_ptr<Exchange> exchange);
+    void Metrics(HttpRequest request, std::shared_ptr<Exchange> exchange);
+
+    const HttpServices& services_;
+    const HttpConfig& http_;
+    net::io_context ioc_;
+    net::thread_pool workers_;
+    McpEndpoint endpoint_;
+    tcp::acceptor acceptor_;
+    net::signal_set signals_;
+    net::steady_timer drain_timer_;
+    std::chrono::steady_clock::time_point drain_deadline_;
+    std::atomic<bool> draining_{false};
+    std::atomic<std::int64_t> in_flight_{0};
+    std::mutex connections_mutex_;
+    std::vector<std::weak_ptr<HttpConnection>> connections_;
+    std::size_t live_hint_ = 0;
+};
+
+void HttpServer::Handle(HttpRequest request, std::shared_ptr<Exchange> exchange) {
+    if (!HostAllowed(request[http::field::host], http_)) {
+        return exchange->Reply(
+            Simple(request, http::status::forbidden,
+                   Json::parse(JsonRpcErrorBody(
+                       -32000, "Forbidden: Host '" +
+                                   std::string(request[http::field::host].substr(0, 200)) +
+                                   "' is not allowed (DNS rebinding protection)"))));
+    }
+    const std::string_view target = request.target();
+    const std::string_view path = target.substr(0, target.find('?'));
+    if (path == "/mcp") return endpoint_.Handle(std::move(request), std::move(exchange));
+    if (path == "/healthz")
+        return exchange->Reply(Simple(request, http::status::ok, {{"status", "ok"}}));
+    if (path == "/readyz") return Ready(std::move(request), std::move(exchange));
+    if (path == "/metrics") return Metrics(std::move(request), std::move(exchange));
+    if (path == "/.well-known/oauth-protected-resource" ||
+        path == "/.well-known/oauth-protected-resource/mcp") {
+        const std::string base = endpoint_.BaseUrl(request);
+        return exchange->Reply(Simple(request, http::status::ok,
+                                      {{"resource", base + "/mcp"},
+                                       {"resource_name", "mnemo"},
+                                       {"bearer_methods_supported", {"header"}},
+                                       {"scopes_supported", {"read", "write"}}}));
+    }
+    exchange->Reply(Simple(
+        request, http::status::not_found,
+        {{"error", "not found"}, {"endpoints", {"/mcp", "/healthz", "/readyz", "/metrics"}}}));
+}
+
+void HttpServer::Ready(HttpRequest request, std::shared_ptr<Exchange> exchange) {
+    net::post(workers_, [this, request = std::move(request), exchange] {
+        auto state = memory::ReadMigrationState(*services_.pool);
+        if (!state.ok()) {
+            return exchange->Reply(
+                Simple(request, http::status::service_unavailable,
+                       {{"status", "database unreachable"}, {"error", state.error().message()}}));
+        }
+        const bool ready = state->applied == state->expected;
+        exchange->Reply(Simple(request,
+                               ready ? http::status::ok : http::status::service_unavailable,
+                               {{"status", ready ? "ready" : "migrations pending"},
+                                {"schema", state->applied},
+                                {"expected", state->expected}}));
+    });
+}
+
+void HttpServer::Metrics(HttpRequest request, std::shared_ptr<Exchange> exchange) {
+    AcquireOnWorkers(
+        *services_.pool, workers_,
+        std::chrono::steady_clock::now() + services_.config.acquire_timeout,
+        pqpool::AcquireLabel(memory::AccessStore::ServerTenant(), "metrics"),
+        [this, request = std::move(request), exchange](pqpool::Result<pqpool::Lease> lease) {
+            std::int64_t live = -1;
+            if (lease.ok()) {
+                if (auto counted = services_.access.CountLiveSessions(*lease); counted.ok()) {
+                    live = *counted;
+                }
+                lease->Release();
+            }
+            HttpResponse response{http::status::ok, request.version()};
+            response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+            response.body() =
+                services_.metrics.Render(services_.pool->Stats(), live, OpenConnections());
+            exchange->Reply(std::move(response));
+        });
+}
+
+}  // namespace
+
+int RunHttp(const HttpServices& services) {
+    std::signal(SIGPIPE, SIG_IGN);
+    HttpServer server(services);
+    return server.Run();
+}
+
+}  // namespace mnemo::transport

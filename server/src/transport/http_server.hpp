@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: MIT
+// RunHttp: `mnemo serve --http` — the Streamable HTTP server and its operator endpoints.
+#pragma once
+
+#include <memory>
+
+#include "config/config.hpp"
+#include "mcp/dispatcher.hpp"
+#include "memory/access_store.hpp"
+#include "pqpool/pool.hpp"
+#include "util/metrics.hpp"
+
+namespace mnemo::transport {
+
+struct HttpServices {
+    const Config& config;
+    const mcp::Dispatcher& dispatcher;
+    std::shared_ptr<pqpool::Pool> pool;
+    const memory::AccessStore& access;
+    util::Metrics& metrics;
+};
+
+/// Serves /mcp, /healthz, /readyz, /metrics and the OAuth protected-resource metadata on
+/// config.http.host:port until SIGTERM or SIGINT; then stops accepting, answers what is in
+/// flight (up to config.http.shutdown_timeout), ends SSE streams and returns 0. Returns 1
+/// when it cannot listen (the reason is logged). I/O runs on config.http.io_threads threads;
+/// database work on a worker pool of config.pool_max_connections threads.
+int RunHttp(const HttpServices& services);
+
+}  // namespace mnemo::transport

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: MIT
+// McpEndpoint: the Streamable HTTP /mcp endpoint — auth, sessions in PostgreSQL, dispatch.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <boost/asio/thread_pool.hpp>
+
+#include "config/config.hpp"
+#include "mcp/dispatcher.hpp"
+#include "memory/access_store.hpp"
+#include "pqpool/pool.hpp"
+#include "transport/http_exchange.hpp"
+
+namespace mnemo::transport {
+
+/// Acquires a lease asynchronously (no thread waits), then runs `then` with the outcome on
+/// `workers`. `pool` and `workers` must outlive the acquire.
+void AcquireOnWorkers(pqpool::Pool& pool, boost::asio::thread_pool& workers,
+                      pqpool::Deadline deadline, const pqpool::AcquireLabel& label,
+                      std::function<void(pqpool::Result<pqpool::Lease>)> then);
+
+/// Serves POST, GET and DELETE on /mcp (MCP 2025-11-25 Streamable HTTP, also 2025-06-18 and
+/// 2025-03-26). Header checks run on the I/O thread; every database step runs on `workers`
+/// after an asynchronous pool acquire, so an I/O thread never waits for the pool or the
+/// database. A tools/call first acquires the lease of the tenant its tool will use (the
+/// dispatcher's plan) and lends it to the store, so waiting for a busy project's quota
+/// happens in the pool's fair queue, not on a worker.
+///
+/// Thread safety: Handle may run concurrently on any I/O thread.
+class McpEndpoint {
+public:
+    McpEndpoint(const Config& config, const mcp::Dispatcher& dispatcher,
+                std::shared_ptr<pqpool::Pool> pool, const memory::AccessStore& access,
+                boost::asio::thread_pool& workers);
+
+    void Handle(HttpRequest request, std::shared_ptr<Exchange> exchange);
+
+    /// Ends every open GET stream (shutdown).
+    void CloseStreams();
+
+    /// The URL of the protected-resource metadata for a request (401/403 headers).
+    [[nodiscard]] std::string ResourceMetadataUrl(const HttpRequest& request) const;
+    /// Base URL clients use: MNEMO_PUBLIC_URL, else http://<Host>.
+    [[nodiscard]] std::string BaseUrl(const HttpRequest& request) const;
+
+private:
+    struct Call;  // one request's state across threads
+
+    void Post(std::shared_ptr<Call> call);
+    void Get(std::shared_ptr<Call> call);
+    void Delete(std::shared_ptr<Call> call);
+
+    /// Acquires a lease for `tenant` asynchronously, then runs `then` on a worker.
+    void WithLease(const std::string& tenant, const char* label,
+                   std::function<void(pqpool::Result<pqpool::Lease>)> then);
+    /// On a worker: checks the token and loads the session; answers 401/404/503 itself and
+    /// returns false when the request cannot go on.
+    bool Authorize(Call& call, pqpool::Result<pqpool::Lease>& lease, bool need_session);
+    void Initialize(std::shared_ptr<Call> call, pqpool::Lease& lease);
+    void Dispatch(std::shared_ptr<Call> call);
+    void RunDispatch(std::shared_ptr<Call> call, pqpool::Result<pqpool::Lease> lease);
+
+    HttpResponse JsonResponse(const Call& call, http::status status, std::string body) const;
+    HttpResponse RpcError(const Call& call, http::status status, int code,
+                          const std::string& message) const;
+    HttpResponse Unauthorized(const Call& call, const std::string& error,
+                              const std::string& description) const;
+
+    const Config& config_;
+    const mcp::Dispatcher& dispatcher_;
+    std::shared_ptr<pqpool::Pool> pool_;
+    const memory::AccessStore& access_;
+    boost::asio::thread_pool& workers_;
+
+    std::mutex streams_mutex_;
+    std::map<std::string, std::weak_ptr<Exchange>> streams_;  // session id → its GET stream
+};
+
+}  // namespace mnemo::transport
