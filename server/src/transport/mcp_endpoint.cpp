@@ -350,7 +350,7 @@ void McpEndpoint::Get(std::shared_ptr<Call> call) {
                   {
                       std::lock_guard lock(streams_mutex_);
                       auto& slot = streams_[call->session_id];
-                      if (auto existing = slot.lock(); existing != nullptr && existing->open()) {
+                      if (slot != nullptr && slot->open()) {
                           return call->exchange->Reply(
                               RpcError(*call, http::status::conflict, kServerError,
                                        "Conflict: this session already has an open GET stream"));
@@ -358,8 +358,7 @@ void McpEndpoint::Get(std::shared_ptr<Call> call) {
                       slot = call->exchange;
                       // Forget streams that ended, so the map stays as small as the open ones.
                       std::erase_if(streams_, [](const auto& entry) {
-                          auto stream = entry.second.lock();
-                          return stream == nullptr || !stream->open();
+                          return entry.second == nullptr || !entry.second->open();
                       });
                   }
                   call->exchange->StartStream(
@@ -386,7 +385,7 @@ void McpEndpoint::Delete(std::shared_ptr<Call> call) {
             {
                 std::lock_guard lock(streams_mutex_);
                 if (auto found = streams_.find(call->session_id); found != streams_.end()) {
-                    stream = found->second.lock();
+                    stream = std::move(found->second);
                     streams_.erase(found);
                 }
             }
@@ -398,14 +397,12 @@ void McpEndpoint::Delete(std::shared_ptr<Call> call) {
 }
 
 void McpEndpoint::CloseStreams() {
-    std::map<std::string, std::weak_ptr<Exchange>> streams;
+    std::map<std::string, std::shared_ptr<Exchange>> streams;
     {
         std::lock_guard lock(streams_mutex_);
         streams.swap(streams_);
     }
-    for (auto& [id, weak] : streams) {
-        if (auto stream = weak.lock()) stream->EndStream();
-    }
+    for (auto& [id, stream] : streams) stream->EndStream();
 }
 
 }  // namespace mnemo::transport

@@ -78,7 +78,8 @@ private:
     boost::asio::thread_pool& workers_;
 
     std::mutex streams_mutex_;
-    std::map<std::string, std::weak_ptr<Exchange>> streams_;  // session id → its GET stream
+    // Session id → its GET stream. Ended streams (client gone) are swept when a stream opens.
+    std::map<std::string, std::shared_ptr<Exchange>> streams_;
 };
 
 }  // namespace mnemo::transport
