@@ -209,7 +209,8 @@ void RegisterContextTools(mcp::ToolRegistry& registry, ToolServices& services) {
                  "(next_offset of the previous answer)."}}},
               {"project", ProjectProperty()}},
              {"topic"}),
-         .annotations = {{"readOnlyHint", false}},
+         // It counts the access, but changes no memory: read-only tokens may recall.
+         .annotations = {{"readOnlyHint", true}},
          .handler = bind(RecallContext),
          .lease_tenant = ProjectLeaseTenant(services)});
     registry.Add(

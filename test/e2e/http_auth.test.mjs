@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+// The auth matrix over HTTP: no token, bad token, revoked token, read-only token writing,
+// user B using user A's session or project, and MNEMO_AUTH=none's loopback-only rule.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { after, before, describe, it } from "node:test";
+
+import {
+    callError,
+    callOk,
+    createTestDatabase,
+    mnemoBinary,
+    serverEnv,
+    uniqueProject,
+} from "./harness.mjs";
+import {
+    connectHttp,
+    createToken,
+    freePort,
+    postHeaders,
+    rawCall,
+    rawInitialize,
+    rawPost,
+    startHttpServer,
+    tokenCommand,
+} from "./http_harness.mjs";
+
+const PING = { jsonrpc: "2.0", id: 1, method: "ping" };
+
+describe("HTTP authentication and user isolation", () => {
+    let db;
+    let server;
+    let alice;
+    let bob;
+
+    before(async () => {
+        db = createTestDatabase();
+        alice = createToken(db, "alice");
+        bob = createToken(db, "bob");
+        server = await startHttpServer(db);
+    });
+
+    after(async () => {
+        await server?.stop("SIGTERM");
+        db?.drop();
+    });
+
+    it("no token → 401 pointing at the protected-resource metadata", async () => {
+        const reply = await rawPost(server.url, PING, postHeaders(undefined));
+        assert.equal(reply.status, 401);
+        const challenge = reply.headers.get("www-authenticate");
+        assert.match(
+            challenge,
+            new RegExp(`^Bearer resource_metadata="${server.base}/\\.well-known/oauth-protected-resource/mcp"`),
+        );
+    });
+
+    it("a wrong or malformed token → 401 invalid_token, before any session lookup", async () => {
+        const wrong = await rawPost(server.url, PING, postHeaders(`mnemo_${"0".repeat(64)}`, "x"));
+        assert.equal(wrong.status, 401);
+        assert.match(wrong.headers.get("www-authenticate"), /error="invalid_token"/);
+        const malformed = await rawPost(server.url, PING, {
+            ...postHeaders(undefined),
+            Authorization: "Basic dXNlcjpwYXNz",
+        });
+        assert.equal(malformed.status, 401);
+    });
+
+    it("a revoked token stops working on its next request", async () => {
+        const token = createToken(db, "dave");
+        const sessionId = await rawInitialize(server.url, token);
+        const before = await rawPost(server.url, PING, postHeaders(token, sessionId));
+        assert.equal(before.status, 200);
+        const listed = tokenCommand(db, "list");
+        assert.equal(listed.code, 0);
+        assert.ok(!listed.stdout.includes(token), "token list never shows a token");
+        const line = listed.stdout.split("\n").find((row) => row.includes(token.slice(0, 14)));
+        const id = line.trim().split(/\s+/)[0];
+        assert.equal(tokenCommand(db, "revoke", id).code, 0);
+        const after = await rawPost(server.url, PING, postHeaders(token, sessionId));
+        assert.equal(after.status, 401);
+        assert.equal(tokenCommand(db, "revoke", "999999").code, 1);
+    });
+
+    it("a read-only token reads but gets 403 insufficient_scope for writing tools", async () => {
+        const writer = await connectHttp(server.url, alice);
+        const project = uniqueProject("scoped");
+        await callOk(writer.client, "create_project", { name: project });
+        await callOk(writer.client, "lock_context", { project, topic: "t", content: "alice's" });
+
+        const reader = createToken(db, "alice", "read");
+        const sessionId = await rawInitialize(server.url, reader);
+        const read = await rawCall(server.url, reader, sessionId, "recall_context", {
+            project,
+            topic: "t",
+        });
+        assert.equal(read.status, 200);
+        assert.equal(read.json.result.structuredContent.content, "alice's");
+        const select = await rawCall(server.url, reader, sessionId, "select_project", {
+            name: project,
+        });
+        assert.equal(select.status, 200);
+        const write = await rawCall(server.url, reader, sessionId, "lock_context", {
+            project,
+            topic: "t",
+            content: "overwritten?",
+        });
+        assert.equal(write.status, 403);
+        assert.match(write.headers.get("www-authenticate"), /error="insufficient_scope", scope="write"/);
+        const still = await callOk(writer.client, "recall_context", { project, topic: "t" });
+        assert.equal(still.content, "alice's");
+        assert.equal(still.version, 1);
+        await writer.client.close();
+    });
+
+    it("user B cannot use A's session, see A's projects or read A's data", async () => {
+        const a = await connectHttp(server.url, alice);
+        const project = uniqueProject("private");
+        await callOk(a.client, "create_project", { name: project });
+        await callOk(a.client, "lock_context", { project, topic: "secret", content: "alice only" });
+
+        const stolen = await rawPost(server.url, PING, postHeaders(bob, a.transport.sessionId));
+        assert.equal(stolen.status, 404, "another user's session id is unknown to B");
+
+        const b = await connectHttp(server.url, bob);
+        const listed = await callOk(b.client, "list_projects", {});
+        assert.ok(!listed.projects.some((p) => p.name === project), "B does not list A's project");
+        const missing = await callError(b.client, "recall_context", { project, topic: "secret" });
+        assert.match(missing, /does not exist/);
+        const deleteA = await callError(b.client, "delete_project", { name: project, confirm: true });
+        assert.match(deleteA, /does not exist/);
+
+        // B may own a project of the same name: a different project.
+        await callOk(b.client, "create_project", { name: project });
+        const empty = await callError(b.client, "recall_context", { project, topic: "secret" });
+        assert.match(empty, /no live context|not found|No context/i);
+
+        // Raw SQL sees neither A's rows nor the server's tables.
+        const rows = await callOk(b.client, "query_database", {
+            project,
+            sql:
+                "SELECT (SELECT count(*) FROM mnemo.contexts) AS contexts, " +
+                "(SELECT count(*) FROM mnemo.http_sessions) AS sessions, " +
+                "(SELECT count(*) FROM mnemo.api_tokens) AS tokens, " +
+                "(SELECT count(*) FROM mnemo.projects) AS projects",
+        });
+        assert.deepEqual(rows.columns, ["contexts", "sessions", "tokens", "projects"]);
+        assert.deepEqual(rows.rows[0], ["0", "0", "0", "1"]);
+
+        const stillThere = await callOk(a.client, "recall_context", { project, topic: "secret" });
+        assert.equal(stillThere.content, "alice only");
+        await a.client.close();
+        await b.client.close();
+    });
+
+    it("MNEMO_AUTH=none serves loopback without tokens, and refuses other addresses", async () => {
+        const open = await startHttpServer(db, { env: { MNEMO_AUTH: "none" } });
+        try {
+            const { client } = await connectHttp(open.url, undefined);
+            const listed = await callOk(client, "list_projects", {});
+            assert.ok(Array.isArray(listed.projects));
+            await client.close();
+        } finally {
+            await open.stop("SIGTERM");
+        }
+        const port = await freePort();
+        let failure;
+        try {
+            execFileSync(mnemoBinary(), ["serve", "--http", `0.0.0.0:${port}`], {
+                env: serverEnv(db, { MNEMO_AUTH: "none" }),
+                stdio: ["ignore", "ignore", "pipe"],
+                timeout: 10000,
+            });
+        } catch (error) {
+            failure = error;
+        }
+        assert.equal(failure?.status, 2);
+        assert.match(failure.stderr.toString(), /MNEMO_AUTH=none is only allowed .*loopback/);
+    });
+});
