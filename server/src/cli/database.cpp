@@ -86,6 +86,7 @@ pqpool::PoolOptions MakePoolOptions(const Config& config, std::string conninfo,
     options.max_size = config.pool_max_connections;
     options.tenant_max_leases = config.project_max_connections;
     options.acquire_timeout = config.acquire_timeout;
+    options.max_waiting = config.pool_max_waiting;
     options.min_idle = 0;
     if (config.transport == Transport::kStdio) {
         // Many stdio processes share one server: an idle one should hold no connections.

@@ -62,6 +62,7 @@ pqpool::Status ReadLimits(const std::map<std::string, std::string>& env, Config&
     long long acquire = config.acquire_timeout.count();
     long long query = config.query_timeout.count();
     long long content = static_cast<long long>(config.max_content_bytes);
+    long long waiting = static_cast<long long>(config.pool_max_waiting);
     if (auto s = ReadInteger(env, "MNEMO_POOL_MAX_CONNECTIONS", 1, 1000, pool); !s.ok()) return s;
     if (auto s = ReadInteger(env, "MNEMO_PROJECT_MAX_CONNECTIONS", 1, 1000, project); !s.ok()) {
         return s;
@@ -73,11 +74,15 @@ pqpool::Status ReadLimits(const std::map<std::string, std::string>& env, Config&
     if (auto s = ReadInteger(env, "MNEMO_MAX_CONTENT_BYTES", 1, 64LL << 20, content); !s.ok()) {
         return s;
     }
+    if (auto s = ReadInteger(env, "MNEMO_POOL_MAX_WAITING", 1, 1'000'000, waiting); !s.ok()) {
+        return s;
+    }
     config.pool_max_connections = static_cast<std::size_t>(pool);
     config.project_max_connections = static_cast<std::size_t>(project);
     config.acquire_timeout = std::chrono::milliseconds(acquire);
     config.query_timeout = std::chrono::milliseconds(query);
     config.max_content_bytes = static_cast<std::size_t>(content);
+    config.pool_max_waiting = static_cast<std::size_t>(waiting);
     return {};
 }
 
@@ -229,6 +234,7 @@ pqpool::Result<Config> LoadConfig(Transport transport,
     Config config;
     config.transport = transport;
     config.pool_max_connections = transport == Transport::kHttp ? 20 : 4;
+    config.pool_max_waiting = transport == Transport::kHttp ? 1000 : 0;
     if (auto s = ReadLimits(env, config); !s.ok()) return s.error();
 
     config.database_url = flags.database_url.value_or(Lookup(env, "DATABASE_URL"));

@@ -62,6 +62,10 @@ struct Config {
     std::size_t pool_max_connections = 4;
     /// Per-project lease quota (MNEMO_PROJECT_MAX_CONNECTIONS), default 5.
     std::size_t project_max_connections = 5;
+    /// Callers that may wait for a lease at once (MNEMO_POOL_MAX_WAITING); beyond it calls
+    /// fail at once with "Connection pool overloaded:". Default 1000 over HTTP (every waiter
+    /// is bounded by the acquire timeout anyway), 4 × the budget over stdio.
+    std::size_t pool_max_waiting = 0;
     /// How long a tool waits for a lease (MNEMO_ACQUIRE_TIMEOUT_MS), default 10 s.
     std::chrono::milliseconds acquire_timeout{10'000};
     /// Statement timeout of query_database (MNEMO_QUERY_TIMEOUT_MS), default 5 s.

@@ -45,7 +45,10 @@ ToolResult ErrorResult(const pqpool::Error& error, const std::string& project) {
         case ErrorCode::kConnectionLost:
         case ErrorCode::kClosed:
             return ToolResult::Error("database_unavailable",
-                                     "Database unavailable: " + error.message(), project);
+                                     error.message().starts_with("Database unavailable")
+                                         ? error.message()
+                                         : "Database unavailable: " + error.message(),
+                                     project);
         case ErrorCode::kSql:
             return ToolResult::Error(
                 "sql", "Database error (SQLSTATE " + error.sqlstate() + "): " + error.message(),

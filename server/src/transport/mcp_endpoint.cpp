@@ -38,6 +38,9 @@ bool IsSupportedVersion(std::string_view version) {
 }  // namespace
 
 struct McpEndpoint::Call {
+    /// Every lease this request waits for (session lookup, then the tool's) shares one
+    /// deadline: the acquire timeout bounds the request's whole wait, not each step.
+    pqpool::Deadline deadline;
     HttpRequest request;
     std::shared_ptr<Exchange> exchange;
     std::optional<std::string> bearer;  // nullopt: authentication is off
@@ -102,6 +105,7 @@ HttpResponse McpEndpoint::Unauthorized(const Call& call, const std::string& erro
 
 void McpEndpoint::Handle(HttpRequest request, std::shared_ptr<Exchange> exchange) {
     auto call = std::make_shared<Call>();
+    call->deadline = std::chrono::steady_clock::now() + config_.acquire_timeout;
     call->request = std::move(request);
     call->exchange = std::move(exchange);
     const HttpRequest& req = call->request;
@@ -161,10 +165,10 @@ void AcquireOnWorkers(pqpool::Pool& pool, boost::asio::thread_pool& workers,
         label);
 }
 
-void McpEndpoint::WithLease(const std::string& tenant, const char* label,
+void McpEndpoint::WithLease(const Call& call, const std::string& tenant, const char* label,
                             std::function<void(pqpool::Result<pqpool::Lease>)> then) {
-    AcquireOnWorkers(*pool_, workers_, std::chrono::steady_clock::now() + config_.acquire_timeout,
-                     pqpool::AcquireLabel(tenant, label), std::move(then));
+    AcquireOnWorkers(*pool_, workers_, call.deadline, pqpool::AcquireLabel(tenant, label),
+                     std::move(then));
 }
 
 bool McpEndpoint::Authorize(Call& call, pqpool::Result<pqpool::Lease>& lease, bool need_session) {
@@ -244,7 +248,7 @@ void McpEndpoint::Post(std::shared_ptr<Call> call) {
                      "Bad Request: Mcp-Session-Id header is required (send initialize "
                      "first to get one)"));
     }
-    WithLease(memory::AccessStore::ServerTenant(), "http_session",
+    WithLease(*call, memory::AccessStore::ServerTenant(), "http_session",
               [this, call, initialize](pqpool::Result<pqpool::Lease> lease) {
                   if (!Authorize(*call, lease, !initialize)) return;
                   if (initialize) return Initialize(call, *lease);
@@ -295,7 +299,7 @@ void McpEndpoint::Dispatch(std::shared_ptr<Call> call) {
     }
     if (call->plan.lease_tenant.empty()) return RunDispatch(std::move(call), pqpool::Lease());
     WithLease(
-        call->plan.lease_tenant, call->plan.tool->name.c_str(),
+        *call, call->plan.lease_tenant, call->plan.tool->name.c_str(),
         [this, call](pqpool::Result<pqpool::Lease> lease) { RunDispatch(call, std::move(lease)); });
 }
 
@@ -343,7 +347,7 @@ void McpEndpoint::Get(std::shared_ptr<Call> call) {
         return call->exchange->Reply(RpcError(*call, http::status::bad_request, kServerError,
                                               "Bad Request: Mcp-Session-Id header is required"));
     }
-    WithLease(memory::AccessStore::ServerTenant(), "http_stream",
+    WithLease(*call, memory::AccessStore::ServerTenant(), "http_stream",
               [this, call](pqpool::Result<pqpool::Lease> lease) {
                   if (!Authorize(*call, lease, true)) return;
                   lease->Release();
@@ -372,7 +376,7 @@ void McpEndpoint::Delete(std::shared_ptr<Call> call) {
                                               "Bad Request: Mcp-Session-Id header is required"));
     }
     WithLease(
-        memory::AccessStore::ServerTenant(), "http_delete",
+        *call, memory::AccessStore::ServerTenant(), "http_delete",
         [this, call](pqpool::Result<pqpool::Lease> lease) {
             if (!Authorize(*call, lease, true)) return;
             auto deleted = access_.DeleteSession(*lease, call->session_id, call->principal.user);

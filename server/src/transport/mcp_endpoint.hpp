@@ -55,8 +55,9 @@ private:
     void Get(std::shared_ptr<Call> call);
     void Delete(std::shared_ptr<Call> call);
 
-    /// Acquires a lease for `tenant` asynchronously, then runs `then` on a worker.
-    void WithLease(const std::string& tenant, const char* label,
+    /// Acquires a lease for `tenant` by the call's deadline, asynchronously, then runs `then`
+    /// on a worker.
+    void WithLease(const Call& call, const std::string& tenant, const char* label,
                    std::function<void(pqpool::Result<pqpool::Lease>)> then);
     /// On a worker: checks the token and loads the session; answers 401/404/503 itself and
     /// returns false when the request cannot go on.
