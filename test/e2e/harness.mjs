@@ -81,6 +81,8 @@ function dsnFor(role, password, database) {
         url.username = role;
         url.password = password;
         url.pathname = `/${database}`;
+        // test/e2e/pgbouncer.sh: mnemo reaches the database through PgBouncer.
+        if (process.env.MNEMO_E2E_PGBOUNCER) url.host = process.env.MNEMO_E2E_PGBOUNCER;
         return url.toString();
     }
     // conninfo: a later keyword overrides an earlier one.

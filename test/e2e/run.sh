@@ -6,6 +6,8 @@
 #        MNEMO_TEST_DSN  superuser DSN of a PostgreSQL cluster; without it the suite is skipped
 #                        (exit 77). Each test file creates and drops its own role and database.
 #        MNEMO_E2E_LOG=1 copy the mnemo processes' JSON logs to stderr
+#        MNEMO_E2E_TESTS  test files to run (default: every *.test.mjs)
+#        MNEMO_E2E_EXCLUDE test files to leave out (space-separated names)
 # Installs the pinned npm packages (npm ci) into test/e2e/node_modules when they are missing or
 # older than package-lock.json.
 set -euo pipefail
@@ -44,4 +46,10 @@ if [[ ! -f "${marker}" || package-lock.json -nt "${marker}" || package.json -nt 
     npm ci --no-audit --no-fund --loglevel=error >&2
 fi
 
-exec node --test --test-reporter=spec --test-concurrency=4 --test-timeout=120000 "$@" ./*.test.mjs
+read -r -a tests <<<"${MNEMO_E2E_TESTS:-$(echo ./*.test.mjs)}"
+selected=()
+for test in "${tests[@]}"; do
+    [[ " ${MNEMO_E2E_EXCLUDE:-} " == *" $(basename "${test}") "* ]] || selected+=("${test}")
+done
+exec node --test --test-reporter=spec --test-concurrency=4 --test-timeout=120000 "$@" \
+    "${selected[@]}"
