@@ -425,6 +425,16 @@ TEST_F(AccessTest, UsersProjectsAreInvisibleToOtherUsers) {
     auto contexts = lease->Execute("SELECT count(*) FROM mnemo.contexts");
     ASSERT_TRUE(contexts.ok()) << contexts.error().message();
     EXPECT_EQ(contexts->Get(0, 0), "0");
+
+    // Caller SQL in bob's project cannot become alice's registry from the stored key hash.
+    const std::string forged =
+        "WITH s AS MATERIALIZED (SELECT set_config('mnemo.tenant', encode(key_hash, 'hex'), "
+        "true) FROM mnemo.owner_keys WHERE owner = '" +
+        alice + "') SELECT p.name, c.content FROM s, mnemo.projects p, mnemo.contexts c";
+    const std::string outcome = QueryAs({bob, bobs}, forged);
+    EXPECT_EQ(outcome.rfind("error: ", 0), std::string::npos) << outcome;
+    EXPECT_EQ(outcome.find("alice's secret"), std::string::npos) << outcome;
+    EXPECT_EQ(outcome.find(alices), std::string::npos) << outcome;
 }
 
 TEST_F(AccessTest, SameProjectNameForTwoOwnersIsTwoProjects) {

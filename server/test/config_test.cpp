@@ -197,13 +197,20 @@ TEST(ConfigTest, AllowedOriginsAreTrimmedAndMustBeHttpOrigins) {
     EXPECT_TRUE(LoadHttp({{"MNEMO_ALLOWED_ORIGINS", ""}}).http.allowed_origins.empty());
 
     EXPECT_EQ(HttpError({{"MNEMO_ALLOWED_ORIGINS", "https://app.example.com,app.example.com"}}),
-              "MNEMO_ALLOWED_ORIGINS entries must start with http:// or https://, got "
+              "MNEMO_ALLOWED_ORIGINS entries must be origins like https://app.example.com (http or "
+              "https, a host, an optional port, no path), got "
               "'app.example.com'");
     EXPECT_EQ(HttpError({{"MNEMO_ALLOWED_ORIGINS", "*"}}),
-              "MNEMO_ALLOWED_ORIGINS entries must start with http:// or https://, got '*'");
+              "MNEMO_ALLOWED_ORIGINS entries must be origins like https://app.example.com (http or "
+              "https, a host, an optional port, no path), got '*'");
     EXPECT_EQ(HttpError({{"MNEMO_ALLOWED_ORIGINS", "ftp://files.example.com"}}),
-              "MNEMO_ALLOWED_ORIGINS entries must start with http:// or https://, got "
+              "MNEMO_ALLOWED_ORIGINS entries must be origins like https://app.example.com (http or "
+              "https, a host, an optional port, no path), got "
               "'ftp://files.example.com'");
+    // An entry with a path could never equal a browser's Origin header.
+    EXPECT_NE(HttpError({{"MNEMO_ALLOWED_ORIGINS", "https://app.example.com/"}})
+                  .find("no path), got 'https://app.example.com/'"),
+              std::string::npos);
 }
 
 TEST(ConfigTest, PublicUrlLosesTrailingSlashesAndMustBeHttp) {

@@ -152,6 +152,14 @@ TEST(HttpChecksTest, AcceptRefusesMissingAndLookalikeTypes) {
     EXPECT_FALSE(Accepts("application/json*", "application/json"));
 }
 
+TEST(HttpChecksTest, AcceptTreatsQualityZeroAsRefused) {
+    EXPECT_FALSE(Accepts("application/json;q=0", "application/json"));
+    EXPECT_FALSE(Accepts("application/json; charset=utf-8; q=0.000", "application/json"));
+    EXPECT_TRUE(Accepts("application/json;q=0.5", "application/json"));
+    EXPECT_TRUE(Accepts("application/json;q=0, */*;q=0.1", "application/json"));
+    EXPECT_FALSE(Accepts("text/event-stream, */*;q=0", "application/json"));
+}
+
 TEST(HttpChecksTest, JsonContentTypeAllowsParametersAndCase) {
     EXPECT_TRUE(IsJsonContentType("application/json"));
     EXPECT_TRUE(IsJsonContentType("application/json; charset=utf-8"));

@@ -135,10 +135,15 @@ pqpool::Status ReadHttp(const std::map<std::string, std::string>& env, const Con
         origin.erase(0, origin.find_first_not_of(' '));
         origin.erase(origin.find_last_not_of(' ') + 1);
         if (!origin.empty()) {
-            if (origin.rfind("http://", 0) != 0 && origin.rfind("https://", 0) != 0) {
+            const auto scheme_end = origin.find("://");
+            const bool http_scheme =
+                origin.rfind("http://", 0) == 0 || origin.rfind("https://", 0) == 0;
+            // A browser's Origin is scheme://host[:port]: an entry with a path never matches.
+            if (!http_scheme || origin.size() == scheme_end + 3 ||
+                origin.find('/', scheme_end + 3) != std::string::npos) {
                 return Invalid(
-                    "MNEMO_ALLOWED_ORIGINS entries must start with http:// or "
-                    "https://, got '" +
+                    "MNEMO_ALLOWED_ORIGINS entries must be origins like https://app.example.com "
+                    "(http or https, a host, an optional port, no path), got '" +
                     origin + "'");
             }
             http.allowed_origins.push_back(origin);

@@ -3,6 +3,8 @@
 #include "memory/store.hpp"
 
 #include <array>
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
 
 namespace mnemo::memory {
@@ -27,6 +29,10 @@ std::string OwnerRegistryTenant(std::string_view owner) {
 }
 
 LentLeaseScope::LentLeaseScope(std::string tenant, pqpool::Result<pqpool::Lease> acquired) {
+    if (tls_lent_lease != nullptr) {
+        std::fprintf(stderr, "mnemo: bug: nested LentLeaseScope\n");
+        std::abort();
+    }
     tls_lent_lease = new LentLease{std::move(tenant), std::move(acquired)};
 }
 

@@ -43,6 +43,23 @@ bool IsLoopbackAuthority(std::string_view authority) {
     return false;
 }
 
+/// True when media-range parameters carry q=0 ("not acceptable", RFC 9110 12.4.2).
+bool RefusedByQuality(std::string_view parameters) {
+    while (!parameters.empty()) {
+        parameters.remove_prefix(1);  // the ';'
+        const auto next = parameters.find(';');
+        const std::string_view parameter = Trim(parameters.substr(0, next));
+        parameters = next == std::string_view::npos ? std::string_view() : parameters.substr(next);
+        if (parameter.size() < 2 || (parameter[0] != 'q' && parameter[0] != 'Q') ||
+            parameter[1] != '=') {
+            continue;
+        }
+        const std::string_view value = parameter.substr(2);
+        return !value.empty() && value.find_first_not_of("0.") == std::string_view::npos;
+    }
+    return false;
+}
+
 }  // namespace
 
 bool OriginAllowed(std::string_view origin, const HttpConfig& http) {
@@ -69,7 +86,11 @@ bool Accepts(std::string_view accept, std::string_view media_type) {
         const auto comma = accept.find(',');
         std::string_view range = accept.substr(0, comma);
         accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
-        range = Trim(range.substr(0, range.find(';')));
+        const auto semicolon = range.find(';');
+        if (semicolon != std::string_view::npos && RefusedByQuality(range.substr(semicolon))) {
+            continue;
+        }
+        range = Trim(range.substr(0, semicolon));
         if (range == "*/*" || EqualsIgnoreCase(range, media_type)) return true;
         if (range.size() == type.size() + 2 &&
             EqualsIgnoreCase(range.substr(0, type.size()), type) &&
