@@ -8,7 +8,10 @@
 #include <cstdlib>
 #include <ctime>
 #include <exception>
+#include <filesystem>
 #include <fstream>
+#include <functional>
+#include <iterator>
 #include <iostream>
 #include <latch>
 #include <mutex>
@@ -20,6 +23,7 @@
 
 #include "http_pgbench.hpp"
 #include "http_report.hpp"
+#include "http_sql.hpp"
 #include "util/log.hpp"
 
 namespace mnemo::bench {
@@ -214,6 +218,31 @@ double SelfCpuSeconds() {
 double ServerCpuSeconds(const ChildProcess& server) {
     const auto [user, system] = server.CpuSeconds();
     return user < 0 ? 0.0 : user + system;
+}
+
+// bench/http_sql.hpp copies two statements out of the server's sources: while those sources
+// are at hand (MNEMO_SOURCE_DIR, the tree this bench was built from), the copies must still
+// occur in them verbatim, or pgbench would be measuring something mnemo no longer runs.
+std::string CheckSqlCopies() {
+#ifdef MNEMO_SOURCE_DIR
+    const std::filesystem::path root = MNEMO_SOURCE_DIR;
+    bool checked = false;
+    for (const auto& [file, copy] :
+         {std::pair{"server/src/memory/store_contexts.cpp", sql::kSearchContexts},
+          std::pair{"server/src/memory/access_store.cpp", sql::kResolveSession}}) {
+        std::ifstream in(root / file);
+        if (!in) continue;
+        const std::string text((std::istreambuf_iterator<char>(in)),
+                               std::istreambuf_iterator<char>());
+        if (text.find(copy) == std::string::npos) {
+            Fail(std::string("bench/http_sql.hpp's copy of a statement no longer occurs in ") +
+                 file + ": copy the server's current statement into it");
+        }
+        checked = true;
+    }
+    if (checked) return "the copies in bench/http_sql.hpp match " + root.string();
+#endif
+    return "the copies in bench/http_sql.hpp not checked (server sources not found)";
 }
 
 // after - before, or -1 when either is unknown (-1).
@@ -421,6 +450,7 @@ SessionCountResult MeasureSessionCount(int sessions_wanted, const Options& optio
 int Run(const Options& options) {
     InstallInterruptHandlers();
     log::SetMinLevel(log::Level::kError);  // Our pool's and the cluster's notes.
+    const std::string sql_note = CheckSqlCopies();
     HttpWorkload workload = HttpWorkload::Make(options.projects, options.content_bytes);
     workload.mix = options.mix;
 
@@ -483,7 +513,7 @@ int Run(const Options& options) {
               << pgbench.CommandLine(PgbenchScript::kToolSql, options.pgbench_threads,
                                      options.seconds)
               << "\n             (N = sessions; scripts in " << (fixture.home() / "pgbench").string()
-              << ")\n";
+              << ";\n             " << sql_note << ")\n";
 
     std::vector<SessionCountResult> results;
     for (const int sessions : options.sessions) {

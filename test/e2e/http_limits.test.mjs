@@ -4,6 +4,8 @@
 // than the budget, and SIGTERM lets in-flight calls finish before exiting 0.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 
 import { callOk, createTestDatabase, uniqueProject } from "./harness.mjs";
@@ -165,6 +167,66 @@ describe("HTTP limits", () => {
         const metrics = await (await fetch(`${server.base}/metrics`)).text();
         const counted = new RegExp(`mnemo_pool_acquire_timeouts_total\\{project="${project}"\\} (\\d+)`);
         assert.ok(Number(counted.exec(metrics)?.[1]) >= timedOut, "timeouts are counted in /metrics");
+    });
+
+    it("a thousand idle connections and SSE streams cost no threads; slow clients are cut off", async () => {
+        const own = await startHttpServer(db, {
+            env: { MNEMO_HTTP_TIMEOUT_MS: "1500", MNEMO_LOG_LEVEL: "warning" },
+        });
+        const threads = () =>
+            Number(/^Threads:\s+(\d+)/m.exec(readFileSync(`/proc/${own.child.pid}/status`, "utf8"))[1]);
+        try {
+            const before = threads();
+            const sessionId = await rawInitialize(own.url, token);
+            const idle = await Promise.all(
+                Array.from(
+                    { length: 1000 },
+                    () =>
+                        new Promise((resolve, reject) => {
+                            const socket = connect(own.port, "127.0.0.1", () => resolve(socket));
+                            socket.on("error", reject);
+                        }),
+                ),
+            );
+            const streams = await Promise.all(
+                Array.from({ length: 20 }, async () => {
+                    const id = await rawInitialize(own.url, token);
+                    const controller = new AbortController();
+                    const response = await fetch(own.url, {
+                        method: "GET",
+                        headers: {
+                            Accept: "text/event-stream",
+                            Authorization: `Bearer ${token}`,
+                            "Mcp-Session-Id": id,
+                        },
+                        signal: controller.signal,
+                    });
+                    assert.equal(response.status, 200);
+                    return controller;
+                }),
+            );
+            const during = threads();
+            console.log(`threads: ${before} idle, ${during} with 1000 idle connections + 20 SSE streams`);
+            assert.ok(during <= before + 2, `${during} threads with 1020 connections (was ${before})`);
+            const ping = await rawPost(
+                own.url,
+                { jsonrpc: "2.0", id: 1, method: "ping" },
+                postHeaders(token, sessionId),
+            );
+            assert.equal(ping.status, 200, "still serving");
+
+            // A client that sends half a request is disconnected after MNEMO_HTTP_TIMEOUT_MS.
+            const slow = connect(own.port, "127.0.0.1");
+            slow.write("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Le");
+            const started = performance.now();
+            await new Promise((resolve) => slow.on("close", resolve));
+            const cutAfter = performance.now() - started;
+            assert.ok(cutAfter >= 1000 && cutAfter < 5000, `slow client cut after ${cutAfter} ms`);
+            for (const socket of idle) socket.destroy();
+            for (const controller of streams) controller.abort();
+        } finally {
+            await own.stop("SIGTERM");
+        }
     });
 
     it("SIGTERM finishes the call in flight, then exits 0", async () => {

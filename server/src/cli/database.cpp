@@ -2,6 +2,8 @@
 // Opening mnemo's database.
 #include "cli/database.hpp"
 
+#include <algorithm>
+
 #include "embedded/cluster.hpp"
 #include "memory/access_store.hpp"
 #include "memory/migrations.hpp"
@@ -87,6 +89,10 @@ pqpool::PoolOptions MakePoolOptions(const Config& config, std::string conninfo,
     options.tenant_max_leases = config.project_max_connections;
     options.acquire_timeout = config.acquire_timeout;
     options.max_waiting = config.pool_max_waiting;
+    // No tool holds a connection this long (query_database is bounded by its statement
+    // timeout): a lease held past it is a leak, logged with its tool and counted in /metrics.
+    options.leak_threshold =
+        std::max<std::chrono::milliseconds>(std::chrono::seconds(60), 4 * config.query_timeout);
     options.min_idle = 0;
     if (config.transport == Transport::kStdio) {
         // Many stdio processes share one server: an idle one should hold no connections.
