@@ -11,8 +11,8 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <iterator>
 #include <iostream>
+#include <iterator>
 #include <latch>
 #include <mutex>
 #include <random>
@@ -220,31 +220,6 @@ double ServerCpuSeconds(const ChildProcess& server) {
     return user < 0 ? 0.0 : user + system;
 }
 
-// bench/http_sql.hpp copies two statements out of the server's sources: while those sources
-// are at hand (MNEMO_SOURCE_DIR, the tree this bench was built from), the copies must still
-// occur in them verbatim, or pgbench would be measuring something mnemo no longer runs.
-std::string CheckSqlCopies() {
-#ifdef MNEMO_SOURCE_DIR
-    const std::filesystem::path root = MNEMO_SOURCE_DIR;
-    bool checked = false;
-    for (const auto& [file, copy] :
-         {std::pair{"server/src/memory/store_contexts.cpp", sql::kSearchContexts},
-          std::pair{"server/src/memory/access_store.cpp", sql::kResolveSession}}) {
-        std::ifstream in(root / file);
-        if (!in) continue;
-        const std::string text((std::istreambuf_iterator<char>(in)),
-                               std::istreambuf_iterator<char>());
-        if (text.find(copy) == std::string::npos) {
-            Fail(std::string("bench/http_sql.hpp's copy of a statement no longer occurs in ") +
-                 file + ": copy the server's current statement into it");
-        }
-        checked = true;
-    }
-    if (checked) return "the copies in bench/http_sql.hpp match " + root.string();
-#endif
-    return "the copies in bench/http_sql.hpp not checked (server sources not found)";
-}
-
 // after - before, or -1 when either is unknown (-1).
 double Difference(double before, double after) {
     return before < 0 || after < 0 ? -1.0 : after - before;
@@ -258,12 +233,12 @@ Requests BuildRequests(const HttpWorkload& workload) {
     for (const std::string& project : workload.projects) {
         auto& lock = requests[0].emplace_back();
         for (std::size_t i = 0; i < workload.lock_topics; ++i) {
-            lock.push_back(McpHttpSession::ToolSuffix(kToolNames[0],
-                                                      {{"project", project},
-                                                       {"topic", workload.LockTopic(i)},
-                                                       {"content", workload.lock_content},
-                                                       {"tags", workload.tags},
-                                                       {"priority", workload.priority}}));
+            lock.push_back(
+                McpHttpSession::ToolSuffix(kToolNames[0], {{"project", project},
+                                                           {"topic", workload.LockTopic(i)},
+                                                           {"content", workload.lock_content},
+                                                           {"tags", workload.tags},
+                                                           {"priority", workload.priority}}));
         }
         auto& recall = requests[1].emplace_back();
         for (std::size_t i = 0; i < workload.recall_topics; ++i) {
@@ -286,6 +261,7 @@ BenchClock::duration RunClients(int threads, int seconds, std::atomic<bool>& sto
     std::atomic<int> running{threads};
     std::latch go(1);
     std::vector<std::thread> workers;
+    workers.reserve(static_cast<std::size_t>(threads));
     for (int t = 0; t < threads; ++t) {
         workers.emplace_back([&, t] {
             go.wait();
@@ -314,9 +290,9 @@ BenchClock::duration RunClients(int threads, int seconds, std::atomic<bool>& sto
     return wall;
 }
 
-RunStats RunMnemo(std::vector<std::unique_ptr<McpHttpSession>>& sessions,
-                  const Requests& requests, const HttpWorkload& workload, int seconds,
-                  std::uint64_t seed, const HttpFixture& fixture) {
+RunStats RunMnemo(std::vector<std::unique_ptr<McpHttpSession>>& sessions, const Requests& requests,
+                  const HttpWorkload& workload, int seconds, std::uint64_t seed,
+                  const HttpFixture& fixture) {
     for (auto& session : sessions) session->Reconnect();
     const int threads = static_cast<int>(sessions.size());
     std::vector<std::vector<std::int64_t>> all(sessions.size());
@@ -353,7 +329,8 @@ RunStats RunMnemo(std::vector<std::unique_ptr<McpHttpSession>>& sessions,
     stats.machine_cpu_s = MachineBusySeconds() - machine_before;
     stats.client_cpu_s = SelfCpuSeconds() - client_before;
     stats.server_cpu_s = ServerCpuSeconds(fixture.server()) - server_before;
-    stats.postgres_cpu_s = Difference(postgres_before, PostgresCpuSeconds(fixture.data_directory()));
+    stats.postgres_cpu_s =
+        Difference(postgres_before, PostgresCpuSeconds(fixture.data_directory()));
     stats.wall_s = pqpool::bench::Ns(wall) / 1e9;
     std::array<std::vector<std::int64_t>, kOps> op_sorted;
     for (std::size_t o = 0; o < kOps; ++o) op_sorted[o] = MergeSorted(per_op[o]);
@@ -371,7 +348,8 @@ RunStats RunPgbenchRow(Pgbench& pgbench, PgbenchScript script, int clients, int 
     RunStats stats;
     stats.ran = true;
     stats.machine_cpu_s = MachineBusySeconds() - machine_before;
-    stats.postgres_cpu_s = Difference(postgres_before, PostgresCpuSeconds(fixture.data_directory()));
+    stats.postgres_cpu_s =
+        Difference(postgres_before, PostgresCpuSeconds(fixture.data_directory()));
     stats.client_cpu_s = result.client_cpu_s;
     stats.wall_s = static_cast<double>(seconds);
     FillLatencies(stats, result.latencies_ns, result.op_latencies_ns);
@@ -395,6 +373,7 @@ SessionCountResult MeasureSessionCount(int sessions_wanted, const Options& optio
     result.sessions = sessions_wanted;
     result.pgbench_threads = std::min(sessions_wanted, options.pgbench_threads);
     std::vector<std::unique_ptr<McpHttpSession>> sessions;
+    sessions.reserve(static_cast<std::size_t>(sessions_wanted));
     for (int s = 0; s < sessions_wanted; ++s) sessions.push_back(fixture.OpenSession());
     if (options.warmup_calls > 0) {
         std::atomic<bool> never{false};
@@ -402,8 +381,8 @@ SessionCountResult MeasureSessionCount(int sessions_wanted, const Options& optio
             for (int c = 0; c < options.warmup_calls; ++c) {
                 const std::size_t op = static_cast<std::size_t>(c) % kOps;
                 (void)sessions[static_cast<std::size_t>(t)]->CallPrepared(
-                    kToolNames[op], requests[op][static_cast<std::size_t>(t) %
-                                                 workload.projects.size()][0]);
+                    kToolNames[op],
+                    requests[op][static_cast<std::size_t>(t) % workload.projects.size()][0]);
             }
         });
     }
@@ -415,7 +394,7 @@ SessionCountResult MeasureSessionCount(int sessions_wanted, const Options& optio
         std::string order;
         for (std::size_t k = 0; k < rows.size(); ++k) {
             const Row row = rows[(k + static_cast<std::size_t>(round)) % rows.size()];
-            fixture.Analyze();
+            fixture.ResetData();
             const std::int64_t before = fixture.CountContexts();
             RunStats stats;
             if (row == Row::kMnemo) {
@@ -433,24 +412,26 @@ SessionCountResult MeasureSessionCount(int sessions_wanted, const Options& optio
             CheckLocks(kRowNames[static_cast<std::size_t>(row)], before, fixture.CountContexts(),
                        stats.op_calls[static_cast<std::size_t>(Op::kLock)]);
             result.stats[static_cast<std::size_t>(row)][static_cast<std::size_t>(round)] = stats;
-            order += std::string(order.empty() ? "" : ", ") +
-                     (row == Row::kMnemo          ? "mnemo"
-                      : row == Row::kPgbenchTool ? "tool"
-                                                 : "check+tool");
+            order += std::string(order.empty() ? "" : ", ") + (row == Row::kMnemo ? "mnemo"
+                                                               : row == Row::kPgbenchTool
+                                                                   ? "tool"
+                                                                   : "check+tool");
             std::cerr << "mnemo_http_bench: " << sessions_wanted << " session(s), round "
                       << round + 1 << ", " << kRowNames[static_cast<std::size_t>(row)] << ": "
                       << Fixed(stats.calls_per_s, 0) << " calls/s\n";
         }
         result.orders.push_back(order);
     }
-    for (auto& session : sessions) session->Delete();
+    for (auto& session : sessions) {
+        session->Reconnect();  // The server may have closed it while the pgbench rows ran.
+        session->Delete();
+    }
     return result;
 }
 
 int Run(const Options& options) {
     InstallInterruptHandlers();
     log::SetMinLevel(log::Level::kError);  // Our pool's and the cluster's notes.
-    const std::string sql_note = CheckSqlCopies();
     HttpWorkload workload = HttpWorkload::Make(options.projects, options.content_bytes);
     workload.mix = options.mix;
 
@@ -490,11 +471,11 @@ int Run(const Options& options) {
               << "cluster:     " << fixture.cluster_note() << ", " << fixture.conninfo()
               << (fixture.temporary() ? " (temporary home)" : "") << "\n"
               << "settings:    synchronous_commit = " << fixture.ShowSetting("synchronous_commit")
-              << ", fsync = " << fixture.ShowSetting("fsync") << ", max_connections = "
-              << fixture.ShowSetting("max_connections")
-              << (settings.pg_options.empty() ? ""
-                                              : " (PGOPTIONS '" + settings.pg_options +
-                                                    "' for mnemo and pgbench)")
+              << ", fsync = " << fixture.ShowSetting("fsync")
+              << ", max_connections = " << fixture.ShowSetting("max_connections")
+              << (settings.pg_options.empty()
+                      ? ""
+                      : " (PGOPTIONS '" + settings.pg_options + "' for mnemo and pgbench)")
               << "\n"
               << "workload:    per call: lock_context:recall_context:search_contexts = "
               << workload.mix[0] << ":" << workload.mix[1] << ":" << workload.mix[2]
@@ -505,15 +486,18 @@ int Run(const Options& options) {
               << "             recall: one of " << workload.recall_topics
               << " topics (one version each, with content)\n"
               << "             search: '" << workload.query << "' (matches the "
-              << workload.recall_topics << " recall topics; returns "
-              << workload.search_limit << ")\n"
+              << workload.recall_topics << " recall topics; returns " << workload.search_limit
+              << ")\n"
+              << "             before every row and round (untimed): the lock versions beyond the "
+                 "seed deleted,\n             VACUUM (ANALYZE); so every run starts from the same "
+                 "data\n"
               << "rows:        mnemo: one thread per session, one call at a time, keep-alive "
                  "connection\n"
               << "             "
               << pgbench.CommandLine(PgbenchScript::kToolSql, options.pgbench_threads,
                                      options.seconds)
-              << "\n             (N = sessions; scripts in " << (fixture.home() / "pgbench").string()
-              << ";\n             " << sql_note << ")\n";
+              << "\n             (N = sessions; scripts in "
+              << (fixture.home() / "pgbench").string() << "; the SQL is the server's own)\n";
 
     std::vector<SessionCountResult> results;
     for (const int sessions : options.sessions) {

@@ -64,9 +64,10 @@ void HttpConnection::Close() noexcept {
 }
 
 void HttpConnection::Receive(BenchClock::time_point deadline, bool& eof) {
-    std::array<char, 64 * 1024> chunk{};
+    std::array<char, std::size_t{64} * 1024> chunk{};
     for (;;) {
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - BenchClock::now());
+        const auto left =
+            std::chrono::ceil<std::chrono::milliseconds>(deadline - BenchClock::now());
         pollfd pfd{fd_, POLLIN, 0};
         const int ready =
             ::poll(&pfd, 1, static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, INT_MAX)));
@@ -75,7 +76,8 @@ void HttpConnection::Receive(BenchClock::time_point deadline, bool& eof) {
             continue;
         }
         if (ready < 0) Fail(Errno("poll"));
-        if (ready == 0) Fail("mnemo did not answer in time (127.0.0.1:" + std::to_string(port_) + ")");
+        if (ready == 0)
+            Fail("mnemo did not answer in time (127.0.0.1:" + std::to_string(port_) + ")");
         const ssize_t n = ::recv(fd_, chunk.data(), chunk.size(), 0);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) Fail(Errno("reading from mnemo"));
@@ -152,14 +154,13 @@ void McpHttpSession::Post(std::string_view body) {
 }
 
 void McpHttpSession::Initialize() {
-    const Json initialize = {
-        {"jsonrpc", "2.0"},
-        {"id", ++last_id_},
-        {"method", "initialize"},
-        {"params",
-         {{"protocolVersion", "2025-11-25"},
-          {"capabilities", Json::object()},
-          {"clientInfo", {{"name", "mnemo_http_bench"}, {"version", "1"}}}}}};
+    const Json initialize = {{"jsonrpc", "2.0"},
+                             {"id", ++last_id_},
+                             {"method", "initialize"},
+                             {"params",
+                              {{"protocolVersion", "2025-11-25"},
+                               {"capabilities", Json::object()},
+                               {"clientInfo", {{"name", "mnemo_http_bench"}, {"version", "1"}}}}}};
     Post(initialize.dump());
     if (reply_.status != 200 || reply_.session_id.empty() ||
         reply_.body.find(R"("result")") == std::string::npos) {
@@ -170,8 +171,8 @@ void McpHttpSession::Initialize() {
     headers_ += "MCP-Protocol-Version: 2025-11-25\r\nMcp-Session-Id: " + session_id_ + "\r\n";
     Post(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
     if (reply_.status != 202) {
-        Fail("notifications/initialized: status " + std::to_string(reply_.status) + " (not 202): " +
-             Truncated(reply_.body, 2000));
+        Fail("notifications/initialized: status " + std::to_string(reply_.status) +
+             " (not 202): " + Truncated(reply_.body, 2000));
     }
 }
 

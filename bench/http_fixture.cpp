@@ -31,12 +31,6 @@ std::string WithOptions(const std::string& conninfo, const std::string& pg_optio
     return pg_options.empty() ? conninfo : conninfo + " options='" + pg_options + "'";
 }
 
-std::vector<std::string> EnvironmentEntries(const std::map<std::string, std::string>& env) {
-    std::vector<std::string> entries;
-    for (const auto& [name, value] : env) entries.push_back(name + "=" + value);
-    return entries;
-}
-
 // A loopback TCP port that was free a moment ago.
 std::uint16_t FreePort() {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -82,6 +76,18 @@ HttpWorkload HttpWorkload::Make(std::size_t projects, std::size_t content_bytes)
     while (workload.recall_content.size() < content_bytes) workload.recall_content += kSentence;
     workload.recall_content.resize(content_bytes);
     return workload;
+}
+
+std::vector<std::string> EnvironmentEntries(const std::map<std::string, std::string>& env) {
+    std::vector<std::string> entries;
+    entries.reserve(env.size());
+    for (const auto& [name, value] : env) {
+        std::string entry = name;
+        entry += '=';
+        entry += value;
+        entries.push_back(std::move(entry));
+    }
+    return entries;
 }
 
 std::string QueryAsTenant(PGconn* conn, const std::string& tenant_token, const std::string& sql,
@@ -131,11 +137,10 @@ void HttpFixture::StartCluster() {
 void HttpFixture::CreateToken() {
     auto env = environment_;
     env["MNEMO_LOG_LEVEL"] = "warning";
-    auto ran = embedded::RunProcess(
-        {mnemo_, "token", "create", "--user", kUser, "--scope", "write", "--label",
-         "mnemo_http_bench"},
-        EnvironmentEntries(env), embedded::OsUser{},
-        std::chrono::steady_clock::now() + std::chrono::seconds(120));
+    auto ran = embedded::RunProcess({mnemo_, "token", "create", "--user", kUser, "--scope", "write",
+                                     "--label", "mnemo_http_bench"},
+                                    EnvironmentEntries(env), embedded::OsUser{},
+                                    std::chrono::steady_clock::now() + std::chrono::seconds(120));
     if (!ran.ok()) Fail("mnemo token create: " + ran.error().message());
     std::istringstream lines(ran->output);
     for (std::string line; std::getline(lines, line);) {
@@ -147,10 +152,10 @@ void HttpFixture::CreateToken() {
     }
 }
 
-void HttpFixture::StartServer(const ServerSettings& settings) {
+void HttpFixture::StartServer() {
     port_ = FreePort();
     ChildOptions child;
-    child.path = settings.mnemo;
+    child.path = mnemo_;
     child.args = {"serve", "--http", "127.0.0.1:" + std::to_string(port_)};
     child.env = EnvironmentEntries(environment_);
     child.stderr_path = (home_ / "mnemo-http.stderr").string();
@@ -233,21 +238,21 @@ void HttpFixture::CheckAgreement(const HttpWorkload& workload, const std::string
     const std::string topic = workload.RecallTopic(0);
     const Json recalled =
         setup_session_->CallTool("recall_context", {{"project", project}, {"topic", topic}});
-    const Json raw_recalled = Json::parse(QueryAsTenant(
-        raw_.get(), tokens_.back(), std::string(memory::sql::kRecallContext),
-        {topic.c_str(), nullptr, "false"}));
+    const Json raw_recalled = Json::parse(QueryAsTenant(raw_.get(), tokens_.back(),
+                                                        std::string(memory::sql::kRecallContext),
+                                                        {topic.c_str(), nullptr, "false"}));
     if (!raw_recalled.value("found", false) ||
         raw_recalled.value("version", -1) != recalled.value("version", -2) ||
         raw_recalled.value("content", std::string()) != recalled.value("content", std::string())) {
         Fail("recall_context through mnemo and as a raw statement differ:\n" + recalled.dump() +
              "\n" + raw_recalled.dump());
     }
-    const Json searched =
-        setup_session_->CallTool("search_contexts", {{"project", project}, {"query", workload.query}});
+    const Json searched = setup_session_->CallTool(
+        "search_contexts", {{"project", project}, {"query", workload.query}});
     const std::string limit = std::to_string(workload.search_limit + 1);
-    const Json raw_searched = Json::parse(
-        QueryAsTenant(raw_.get(), tokens_.back(), std::string(sql::kSearchContexts),
-                      {workload.query.c_str(), nullptr, "{}", limit.c_str(), "0"}));
+    const Json raw_searched =
+        Json::parse(QueryAsTenant(raw_.get(), tokens_.back(), std::string(sql::kSearchContexts),
+                                  {workload.query.c_str(), nullptr, "{}", limit.c_str(), "0"}));
     const Json& results = searched["results"];
     bool same = results.is_array() && !results.empty() && raw_searched.is_array() &&
                 raw_searched.size() >= results.size();
@@ -269,7 +274,7 @@ void HttpFixture::CheckAgreement(const HttpWorkload& workload, const std::string
 }
 
 void HttpFixture::SetUp(const ServerSettings& settings, const HttpWorkload& workload) {
-    mnemo_ = settings.mnemo;
+    mnemo_ = fs::absolute(settings.mnemo).string();  // RunProcess runs in '/'.
     if (settings.home.empty()) {
         std::string pattern = "/tmp/mnemo-http-bench.XXXXXX";
         if (::mkdtemp(pattern.data()) == nullptr) Fail("mkdtemp failed");
@@ -309,10 +314,10 @@ void HttpFixture::SetUp(const ServerSettings& settings, const HttpWorkload& work
         CreateToken();
         user_ = kUser;
     }
-    StartServer(settings);
+    StartServer();
     Seed(workload);
     CheckAgreement(workload, settings.pg_options);
-    Analyze();
+    ResetData();
 }
 
 std::string HttpFixture::ShowSetting(const std::string& name) const {
@@ -324,7 +329,15 @@ std::string HttpFixture::ShowSetting(const std::string& name) const {
     return value;
 }
 
-void HttpFixture::Analyze() const { Exec(raw_.get(), "ANALYZE mnemo.contexts, mnemo.topics"); }
+void HttpFixture::ResetData() const {
+    for (const std::string& token : tokens_) {
+        (void)QueryAsTenant(raw_.get(), token,
+                            "WITH gone AS (DELETE FROM mnemo.contexts WHERE topic LIKE "
+                            "'bench/lock-%' AND version > 1 RETURNING 1) SELECT count(*) FROM gone",
+                            {});
+    }
+    Exec(raw_.get(), "VACUUM (ANALYZE) mnemo.contexts, mnemo.topics");
+}
 
 void HttpFixture::WaitForBackendsToExit(const std::string& application_name) const {
     const char* name = application_name.c_str();
@@ -346,8 +359,8 @@ void HttpFixture::WaitForBackendsToExit(const std::string& application_name) con
 std::int64_t HttpFixture::CountContexts() const {
     std::int64_t total = 0;
     for (const std::string& token : tokens_) {
-        total += std::stoll(
-            QueryAsTenant(raw_.get(), token, "SELECT count(*) FROM mnemo.contexts", {}));
+        total +=
+            std::stoll(QueryAsTenant(raw_.get(), token, "SELECT count(*) FROM mnemo.contexts", {}));
     }
     return total;
 }

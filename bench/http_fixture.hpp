@@ -3,8 +3,6 @@
 // a `mnemo serve --http` child, the projects and their seed contexts.
 #pragma once
 
-#include <libpq-fe.h>
-
 #include <array>
 #include <cstdint>
 #include <filesystem>
@@ -12,6 +10,8 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <libpq-fe.h>
 
 #include "config/config.hpp"
 #include "http_client.hpp"
@@ -52,10 +52,10 @@ struct HttpWorkload {
 
 /// How the server is started.
 struct ServerSettings {
-    std::string mnemo;           ///< The mnemo binary.
-    std::string home;            ///< Empty: a new temporary directory, removed at the end.
-    bool require_token = true;   ///< MNEMO_AUTH=token (a bearer token) or none.
-    std::string pg_options;      ///< PGOPTIONS of mnemo and pgbench; empty for none.
+    std::string mnemo;          ///< The mnemo binary.
+    std::string home;           ///< Empty: a new temporary directory, removed at the end.
+    bool require_token = true;  ///< MNEMO_AUTH=token (a bearer token) or none.
+    std::string pg_options;     ///< PGOPTIONS of mnemo and pgbench; empty for none.
     std::string log_level = "warning";
     std::size_t pool_max = 0;     ///< MNEMO_POOL_MAX_CONNECTIONS; 0: mnemo's default.
     std::size_t project_max = 0;  ///< MNEMO_PROJECT_MAX_CONNECTIONS; 0: mnemo's default.
@@ -85,9 +85,11 @@ public:
     /// A new, initialised MCP session (its own connection).
     [[nodiscard]] std::unique_ptr<McpHttpSession> OpenSession() const;
 
-    /// ANALYZE of the context tables (between runs, untimed: keeps plans from going stale as
-    /// the lock calls add versions).
-    void Analyze() const;
+    /// Brings the data back to the seed, untimed, before every measured run: deletes the lock
+    /// topics' versions beyond the first (what earlier runs added), then VACUUM ANALYZE (which
+    /// also empties the GIN pending list). Every run then starts from the same data instead of
+    /// from one that grows with every run (and makes search and lock slower as it does).
+    void ResetData() const;
     /// A server setting as our connection (which has the server's options) sees it.
     [[nodiscard]] std::string ShowSetting(const std::string& name) const;
     /// Waits (up to 10 s) until no backend of `application_name` is left, so that their CPU
@@ -123,7 +125,7 @@ public:
 private:
     void StartCluster();
     void CreateToken();
-    void StartServer(const ServerSettings& settings);
+    void StartServer();
     void Seed(const HttpWorkload& workload);
     void CheckAgreement(const HttpWorkload& workload, const std::string& pg_options);
 
@@ -147,6 +149,10 @@ private:
     std::string bearer_hash_;
     std::string session_hash_;
 };
+
+/// `env` as the "NAME=value" entries a child's environment is made of.
+[[nodiscard]] std::vector<std::string> EnvironmentEntries(
+    const std::map<std::string, std::string>& env);
 
 /// Runs `sql` with the `tenant_token` bound as mnemo does (set_config in the statement's
 /// transaction) and returns the first cell of its one row; Fails on errors.

@@ -22,12 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> EnvironmentEntries(const std::map<std::string, std::string>& env) {
-    std::vector<std::string> entries;
-    for (const auto& [name, value] : env) entries.push_back(name + "=" + value);
-    return entries;
-}
-
 // `sql` with each $n replaced by replacements[n - 1]. REQUIRES: every $n has a replacement.
 std::string Substitute(std::string_view sql, const std::vector<std::string>& replacements) {
     std::string out;
@@ -50,8 +44,8 @@ std::string Substitute(std::string_view sql, const std::vector<std::string>& rep
 }
 
 std::string Pipeline(const std::string& token_variable, const std::string& statement) {
-    return "\\startpipeline\nSELECT set_config('mnemo.tenant', :" + token_variable +
-           ", true);\n" + statement + ";\n\\endpipeline\n";
+    return "\\startpipeline\nSELECT set_config('mnemo.tenant', :" + token_variable + ", true);\n" +
+           statement + ";\n\\endpipeline\n";
 }
 
 double CpuSeconds(const rusage& usage) {
@@ -67,7 +61,7 @@ double NumberAfter(const std::string& output, const std::string& label) {
 }
 
 std::string FindBinary(const std::string& given) {
-    if (!given.empty()) return given;
+    if (!given.empty()) return fs::absolute(given).string();  // RunProcess runs in '/'.
     auto binaries = embedded::FindPgBinaries(embedded::PgBinarySearch::FromEnvironment());
     if (binaries.ok()) {
         const fs::path beside = binaries->directory / "pgbench";
@@ -79,28 +73,32 @@ std::string FindBinary(const std::string& given) {
         const fs::path candidate = fs::path(dir.empty() ? "." : dir) / "pgbench";
         if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
     }
-    Fail("pgbench not found next to the PostgreSQL server programs or in PATH (Debian: "
-         "apt-get install postgresql-client); pass --pgbench PATH");
+    Fail(
+        "pgbench not found next to the PostgreSQL server programs or in PATH (Debian: "
+        "apt-get install postgresql-client); pass --pgbench PATH");
 }
 
 }  // namespace
 
-Pgbench::Pgbench(std::string binary, const HttpFixture& fixture, const HttpWorkload& workload,
-                 fs::path directory)
+Pgbench::Pgbench(const std::string& binary, const HttpFixture& fixture,
+                 const HttpWorkload& workload, fs::path directory)
     : binary_(FindBinary(binary)),
       conninfo_(fixture.conninfo()),
       environment_(EnvironmentEntries(fixture.environment())),
       directory_(std::move(directory)) {
     fs::create_directories(directory_);
-    const std::string lock = Substitute(
-        memory::sql::kLockContext,
-        {"('bench/lock-' || :t::text)", ":content", ":priority", ":tags"});
+    const std::string lock =
+        Substitute(memory::sql::kLockContext,
+                   {"('bench/lock-' || :t::text)", ":content", ":priority", ":tags"});
     const std::string recall = Substitute(memory::sql::kRecallContext,
                                           {"('bench/recall-' || :r::text)", "NULL", ":preview"});
     const std::string search =
         Substitute(sql::kSearchContexts, {":query", "NULL", ":notags", ":limit", ":offset"});
     const std::string session_check = Pipeline(
-        "stok", Substitute(sql::kResolveSession, {":bhash", ":shash", ":ttl", ":checktoken"}));
+        "stok",
+        // pgbench refuses an empty -D value: without auth the bearer hash is the literal ''.
+        Substitute(sql::kResolveSession, {fixture.bearer_hash().empty() ? "''" : ":bhash", ":shash",
+                                          ":ttl", ":checktoken"}));
 
     variables_ = {"content=" + workload.lock_content,
                   "priority=" + workload.priority,
@@ -111,10 +109,10 @@ Pgbench::Pgbench(std::string binary, const HttpFixture& fixture, const HttpWorkl
                   "limit=" + std::to_string(workload.search_limit + 1),
                   "offset=0",
                   "stok=" + fixture.server_token(),
-                  "bhash=" + fixture.bearer_hash(),
                   "shash=" + fixture.session_hash(),
                   "ttl=" + std::to_string(fixture.config().http.session_ttl.count()),
                   std::string("checktoken=") + (fixture.bearer().empty() ? "f" : "t")};
+    if (!fixture.bearer_hash().empty()) variables_.push_back("bhash=" + fixture.bearer_hash());
     for (std::size_t p = 0; p < workload.projects.size(); ++p) {
         variables_.push_back("tok" + std::to_string(p + 1) + "=" + fixture.project_tokens()[p]);
     }
@@ -131,15 +129,16 @@ Pgbench::Pgbench(std::string binary, const HttpFixture& fixture, const HttpWorkl
                 if (op == Op::kLock) {
                     text = "\\set t random(0, " + std::to_string(workload.lock_topics - 1) + ")\n";
                 } else if (op == Op::kRecall) {
-                    text = "\\set r random(0, " + std::to_string(workload.recall_topics - 1) + ")\n";
+                    text =
+                        "\\set r random(0, " + std::to_string(workload.recall_topics - 1) + ")\n";
                 }
                 if (check) text += session_check;
                 text += Pipeline(token, op == Op::kLock     ? lock
                                         : op == Op::kRecall ? recall
                                                             : search);
-                const fs::path path = directory_ / ((check ? "checked-" : "tool-") +
-                                                    std::string(kOpNames[o]) + "-" +
-                                                    workload.projects[p] + ".sql");
+                const fs::path path =
+                    directory_ / ((check ? "checked-" : "tool-") + std::string(kOpNames[o]) + "-" +
+                                  workload.projects[p] + ".sql");
                 std::ofstream(path) << text;
                 scripts_[static_cast<std::size_t>(kind)].push_back({path.string(), op, weight});
             }
@@ -157,36 +156,30 @@ std::vector<std::string> Pgbench::ScriptPaths(PgbenchScript script) const {
 
 std::vector<std::string> Pgbench::Arguments(PgbenchScript script, int clients, int threads,
                                             int seconds, const std::string& log_prefix) const {
-    std::vector<std::string> args = {binary_,
-                                     "-n",
-                                     "-M",
-                                     "extended",
-                                     "-c",
-                                     std::to_string(clients),
-                                     "-j",
-                                     std::to_string(std::min(clients, threads)),
-                                     "-T",
-                                     std::to_string(seconds)};
+    std::vector<std::string> args = {binary_, "-n",
+                                     "-M",    "extended",
+                                     "-c",    std::to_string(clients),
+                                     "-j",    std::to_string(std::min(clients, threads)),
+                                     "-T",    std::to_string(seconds)};
     if (!log_prefix.empty()) {
-        args.push_back("--log");
-        args.push_back("--log-prefix=" + log_prefix);
+        args.emplace_back("--log");
+        args.emplace_back("--log-prefix=" + log_prefix);
     }
     for (const std::string& variable : variables_) {
-        args.push_back("-D");
-        args.push_back(variable);
+        args.emplace_back("-D");
+        args.emplace_back(variable);
     }
     for (const ScriptFile& file : scripts_[static_cast<std::size_t>(script)]) {
-        args.push_back("-f");
-        args.push_back(file.path + "@" + std::to_string(file.weight));
+        args.emplace_back("-f");
+        args.emplace_back(file.path + "@" + std::to_string(file.weight));
     }
-    args.push_back(conninfo_);
+    args.emplace_back(conninfo_);
     return args;
 }
 
 std::string Pgbench::CommandLine(PgbenchScript script, int threads, int seconds) const {
     std::string line = "pgbench -n -M extended -c N -j min(N, " + std::to_string(threads) +
-                       ") -T " +
-                       std::to_string(seconds) + " --log -D ... (" +
+                       ") -T " + std::to_string(seconds) + " --log -D ... (" +
                        std::to_string(variables_.size()) + " variables)";
     std::map<Op, std::pair<int, int>> per_op;  // files, weight
     for (const ScriptFile& file : scripts_[static_cast<std::size_t>(script)]) {
@@ -235,7 +228,7 @@ PgbenchResult Pgbench::Run(PgbenchScript script, int clients, int threads, int s
     result.failed =
         static_cast<std::int64_t>(NumberAfter(result.output, "number of failed transactions: "));
     result.latency_average_ms = NumberAfter(result.output, "latency average = ");
-    if (ran->exit_code != 0 || result.tps < 0 || result.transactions <= 0 || result.failed != 0) {
+    if (ran->exit_code != 0 || result.tps < 0 || result.transactions <= 0 || result.failed > 0) {
         Fail("pgbench failed (exit " + std::to_string(ran->exit_code) + "):\n" +
              embedded::LastLines(result.output, 30));
     }

@@ -27,8 +27,8 @@ enum class PgbenchScript {
 struct PgbenchResult {
     double tps = 0;  ///< pgbench's own, "without initial connection time".
     std::int64_t transactions = 0;
-    std::int64_t failed = 0;
-    double latency_average_ms = 0;  ///< pgbench's own.
+    std::int64_t failed = 0;                 ///< -1: not reported (pgbench before 15).
+    double latency_average_ms = 0;           ///< pgbench's own.
     std::vector<std::int64_t> latencies_ns;  ///< Every transaction, sorted (from --log).
     std::array<std::vector<std::int64_t>, kOps> op_latencies_ns;  ///< Sorted.
     double client_cpu_s = 0;  ///< pgbench's own CPU time (user + system).
@@ -50,7 +50,7 @@ struct PgbenchResult {
 class Pgbench {
 public:
     /// `binary`: empty to look next to the PostgreSQL server programs, then in PATH.
-    Pgbench(std::string binary, const HttpFixture& fixture, const HttpWorkload& workload,
+    Pgbench(const std::string& binary, const HttpFixture& fixture, const HttpWorkload& workload,
             std::filesystem::path directory);
 
     /// `pgbench -n -M extended -c clients -j min(clients, threads) -T seconds --log ...`;
@@ -74,8 +74,8 @@ private:
         int weight;
     };
 
-    [[nodiscard]] std::vector<std::string> Arguments(PgbenchScript script, int clients,
-                                                     int threads, int seconds,
+    [[nodiscard]] std::vector<std::string> Arguments(PgbenchScript script, int clients, int threads,
+                                                     int seconds,
                                                      const std::string& log_prefix) const;
 
     std::string binary_;

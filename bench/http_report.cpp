@@ -72,10 +72,11 @@ void FillLatencies(RunStats& stats, const std::vector<std::int64_t>& all,
     stats.calls = static_cast<std::int64_t>(all.size());
     stats.p50_ns = Quantile(all, 0.50);
     stats.p99_ns = Quantile(all, 0.99);
-    stats.mean_ns = all.empty() ? 0.0
-                                : static_cast<double>(std::accumulate(all.begin(), all.end(),
-                                                                      std::int64_t{0})) /
-                                      static_cast<double>(all.size());
+    stats.mean_ns =
+        all.empty()
+            ? 0.0
+            : static_cast<double>(std::accumulate(all.begin(), all.end(), std::int64_t{0})) /
+                  static_cast<double>(all.size());
     for (std::size_t o = 0; o < kOps; ++o) {
         stats.op_p50_ns[o] = Quantile(per_op[o], 0.50);
         stats.op_calls[o] = static_cast<std::int64_t>(per_op[o].size());
@@ -145,7 +146,9 @@ void PrintSessionCount(const SessionCountResult& result, int seconds) {
                               (result.sessions == 1 ? "" : "s") + " / pgbench -c " +
                               std::to_string(result.sessions) + " -j " +
                               std::to_string(result.pgbench_threads);
-    std::cout << "\n" << title << "\n" << std::string(title.size(), '=') << "\n"
+    std::cout << "\n"
+              << title << "\n"
+              << std::string(title.size(), '=') << "\n"
               << "  " << rounds << " round(s) of " << seconds
               << " s per row; medians over rounds; ratio = median of per-round ratios "
                  "(range).\n"
@@ -167,9 +170,9 @@ void PrintSessionCount(const SessionCountResult& result, int seconds) {
                 return s.calls > 0 ? s.*figure / static_cast<double>(s.calls) : 0.0;
             });
         };
-        const bool known_postgres = std::all_of(
-            rounds_of_row.begin(), rounds_of_row.end(),
-            [](const RunStats& s) { return !s.ran || s.postgres_cpu_s >= 0; });
+        const bool known_postgres =
+            std::all_of(rounds_of_row.begin(), rounds_of_row.end(),
+                        [](const RunStats& s) { return !s.ran || s.postgres_cpu_s >= 0; });
         const bool mnemo = row == static_cast<std::size_t>(Row::kMnemo);
         const std::string ratio =
             row == static_cast<std::size_t>(Row::kPgbenchTool)
@@ -219,9 +222,9 @@ void PrintSummary(const std::vector<SessionCountResult>& results, double goal) {
                  "mnemo >= "
               << Fixed(goal, 2)
               << "x pgbench's\n  calls/s on the tool SQL at the same number of connections.\n\n";
-    Table table({"sessions", "mnemo calls/s", "p50 ms", "p99 ms", "pgbench tps", "p50 ms",
-                 "p99 ms", "mnemo / pgbench", "goal >= " + Fixed(goal, 2),
-                 "pgbench check+tool tps", "mnemo / check+tool"});
+    Table table({"sessions", "mnemo calls/s", "p50 ms", "p99 ms", "pgbench tps", "p50 ms", "p99 ms",
+                 "mnemo / pgbench", "goal >= " + Fixed(goal, 2), "pgbench check+tool tps",
+                 "mnemo / check+tool"});
     for (const SessionCountResult& result : results) {
         const auto median = [&](Row row, auto figure) {
             return MedianOf(result.stats[static_cast<std::size_t>(row)], figure);

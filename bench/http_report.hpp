@@ -15,8 +15,8 @@ namespace mnemo::bench {
 /// The rows compared at each session count, in this order.
 enum class Row { kMnemo = 0, kPgbenchTool = 1, kPgbenchChecked = 2 };
 inline constexpr std::size_t kRows = 3;
-inline constexpr std::array<const char*, kRows> kRowNames{
-    "mnemo over HTTP", "pgbench: tool SQL", "pgbench: session check + tool SQL"};
+inline constexpr std::array<const char*, kRows> kRowNames{"mnemo over HTTP", "pgbench: tool SQL",
+                                                          "pgbench: session check + tool SQL"};
 
 /// One row's figures in one round.
 struct RunStats {
@@ -29,9 +29,9 @@ struct RunStats {
     std::array<double, kOps> op_p50_ns{};
     std::array<std::int64_t, kOps> op_calls{};
     double wall_s = 0;
-    double machine_cpu_s = 0;  ///< Busy CPU time of the whole machine (/proc/stat).
-    double client_cpu_s = 0;   ///< This process's (mnemo row) or pgbench's CPU time.
-    double server_cpu_s = 0;   ///< The mnemo server's CPU time (mnemo row; ~0 otherwise).
+    double machine_cpu_s = 0;    ///< Busy CPU time of the whole machine (/proc/stat).
+    double client_cpu_s = 0;     ///< This process's (mnemo row) or pgbench's CPU time.
+    double server_cpu_s = 0;     ///< The mnemo server's CPU time (mnemo row; ~0 otherwise).
     double postgres_cpu_s = -1;  ///< The cluster's processes' CPU time; -1 when unknown.
 };
 

@@ -326,6 +326,21 @@ TEST_F(AccessTest, SessionExpiresAfterItsTtl) {
     EXPECT_FALSE(*deleted);  // an expired session cannot be ended either
 }
 
+TEST_F(AccessTest, UseSlidesTheExpiry) {
+    // With a 1 s lifetime every use is "stale" (touch interval: 1 % of it), so each use
+    // extends the session by another second.
+    const AccessStore short_lived(SessionLimits{std::chrono::seconds(1)});
+    const std::string user = UniqueProject("alice");
+    const Token token = NewToken(user);
+    const std::string id = NewSession(user, short_lived);
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    ASSERT_TRUE(SessionOf(token.token, id, short_lived).has_value());
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));  // past the first expiry
+    EXPECT_TRUE(SessionOf(token.token, id, short_lived).has_value());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    EXPECT_FALSE(SessionOf(token.token, id, short_lived).has_value());
+}
+
 TEST_F(AccessTest, ExpiredSessionsArePurgedWhenANewSessionIsCreated) {
     const AccessStore short_lived(SessionLimits{std::chrono::seconds(1)});
     const std::string expiring_user = UniqueProject("alice");

@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "memory/access_sql.hpp"
 #include "memory/tenant_keys.hpp"
 
 namespace mnemo::memory {
@@ -77,42 +78,41 @@ pqpool::Result<RequestAccess> AccessStore::Resolve(pqpool::Lease& lease,
     const std::string ttl = std::to_string(limits_.ttl.count());
     const std::array<Param, 4> params{Param(token_hash), Param(id_hash), Param(ttl),
                                       Param(bearer ? "t" : "f")};
-    // The token's last use and the session's expiry are written at most once a minute (or
-    // once per 1 % of the lifetime), not on every request.
-    constexpr std::string_view kSql = R"sql(
-WITH tok AS (SELECT user_name, scope, encode(token_hash, 'hex') AS hash
-             FROM mnemo.api_tokens
-             WHERE $4::boolean AND token_hash = decode($1, 'hex') AND revoked_at IS NULL),
-used AS (UPDATE mnemo.api_tokens SET last_used_at = now()
-         WHERE $4::boolean AND token_hash = decode($1, 'hex') AND revoked_at IS NULL
-           AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')),
-who AS (SELECT CASE WHEN $4::boolean THEN (SELECT user_name FROM tok) ELSE '' END AS name),
-ses AS (SELECT s.user_name, s.protocol_version, s.client_info, s.selected_project
-        FROM mnemo.http_sessions s
-        WHERE $2 <> '' AND s.id_hash = decode($2, 'hex') AND s.expires_at > now()
-          AND s.user_name = (SELECT name FROM who)),
-touch AS (UPDATE mnemo.http_sessions s
-          SET last_seen = now(), expires_at = now() + make_interval(secs => $3::bigint)
-          WHERE $2 <> '' AND s.id_hash = decode($2, 'hex') AND s.expires_at > now()
-            AND s.user_name = (SELECT name FROM who)
-            AND s.last_seen < now() - make_interval(secs => least($3::bigint / 100, 60)))
-SELECT json_build_object('token', (SELECT row_to_json(tok) FROM tok),
-                         'session', (SELECT row_to_json(ses) FROM ses)))sql";
-    auto row = QueryJson(lease, kSql, params);
+    auto row = QueryJson(lease, sql::kResolveAccess, params);
     if (!row.ok()) return std::move(row).error();
     RequestAccess access;
+    const Json& token = (*row)["token"];
     if (!bearer) {
         access.principal = Principal{"", true};
-    } else if (const Json& token = (*row)["token"];
-               token.is_object() &&
+    } else if (token.is_object() &&
                ConstantTimeEquals(token["hash"].get<std::string>(), token_hash)) {
         access.principal =
             Principal{token["user_name"].get<std::string>(), token["scope"] == "write"};
     }
-    if (const Json& session = (*row)["session"]; session.is_object()) {
+    const Json& session = (*row)["session"];
+    // A session belongs to its user: anyone else is told it does not exist.
+    if (access.principal && session.is_object() &&
+        session["user_name"].get<std::string>() == access.principal->user) {
         access.session = StoredSession{
             session["user_name"].get<std::string>(), session["protocol_version"].get<std::string>(),
             session["client_info"], session["selected_project"].get<std::string>()};
+    }
+    // Last use and expiry are written at most once a minute (or per 1 % of the lifetime).
+    if (access.principal && bearer && token.value("stale", false)) {
+        const std::array<Param, 1> token_params{Param(token_hash)};
+        auto used = lease.Execute(
+            "UPDATE mnemo.api_tokens SET last_used_at = now() WHERE token_hash = decode($1, 'hex')",
+            token_params);
+        if (!used.ok()) return std::move(used).error();
+    }
+    if (access.session && session.value("stale", false)) {
+        const std::array<Param, 2> session_params{Param(id_hash), Param(ttl)};
+        auto touched = lease.Execute(
+            "UPDATE mnemo.http_sessions "
+            "SET last_seen = now(), expires_at = now() + make_interval(secs => $2::bigint) "
+            "WHERE id_hash = decode($1, 'hex') AND expires_at > now()",
+            session_params);
+        if (!touched.ok()) return std::move(touched).error();
     }
     return access;
 }

@@ -57,4 +57,31 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE coalesce(
      FROM hit h),
     json_build_object('found', false)) END)sql";
 
+/// search_contexts: $1 query (websearch syntax; also matched as a topic substring), $2 priority
+/// (NULL = any), $3 tags (text[] literal, all required), $4 limit (one more than shown: is there
+/// a next page?), $5 offset. Only each topic's latest live version. NULL when the project does
+/// not exist, else a JSON array of hits, best first.
+inline constexpr std::string_view kSearchContexts = R"sql(
+WITH pid AS (SELECT mnemo.current_project_id() AS id),
+q AS (SELECT websearch_to_tsquery('english', $1) AS tsq,
+             '%' || replace(replace(replace($1, '\', '\\'), '%', '\%'), '_', '\_') || '%' AS pattern),
+hits AS (
+    SELECT c.topic, c.version, c.priority, c.tags, c.preview, c.created_at, c.access_count,
+           ts_rank_cd(c.search, q.tsq) + CASE WHEN c.topic ILIKE q.pattern THEN 1 ELSE 0 END
+               AS score
+    FROM mnemo.contexts c, q
+    WHERE c.project_id = (SELECT id FROM pid) AND c.archived_at IS NULL
+      AND (c.search @@ q.tsq OR c.topic ILIKE q.pattern)
+      AND ($2::text IS NULL OR c.priority = $2) AND c.tags @> $3::text[]
+      AND NOT EXISTS (SELECT 1 FROM mnemo.contexts n
+                      WHERE n.project_id = c.project_id AND n.topic = c.topic
+                        AND n.version > c.version AND n.archived_at IS NULL)
+    ORDER BY score DESC, c.created_at DESC, c.topic
+    LIMIT $4::int OFFSET $5::int)
+SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE
+    (SELECT coalesce(json_agg(json_build_object(
+        'topic', topic, 'version', version, 'priority', priority, 'tags', tags,
+        'preview', left(preview, 300), 'score', round(score::numeric, 4),
+        'created_at', created_at, 'access_count', access_count)), '[]') FROM hits) END)sql";
+
 }  // namespace mnemo::memory::sql

@@ -93,29 +93,7 @@ pqpool::Result<Json> Store::SearchContexts(const ProjectRef& project,
     const std::string offset = std::to_string(request.offset);
     const std::array<Param, 5> params{Param(request.query), AsParam(request.priority), Param(tags),
                                       Param(limit), Param(offset)};
-    constexpr std::string_view kSql = R"sql(
-WITH pid AS (SELECT mnemo.current_project_id() AS id),
-q AS (SELECT websearch_to_tsquery('english', $1) AS tsq,
-             '%' || replace(replace(replace($1, '\', '\\'), '%', '\%'), '_', '\_') || '%' AS pattern),
-hits AS (
-    SELECT c.topic, c.version, c.priority, c.tags, c.preview, c.created_at, c.access_count,
-           ts_rank_cd(c.search, q.tsq) + CASE WHEN c.topic ILIKE q.pattern THEN 1 ELSE 0 END
-               AS score
-    FROM mnemo.contexts c, q
-    WHERE c.project_id = (SELECT id FROM pid) AND c.archived_at IS NULL
-      AND (c.search @@ q.tsq OR c.topic ILIKE q.pattern)
-      AND ($2::text IS NULL OR c.priority = $2) AND c.tags @> $3::text[]
-      AND NOT EXISTS (SELECT 1 FROM mnemo.contexts n
-                      WHERE n.project_id = c.project_id AND n.topic = c.topic
-                        AND n.version > c.version AND n.archived_at IS NULL)
-    ORDER BY score DESC, c.created_at DESC, c.topic
-    LIMIT $4::int OFFSET $5::int)
-SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE
-    (SELECT coalesce(json_agg(json_build_object(
-        'topic', topic, 'version', version, 'priority', priority, 'tags', tags,
-        'preview', left(preview, 300), 'score', round(score::numeric, 4),
-        'created_at', created_at, 'access_count', access_count)), '[]') FROM hits) END)sql";
-    return ProjectJson(project, "search_contexts", kSql, params);
+    return ProjectJson(project, "search_contexts", sql::kSearchContexts, params);
 }
 
 pqpool::Result<Json> Store::ListTopics(const ProjectRef& project, const std::string& prefix,
