@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 
 namespace pqpool::bench {
@@ -141,6 +142,13 @@ void Table::Print() const {
     std::cout << "  " << std::string(total + 2 * (widths.size() - 1), '-') << '\n';
     for (const auto& row : rows_) print_row(row);
     std::cout << std::flush;
+}
+
+std::string LoadAverage() {
+    std::ifstream file("/proc/loadavg");
+    std::string one, five, fifteen;
+    file >> one >> five >> fifteen;
+    return one + " " + five + " " + fifteen;
 }
 
 void PrintHeading(const std::string& title, const std::vector<std::string>& notes) {

@@ -97,4 +97,7 @@ private:
 /// Prints a section heading and an explanatory note (wrapped by the caller).
 void PrintHeading(const std::string& title, const std::vector<std::string>& notes);
 
+/// The 1, 5 and 15 minute load averages from /proc/loadavg, e.g. "0.52 1.10 0.98".
+[[nodiscard]] std::string LoadAverage();
+
 }  // namespace pqpool::bench

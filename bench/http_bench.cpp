@@ -9,7 +9,6 @@
 #include <ctime>
 #include <exception>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <iostream>
 #include <iterator>
@@ -31,6 +30,7 @@ namespace {
 
 using pqpool::bench::ClockReadNs;
 using pqpool::bench::Fixed;
+using pqpool::bench::LoadAverage;
 using pqpool::bench::MergeSorted;
 using pqpool::bench::NsBetween;
 
@@ -199,13 +199,6 @@ int ParseArgs(int argc, char** argv, Options& options) {
         return 2;
     }
     return -1;
-}
-
-std::string LoadAverage() {
-    std::ifstream file("/proc/loadavg");
-    std::string one, five, fifteen;
-    file >> one >> five >> fifteen;
-    return one + " " + five + " " + fifteen;
 }
 
 double SelfCpuSeconds() {

@@ -4,7 +4,6 @@
 #include <array>
 #include <cstdlib>
 #include <ctime>
-#include <fstream>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -19,6 +18,7 @@ namespace {
 
 using pqpool::bench::ClockReadNs;
 using pqpool::bench::Fixed;
+using pqpool::bench::LoadAverage;
 
 struct Options {
     bool quick = false;
@@ -137,13 +137,6 @@ int ParseArgs(int argc, char** argv, Options& options) {
         return 2;
     }
     return -1;
-}
-
-std::string LoadAverage() {
-    std::ifstream file("/proc/loadavg");
-    std::string one, five, fifteen;
-    file >> one >> five >> fifteen;
-    return one + " " + five + " " + fifteen;
 }
 
 std::string ShowSetting(PGconn* conn, const std::string& name) {
