@@ -14,6 +14,7 @@
 #include "cli/database.hpp"
 #include "embedded/cluster.hpp"
 #include "embedded/subprocess.hpp"
+#include "embedded_start.hpp"
 #include "http_sql.hpp"
 #include "memory/access_store.hpp"
 #include "memory/context_sql.hpp"
@@ -111,20 +112,10 @@ std::string QueryAsTenant(PGconn* conn, const std::string& tenant_token, const s
 }
 
 void HttpFixture::StartCluster() {
-    embedded::EmbeddedCluster cluster(home_);
-    auto status = cluster.Status();
-    if (!status.ok()) Fail("embedded cluster: " + status.error().message());
-    started_cluster_ = !status->running;
-    const auto started = BenchClock::now();
-    auto conninfo = cluster.EnsureRunning(started + std::chrono::seconds(120));
-    if (!conninfo.ok()) Fail("starting the embedded cluster: " + conninfo.error().message());
-    conninfo_ = *conninfo;
-    cluster_note_ =
-        started_cluster_
-            ? "started in " +
-                  pqpool::bench::Fixed(pqpool::bench::Ns(BenchClock::now() - started) / 1e9, 1) +
-                  " s"
-            : "already running";
+    EmbeddedStart start = StartEmbedded(home_);
+    started_cluster_ = start.started;
+    conninfo_ = std::move(start.conninfo);
+    cluster_note_ = std::move(start.note);
     // What `mnemo serve` does first: migrations, the secret's hash.
     auto db = cli::OpenDatabase(config_);
     if (!db.ok()) Fail(db.error().message());

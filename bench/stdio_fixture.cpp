@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "embedded/cluster.hpp"
+#include "embedded_start.hpp"
 
 namespace mnemo::bench {
 namespace {
@@ -99,20 +100,10 @@ void BenchHome::SetUp(const std::string& home, const Workload& workload) {
     if (!config.ok()) Fail("configuration: " + config.error().message());
     config_ = std::move(config).value();
 
-    embedded::EmbeddedCluster cluster(home_);
-    auto status = cluster.Status();
-    if (!status.ok()) Fail("embedded cluster: " + status.error().message());
-    started_cluster_ = !status->running;
-    const auto started = BenchClock::now();
-    auto conninfo = cluster.EnsureRunning(started + std::chrono::seconds(120));
-    if (!conninfo.ok()) Fail("starting the embedded cluster: " + conninfo.error().message());
-    conninfo_ = *conninfo;
-    cluster_note_ =
-        started_cluster_
-            ? "started in " +
-                  pqpool::bench::Fixed(pqpool::bench::Ns(BenchClock::now() - started) / 1e9, 1) +
-                  " s"
-            : "already running";
+    EmbeddedStart start = StartEmbedded(home_);
+    started_cluster_ = start.started;
+    conninfo_ = std::move(start.conninfo);
+    cluster_note_ = std::move(start.note);
 
     // What `mnemo serve` does first: migrations, the secret's hash. Then the project.
     auto db = cli::OpenDatabase(config_);

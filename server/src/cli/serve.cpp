@@ -2,6 +2,7 @@
 // `mnemo serve --stdio` and `mnemo migrate`.
 #include <csignal>
 #include <cstdio>
+#include <memory>
 
 #include <openssl/rand.h>
 
@@ -34,6 +35,39 @@ std::string RandomSessionId() {
     return text;
 }
 
+/// What both transports serve: the database and a dispatcher over the memory tools. Pinned in
+/// place (the tools' handlers and the dispatcher refer into it); closes the pool when it ends.
+struct MemoryServer {
+    MemoryServer(const Config& config, Database opened)
+        : db(std::move(opened)),
+          services{*db.store, config},
+          dispatcher(mcp::ServerInfo{"mnemo", MNEMO_VERSION, "mnemo project memory", kInstructions},
+                     registry) {
+        tools::RegisterMemoryTools(registry, services);
+    }
+    MemoryServer(const MemoryServer&) = delete;
+    MemoryServer& operator=(const MemoryServer&) = delete;
+    ~MemoryServer() {
+        (void)db.pool->Close(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+    }
+
+    Database db;
+    tools::ToolServices services;
+    mcp::ToolRegistry registry;
+    mcp::Dispatcher dispatcher;
+};
+
+/// Opens the database (see OpenDatabase) and builds the server; prints why and returns null
+/// when the database cannot be opened.
+std::unique_ptr<MemoryServer> OpenServer(const Config& config) {
+    auto db = OpenDatabase(config);
+    if (!db.ok()) {
+        PrintError(db.error().message());
+        return nullptr;
+    }
+    return std::make_unique<MemoryServer>(config, std::move(db).value());
+}
+
 }  // namespace
 
 void PrintError(const std::string& message) {
@@ -42,55 +76,36 @@ void PrintError(const std::string& message) {
 
 int RunServeStdio(const Config& config) {
     std::signal(SIGPIPE, SIG_IGN);
-    auto db = OpenDatabase(config);
-    if (!db.ok()) {
-        PrintError(db.error().message());
-        return 1;
-    }
-    tools::ToolServices services{*db->store, config};
-    mcp::ToolRegistry registry;
-    tools::RegisterMemoryTools(registry, services);
-    mcp::Dispatcher dispatcher(
-        mcp::ServerInfo{"mnemo", MNEMO_VERSION, "mnemo project memory", kInstructions}, registry);
+    auto server = OpenServer(config);
+    if (server == nullptr) return 1;
     mcp::Session session(RandomSessionId());
     log::Info("server_started", {{"transport", "stdio"},
                                  {"version", MNEMO_VERSION},
-                                 {"database", db->conninfo_for_display},
+                                 {"database", server->db.conninfo_for_display},
                                  {"default_project", config.default_project},
                                  {"pool_budget", config.pool_max_connections},
                                  {"session", session.id()}});
     transport::StdioOptions options;
     options.workers = config.pool_max_connections;
     options.max_line_bytes = std::max<std::size_t>(16 << 20, 4 * config.max_content_bytes);
-    const int code = transport::RunStdio(dispatcher, session, options);
-    (void)db->pool->Close(std::chrono::steady_clock::now() + std::chrono::seconds(5));
-    return code;
+    return transport::RunStdio(server->dispatcher, session, options);
 }
 
 int RunServeHttp(const Config& config) {
-    auto db = OpenDatabase(config);
-    if (!db.ok()) {
-        PrintError(db.error().message());
-        return 1;
-    }
-    tools::ToolServices services{*db->store, config};
-    mcp::ToolRegistry registry;
-    tools::RegisterMemoryTools(registry, services);
-    mcp::Dispatcher dispatcher(
-        mcp::ServerInfo{"mnemo", MNEMO_VERSION, "mnemo project memory", kInstructions}, registry);
+    auto server = OpenServer(config);
+    if (server == nullptr) return 1;
     util::Metrics metrics;
-    dispatcher.SetToolObserver([&metrics](const std::string& tool, const mcp::ToolResult& result,
-                                          std::chrono::nanoseconds latency) {
+    server->dispatcher.SetToolObserver([&metrics](const std::string& tool,
+                                                  const mcp::ToolResult& result,
+                                                  std::chrono::nanoseconds latency) {
         metrics.RecordToolCall(tool, result.is_error ? "error" : "success", latency);
         if (result.error_type == "pool_timeout") metrics.RecordPoolTimeout(result.project);
     });
     const memory::AccessStore access(
         memory::SessionLimits{config.http.session_ttl, config.http.max_sessions_per_user});
     log::Info("database_ready",
-              {{"database", db->conninfo_for_display}, {"embedded", db->embedded}});
-    const int code = transport::RunHttp({config, dispatcher, db->pool, access, metrics});
-    (void)db->pool->Close(std::chrono::steady_clock::now() + std::chrono::seconds(5));
-    return code;
+              {{"database", server->db.conninfo_for_display}, {"embedded", server->db.embedded}});
+    return transport::RunHttp({config, server->dispatcher, server->db.pool, access, metrics});
 }
 
 int RunMigrate(const Config& config) {
