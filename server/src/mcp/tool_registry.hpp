@@ -2,6 +2,7 @@
 // ToolRegistry: the tools a server offers, each with its schema and handler.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <string>
@@ -50,9 +51,18 @@ struct ToolCall {
     const nlohmann::json& arguments;  // an object that passed the tool's inputSchema
     Session& session;
     const ProgressFn* progress = nullptr;  // null when the caller gave no progress token
+    /// Set (by another thread) when the client sent notifications/cancelled for this call;
+    /// null when the transport cannot cancel.
+    const std::atomic<bool>* cancelled = nullptr;
 
     void Progress(double value, double total, const std::string& message) const {
         if (progress != nullptr) (*progress)(value, total, message);
+    }
+
+    /// True once the client cancelled the call. Long handlers check it between steps and
+    /// return early (any result: a cancelled call's response is never sent).
+    [[nodiscard]] bool Cancelled() const {
+        return cancelled != nullptr && cancelled->load(std::memory_order_relaxed);
     }
 };
 
