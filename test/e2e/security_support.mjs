@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+// Helpers of the security tests: raw HTTP/1.1 over a socket (for requests fetch refuses to
+// send), superuser checks on a test database, and injection payloads.
+import { execFileSync } from "node:child_process";
+import { connect } from "node:net";
+
+/// Strings that would change a statement if they were spliced into SQL.
+export const INJECTIONS = [
+    "x'); DROP TABLE mnemo.contexts; --",
+    "' OR '1'='1' UNION SELECT key_hash::text FROM mnemo.project_keys --",
+    "$1; DELETE FROM mnemo.projects; SELECT pg_sleep(5); --",
+    "\\'; DROP SCHEMA mnemo CASCADE; --",
+];
+
+/// Runs `sql` as the cluster's superuser in `database`; returns the unaligned output.
+export function superuserQuery(database, sql) {
+    const url = new URL(process.env.MNEMO_TEST_DSN);
+    url.pathname = `/${database}`;
+    return execFileSync("psql", [url.toString(), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+    }).trim();
+}
+
+/// mnemo's tables in `database` with their row counts, e.g. { "mnemo.contexts": 3, ... }.
+export function tableCounts(database) {
+    const tables = superuserQuery(
+        database,
+        "SELECT string_agg(format('%I.%I', schemaname, tablename), ',' ORDER BY tablename) " +
+            "FROM pg_tables WHERE schemaname = 'mnemo'",
+    ).split(",");
+    const counts = {};
+    for (const table of tables) counts[table] = Number(superuserQuery(database, `SELECT count(*) FROM ${table}`));
+    return counts;
+}
+
+/// Sends `raw` (a string or Buffer) on a new connection to 127.0.0.1:`port`; resolves when the
+/// server closes the connection or `waitMs` passes with { text, closed }.
+export function rawExchange(port, raw, waitMs = 3000) {
+    return new Promise((resolve, reject) => {
+        const socket = connect({ host: "127.0.0.1", port });
+        let text = "";
+        let timer;
+        const finish = (closed) => {
+            clearTimeout(timer);
+            socket.destroy();
+            resolve({ text, closed, status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 0) });
+        };
+        socket.on("data", (chunk) => {
+            text += chunk.toString("latin1");
+        });
+        socket.on("end", () => finish(true));
+        socket.on("error", (error) => (text ? finish(true) : reject(error)));
+        socket.on("connect", () => {
+            socket.write(raw);
+            timer = setTimeout(() => finish(false), waitMs);
+        });
+    });
+}
+
+/// Bytes of an HTTP/1.1 POST to /mcp with `headers` (name, value pairs, in order) and `body`.
+export function rawRequest(headers, body) {
+    const head = ["POST /mcp HTTP/1.1", ...headers.map(([name, value]) => `${name}: ${value}`)].join("\r\n");
+    return Buffer.concat([Buffer.from(`${head}\r\n\r\n`, "latin1"), Buffer.isBuffer(body) ? body : Buffer.from(body)]);
+}
