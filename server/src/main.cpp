@@ -55,6 +55,10 @@ int main(int argc, char** argv) {
     serve->add_option("--project", flags.project,
                       "Default project (default: $MNEMO_PROJECT, else the git root's or "
                       "working directory's name)");
+    bool conformance_fixtures = false;
+    serve->add_flag("--conformance-fixtures", conformance_fixtures,
+                    "Also serve the MCP conformance suite's test tools, resources and prompts "
+                    "(for running the suite; never for real use)");
     AddDatabaseFlags(*serve, flags);
 
     auto* migrate = app.add_subcommand("migrate", "Apply pending database migrations");
@@ -98,13 +102,11 @@ int main(int argc, char** argv) {
                 "choose one transport: mnemo serve --stdio | mnemo serve --http [HOST:PORT]");
             return 2;
         }
-        if (serve_http) {
-            flags.http_listen = http;
-            if (int code = Load(mnemo::Transport::kHttp, flags, config)) return code;
-            return mnemo::cli::RunServeHttp(config);
-        }
-        if (int code = Load(mnemo::Transport::kStdio, flags, config)) return code;
-        return mnemo::cli::RunServeStdio(config);
+        if (serve_http) flags.http_listen = http;
+        const auto transport = serve_http ? mnemo::Transport::kHttp : mnemo::Transport::kStdio;
+        if (int code = Load(transport, flags, config)) return code;
+        config.conformance_fixtures = conformance_fixtures;
+        return serve_http ? mnemo::cli::RunServeHttp(config) : mnemo::cli::RunServeStdio(config);
     }
     if (*token) {
         token_command.action = token_create->parsed() ? "create"

@@ -72,7 +72,8 @@ protected:
     std::string NewSession(const std::string& user, const AccessStore& access_store) {
         const std::string id = AccessStore::NewSessionId();
         auto created = access_store.CreateSession(lease_, id, user, "2025-06-18",
-                                                  Json{{"name", "probe"}, {"version", "1.0"}});
+                                                  Json{{"name", "probe"}, {"version", "1.0"}},
+                                                  Json{{"sampling", Json::object()}});
         EXPECT_TRUE(created.ok()) << created.error().message();
         return id;
     }
@@ -243,16 +244,21 @@ TEST_F(AccessTest, SessionResolvesForItsUserWithItsState) {
     EXPECT_EQ(session->client_info, (Json{{"name", "probe"}, {"version", "1.0"}}));
     EXPECT_EQ(session->selected_project, "");
 
-    ASSERT_TRUE(access_.SaveSelectedProject(lease_, id, user, "notes").ok());
-    session = SessionOf(token.token, id);
-    ASSERT_TRUE(session.has_value());
-    EXPECT_EQ(session->selected_project, "notes");
+    EXPECT_EQ(session->client_capabilities, (Json{{"sampling", Json::object()}}));
+    EXPECT_EQ(session->log_level, "");
 
-    // Another user cannot move it.
-    ASSERT_TRUE(access_.SaveSelectedProject(lease_, id, UniqueProject("bob"), "other").ok());
+    ASSERT_TRUE(access_.SaveSessionState(lease_, id, user, "notes", "warning").ok());
     session = SessionOf(token.token, id);
     ASSERT_TRUE(session.has_value());
     EXPECT_EQ(session->selected_project, "notes");
+    EXPECT_EQ(session->log_level, "warning");
+
+    // Another user cannot change it.
+    ASSERT_TRUE(access_.SaveSessionState(lease_, id, UniqueProject("bob"), "other", "debug").ok());
+    session = SessionOf(token.token, id);
+    ASSERT_TRUE(session.has_value());
+    EXPECT_EQ(session->selected_project, "notes");
+    EXPECT_EQ(session->log_level, "warning");
 }
 
 TEST_F(AccessTest, SessionIsInvisibleToEveryoneButItsUser) {

@@ -11,6 +11,8 @@
 #include "mcp/dispatcher.hpp"
 #include "memory/access_store.hpp"
 #include "memory/migrations.hpp"
+#include "tools/conformance_fixtures.hpp"
+#include "tools/memory_features.hpp"
 #include "tools/tool_support.hpp"
 #include "transport/http_server.hpp"
 #include "transport/stdio.hpp"
@@ -42,8 +44,19 @@ struct MemoryServer {
         : db(std::move(opened)),
           services{*db.store, config},
           dispatcher(mcp::ServerInfo{"mnemo", MNEMO_VERSION, "mnemo project memory", kInstructions},
-                     registry) {
+                     registry,
+                     mcp::ServerFeatures{&resources, &prompts, &subscriptions,
+                                         config.client_request_timeout}) {
+        services.subscriptions = &subscriptions;
         tools::RegisterMemoryTools(registry, services);
+        resources.Add(tools::MakeContextResources(services));
+        tools::RegisterMemoryPrompts(prompts, services);
+        if (config.conformance_fixtures) {
+            tools::RegisterConformanceFixtures(registry, resources, prompts);
+            log::Warning("conformance_fixtures", {{"message",
+                                                   "serving the conformance suite's test tools, "
+                                                   "resources and prompts: not for real use"}});
+        }
     }
     MemoryServer(const MemoryServer&) = delete;
     MemoryServer& operator=(const MemoryServer&) = delete;
@@ -54,6 +67,9 @@ struct MemoryServer {
     Database db;
     tools::ToolServices services;
     mcp::ToolRegistry registry;
+    mcp::ResourceRegistry resources;
+    mcp::PromptRegistry prompts;
+    mcp::Subscriptions subscriptions;
     mcp::Dispatcher dispatcher;
 };
 
@@ -88,6 +104,7 @@ int RunServeStdio(const Config& config) {
     transport::StdioOptions options;
     options.workers = config.pool_max_connections;
     options.max_line_bytes = std::max<std::size_t>(16 << 20, 4 * config.max_content_bytes);
+    options.subscriptions = &server->subscriptions;
     return transport::RunStdio(server->dispatcher, session, options);
 }
 
@@ -105,7 +122,8 @@ int RunServeHttp(const Config& config) {
         memory::SessionLimits{config.http.session_ttl, config.http.max_sessions_per_user});
     log::Info("database_ready",
               {{"database", server->db.conninfo_for_display}, {"embedded", server->db.embedded}});
-    return transport::RunHttp({config, server->dispatcher, server->db.pool, access, metrics});
+    return transport::RunHttp(
+        {config, server->dispatcher, server->db.pool, access, metrics, &server->subscriptions});
 }
 
 int RunMigrate(const Config& config) {

@@ -70,6 +70,12 @@ struct Config {
     std::chrono::milliseconds acquire_timeout{10'000};
     /// Statement timeout of query_database (MNEMO_QUERY_TIMEOUT_MS), default 5 s.
     std::chrono::milliseconds query_timeout{5'000};
+    /// How long a tool waits for the client to answer a sampling or elicitation request
+    /// (MNEMO_CLIENT_REQUEST_TIMEOUT_MS), default 60 s.
+    std::chrono::milliseconds client_request_timeout{60'000};
+    /// Serve the conformance suite's test tools, resources and prompts as well
+    /// (`serve --conformance-fixtures`; never for real use).
+    bool conformance_fixtures = false;
     /// Largest context content accepted (MNEMO_MAX_CONTENT_BYTES), default 1 MiB.
     std::size_t max_content_bytes = 1 << 20;
     /// Project used when a call names none and the session selected none (--project,

@@ -1,44 +1,20 @@
 // SPDX-License-Identifier: MIT
-// Dispatcher: MCP lifecycle and the tools methods.
+// Dispatcher: routing, the lifecycle, logging/setLevel, cancellations and client responses.
 #include "mcp/dispatcher.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <exception>
 
-#include "mcp/schema.hpp"
 #include "util/log.hpp"
 
 namespace mnemo::mcp {
 namespace {
 
-Json ToolResultJson(const ToolResult& result) {
-    if (result.is_error) {
-        return Json{{"content", Json::array({{{"type", "text"}, {"text", result.message}}})},
-                    {"isError", true}};
-    }
-    return Json{
-        {"content", Json::array({{{"type", "text"}, {"text", Serialize(result.structured)}}})},
-        {"structuredContent", result.structured},
-        {"isError", false}};
-}
-
-void LogToolCall(const std::string& tool, const ToolResult& result, const Session& session,
-                 double latency_ms) {
-    const log::Level level = result.is_error ? log::Level::kWarning : log::Level::kInfo;
-    if (!log::Enabled(level)) return;  // a call's hot path; build nothing that is dropped
-    Json fields = {
-        {"tool", tool},
-        {"project", result.project},
-        {"latency_ms", static_cast<double>(static_cast<long long>(latency_ms * 1000)) / 1000},
-        {"session", session.id()}};
-    if (result.is_error) {
-        fields["error_type"] = result.error_type;
-        fields["error"] = result.message;
-        log::Warning("tool_execute_error", fields);
-    } else {
-        log::Info("tool_execute_success", fields);
-    }
+/// Request params' `name`, or "" when absent or not a string.
+std::string StringParam(const Json& params, const char* name) {
+    if (!params.is_object()) return {};
+    const auto found = params.find(name);
+    return found != params.end() && found->is_string() ? found->get<std::string>() : std::string();
 }
 
 }  // namespace
@@ -71,11 +47,15 @@ Json Dispatcher::Handle(const Json& message, Session& session, const Notifier& n
 CallPlan Dispatcher::Plan(const Json& message, const Session& session) const {
     CallPlan plan;
     const Incoming incoming = Classify(message);
-    if (incoming.kind != Incoming::Kind::kRequest || incoming.method != "tools/call") return plan;
+    if (incoming.kind != Incoming::Kind::kRequest) return plan;
     const Json& params = incoming.params;
     if (!params.is_object()) return plan;
     if (const auto meta = params.find("_meta"); meta != params.end() && meta->is_object()) {
         plan.progress_requested = meta->contains("progressToken");
+    }
+    if (incoming.method != "tools/call") {
+        plan.lease_tenant = FeatureLeaseTenant(incoming, session);
+        return plan;
     }
     const auto name = params.find("name");
     if (name == params.end() || !name->is_string()) return plan;
@@ -89,16 +69,25 @@ CallPlan Dispatcher::Plan(const Json& message, const Session& session) const {
     return plan;
 }
 
+std::string Dispatcher::DeliverResponse(const Json& response, const Session& session) const {
+    const auto id = response.find("id");
+    if (id == response.end()) return "a response needs an \"id\"";
+    return pending_.Deliver(session.key(), *id, response);
+}
+
 Json Dispatcher::HandleOne(const Json& message, Session& session, const Notifier& notify) const {
     const Incoming incoming = Classify(message);
     switch (incoming.kind) {
         case Incoming::Kind::kInvalid:
             return MakeError(incoming.id, kInvalidRequest, "Invalid Request: " + incoming.problem);
-        case Incoming::Kind::kResponse:
-        case Incoming::Kind::kNotification:
-            // notifications/initialized and notifications/cancelled need no reply; mnemo sends
-            // no requests, so responses have nothing to match.
+        case Incoming::Kind::kResponse: {
+            if (auto problem = DeliverResponse(message, session); !problem.empty()) {
+                log::Warning("client_response_refused",
+                             {{"session", session.id()}, {"problem", problem}});
+            }
             return nullptr;
+        }
+        case Incoming::Kind::kNotification: return HandleNotification(incoming, session);
         case Incoming::Kind::kRequest: break;
     }
     try {
@@ -109,18 +98,60 @@ Json Dispatcher::HandleOne(const Json& message, Session& session, const Notifier
     }
 }
 
+Json Dispatcher::HandleNotification(const Incoming& notification, Session& session) const {
+    if (notification.method == "notifications/cancelled" && notification.params.is_object()) {
+        const auto id = notification.params.find("requestId");
+        if (id != notification.params.end() && (id->is_string() || id->is_number_integer())) {
+            const bool found = in_flight_.Cancel(session.key(), *id);
+            log::Info("request_cancelled",
+                      {{"session", session.id()},
+                       {"request_id", *id},
+                       {"in_progress", found},
+                       {"reason", StringParam(notification.params, "reason")}});
+        }
+    }
+    // notifications/initialized and any other notification need nothing.
+    return nullptr;
+}
+
 Json Dispatcher::HandleRequest(const Incoming& request, Session& session,
                                const Notifier& notify) const {
-    if (request.method == "initialize") return Initialize(request, session);
-    if (request.method == "ping") return MakeResult(request.id, Json::object());
+    const std::string& method = request.method;
+    if (method == "initialize") return Initialize(request, session);
+    if (method == "ping") return MakeResult(request.id, Json::object());
     if (!session.initialized()) {
-        return MakeError(
-            request.id, kInvalidRequest,
-            "Server not initialized: send \"initialize\" before \"" + request.method + "\"");
+        return MakeError(request.id, kInvalidRequest,
+                         "Server not initialized: send \"initialize\" before \"" + method + "\"");
     }
-    if (request.method == "tools/list") return ListTools(request);
-    if (request.method == "tools/call") return CallTool(request, session, notify);
-    return MakeError(request.id, kMethodNotFound, "Method not found: " + request.method);
+    if (method == "tools/list") return ListTools(request);
+    if (method == "tools/call") return CallTool(request, session, notify);
+    if (method == "logging/setLevel") return SetLogLevel(request, session);
+    if (HasResources()) {
+        if (method == "resources/list") return ListResources(request, session);
+        if (method == "resources/templates/list") return ListResourceTemplates(request);
+        if (method == "resources/read") return ReadResource(request, session);
+        if (method == "resources/subscribe") return Subscribe(request, session, true);
+        if (method == "resources/unsubscribe") return Subscribe(request, session, false);
+    }
+    if (HasPrompts()) {
+        if (method == "prompts/list") return ListPrompts(request);
+        if (method == "prompts/get") return GetPrompt(request, session);
+    }
+    if ((HasResources() || HasPrompts()) && method == "completion/complete") {
+        return Complete(request, session);
+    }
+    return MakeError(request.id, kMethodNotFound, "Method not found: " + method);
+}
+
+Json Dispatcher::Capabilities() const {
+    Json capabilities = {{"tools", {{"listChanged", false}}}, {"logging", Json::object()}};
+    if (HasResources()) {
+        capabilities["resources"] = {{"subscribe", features_.subscriptions != nullptr},
+                                     {"listChanged", false}};
+    }
+    if (HasPrompts()) capabilities["prompts"] = {{"listChanged", false}};
+    if (HasResources() || HasPrompts()) capabilities["completions"] = Json::object();
+    return capabilities;
 }
 
 Json Dispatcher::Initialize(const Incoming& request, Session& session) const {
@@ -135,84 +166,32 @@ Json Dispatcher::Initialize(const Incoming& request, Session& session) const {
     const bool known = std::find(supported.begin(), supported.end(), requested) != supported.end();
     const std::string version = known ? requested : supported.front();
     Json client_info = params.value("clientInfo", Json::object());
+    Json client_capabilities = params.value("capabilities", Json::object());
     log::Info("session_initialized", {{"session", session.id()},
                                       {"protocol_version", version},
                                       {"requested_version", requested},
                                       {"client", client_info.is_object() ? client_info : Json()}});
-    session.SetInitialized(version, std::move(client_info));
+    session.SetInitialized(version, std::move(client_info), std::move(client_capabilities));
 
     Json server_info = {{"name", info_.name}, {"version", info_.version}};
     if (!info_.title.empty()) server_info["title"] = info_.title;
     Json result = {{"protocolVersion", version},
-                   {"capabilities", {{"tools", {{"listChanged", false}}}}},
+                   {"capabilities", Capabilities()},
                    {"serverInfo", std::move(server_info)}};
     if (!info_.instructions.empty()) result["instructions"] = info_.instructions;
     return MakeResult(request.id, std::move(result));
 }
 
-Json Dispatcher::ListTools(const Incoming& request) const {
-    if (request.params.is_object() && request.params.contains("cursor") &&
-        !request.params["cursor"].is_null()) {
-        // Every tool fits on one page, so no cursor mnemo hands out exists.
-        return MakeError(request.id, kInvalidParams, "Invalid params: unknown cursor");
-    }
-    return MakeResult(request.id, Json{{"tools", tools_.ListJson()}});
-}
-
-Json Dispatcher::CallTool(const Incoming& request, Session& session, const Notifier& notify) const {
-    const Json& params = request.params;
-    if (!params.is_object() || !params.contains("name") || !params["name"].is_string()) {
+Json Dispatcher::SetLogLevel(const Incoming& request, Session& session) const {
+    const std::string name = StringParam(request.params, "level");
+    const auto level = ParseLogLevel(name);
+    if (!level) {
         return MakeError(request.id, kInvalidParams,
-                         "Invalid params: tools/call needs a string \"name\"");
+                         "Invalid params: \"level\" must be one of debug, info, notice, warning, "
+                         "error, critical, alert, emergency");
     }
-    const std::string name = params["name"].get<std::string>();
-    const ToolDefinition* tool = tools_.Find(name);
-    if (tool == nullptr) return MakeError(request.id, kInvalidParams, "Unknown tool: " + name);
-
-    const auto start = std::chrono::steady_clock::now();
-    Json arguments = params.contains("arguments") && !params["arguments"].is_null()
-                         ? params["arguments"]
-                         : Json::object();
-    // Progress goes out only when the caller asked (a token) and the transport can send it;
-    // values must strictly increase, so a report that does not is dropped.
-    ProgressFn progress;
-    const Json* token = nullptr;
-    if (const auto meta = params.find("_meta"); meta != params.end() && meta->is_object()) {
-        if (const auto found = meta->find("progressToken");
-            found != meta->end() && (found->is_string() || found->is_number_integer())) {
-            token = &*found;
-        }
-    }
-    if (token != nullptr && notify) {
-        progress = [&notify, token, last = -1.0](double value, double total,
-                                                 const std::string& message) mutable {
-            if (value <= last) return;
-            last = value;
-            Json report = {{"progressToken", *token}, {"progress", value}};
-            if (total > 0) report["total"] = total;
-            if (!message.empty()) report["message"] = message;
-            notify(Json{{"jsonrpc", "2.0"},
-                        {"method", "notifications/progress"},
-                        {"params", std::move(report)}});
-        };
-    }
-    const ToolCall call{arguments, session, progress ? &progress : nullptr};
-    ToolResult result;
-    if (auto problem = ValidateArguments(tool->input_schema, arguments); !problem.empty()) {
-        result = ToolResult::Error("invalid_arguments",
-                                   "Invalid arguments for " + name + ": " + problem);
-    } else {
-        try {
-            call.Progress(0, 1, "running " + name);
-            result = tool->handler(call);
-        } catch (const std::exception& e) {
-            result = ToolResult::Error("internal", std::string("Internal error: ") + e.what());
-        }
-    }
-    const auto latency = std::chrono::steady_clock::now() - start;
-    LogToolCall(name, result, session, std::chrono::duration<double, std::milli>(latency).count());
-    if (observer_) observer_(name, result, latency);
-    return MakeResult(request.id, ToolResultJson(result));
+    session.SetLogLevel(level);
+    return MakeResult(request.id, Json::object());
 }
 
 }  // namespace mnemo::mcp

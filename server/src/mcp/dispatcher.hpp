@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Dispatcher: the transport-agnostic MCP server — lifecycle, ping, tools/list and tools/call.
+// Dispatcher: the transport-agnostic MCP server — lifecycle, tools, resources, prompts,
+// completions, logging, progress, cancellation and requests to the client.
 #pragma once
 
 #include <chrono>
@@ -8,8 +9,12 @@
 #include <string_view>
 #include <vector>
 
+#include "mcp/client_requests.hpp"
 #include "mcp/jsonrpc.hpp"
+#include "mcp/prompt_registry.hpp"
+#include "mcp/resource_registry.hpp"
 #include "mcp/session.hpp"
+#include "mcp/subscriptions.hpp"
 #include "mcp/tool_registry.hpp"
 
 namespace mnemo::mcp {
@@ -21,9 +26,20 @@ struct ServerInfo {
     std::string instructions;  // sent in the initialize result: how to use the memory
 };
 
-/// Sends a notification related to the request being handled (e.g. notifications/progress);
-/// the transport decides how (stdio: a line; HTTP: an event on the request's SSE stream).
+/// Sends a message related to the request being handled (notifications/progress,
+/// notifications/message, requests to the client); the transport decides how (stdio: a
+/// line; HTTP: an event on the request's SSE stream).
 using Notifier = std::function<void(const Json& notification)>;
+
+/// What a server offers besides tools. Everything must outlive the dispatcher; registries
+/// are filled before serving.
+struct ServerFeatures {
+    const ResourceRegistry* resources = nullptr;  // null or empty: no resources capability
+    const PromptRegistry* prompts = nullptr;      // null or empty: no prompts capability
+    Subscriptions* subscriptions = nullptr;       // null: resources/subscribe not offered
+    /// How long a request to the client (sampling, elicitation) waits for its answer.
+    std::chrono::milliseconds client_request_timeout{60'000};
+};
 
 /// Observes every finished tool call (for metrics). Must be thread-safe.
 using ToolObserver = std::function<void(const std::string& tool, const ToolResult& result,
@@ -42,18 +58,27 @@ struct CallPlan {
 /// Thread safety: Handle may run concurrently for the same or different sessions.
 class Dispatcher {
 public:
-    Dispatcher(ServerInfo info, const ToolRegistry& tools)
-        : info_(std::move(info)), tools_(tools) {}
+    Dispatcher(ServerInfo info, const ToolRegistry& tools, ServerFeatures features = {})
+        : info_(std::move(info)), tools_(tools), features_(features) {}
 
     /// Answers one parsed message, or a batch (an array). Returns the response, an array of
-    /// responses for a batch, or null when nothing must be sent (notifications, responses).
-    /// Never throws: a failing handler becomes an error response.
-    /// `notify`, when set, receives notifications tied to the request (progress).
+    /// responses for a batch, or null when nothing must be sent (notifications, responses,
+    /// a cancelled request). Never throws: a failing handler becomes an error response.
+    /// `notify`, when set, carries messages tied to the request (progress, log messages,
+    /// requests to the client); without it a tool cannot ask the client anything.
     [[nodiscard]] Json Handle(const Json& message, Session& session,
                               const Notifier& notify = {}) const;
 
+    /// Hands a client's response (a whole JSON-RPC response message) to the request of this
+    /// session waiting for it. Returns "" when delivered, else why it was refused (unknown or
+    /// already answered id).
+    [[nodiscard]] std::string DeliverResponse(const Json& response, const Session& session) const;
+
     /// Looks at a single message without handling it (no I/O): which tool, which tenant.
     [[nodiscard]] CallPlan Plan(const Json& message, const Session& session) const;
+
+    /// Requests to clients waiting for answers (tests check nothing leaks).
+    [[nodiscard]] std::size_t waiting_client_requests() const { return pending_.waiting(); }
 
     /// Set before serving.
     void SetToolObserver(ToolObserver observer) { observer_ = std::move(observer); }
@@ -66,14 +91,34 @@ public:
 
 private:
     Json HandleOne(const Json& message, Session& session, const Notifier& notify) const;
+    Json HandleNotification(const Incoming& notification, Session& session) const;
     Json HandleRequest(const Incoming& request, Session& session, const Notifier& notify) const;
     Json Initialize(const Incoming& request, Session& session) const;
+    Json Capabilities() const;
+    Json SetLogLevel(const Incoming& request, Session& session) const;
     Json ListTools(const Incoming& request) const;
     Json CallTool(const Incoming& request, Session& session, const Notifier& notify) const;
+    // Resources, prompts and completions (dispatcher_features.cpp).
+    Json ListResources(const Incoming& request, Session& session) const;
+    Json ListResourceTemplates(const Incoming& request) const;
+    Json ReadResource(const Incoming& request, Session& session) const;
+    Json Subscribe(const Incoming& request, Session& session, bool subscribe) const;
+    Json ListPrompts(const Incoming& request) const;
+    Json GetPrompt(const Incoming& request, Session& session) const;
+    Json Complete(const Incoming& request, Session& session) const;
+    [[nodiscard]] bool HasResources() const;
+    [[nodiscard]] bool HasPrompts() const;
+    /// Plan() for resources/read and prompts/get: the tenant their provider will lease.
+    [[nodiscard]] std::string FeatureLeaseTenant(const Incoming& incoming,
+                                                 const Session& session) const;
 
     ServerInfo info_;
     const ToolRegistry& tools_;
+    ServerFeatures features_;
     ToolObserver observer_;
+    // Internally synchronised: correlation state, not configuration.
+    mutable PendingClientRequests pending_;
+    mutable InFlightRequests in_flight_;
 };
 
 }  // namespace mnemo::mcp

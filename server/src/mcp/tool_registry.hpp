@@ -10,15 +10,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mcp/call_channel.hpp"
 #include "mcp/session.hpp"
 
 namespace mnemo::mcp {
 
 /// What a tool returns. `structured` (an object) is sent as structuredContent and, serialised,
 /// as the text block, so clients that show only one of them see everything. Errors set
-/// `is_error` and `message` (sent as the text block, no structuredContent).
+/// `is_error` and `message` (sent as the text block, no structuredContent). A tool that
+/// returns other content (images, audio, embedded resources) sets `content` (an array of
+/// content blocks), sent as is.
 struct ToolResult {
     nlohmann::json structured = nlohmann::json::object();
+    nlohmann::json content;  // null: derived from `structured` or `message`
     bool is_error = false;
     std::string message;
     /// The project the call acted on (for the tool_execute_* log line); "" when none.
@@ -30,6 +34,11 @@ struct ToolResult {
         ToolResult result;
         result.structured = std::move(structured);
         result.project = std::move(project);
+        return result;
+    }
+    static ToolResult Content(nlohmann::json blocks) {
+        ToolResult result;
+        result.content = std::move(blocks);
         return result;
     }
     static ToolResult Error(std::string error_type, std::string message, std::string project = {}) {
@@ -54,9 +63,23 @@ struct ToolCall {
     /// Set (by another thread) when the client sent notifications/cancelled for this call;
     /// null when the transport cannot cancel.
     const std::atomic<bool>* cancelled = nullptr;
+    /// Log messages and requests to the client; null when there is no channel (tests).
+    const CallChannel* channel = nullptr;
 
     void Progress(double value, double total, const std::string& message) const {
         if (progress != nullptr) (*progress)(value, total, message);
+    }
+
+    /// notifications/message to the client, when its log level admits `level`.
+    void Log(LogLevel level, const nlohmann::json& data) const {
+        if (channel != nullptr) channel->Log(level, data);
+    }
+
+    /// A request to the client (see CallChannel::Request).
+    [[nodiscard]] ClientAnswer RequestClient(const std::string& method,
+                                             nlohmann::json params) const {
+        if (channel == nullptr) return {false, nullptr, "this transport cannot send requests"};
+        return channel->Request(method, std::move(params));
     }
 
     /// True once the client cancelled the call. Long handlers check it between steps and

@@ -11,7 +11,8 @@ namespace mnemo::memory::sql {
 /// most once a minute). Run under the server tenant's token. $1 hex SHA-256 of the bearer token
 /// ('' without), $2 hex SHA-256 of the session id ('' for none), $3 session TTL in seconds,
 /// $4 whether a token is checked. Returns {"token": {user_name, scope, hash, stale} | null,
-/// "session": {user_name, protocol_version, client_info, selected_project, stale} | null}.
+/// "session": {user_name, protocol_version, client_info, selected_project,
+/// client_capabilities, log_level, stale} | null}.
 inline constexpr std::string_view kResolveAccess = R"sql(
 SELECT json_build_object(
     'token', (SELECT json_build_object(
@@ -22,6 +23,7 @@ SELECT json_build_object(
     'session', (SELECT json_build_object(
                     'user_name', s.user_name, 'protocol_version', s.protocol_version,
                     'client_info', s.client_info, 'selected_project', s.selected_project,
+                    'client_capabilities', s.client_capabilities, 'log_level', s.log_level,
                     'stale', s.last_seen < now() - make_interval(secs => least($3::bigint / 100, 60)))
                 FROM mnemo.http_sessions s
                 WHERE $2 <> '' AND s.id_hash = decode($2, 'hex') AND s.expires_at > now())))sql";

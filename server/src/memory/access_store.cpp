@@ -93,9 +93,12 @@ pqpool::Result<RequestAccess> AccessStore::Resolve(pqpool::Lease& lease,
     // A session belongs to its user: anyone else is told it does not exist.
     if (access.principal && session.is_object() &&
         session["user_name"].get<std::string>() == access.principal->user) {
-        access.session = StoredSession{
-            session["user_name"].get<std::string>(), session["protocol_version"].get<std::string>(),
-            session["client_info"], session["selected_project"].get<std::string>()};
+        access.session = StoredSession{session["user_name"].get<std::string>(),
+                                       session["protocol_version"].get<std::string>(),
+                                       session["client_info"],
+                                       session["selected_project"].get<std::string>(),
+                                       session["client_capabilities"],
+                                       session["log_level"].get<std::string>()};
     }
     // Last use and expiry are written at most once a minute (or per 1 % of the lifetime).
     if (access.principal && bearer && token.value("stale", false)) {
@@ -120,13 +123,19 @@ pqpool::Result<RequestAccess> AccessStore::Resolve(pqpool::Lease& lease,
 pqpool::Status AccessStore::CreateSession(pqpool::Lease& lease, const std::string& session_id,
                                           const std::string& user,
                                           const std::string& protocol_version,
-                                          const Json& client_info) const {
+                                          const Json& client_info,
+                                          const Json& client_capabilities) const {
     const std::string id_hash = Sha256Hex(session_id);
     const std::string client = client_info.dump(-1, ' ', false, Json::error_handler_t::replace);
+    const std::string capabilities =
+        client_capabilities.is_object()
+            ? client_capabilities.dump(-1, ' ', false, Json::error_handler_t::replace)
+            : "{}";
     const std::string ttl = std::to_string(limits_.ttl.count());
     const std::string cap = std::to_string(limits_.max_per_user);
-    const std::array<Param, 6> params{Param(id_hash), Param(user), Param(protocol_version),
-                                      Param(client),  Param(ttl),  Param(cap)};
+    const std::array<Param, 7> params{Param(id_hash),     Param(user), Param(protocol_version),
+                                      Param(client),      Param(ttl),  Param(cap),
+                                      Param(capabilities)};
     // Expired rows are purged here, a bounded batch per new session, instead of by a job.
     constexpr std::string_view kSql = R"sql(
 WITH purge AS (DELETE FROM mnemo.http_sessions WHERE id_hash IN (
@@ -135,8 +144,10 @@ evict AS (DELETE FROM mnemo.http_sessions WHERE id_hash IN (
               SELECT id_hash FROM mnemo.http_sessions
               WHERE user_name = $2 AND expires_at >= now()
               ORDER BY last_seen DESC OFFSET $6::integer - 1))
-INSERT INTO mnemo.http_sessions (id_hash, user_name, protocol_version, client_info, expires_at)
-VALUES (decode($1, 'hex'), $2, $3, $4::jsonb, now() + make_interval(secs => $5::bigint)))sql";
+INSERT INTO mnemo.http_sessions (id_hash, user_name, protocol_version, client_info,
+                                 client_capabilities, expires_at)
+VALUES (decode($1, 'hex'), $2, $3, $4::jsonb, $7::jsonb,
+        now() + make_interval(secs => $5::bigint)))sql";
     auto inserted = lease.Execute(kSql, params);
     if (!inserted.ok()) return std::move(inserted).error();
     return {};
@@ -154,13 +165,14 @@ pqpool::Result<bool> AccessStore::DeleteSession(pqpool::Lease& lease, const std:
     return deleted->AffectedRows() == 1;
 }
 
-pqpool::Status AccessStore::SaveSelectedProject(pqpool::Lease& lease, const std::string& session_id,
-                                                const std::string& user,
-                                                const std::string& project) const {
+pqpool::Status AccessStore::SaveSessionState(pqpool::Lease& lease, const std::string& session_id,
+                                             const std::string& user, const std::string& project,
+                                             const std::string& log_level) const {
     const std::string id_hash = Sha256Hex(session_id);
-    const std::array<Param, 3> params{Param(id_hash), Param(user), Param(project)};
+    const std::array<Param, 4> params{Param(id_hash), Param(user), Param(project),
+                                      Param(log_level)};
     auto updated = lease.Execute(
-        "UPDATE mnemo.http_sessions SET selected_project = $3 "
+        "UPDATE mnemo.http_sessions SET selected_project = $3, log_level = $4 "
         "WHERE id_hash = decode($1, 'hex') AND user_name = $2",
         params);
     if (!updated.ok()) return std::move(updated).error();

@@ -25,6 +25,8 @@ struct StoredSession {
     std::string protocol_version;
     nlohmann::json client_info;
     std::string selected_project;
+    nlohmann::json client_capabilities = nlohmann::json::object();
+    std::string log_level;  // "" = none (logging/setLevel not called)
 };
 
 /// What one request's credentials resolve to.
@@ -75,12 +77,16 @@ public:
     /// recently used sessions beyond the per-user cap.
     pqpool::Status CreateSession(pqpool::Lease& lease, const std::string& session_id,
                                  const std::string& user, const std::string& protocol_version,
-                                 const nlohmann::json& client_info) const;
+                                 const nlohmann::json& client_info,
+                                 const nlohmann::json& client_capabilities = {}) const;
     /// Ends the session; false when it was not `user`'s live session.
     pqpool::Result<bool> DeleteSession(pqpool::Lease& lease, const std::string& session_id,
                                        const std::string& user) const;
-    pqpool::Status SaveSelectedProject(pqpool::Lease& lease, const std::string& session_id,
-                                       const std::string& user, const std::string& project) const;
+    /// Stores what the session chose during a request: its project (select_project) and its
+    /// log level (logging/setLevel, "" = none). Only `user`'s session is changed.
+    pqpool::Status SaveSessionState(pqpool::Lease& lease, const std::string& session_id,
+                                    const std::string& user, const std::string& project,
+                                    const std::string& log_level) const;
     /// Sessions not yet expired, across every process on this database.
     pqpool::Result<std::int64_t> CountLiveSessions(pqpool::Lease& lease) const;
 

@@ -7,10 +7,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "files/file_record.hpp"
 #include "memory/tenant_keys.hpp"
 #include "pqpool/pool.hpp"
 
@@ -52,6 +54,18 @@ struct QueryRequest {
     std::vector<std::optional<std::string>> params;
     int limit = 100;
     std::chrono::milliseconds timeout{5000};
+};
+
+/// query_files: every filter optional. The cursor (after_score, after_path) is the last row
+/// of the previous page.
+struct FileQuery {
+    std::optional<std::string> query;
+    std::optional<std::string> type;  // language or kind
+    std::optional<std::string> path_prefix;
+    std::optional<std::string> changed_since;  // a timestamp PostgreSQL accepts
+    int limit = 50;                            // rows to return
+    std::optional<std::string> after_score;    // numeric text
+    std::string after_path;
 };
 
 /// A project as the store addresses it: its owner ("" = the local owner: stdio, or HTTP
@@ -131,9 +145,10 @@ public:
     pqpool::Result<Json> UnlockContext(const ProjectRef& project, const std::string& topic,
                                        std::optional<int> version, bool force);
     pqpool::Result<Json> SearchContexts(const ProjectRef& project, const SearchRequest& request);
-    /// Live topics under `prefix` with their latest version, priority and version count.
-    pqpool::Result<Json> ListTopics(const ProjectRef& project, const std::string& prefix,
-                                    int limit);
+    /// Live topics under `prefix` (and after `after`, for paging) with their latest version,
+    /// priority and version count, in topic order.
+    pqpool::Result<Json> ListTopics(const ProjectRef& project, const std::string& prefix, int limit,
+                                    const std::string& after = {});
     /// always_check and important contexts whose words occur in `text`, best first.
     pqpool::Result<Json> CheckContexts(const ProjectRef& project, const std::string& text);
 
@@ -143,6 +158,21 @@ public:
     pqpool::Result<Json> LastHandover(const ProjectRef& project);
     /// The session-start briefing, bounded in size.
     pqpool::Result<Json> WakeUp(const ProjectRef& project);
+
+    // The file index (store_files.cpp). Each call is one statement on one lease.
+    /// The indexed files at or under `prefix` ("" = all). kProjectMissing.
+    pqpool::Result<std::unordered_map<std::string, files::KnownFile>> IndexedFiles(
+        const ProjectRef& project, const std::string& prefix);
+    /// Inserts or updates `records` (distinct paths), recording content changes in the
+    /// history; rows already identical are left alone (idempotent). kProjectMissing.
+    pqpool::Result<files::IndexCounts> UpsertFiles(const ProjectRef& project,
+                                                   std::span<const files::FileRecord> records);
+    /// Deletes paths (see FileDeletion), recording each in the history. kProjectMissing.
+    pqpool::Result<files::IndexCounts> DeleteFiles(const ProjectRef& project,
+                                                   std::span<const files::FileDeletion> paths);
+    /// {files, total, deleted}: see sql::kQueryFiles. Rows: request.limit at most.
+    /// kProjectMissing; kInvalidArgument for a changed_since PostgreSQL cannot read.
+    pqpool::Result<Json> QueryFiles(const ProjectRef& project, const FileQuery& request);
 
     // Inspection.
     pqpool::Result<Json> Status(const ProjectRef& project);

@@ -97,9 +97,9 @@ pqpool::Result<Json> Store::SearchContexts(const ProjectRef& project,
 }
 
 pqpool::Result<Json> Store::ListTopics(const ProjectRef& project, const std::string& prefix,
-                                       int limit) {
+                                       int limit, const std::string& after) {
     const std::string limit_text = std::to_string(limit);
-    const std::array<Param, 2> params{Param(prefix), Param(limit_text)};
+    const std::array<Param, 3> params{Param(prefix), Param(limit_text), Param(after)};
     constexpr std::string_view kSql = R"sql(
 WITH pid AS (SELECT mnemo.current_project_id() AS id),
 live AS (
@@ -107,7 +107,7 @@ live AS (
            (array_agg(c.priority ORDER BY c.version DESC))[1] AS priority
     FROM mnemo.contexts c
     WHERE c.project_id = (SELECT id FROM pid) AND c.archived_at IS NULL
-      AND left(c.topic, length($1)) = $1
+      AND left(c.topic, length($1)) = $1 AND c.topic > $3
     GROUP BY c.topic ORDER BY c.topic LIMIT $2::int)
 SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE
     (SELECT coalesce(json_agg(json_build_object('topic', topic, 'latest_version', latest_version,

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Context tools: lock, recall, unlock, search, explore, check.
+#include "tools/memory_features.hpp"
 #include "tools/text_rules.hpp"
 #include "tools/tool_support.hpp"
 
@@ -35,6 +36,14 @@ Json VersionProperty(const char* description) {
 
 constexpr std::size_t kMaxRecallChars = 40'000;
 
+/// Tells the sessions watching `topic` (resources/subscribe) that it changed.
+void PublishChange(const ToolServices& services, const memory::ProjectRef& project,
+                   const std::string& topic) {
+    if (services.subscriptions != nullptr) {
+        services.subscriptions->Publish(project.owner, ContextUri(project.name, topic));
+    }
+}
+
 /// A topic problem as a tool error, or nullopt when the topic is fine.
 std::optional<ToolResult> CheckTopic(const ToolCall& call) {
     const auto topic = OptionalString(call.arguments, "topic");
@@ -64,6 +73,7 @@ ToolResult LockContext(const ToolCall& call, ToolServices& services) {
     return WithProject(call, services, [&](const memory::ProjectRef& project) {
         auto locked = services.store.LockContext(project, request);
         if (locked.ok()) {
+            PublishChange(services, project, request.topic);
             (*locked)["priority_inferred"] = !priority.has_value();
             (*locked)["project"] = project.name;
         }
@@ -102,7 +112,9 @@ ToolResult UnlockContext(const ToolCall& call, ToolServices& services) {
     const auto version = OptionalInt(call.arguments, "version");
     const bool force = call.arguments.value("force", false);
     return WithProject(call, services, [&](const memory::ProjectRef& project) {
-        return services.store.UnlockContext(project, topic, version, force);
+        auto unlocked = services.store.UnlockContext(project, topic, version, force);
+        if (unlocked.ok()) PublishChange(services, project, topic);
+        return unlocked;
     });
 }
 

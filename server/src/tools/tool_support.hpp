@@ -2,12 +2,14 @@
 // What every tool family shares: services, schema pieces, project resolution, error mapping.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "config/config.hpp"
+#include "mcp/subscriptions.hpp"
 #include "mcp/tool_registry.hpp"
 #include "memory/store.hpp"
 
@@ -21,15 +23,21 @@ using mcp::ToolResult;
 struct ToolServices {
     memory::Store& store;
     const Config& config;
+    /// The directory scan_project_files walks; empty = the git root above the working
+    /// directory, else the working directory (files::DefaultScanRoot).
+    std::filesystem::path files_root{};
+    /// Told when a context changes (resources/subscribe); null when nobody can subscribe.
+    mcp::Subscriptions* subscriptions = nullptr;
 };
 
-/// Registers every memory tool (projects, contexts, sessions, inspection).
+/// Registers every memory tool (projects, contexts, sessions, inspection, file index).
 void RegisterMemoryTools(mcp::ToolRegistry& registry, ToolServices& services);
 
 void RegisterProjectTools(mcp::ToolRegistry& registry, ToolServices& services);
 void RegisterContextTools(mcp::ToolRegistry& registry, ToolServices& services);
 void RegisterSessionTools(mcp::ToolRegistry& registry, ToolServices& services);
 void RegisterInspectTools(mcp::ToolRegistry& registry, ToolServices& services);
+void RegisterFileTools(mcp::ToolRegistry& registry, ToolServices& services);
 
 /// Schema of the optional `project` argument every data tool takes.
 [[nodiscard]] Json ProjectProperty();

@@ -18,6 +18,8 @@ struct HttpServices {
     std::shared_ptr<pqpool::Pool> pool;
     const memory::AccessStore& access;
     util::Metrics& metrics;
+    /// Resource subscriptions, delivered on sessions' GET streams; null when not offered.
+    mcp::Subscriptions* subscriptions = nullptr;
 };
 
 /// Serves /mcp, /healthz, /readyz, /metrics and the OAuth protected-resource metadata on

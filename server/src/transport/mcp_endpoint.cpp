@@ -49,18 +49,38 @@ struct McpEndpoint::Call {
     mcp::Incoming incoming;
     memory::Principal principal;
     std::optional<memory::StoredSession> stored;
+    std::string session_key;  // SHA-256 of session_id: the in-process key of the session
     std::unique_ptr<mcp::Session> session;
     mcp::CallPlan plan;
 };
 
 McpEndpoint::McpEndpoint(const Config& config, const mcp::Dispatcher& dispatcher,
                          std::shared_ptr<pqpool::Pool> pool, const memory::AccessStore& access,
-                         boost::asio::thread_pool& workers)
+                         boost::asio::thread_pool& workers, mcp::Subscriptions* subscriptions)
     : config_(config),
       dispatcher_(dispatcher),
       pool_(std::move(pool)),
       access_(access),
-      workers_(workers) {}
+      workers_(workers),
+      subscriptions_(subscriptions) {
+    if (subscriptions_ == nullptr) return;
+    subscriptions_->SetDelivery([this](const std::string& session_key, const Json& notification) {
+        std::shared_ptr<Exchange> stream;
+        {
+            std::lock_guard lock(streams_mutex_);
+            if (auto found = streams_.find(session_key); found != streams_.end()) {
+                stream = found->second;
+            }
+        }
+        // Without an open GET stream in this process the notification is dropped, as the
+        // transport allows: the client re-reads the resource when it reconnects.
+        if (stream != nullptr && stream->open()) stream->StreamEvent(mcp::Serialize(notification));
+    });
+}
+
+McpEndpoint::~McpEndpoint() {
+    if (subscriptions_ != nullptr) subscriptions_->SetDelivery({});
+}
 
 std::string McpEndpoint::BaseUrl(const HttpRequest& request) const {
     if (!config_.http.public_url.empty()) return config_.http.public_url;
@@ -138,6 +158,7 @@ void McpEndpoint::Handle(HttpRequest request, std::shared_ptr<Exchange> exchange
                 " (supported versions: " + SupportedVersionList() + ")"));
     }
     call->session_id = std::string(req["Mcp-Session-Id"]);
+    if (!call->session_id.empty()) call->session_key = memory::Sha256Hex(call->session_id);
     switch (req.method()) {
         case http::verb::post: return Post(std::move(call));
         case http::verb::get: return Get(std::move(call));
@@ -263,8 +284,9 @@ void McpEndpoint::Initialize(std::shared_ptr<Call> call, pqpool::Lease& lease) {
     const Json reply = dispatcher_.Handle(call->message, session);
     HttpResponse response = JsonResponse(*call, http::status::ok, mcp::Serialize(reply));
     if (reply.contains("result")) {
-        auto stored = access_.CreateSession(lease, id, call->principal.user,
-                                            session.protocol_version(), session.client_info());
+        auto stored =
+            access_.CreateSession(lease, id, call->principal.user, session.protocol_version(),
+                                  session.client_info(), session.client_capabilities());
         if (!stored.ok()) {
             return call->exchange->Reply(RpcError(
                 *call, http::status::service_unavailable, kServerError,
@@ -276,14 +298,24 @@ void McpEndpoint::Initialize(std::shared_ptr<Call> call, pqpool::Lease& lease) {
 }
 
 void McpEndpoint::Dispatch(std::shared_ptr<Call> call) {
-    call->session =
-        std::make_unique<mcp::Session>(SessionLogId(call->session_id), call->stored->user);
-    call->session->SetInitialized(call->stored->protocol_version, call->stored->client_info);
-    call->session->SelectProject(call->stored->selected_project);
+    const memory::StoredSession& stored = *call->stored;
+    call->session = std::make_unique<mcp::Session>(SessionLogId(call->session_id), stored.user,
+                                                   call->session_key);
+    call->session->SetInitialized(stored.protocol_version, stored.client_info,
+                                  stored.client_capabilities);
+    call->session->SelectProject(stored.selected_project);
+    call->session->SetLogLevel(mcp::ParseLogLevel(stored.log_level));
+    if (call->incoming.kind == Kind::kResponse) {
+        if (auto problem = dispatcher_.DeliverResponse(call->message, *call->session);
+            !problem.empty()) {
+            return call->exchange->Reply(RpcError(*call, http::status::bad_request,
+                                                  mcp::kInvalidRequest, "Bad Request: " + problem));
+        }
+        return call->exchange->Reply(HttpResponse{http::status::accepted, call->request.version()});
+    }
     if (call->incoming.kind != Kind::kRequest) {
         (void)dispatcher_.Handle(call->message, *call->session);
-        HttpResponse accepted{http::status::accepted, call->request.version()};
-        return call->exchange->Reply(std::move(accepted));
+        return call->exchange->Reply(HttpResponse{http::status::accepted, call->request.version()});
     }
     call->plan = dispatcher_.Plan(call->message, *call->session);
     if (call->plan.tool != nullptr && call->plan.tool->writes() && !call->principal.can_write) {
@@ -298,43 +330,63 @@ void McpEndpoint::Dispatch(std::shared_ptr<Call> call) {
         return call->exchange->Reply(std::move(response));
     }
     if (call->plan.lease_tenant.empty()) return RunDispatch(std::move(call), pqpool::Lease());
+    const char* label =
+        call->plan.tool != nullptr ? call->plan.tool->name.c_str() : call->incoming.method.c_str();
     WithLease(
-        *call, call->plan.lease_tenant, call->plan.tool->name.c_str(),
+        *call, call->plan.lease_tenant, label,
         [this, call](pqpool::Result<pqpool::Lease> lease) { RunDispatch(call, std::move(lease)); });
 }
 
 void McpEndpoint::RunDispatch(std::shared_ptr<Call> call, pqpool::Result<pqpool::Lease> lease) {
     std::optional<memory::LentLeaseScope> lent;
     if (!call->plan.lease_tenant.empty()) lent.emplace(call->plan.lease_tenant, std::move(lease));
-    const std::string selected_before = call->session->selected_project();
-    const bool stream = call->plan.progress_requested;
-    mcp::Notifier notify;
-    if (stream) {
-        call->exchange->StartStream(HttpResponse{http::status::ok, call->request.version()}, false);
-        notify = [exchange = call->exchange](const Json& notification) {
-            exchange->StreamEvent(mcp::Serialize(notification));
-        };
-    }
-    const Json reply = dispatcher_.Handle(call->message, *call->session, notify);
-    lent.reset();
-    if (const std::string selected = call->session->selected_project();
-        selected != selected_before) {
-        // Rare (select_project, delete_project): a short blocking acquire on this worker.
-        auto server = pool_->Acquire(
-            pqpool::AcquireLabel(memory::AccessStore::ServerTenant(), "select_project"));
-        auto saved = server.ok() ? access_.SaveSelectedProject(*server, call->session_id,
-                                                               call->principal.user, selected)
-                                 : pqpool::Status(server.error());
-        if (!saved.ok()) {
-            log::Warning("session_save_failed",
-                         {{"session", call->session->id()}, {"error", saved.error().message()}});
+    mcp::Session& session = *call->session;
+    const std::string selected_before = session.selected_project();
+    const auto level_before = session.log_level();
+    // The response turns into an SSE stream when the request sends anything before it; the
+    // dispatcher calls `notify` only on this thread, during Handle.
+    bool streaming = false;
+    const mcp::Notifier notify = [&call, &streaming](const Json& message) {
+        if (!streaming) {
+            // Keep-alive comments: a tool may wait long for the client (elicitation).
+            call->exchange->StartStream(HttpResponse{http::status::ok, call->request.version()},
+                                        true);
+            streaming = true;
         }
+        call->exchange->StreamEvent(mcp::Serialize(message));
+    };
+    const Json reply = dispatcher_.Handle(call->message, session, notify);
+    lent.reset();
+    if (session.selected_project() != selected_before || session.log_level() != level_before) {
+        SaveSessionState(*call);
     }
-    if (stream) {
-        call->exchange->StreamEvent(mcp::Serialize(reply));
+    if (streaming) {
+        if (!reply.is_null()) call->exchange->StreamEvent(mcp::Serialize(reply));
         return call->exchange->EndStream();
     }
+    if (reply.is_null()) {  // cancelled: no JSON-RPC response
+        return call->exchange->Reply(
+            HttpResponse{http::status::no_content, call->request.version()});
+    }
     call->exchange->Reply(JsonResponse(*call, http::status::ok, mcp::Serialize(reply)));
+}
+
+void McpEndpoint::SaveSessionState(const Call& call) {
+    // Rare (select_project, delete_project, logging/setLevel): a short blocking acquire on
+    // this worker.
+    const mcp::Session& session = *call.session;
+    const auto level = session.log_level();
+    auto server =
+        pool_->Acquire(pqpool::AcquireLabel(memory::AccessStore::ServerTenant(), "session_state"));
+    auto saved =
+        server.ok() ? access_.SaveSessionState(
+                          *server, call.session_id, call.principal.user, session.selected_project(),
+                          level ? std::string(mcp::LogLevelName(*level)) : std::string())
+                    : pqpool::Status(server.error());
+    if (!saved.ok()) {
+        log::Warning("session_save_failed",
+                     {{"session", session.id()}, {"error", saved.error().message()}});
+    }
 }
 
 void McpEndpoint::Get(std::shared_ptr<Call> call) {
@@ -353,7 +405,7 @@ void McpEndpoint::Get(std::shared_ptr<Call> call) {
                   lease->Release();
                   {
                       std::lock_guard lock(streams_mutex_);
-                      auto& slot = streams_[call->session_id];
+                      auto& slot = streams_[call->session_key];
                       if (slot != nullptr && slot->open()) {
                           return call->exchange->Reply(
                               RpcError(*call, http::status::conflict, kServerError,
@@ -388,12 +440,13 @@ void McpEndpoint::Delete(std::shared_ptr<Call> call) {
             std::shared_ptr<Exchange> stream;
             {
                 std::lock_guard lock(streams_mutex_);
-                if (auto found = streams_.find(call->session_id); found != streams_.end()) {
+                if (auto found = streams_.find(call->session_key); found != streams_.end()) {
                     stream = std::move(found->second);
                     streams_.erase(found);
                 }
             }
             if (stream != nullptr) stream->EndStream();
+            if (subscriptions_ != nullptr) subscriptions_->Forget(call->session_key);
             log::Info("session_deleted", {{"session", SessionLogId(call->session_id)}});
             call->exchange->Reply(HttpResponse{
                 *deleted ? http::status::ok : http::status::not_found, call->request.version()});

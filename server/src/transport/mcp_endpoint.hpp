@@ -31,12 +31,21 @@ void AcquireOnWorkers(pqpool::Pool& pool, boost::asio::thread_pool& workers,
 /// dispatcher's plan) and lends it to the store, so waiting for a busy project's quota
 /// happens in the pool's fair queue, not on a worker.
 ///
+/// A POST is answered with JSON, or with an SSE stream as soon as the request sends anything
+/// before its response (progress, log messages, sampling or elicitation requests). The
+/// client's answers to such requests arrive in other POSTs of the session (202, or 400 when
+/// no request of this session in this process waits for that id). A request cancelled with
+/// notifications/cancelled gets no JSON-RPC response: its stream ends, or 204 No Content.
+/// Notifications outside requests (resources/updated) go to the session's GET stream.
+///
 /// Thread safety: Handle may run concurrently on any I/O thread.
 class McpEndpoint {
 public:
+    /// `subscriptions` (may be null) gets its delivery set to the sessions' GET streams.
     McpEndpoint(const Config& config, const mcp::Dispatcher& dispatcher,
                 std::shared_ptr<pqpool::Pool> pool, const memory::AccessStore& access,
-                boost::asio::thread_pool& workers);
+                boost::asio::thread_pool& workers, mcp::Subscriptions* subscriptions = nullptr);
+    ~McpEndpoint();
 
     void Handle(HttpRequest request, std::shared_ptr<Exchange> exchange);
 
@@ -65,6 +74,8 @@ private:
     void Initialize(std::shared_ptr<Call> call, pqpool::Lease& lease);
     void Dispatch(std::shared_ptr<Call> call);
     void RunDispatch(std::shared_ptr<Call> call, pqpool::Result<pqpool::Lease> lease);
+    /// Stores the session's project and log level after a request changed them.
+    void SaveSessionState(const Call& call);
 
     HttpResponse JsonResponse(const Call& call, http::status status, std::string body) const;
     HttpResponse RpcError(const Call& call, http::status status, int code,
@@ -77,9 +88,11 @@ private:
     std::shared_ptr<pqpool::Pool> pool_;
     const memory::AccessStore& access_;
     boost::asio::thread_pool& workers_;
+    mcp::Subscriptions* subscriptions_;
 
     std::mutex streams_mutex_;
-    // Session id → its GET stream. Ended streams (client gone) are swept when a stream opens.
+    // Session key (SHA-256 of the id) → its GET stream. Ended streams (client gone) are swept
+    // when a stream opens.
     std::map<std::string, std::shared_ptr<Exchange>> streams_;
 };
 

@@ -108,13 +108,19 @@ private:
     std::vector<std::thread> threads_;
 };
 
-bool IsToolCall(const Json& message) {
-    return message.is_object() && message.contains("id") &&
-           message.value("method", "") == "tools/call";
+/// Requests that may wait for the database or the client; the rest is answered at once.
+bool RunsOnWorker(const Json& message) {
+    if (!message.is_object() || !message.contains("id")) return false;
+    const auto method = message.find("method");
+    if (method == message.end() || !method->is_string()) return false;
+    const auto& name = method->get_ref<const std::string&>();
+    return name == "tools/call" || name == "resources/list" || name == "resources/read" ||
+           name == "prompts/get" || name == "completion/complete";
 }
 
-/// Handles one complete line: tool calls go to the workers; everything else (initialize,
-/// ping, tools/list, notifications, errors) is answered at once, in order.
+/// Handles one complete line: database work goes to the workers; everything else
+/// (initialize, ping, lists, notifications, the client's responses, errors) is handled at
+/// once, in order.
 void HandleLine(std::string_view line, const mcp::Dispatcher& dispatcher, mcp::Session& session,
                 Writer& writer, WorkQueue& work) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -125,7 +131,7 @@ void HandleLine(std::string_view line, const mcp::Dispatcher& dispatcher, mcp::S
         writer.WriteLine(mcp::Serialize(error));
         return;
     }
-    if (IsToolCall(message)) {
+    if (RunsOnWorker(message)) {
         work.Push(std::move(message));
         return;
     }
@@ -139,6 +145,11 @@ int RunStdio(const mcp::Dispatcher& dispatcher, mcp::Session& session,
              const StdioOptions& options) {
     Writer writer(options.output_fd);
     WorkQueue work(options.workers == 0 ? 1 : options.workers, dispatcher, session, writer);
+    if (options.subscriptions != nullptr) {
+        options.subscriptions->SetDelivery([&writer](const std::string&, const Json& notification) {
+            writer.WriteLine(mcp::Serialize(notification));
+        });
+    }
     std::string pending;
     bool oversized = false;  // discarding the rest of a too-long line
     char buffer[64 * 1024];
@@ -170,6 +181,7 @@ int RunStdio(const mcp::Dispatcher& dispatcher, mcp::Session& session,
     }
     if (!oversized && !pending.empty()) HandleLine(pending, dispatcher, session, writer, work);
     work.Finish();
+    if (options.subscriptions != nullptr) options.subscriptions->SetDelivery({});
     log::Info("stdio_closed", {{"session", session.id()}});
     return writer.failed() ? 1 : 0;
 }
