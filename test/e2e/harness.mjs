@@ -136,8 +136,13 @@ class RecordingStdioTransport extends StdioClientTransport {
 }
 
 /// Starts `mnemo serve --stdio` under an SDK Client. Returns { client, transport, stderr() }.
-export async function startServer(db, { project, extraEnv = {} } = {}) {
-    const args = ["serve", "--stdio"];
+/// `extraArgs` go to `mnemo serve`; the client declares `capabilities` and `setup(client)` runs
+/// before it connects (to register handlers for sampling, elicitation, notifications).
+export async function startServer(
+    db,
+    { project, extraEnv = {}, extraArgs = [], capabilities = {}, setup } = {},
+) {
+    const args = ["serve", "--stdio", ...extraArgs];
     if (project) args.push("--project", project);
     const transport = new RecordingStdioTransport({
         command: mnemoBinary(),
@@ -151,7 +156,8 @@ export async function startServer(db, { project, extraEnv = {} } = {}) {
         stderr += chunk.toString("utf8");
         if (process.env.MNEMO_E2E_LOG === "1") process.stderr.write(chunk);
     });
-    const client = new Client({ name: "mnemo-e2e", version: "1.0.0" }, { capabilities: {} });
+    const client = new Client({ name: "mnemo-e2e", version: "1.0.0" }, { capabilities });
+    if (setup) setup(client);
     await client.connect(transport);
     return { client, transport, stderr: () => stderr };
 }
@@ -190,11 +196,11 @@ export async function callError(client, name, args = {}) {
 
 /// mnemo spawned directly: write raw lines to stdin, read raw lines from stdout.
 export class RawServer {
-    constructor(db, { project } = {}) {
-        const args = ["serve", "--stdio"];
+    constructor(db, { project, extraArgs = [], extraEnv = {} } = {}) {
+        const args = ["serve", "--stdio", ...extraArgs];
         if (project) args.push("--project", project);
         this.child = spawn(mnemoBinary(), args, {
-            env: serverEnv(db),
+            env: serverEnv(db, extraEnv),
             cwd: db.home,
             stdio: ["pipe", "pipe", "pipe"],
         });

@@ -45,11 +45,11 @@ export function tokenCommand(db, ...args) {
     }
 }
 
-/// Starts `mnemo serve --http 127.0.0.1:<port>` and waits until /healthz answers.
+/// Starts `mnemo serve --http 127.0.0.1:<port> [args...]` and waits until /healthz answers.
 /// Returns { url, base, port, child, stderr(), exited, stop(signal) }.
-export async function startHttpServer(db, { port, env = {} } = {}) {
+export async function startHttpServer(db, { port, env = {}, args = [] } = {}) {
     const listenPort = port ?? (await freePort());
-    const child = spawn(mnemoBinary(), ["serve", "--http", `127.0.0.1:${listenPort}`], {
+    const child = spawn(mnemoBinary(), ["serve", "--http", `127.0.0.1:${listenPort}`, ...args], {
         env: serverEnv(db, env),
         cwd: db.home,
         stdio: ["ignore", "ignore", "pipe"],
@@ -92,13 +92,15 @@ export async function startHttpServer(db, { port, env = {} } = {}) {
 }
 
 /// An SDK client over Streamable HTTP. `sessionId` resumes an existing session (no initialize).
-export async function connectHttp(url, token, { sessionId } = {}) {
+/// The client declares `capabilities`; `setup(client)` runs before it connects.
+export async function connectHttp(url, token, { sessionId, capabilities = {}, setup } = {}) {
     const headers = token ? { Authorization: `Bearer ${token}` } : {};
     const transport = new StreamableHTTPClientTransport(url, {
         requestInit: { headers },
         sessionId,
     });
-    const client = new Client({ name: "mnemo-e2e-http", version: "1.0.0" }, { capabilities: {} });
+    const client = new Client({ name: "mnemo-e2e-http", version: "1.0.0" }, { capabilities });
+    if (setup) setup(client);
     await client.connect(transport);
     return { client, transport };
 }

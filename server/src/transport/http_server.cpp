@@ -260,8 +260,9 @@ void HttpServer::Metrics(HttpRequest request, std::shared_ptr<Exchange> exchange
             }
             HttpResponse response{http::status::ok, request.version()};
             response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-            response.body() =
-                services_.metrics.Render(services_.pool->Stats(), live, OpenConnections());
+            response.body() = services_.metrics.Render(
+                services_.pool->Stats(), live, OpenConnections(),
+                static_cast<std::int64_t>(services_.dispatcher.waiting_client_requests()));
             exchange->Reply(std::move(response));
         });
 }

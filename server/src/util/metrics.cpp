@@ -215,7 +215,8 @@ void Metrics::RecordHttpResponse(int status) {
 }
 
 std::string Metrics::Render(const pqpool::PoolStats& pool, std::int64_t live_sessions,
-                            std::int64_t open_connections) const {
+                            std::int64_t open_connections,
+                            std::int64_t client_requests_waiting) const {
     std::string out;
     out.reserve(4096);
     {
@@ -259,6 +260,9 @@ std::string Metrics::Render(const pqpool::PoolStats& pool, std::int64_t live_ses
     }
     AppendSingle(out, "mnemo_http_connections_open", "gauge", "Open HTTP connections.",
                  open_connections);
+    AppendSingle(out, "mnemo_client_requests_waiting", "gauge",
+                 "Requests to clients (sampling, elicitation) waiting for an answer.",
+                 client_requests_waiting);
     AppendPool(out, pool);
     return out;
 }

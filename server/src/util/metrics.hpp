@@ -66,8 +66,10 @@ public:
     /// _timeouts_total, _overloads_total, _connects_total, _connect_errors_total, _leaks_total,
     /// _evictions_total{reason}. mnemo_http_sessions_live is omitted when `live_sessions` < 0
     /// (no session tracking); mnemo_http_connections_open is always present.
+    /// `client_requests_waiting`: requests to clients (sampling, elicitation) awaiting answers.
     [[nodiscard]] std::string Render(const pqpool::PoolStats& pool, std::int64_t live_sessions,
-                                     std::int64_t open_connections) const;
+                                     std::int64_t open_connections,
+                                     std::int64_t client_requests_waiting = 0) const;
 
 private:
     using CounterMap = std::map<std::string, std::uint64_t, std::less<>>;
