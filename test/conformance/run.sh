@@ -68,8 +68,12 @@ env -u MNEMO_AUTH DATABASE_URL="${database_url}" MNEMO_HOME="${home}" MNEMO_AUTH
     "${binary}" serve --http "127.0.0.1:${port}" --conformance-fixtures \
     2>"${results}/mnemo.log" &
 server_pid=$!
+healthy() {
+    "${node22}" -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' \
+        "http://127.0.0.1:${port}/healthz"
+}
 for _ in $(seq 1 300); do
-    if curl -fsS "http://127.0.0.1:${port}/healthz" >/dev/null 2>&1; then break; fi
+    if healthy; then break; fi
     if ! kill -0 "${server_pid}" 2>/dev/null; then
         echo "test/conformance: mnemo exited before listening:" >&2
         cat "${results}/mnemo.log" >&2
