@@ -43,7 +43,8 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE coalesce(
 
 pqpool::Result<Json> Store::WakeUp(const ProjectRef& project) {
     // Bounded: at most 20 always_check contexts of at most 3000 characters each, 20 important
-    // previews and 10 recent changes, so the briefing stays far below clients' output caps.
+    // previews, 10 recent changes and 20 changed files, so the briefing stays far below
+    // clients' output caps.
     constexpr std::string_view kSql = R"sql(
 WITH pid AS (SELECT mnemo.current_project_id() AS id),
 live AS (
@@ -82,7 +83,23 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(
         ORDER BY r.created_at DESC), '[]')
         FROM (SELECT c.topic, c.version, c.priority, c.created_at, c.archived_at
               FROM mnemo.contexts c WHERE c.project_id = (SELECT id FROM pid)
-              ORDER BY c.created_at DESC LIMIT 10) r)) END)sql";
+              ORDER BY c.created_at DESC LIMIT 10) r),
+    -- Files changed (file index) since the last handover: how many, and the 20 latest.
+    'files_changed', (SELECT CASE WHEN h.at IS NULL THEN NULL ELSE json_build_object(
+        'since', h.at,
+        'count', (SELECT count(DISTINCT c.path) FROM mnemo.file_changes c
+                  WHERE c.project_id = (SELECT id FROM pid) AND c.changed_at > h.at),
+        'recent', (SELECT coalesce(json_agg(json_build_object(
+            'path', l.path, 'change', l.change, 'changed_at', l.changed_at)
+            ORDER BY l.changed_at DESC, l.path), '[]')
+            FROM (SELECT * FROM (SELECT DISTINCT ON (c.path) c.path, c.change, c.changed_at
+                                 FROM mnemo.file_changes c
+                                 WHERE c.project_id = (SELECT id FROM pid)
+                                   AND c.changed_at > h.at
+                                 ORDER BY c.path, c.change_id DESC) latest
+                  ORDER BY latest.changed_at DESC, latest.path LIMIT 20) l)) END
+        FROM (SELECT max(created_at) AS at FROM mnemo.handovers
+              WHERE project_id = (SELECT id FROM pid)) h)) END)sql";
     return ProjectJson(project, "wake_up", kSql, {});
 }
 

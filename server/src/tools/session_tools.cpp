@@ -53,8 +53,8 @@ void RegisterSessionTools(mcp::ToolRegistry& registry, ToolServices& services) {
                   .description =
                       "Call at the start of every conversation. Returns the project's last "
                       "handover (summary, pending items, age), every always_check context in "
-                      "full, important contexts as previews, counts by priority and recent "
-                      "changes.",
+                      "full, important contexts as previews, counts by priority, recent "
+                      "changes, and the files changed since the last handover (file index).",
                   .input_schema = project_only,
                   .annotations = {{"readOnlyHint", true}},
                   .handler = bind(WakeUp),

@@ -143,6 +143,7 @@ void RegisterMemoryTools(mcp::ToolRegistry& registry, ToolServices& services) {
     RegisterSessionTools(registry, services);
     RegisterContextTools(registry, services);
     RegisterInspectTools(registry, services);
+    RegisterFileTools(registry, services);
 }
 
 }  // namespace mnemo::tools
