@@ -8,8 +8,10 @@ import { connect, createServer } from "node:net";
 /// than its arrival plus the latency and, with a throttle, no faster than the byte rate.
 /// While the proxy is blackholed nothing is delivered (held, as TCP would retransmit it).
 class Link {
-    constructor(proxy, from, to) {
+    constructor(proxy, connection, from, to, toServer) {
         this.proxy = proxy;
+        this.connection = connection;
+        this.toServer = toServer;
         this.from = from;
         this.to = to;
         this.queue = [];
@@ -20,6 +22,8 @@ class Link {
     }
 
     push(chunk) {
+        const marker = this.proxy.faults.stallMarker;
+        if (this.toServer && marker !== null && chunk.includes(marker)) this.connection.stalled = true;
         this.queue.push({ chunk, due: Date.now() + this.proxy.faults.latencyMs });
         this.queuedBytes += chunk.length;
         // Backpressure: a slow or held link stops reading instead of buffering without bound.
@@ -30,7 +34,8 @@ class Link {
     pump() {
         if (this.timer !== null || this.to.destroyed) return;
         while (this.queue.length > 0) {
-            if (this.proxy.faults.blackhole) return; // resumed by FaultProxy.blackhole(false)
+            // Resumed by FaultProxy.blackhole(false) or stallOnMatch(null).
+            if (this.proxy.faults.blackhole || this.connection.stalled) return;
             const now = Date.now();
             const head = this.queue[0];
             const at = Math.max(head.due, this.nextFree);
@@ -79,6 +84,7 @@ export class FaultProxy {
             blackhole: false, // accept, read, deliver nothing, until lifted
             bytesPerSecond: 0, // 0 = unthrottled; per direction and connection
             connectDelayMs: [0, 0], // [min, max]: uniform delay before the upstream connect
+            stallMarker: null, // a Buffer: a connection that sends it is blackholed alone
         };
         this.refusing = false;
         this.resetStats();
@@ -145,6 +151,19 @@ export class FaultProxy {
         }
     }
 
+    /// A connection whose client sends bytes containing `marker` (a string) stops delivering
+    /// anything, alone, from that chunk on (e.g. one statement's connection hangs while the
+    /// others work). `null` lifts the fault and delivers what was held.
+    stallOnMatch(marker) {
+        this.faults.stallMarker = marker === null ? null : Buffer.from(marker);
+        if (marker === null) {
+            for (const connection of this.connections) {
+                connection.stalled = false;
+                connection.resume();
+            }
+        }
+    }
+
     /// Resets (RST) every open connection, both sides.
     resetAll() {
         for (const connection of [...this.connections]) {
@@ -190,6 +209,7 @@ class Connection {
         this.pending = []; // client bytes that arrived before the upstream connection
         this.connecting = false;
         this.started = false;
+        this.stalled = false;
         this.closed = false;
         client.setNoDelay(true);
         client.on("data", (chunk) => this.pending.push(chunk));
@@ -230,8 +250,8 @@ class Connection {
         upstream.on("connect", () => {
             this.endConnecting();
             this.client.removeAllListeners("data");
-            const toServer = new Link(this.proxy, this.client, upstream);
-            const toClient = new Link(this.proxy, upstream, this.client);
+            const toServer = new Link(this.proxy, this, this.client, upstream, true);
+            const toClient = new Link(this.proxy, this, upstream, this.client, false);
             this.links = [toServer, toClient];
             for (const chunk of this.pending) toServer.push(chunk);
             this.pending = [];

@@ -98,6 +98,22 @@ describe("FaultProxy", () => {
         fresh.socket.destroy();
     });
 
+    it("stallOnMatch holds only the connection that sent the marker", async () => {
+        const stuck = await client(proxy.port);
+        const free = await client(proxy.port);
+        proxy.stallOnMatch("MARK");
+        stuck.socket.write("xxMARKxx");
+        free.socket.write("free");
+        assert.equal((await free.waitFor(4)).toString(), "free");
+        stuck.socket.write("more");
+        await sleep(200);
+        assert.equal(stuck.received().length, 0);
+        proxy.stallOnMatch(null);
+        assert.equal((await stuck.waitFor(12)).toString(), "xxMARKxxmore");
+        stuck.socket.destroy();
+        free.socket.destroy();
+    });
+
     it("resetAll resets open connections", async () => {
         const c = await client(proxy.port);
         c.socket.write("a");

@@ -54,7 +54,7 @@ async function withMnemo(row, env, body) {
     try {
         server = await startMnemo(setup, { MNEMO_ACQUIRE_TIMEOUT_MS: String(ACQUIRE_MS), ...env });
         const session = await Session.open(server);
-        const name = project(row.name.split(" ")[0].toLowerCase());
+        const name = project(row.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+/, "").slice(0, 24));
         const created = await session.call("create_project", { name });
         if (!created.ok) throw new Error(`create_project failed: ${created.text}`);
         await body({ setup, server, session, name });
@@ -215,12 +215,16 @@ async function coldStart() {
         server = await startMnemo(setup, { MNEMO_ACQUIRE_TIMEOUT_MS: "10000" });
         const startMs = Date.now() - started;
         const session = await Session.open(server);
-        const name = project("cold");
-        const created = await session.call("create_project", { name });
-        row.check(created.ok, `create_project failed: ${created.text}`);
-        const ledger = new WriteLedger(name);
+        // Three projects × 8 concurrent writes: up to 15 connections wanted (quota 5 each).
+        const ledgers = [];
+        for (let p = 0; p < 3; p += 1) {
+            const name = project(`cold${p}`);
+            const created = await session.call("create_project", { name });
+            row.check(created.ok, `create_project failed: ${created.text}`);
+            ledgers.push(new WriteLedger(name));
+        }
         const samples = await Promise.all(
-            Array.from({ length: 12 }, (_, i) => ledger.write(session, `cold/${i}`, { abortMs: 30000 })),
+            Array.from({ length: 24 }, (_, i) => ledgers[i % 3].write(session, `cold/${i}`, { abortMs: 30000 })),
         );
         const sum = summarize(samples);
         Object.assign(row.figures, {
@@ -345,17 +349,18 @@ async function sigkill() {
 
 async function leakedLease() {
     const row = new Row(
-        "A leaked lease (a call stuck 65 s on a blackholed connection)",
+        "A leaked lease (a lock_context stuck 65 s on its connection)",
         "reported with the tool name, counted in metrics",
     );
     return withMnemo(row, {}, async ({ setup, server, session, name }) => {
         const ledger = new WriteLedger(name);
         await ledger.write(session, "leak/warm", {});
-        setup.proxy.blackhole(true);
-        const stuck = ledger.write(session, "leak/stuck", { abortMs: 120000 });
+        // Only the statement carrying the marker hangs: the session lookup and other calls work.
+        setup.proxy.stallOnMatch("leak-marker");
+        const stuck = session.call("lock_context", { project: name, topic: "leak/stuck", content: "leak-marker" }, { abortMs: 120000 });
         await sleep(65000);
         const leaks = await metric(server, "mnemo_pool_leaks_total");
-        setup.proxy.blackhole(false);
+        setup.proxy.stallOnMatch(null);
         await stuck;
         const report = server.stderr().split("\n").find((line) => line.includes("connection leak suspected")) ?? "";
         Object.assign(row.figures, { "leaks counted": leaks, "report names": report ? /by '([^']*)'/.exec(report)?.[1] ?? "?" : "-" });
@@ -407,8 +412,12 @@ async function overload() {
         row.check(sumAdmitted.p99Ms <= DEADLINE_MS, `p99 of admitted requests ${sumAdmitted.p99Ms} ms`);
         const unclear = refused.filter((s) => !/overloaded|Connection pool timeout/.test(s.text));
         row.check(unclear.length === 0, `${unclear.length} refusals without a clear error: ${errorKinds(unclear).slice(0, 2).join("; ")}`);
-        const slowRefusals = refused.filter((s) => /overloaded/.test(s.text) && s.ms > 200);
-        row.check(slowRefusals.length === 0, `${slowRefusals.length} overload refusals took longer than 200 ms`);
+        // Fast: well under the wait of a caller that is admitted but gets no connection (the
+        // acquire timeout). A refusal still waits for its session lookup, which queues too.
+        row.check(
+            sumRefused.p99Ms <= ACQUIRE_MS / 4,
+            `p99 of refusals ${sumRefused.p99Ms} ms, expected ≤ ${ACQUIRE_MS / 4} ms (¼ of the acquire timeout)`,
+        );
         row.check(verified.found === verified.acked, "acknowledged writes missing");
         const kinds = errorKinds(refused);
         if (kinds.length > 0) row.notes.push(`errors: ${kinds.slice(0, 3).join("; ")}`);
