@@ -73,7 +73,8 @@ TEST_F(DispatcherTest, NegotiatesSupportedVersionsAndFallsBackToTheLatest) {
 TEST_F(DispatcherTest, InitializeDeclaresOnlyToolsAndGivesInstructions) {
     const Json reply = SendJson(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{
         "protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"c","version":"2"}}})");
-    EXPECT_EQ(reply["result"]["capabilities"], Json::parse(R"({"tools":{"listChanged":false}})"));
+    EXPECT_EQ(reply["result"]["capabilities"],
+              Json::parse(R"({"tools":{"listChanged":false},"logging":{}})"));
     EXPECT_EQ(reply["result"]["serverInfo"]["name"], "mnemo");
     EXPECT_EQ(reply["result"]["serverInfo"]["version"], "1.2.3");
     EXPECT_EQ(reply["result"]["instructions"], "use me");
