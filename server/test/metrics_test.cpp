@@ -306,7 +306,8 @@ TEST(MetricsTest, HelpAndTypeAreEmittedOncePerFamily) {
     EXPECT_EQ(parsed.types.at("mnemo_pool_connections"), "gauge");
     EXPECT_EQ(parsed.types.at("mnemo_pool_evictions_total"), "counter");
     EXPECT_EQ(parsed.types.at("mnemo_http_sessions_live"), "gauge");
-    EXPECT_EQ(parsed.type_count.size(), 20U);
+    EXPECT_EQ(parsed.types.at("mnemo_client_requests_waiting"), "gauge");
+    EXPECT_EQ(parsed.type_count.size(), 21U);
 }
 
 TEST(MetricsTest, RenderIsDeterministicAndSorted) {
