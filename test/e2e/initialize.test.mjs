@@ -47,10 +47,10 @@ describe("initialize and tools/list", () => {
         assert.deepEqual(capabilities.tools, { listChanged: false });
     });
 
-    it("lists exactly the 15 memory tools", async () => {
+    it("lists exactly the 18 memory tools", async () => {
         const { tools, nextCursor } = await server.client.listTools();
         assert.equal(nextCursor, undefined);
-        assert.equal(tools.length, 15);
+        assert.equal(tools.length, 18);
         assert.deepEqual(tools.map((t) => t.name).sort(), EXPECTED_TOOLS);
     });
 
@@ -84,8 +84,8 @@ describe("initialize and tools/list", () => {
             }
         }
         // lock_context.tags, search_contexts.tags, sleep.completed, sleep.pending,
-        // query_database.params
-        assert.equal(arrays, 5);
+        // query_database.params, index_files.files, index_files.deleted
+        assert.equal(arrays, 7);
     });
 
     it("writes only JSON lines to stderr", async () => {

@@ -82,6 +82,11 @@ pqpool::Result<ScanReport> ScanTree(const fs::path& root, const std::string& sta
         auto written = sink.upsert(batch);
         if (!written.ok()) return std::move(written).error();
         report.counts += *written;
+        // Rows a concurrent scan had already written as they are: read, found current.
+        const auto changed = written->added + written->modified + written->touched;
+        if (static_cast<std::int64_t>(batch.size()) > changed) {
+            report.unchanged += batch.size() - static_cast<std::size_t>(changed);
+        }
         ++report.batches;
         batch.clear();
         return {};

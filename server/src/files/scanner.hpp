@@ -44,13 +44,15 @@ struct ScanReport {
     std::string path;            // the scanned subtree, relative to the root ("" = all)
     std::size_t files_seen = 0;  // files the walk listed
     std::size_t files_read = 0;  // files opened and read (new or changed size/mtime)
-    std::size_t unchanged = 0;   // same size and mtime as indexed: not read
-    std::size_t binary = 0;      // read, binary content (no summary)
-    std::size_t large = 0;       // above max_file_bytes: recorded, not read
-    std::size_t batches = 0;     // writes made
-    IndexCounts counts;          // what the writes changed
-    WalkReport walk;             // skips (files left empty)
-    bool cancelled = false;      // stopped early: deletions were not applied
+    /// Same size and mtime as indexed (not read), or read and found already current
+    /// (written meanwhile by a concurrent scan).
+    std::size_t unchanged = 0;
+    std::size_t binary = 0;   // read, binary content (no summary)
+    std::size_t large = 0;    // above max_file_bytes: recorded, not read
+    std::size_t batches = 0;  // writes made
+    IndexCounts counts;       // what the writes changed
+    WalkReport walk;          // skips (files left empty)
+    bool cancelled = false;   // stopped early: deletions were not applied
 };
 
 /// Scans `root`/`start` (see Walk) into the index behind `sink`: files whose size and mtime
