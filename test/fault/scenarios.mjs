@@ -428,7 +428,9 @@ async function overload() {
 export const SCENARIOS = [
     { id: "restart-fast", fast: true, run: () => restartUnderLoad("fast") },
     { id: "restart-immediate", fast: true, run: () => restartUnderLoad("immediate") },
-    { id: "blackhole", fast: true, run: blackhole },
+    // Not in CI until statements get a client-side deadline: a call in flight when the network
+    // goes silent waits for it to come back (docs/reliability.md, "Broken promises").
+    { id: "blackhole", fast: false, run: blackhole },
     { id: "terminate-idle", fast: true, run: terminateIdle },
     { id: "cold-start", fast: true, run: coldStart },
     { id: "max-connections", fast: true, run: maxConnections },
