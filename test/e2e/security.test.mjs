@@ -3,9 +3,24 @@
 // oversized JSON, invalid UTF-8, HTTP request smuggling, and cross-user access through every
 // tool (and resource, when offered).
 import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
-import { callError, callOk, createTestDatabase, RawServer, startServer, uniqueProject } from "./harness.mjs";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+
+import {
+    callError,
+    callOk,
+    createTestDatabase,
+    mnemoBinary,
+    RawServer,
+    serverEnv,
+    startServer,
+    uniqueProject,
+} from "./harness.mjs";
 import { connectHttp, createToken, postHeaders, rawInitialize, rawPost, startHttpServer } from "./http_harness.mjs";
 import { INJECTIONS, rawExchange, rawRequest, superuserQuery, tableCounts } from "./security_support.mjs";
 
@@ -380,5 +395,86 @@ describe("Cross-user access through every tool", () => {
         assert.ok(!leaked.includes("alice resource"), "B read A's context as a resource");
         const listed = await b.client.listResources();
         assert.ok(!JSON.stringify(listed).includes(project));
+    });
+});
+
+describe("Path traversal in the file tools", () => {
+    let db;
+    let tree;
+    let outside;
+    let client;
+    const project = uniqueProject("paths");
+
+    before(async () => {
+        db = createTestDatabase();
+        tree = mkdtempSync(join(tmpdir(), "mnemo-sec-tree-"));
+        outside = mkdtempSync(join(tmpdir(), "mnemo-sec-outside-"));
+        writeFileSync(join(outside, "secret.txt"), "outside the root\n");
+        mkdirSync(join(tree, ".git"));
+        mkdirSync(join(tree, "src"));
+        writeFileSync(join(tree, "src", "a.txt"), "inside\n");
+        symlinkSync(outside, join(tree, "src", "link"));
+        symlinkSync(join(outside, "secret.txt"), join(tree, "secret-link.txt"));
+        const transport = new StdioClientTransport({
+            command: mnemoBinary(),
+            args: ["serve", "--stdio", "--project", project],
+            env: serverEnv(db),
+            cwd: tree,
+            stderr: "pipe",
+        });
+        client = new Client({ name: "mnemo-e2e-security", version: "1.0.0" }, { capabilities: {} });
+        await client.connect(transport);
+    });
+
+    after(async () => {
+        await client?.close();
+        rmSync(tree, { recursive: true, force: true });
+        rmSync(outside, { recursive: true, force: true });
+        db?.drop();
+    });
+
+    it("hostile scan paths are refused or stay inside the root; nothing outside is indexed", async (t) => {
+        const { tools } = await client.listTools();
+        if (!tools.some((tool) => tool.name === "scan_project_files")) {
+            t.skip("this build has no file tools");
+            return;
+        }
+        const hostile = ["./..", "src/../..", "src/./../../", "src/link", "src/link/..", "src//../..", `${outside}`, "..\\..", "%2e%2e", "src/\u0000/..", "secret-link.txt"];
+        for (const path of hostile) {
+            const result = await client.callTool({ name: "scan_project_files", arguments: { path } }).catch((error) => ({
+                isError: true,
+                content: [{ text: `JSON-RPC ${error.code}` }],
+            }));
+            assert.ok(
+                result.isError === true || result.structuredContent,
+                `${JSON.stringify(path)}: ${JSON.stringify(result).slice(0, 200)}`,
+            );
+        }
+        await callOk(client, "scan_project_files", {});
+        const all = await callOk(client, "query_files", { query: "secret" });
+        const listed = await callOk(client, "query_files", { path_prefix: "" });
+        assert.ok(listed.files.some((file) => file.path === "src/a.txt"), "the scan indexed the root");
+        const text = JSON.stringify([all, listed]);
+        assert.ok(!text.includes("outside the root"), "contents from outside the root were indexed");
+        for (const file of listed.files) {
+            assert.ok(!file.path.startsWith("/") && !file.path.split("/").includes(".."), file.path);
+            assert.ok(!file.path.startsWith("src/link"), `followed the symlink out: ${file.path}`);
+        }
+    });
+
+    it("index_files refuses paths that are absolute or climb out, in any spelling", async (t) => {
+        const { tools } = await client.listTools();
+        if (!tools.some((tool) => tool.name === "index_files")) {
+            t.skip("this build has no file tools");
+            return;
+        }
+        for (const path of ["/etc/passwd", "../etc/passwd", "a/../../etc/passwd", "a/./../../b", "./../x", "a//../../b"]) {
+            const result = await client
+                .callTool({ name: "index_files", arguments: { files: [{ path, size: 1, mtime: 1 }] } })
+                .catch((error) => ({ isError: true, content: [{ text: `JSON-RPC ${error.code}` }] }));
+            assert.equal(result.isError, true, `${path} was accepted: ${JSON.stringify(result).slice(0, 200)}`);
+        }
+        const listed = await callOk(client, "query_files", { query: "passwd" });
+        assert.equal(listed.files.length, 0);
     });
 });
