@@ -2,6 +2,7 @@
 // mnemo vs the official MCP memory server (@modelcontextprotocol/server-memory), both over
 // stdio under the same official SDK client, one call at a time: store / read by name / search
 // at growing store sizes (mnemo up to a million items), start-up, RSS; tables and plots.
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,7 +11,9 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
-import { printLatencyTable, printRatioTable, summarize, ms, writePlots } from "./report.mjs";
+import {
+    ms, printGoals, printLatencyTable, printRatioTable, summarize, writePlots,
+} from "./report.mjs";
 import {
     PACKAGES, callTool, createBenchDatabase, memoryOf, mnemoLaunch, peerLaunch, startServer,
 } from "./servers.mjs";
@@ -262,9 +265,10 @@ async function main() {
             if (active.includes(servers[MNEMO])) deleteMnemoTopics(databaseUrl, token, NEW_PREFIX);
         }
 
-        const title = `mnemo ${options.mnemo.replace(`${REPO}/`, "")} vs server-memory ${PACKAGES.peer}; SDK client ${PACKAGES.sdk}`;
+        const version = execFileSync(options.mnemo, ["--version"], { encoding: "utf8" }).trim();
+        const title = `${version} vs server-memory ${PACKAGES.peer}; SDK client ${PACKAGES.sdk}; node ${process.versions.node}`;
         console.log(`== mnemo vs @modelcontextprotocol/server-memory ${PACKAGES.peer} (client: @modelcontextprotocol/sdk ${PACKAGES.sdk}, node ${process.versions.node}) ==`);
-        console.log(`mnemo: ${options.mnemo}; database: ${db ? "new role and database on --dsn" : "--database-url"}; search word "${SEARCH_WORD}" (1 % of items)`);
+        console.log(`mnemo: ${options.mnemo} (${version}); database: ${db ? "new role and database on --dsn" : "--database-url"}; search word "${SEARCH_WORD}" (1 % of items)`);
         console.log("\nLatency per call, one call at a time over stdio (writes at size N grow the store to at most 1.1 N):\n");
         printLatencyTable(results, OPERATIONS, sizes, [MNEMO, PEER]);
         console.log("\nmnemo relative to server-memory at the sizes both ran:\n");
@@ -275,6 +279,9 @@ async function main() {
             console.log(`  ${name.padEnd(13)} start-up ${ms(median(startup[name]))} ms (all: ${startup[name].map(ms).join(", ")}); ` +
                 `RSS idle ${idle[name].rssMiB.toFixed(1)} MiB; at ${large.size} items ${large.rssMiB.toFixed(1)} MiB (peak ${large.peakMiB.toFixed(1)} MiB)`);
         }
+        console.log("\nThe issue's goals for mnemo:\n");
+        const shared = sizes.filter((size) => options.sizes.includes(size) && options.peerSizes.includes(size));
+        printGoals(results, options.sizes, shared, median(startup[MNEMO]), idle[MNEMO].rssMiB);
         if (options.plots) {
             const pngs = writePlots(results, OPERATIONS, sizes, options.plots, work, title);
             console.log(`\nplots: ${pngs.map((p) => p.replace(`${REPO}/`, "")).join(", ")}`);

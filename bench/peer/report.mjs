@@ -121,3 +121,30 @@ export function writePlots(results, operations, sizes, plotDir, workDir, title) 
     });
     return outputs;
 }
+
+/// The issue's goals for mnemo, each with the measured figures and "met" or "NOT met".
+/// sizes: mnemo's sizes; shared: the sizes both servers ran.
+export function printGoals(results, sizes, shared, startupMs, idleMiB) {
+    const verdict = (ok) => (ok ? "met" : "NOT met");
+    const at = shared.includes(50_000) ? 50_000 : shared[shared.length - 1];
+    const lines = [];
+    for (const key of ["write", "read"]) {
+        const m = results.get(`mnemo|${key}|${at}`);
+        const p = results.get(`server-memory|${key}|${at}`);
+        if (!m || !p) continue;
+        const r = m.callsPerSecond / p.callsPerSecond;
+        lines.push(`${key} calls/s at ${at} items >= 100x the peer's: ${ratio(r)} — ${verdict(r >= 100)}`);
+    }
+    const small = sizes[0];
+    const large = sizes[sizes.length - 1];
+    for (const key of ["write", "read", "search"]) {
+        const a = results.get(`mnemo|${key}|${small}`);
+        const b = results.get(`mnemo|${key}|${large}`);
+        if (!a || !b || small === large) continue;
+        lines.push(`${key} p50 at ${large} items <= 2x p50 at ${small}: ${ms(b.p50)} vs ${ms(a.p50)} ms ` +
+            `(${ratio(b.p50 / a.p50)}) — ${verdict(b.p50 <= 2 * a.p50)}`);
+    }
+    lines.push(`RSS idle <= 20 MB: ${idleMiB.toFixed(1)} MiB — ${verdict(idleMiB * 1.048576 <= 20)}`);
+    lines.push(`start-up <= 50 ms: ${ms(startupMs)} ms — ${verdict(startupMs <= 50)}`);
+    for (const line of lines) console.log(`  ${line}`);
+}
