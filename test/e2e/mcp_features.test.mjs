@@ -3,6 +3,7 @@
 // resources (templates, versions, pages, subscriptions), prompts, completions, logging,
 // requests to the client (sampling, elicitation), cancellation and client-request timeouts.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 
 import {
@@ -320,6 +321,45 @@ describe("requests to the client over raw stdio", () => {
             `no response to the cancelled request: ${raw.lines.join("\n")}`,
         );
         assert.match(raw.stderr, /"request_cancelled"/);
+    });
+
+    it("cancelling query_database cancels its statement in PostgreSQL", async () => {
+        const sleeping = () =>
+            Number(
+                execFileSync(
+                    "psql",
+                    [
+                        process.env.MNEMO_TEST_DSN,
+                        "-X",
+                        "-A",
+                        "-t",
+                        "-c",
+                        `SELECT count(*) FROM pg_stat_activity WHERE datname = '${db.name}' ` +
+                            "AND wait_event = 'PgSleep'",
+                    ],
+                    { encoding: "utf8" },
+                ).trim(),
+            );
+        const until = async (predicate, ms) => {
+            const deadline = Date.now() + ms;
+            while (!predicate() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+            return predicate();
+        };
+        raw.send({
+            jsonrpc: "2.0",
+            id: 11,
+            method: "tools/call",
+            params: { name: "query_database", arguments: { sql: "SELECT pg_sleep(30)" } },
+        });
+        assert.ok(await until(() => sleeping() === 1, 3000), "the statement runs");
+        const cancelledAt = Date.now();
+        raw.send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 11 } });
+        // Well before MNEMO_QUERY_TIMEOUT_MS (5 s) would have ended it.
+        assert.ok(await until(() => sleeping() === 0, 1500), "the statement was cancelled");
+        assert.ok(Date.now() - cancelledAt < 1500);
+        const ping = await raw.request({ jsonrpc: "2.0", id: 12, method: "ping" });
+        assert.deepEqual(ping.result, {});
+        assert.ok(!raw.lines.some((line) => JSON.parse(line).id === 11), "no response to 11");
     });
 
     it("an unanswered request times out into a tool error; a late answer is refused", async () => {

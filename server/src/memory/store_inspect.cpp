@@ -2,6 +2,7 @@
 // Store: memory_status figures and query_database (caller SQL, read-only, row-limited).
 #include <array>
 
+#include "memory/statement_canceller.hpp"
 #include "memory/store.hpp"
 
 namespace mnemo::memory {
@@ -85,9 +86,10 @@ pqpool::Result<Json> Store::Query(const ProjectRef& project, const QueryRequest&
     }
     const bool project_exists = result.ok() && result->rows() == 1 && result->Get(0, 1) == "t";
     if (result.ok() && project_exists) {
+        const StatementCanceller canceller(lease->connection(), request.cancelled);
         result = lease->Execute("DECLARE q NO SCROLL CURSOR FOR " + request.sql, params);
+        if (result.ok()) result = lease->Execute(fetch);
     }
-    if (result.ok() && project_exists) result = lease->Execute(fetch);
     // Session-level side effects a query can cause despite READ ONLY: GUCs (undone by the
     // rollback) and session advisory locks (released here), so the connection goes back clean.
     (void)lease->connection().Execute("ROLLBACK");

@@ -42,6 +42,7 @@ ToolResult QueryDatabase(const ToolCall& call, ToolServices& services) {
     request.sql = call.arguments["sql"].get<std::string>();
     request.limit = OptionalInt(call.arguments, "limit").value_or(100);
     request.timeout = services.config.query_timeout;
+    request.cancelled = call.cancelled;
     if (auto params = call.arguments.find("params"); params != call.arguments.end()) {
         for (const auto& param : *params) {
             if (param.is_null()) {
