@@ -2,6 +2,7 @@
 // Store: every read and write of mnemo's data; the only code that writes SQL (with migrations).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -54,6 +55,8 @@ struct QueryRequest {
     std::vector<std::optional<std::string>> params;
     int limit = 100;
     std::chrono::milliseconds timeout{5000};
+    /// When it turns true (the MCP call was cancelled), the running statement is cancelled.
+    const std::atomic<bool>* cancelled = nullptr;
 };
 
 /// query_files: every filter optional. The cursor (after_score, after_path) is the last row
