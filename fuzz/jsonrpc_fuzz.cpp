@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+// libFuzzer target: JSON-RPC framing (ParseMessage, Classify) and the MCP dispatcher on raw
+// message text, with two database-free tools registered.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "mcp/dispatcher.hpp"
+#include "mcp/jsonrpc.hpp"
+#include "mcp/tool_registry.hpp"
+
+namespace {
+
+using mnemo::mcp::Json;
+
+const mnemo::mcp::ToolRegistry& Tools() {
+    static const mnemo::mcp::ToolRegistry* registry = [] {
+        auto* tools = new mnemo::mcp::ToolRegistry();
+        mnemo::mcp::ToolDefinition echo;
+        echo.name = "echo";
+        echo.title = "Echo";
+        echo.description = "Returns its text.";
+        echo.input_schema = {{"type", "object"},
+                             {"properties",
+                              {{"text", {{"type", "string"}, {"maxLength", 64}}},
+                               {"tags",
+                                {{"type", "array"},
+                                 {"items", {{"type", "string"}, {"pattern", "^[a-z]+$"}}},
+                                 {"maxItems", 4}}}}},
+                             {"required", {"text"}},
+                             {"additionalProperties", false}};
+        echo.handler = [](const mnemo::mcp::ToolCall& call) {
+            return mnemo::mcp::ToolResult::Ok({{"text", call.arguments["text"]}});
+        };
+        tools->Add(std::move(echo));
+
+        mnemo::mcp::ToolDefinition add;
+        add.name = "add";
+        add.title = "Add";
+        add.description = "Adds two integers.";
+        add.input_schema = {{"type", "object"},
+                            {"properties",
+                             {{"a", {{"type", "integer"}, {"minimum", -1000}}},
+                              {"b", {{"type", "integer"}, {"maximum", 1000}}}}},
+                            {"required", {"a", "b"}}};
+        add.annotations = {{"readOnlyHint", true}};
+        add.handler = [](const mnemo::mcp::ToolCall& call) {
+            return mnemo::mcp::ToolResult::Ok(
+                {{"sum", call.arguments["a"].get<std::int64_t>() +
+                             call.arguments["b"].get<std::int64_t>()}});
+        };
+        tools->Add(std::move(add));
+        return tools;
+    }();
+    return *registry;
+}
+
+mnemo::mcp::ServerInfo Info() {
+    mnemo::mcp::ServerInfo info;
+    info.version = "fuzz";
+    return info;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    static const mnemo::mcp::Dispatcher dispatcher(Info(), Tools());
+    const std::string_view text(reinterpret_cast<const char*>(data), size);
+    Json message;
+    Json error;
+    if (!mnemo::mcp::ParseMessage(text, message, error)) {
+        (void)mnemo::mcp::Serialize(error);
+        return 0;
+    }
+    (void)mnemo::mcp::Classify(message);
+    // Half the inputs reach an initialized session, so tools/call is exercised too.
+    mnemo::mcp::Session session("fuzz");
+    if ((data[0] & 1) != 0) session.SetInitialized("2025-11-25", Json::object());
+    (void)dispatcher.Plan(message, session);
+    const Json reply = dispatcher.Handle(message, session);
+    (void)mnemo::mcp::Serialize(reply);
+    return 0;
+}
