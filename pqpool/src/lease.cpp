@@ -64,6 +64,10 @@ const std::string& Lease::tenant() const {
 Result<QueryResult> Lease::Execute(std::string_view sql, std::span<const Param> params,
                                    Deadline deadline) {
     Connection& conn = connection();
+    if (const Millis bound = pool_->options().statement_timeout;
+        deadline == Deadline::max() && bound.count() > 0) {
+        deadline = Clock::now() + bound;
+    }
     const std::string& context_sql = pool_->options().tenant_context_sql;
     if (context_sql.empty() || slot_->tenant.empty()) return conn.Execute(sql, params, deadline);
 

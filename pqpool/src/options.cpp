@@ -56,6 +56,7 @@ Status PoolOptions::Validate() const {
     if (acquire_timeout.count() <= 0) return Invalid("acquire_timeout must be positive");
     if (connect_timeout.count() <= 0) return Invalid("connect_timeout must be positive");
     if (check_timeout.count() <= 0) return Invalid("check_timeout must be positive");
+    if (statement_timeout.count() < 0) return Invalid("statement_timeout must not be negative");
     if (alive_bypass.count() < 0) return Invalid("alive_bypass must not be negative");
     if (ping_after.count() < 0) return Invalid("ping_after must not be negative");
     if (max_lifetime.count() <= 0) return Invalid("max_lifetime must be positive");

@@ -15,7 +15,9 @@ namespace {
 using PgResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
 
 Error TimeoutError() {
-    return Error(ErrorCode::kTimeout, "statement deadline passed; connection dropped");
+    // Not kTimeout: that is the pool's "exhausted"; here the database did not answer.
+    return Error(ErrorCode::kConnectionLost,
+                 "no answer from the database before the statement deadline; connection dropped");
 }
 
 }  // namespace

@@ -337,10 +337,29 @@ TEST_F(PgPoolTest, StatementDeadlineDropsTheConnection) {
     auto slow = lease->Execute("SELECT pg_sleep(10)", {}, start + Millis(100));
     EXPECT_LT(MillisSince(start), 150.0);
     ASSERT_FALSE(slow.ok());
-    EXPECT_EQ(slow.error().code(), ErrorCode::kTimeout);
+    EXPECT_EQ(slow.error().code(), ErrorCode::kConnectionLost);
     EXPECT_TRUE(lease->connection().broken());
     lease->Release();
     EXPECT_EQ(pool->Stats().evicted(EvictReason::kBroken), 1u);
+}
+
+TEST_F(PgPoolTest, StatementTimeoutBoundsExecuteWithoutADeadline) {
+    auto options = Options();
+    options.statement_timeout = Millis(100);
+    auto pool = Make(options);
+    auto lease = pool->Acquire(In(5000));
+    const auto start = Clock::now();
+    auto slow = lease->Execute("SELECT pg_sleep(10)");
+    EXPECT_LT(MillisSince(start), 150.0);
+    ASSERT_FALSE(slow.ok());
+    EXPECT_EQ(slow.error().code(), ErrorCode::kConnectionLost);
+    EXPECT_NE(slow.error().message().find("statement deadline"), std::string::npos);
+    lease->Release();
+
+    // An explicit deadline wins over the default bound.
+    auto second = pool->Acquire(In(5000));
+    ASSERT_TRUE(second.ok()) << second.error().message();
+    EXPECT_TRUE(second->Execute("SELECT pg_sleep(0.3)", {}, Clock::now() + Millis(2000)).ok());
 }
 
 TEST_F(PgPoolTest, LeakedLeaseIsReportedAndStatsAreCoherent) {

@@ -21,6 +21,9 @@ TEST(ConfigTest, DefaultsDependOnTheTransport) {
     EXPECT_EQ(stdio->pool_max_connections, 4u);
     EXPECT_EQ(stdio->project_max_connections, 5u);
     EXPECT_EQ(stdio->acquire_timeout.count(), 10000);
+    EXPECT_EQ(stdio->statement_timeout.count(), 15000);
+    EXPECT_EQ(stdio->client_request_timeout.count(), 60000);
+    EXPECT_FALSE(stdio->conformance_fixtures);
     EXPECT_EQ(stdio->home, "/home/u/.local/share/mnemo");
     auto http = LoadConfig(Transport::kHttp, {{"HOME", "/home/u"}}, {});
     ASSERT_TRUE(http.ok());
@@ -28,9 +31,11 @@ TEST(ConfigTest, DefaultsDependOnTheTransport) {
 }
 
 TEST(ConfigTest, EnvironmentAndFlagsOverrideWithFlagsWinning) {
-    const Env env = {{"MNEMO_POOL_MAX_CONNECTIONS", "7"},  {"MNEMO_PROJECT_MAX_CONNECTIONS", "2"},
-                     {"MNEMO_ACQUIRE_TIMEOUT_MS", "250"},  {"MNEMO_HOME", "/srv/mnemo"},
-                     {"DATABASE_URL", "postgresql://env"}, {"MNEMO_PROJECT", "from-env"}};
+    const Env env = {
+        {"MNEMO_POOL_MAX_CONNECTIONS", "7"},   {"MNEMO_PROJECT_MAX_CONNECTIONS", "2"},
+        {"MNEMO_ACQUIRE_TIMEOUT_MS", "250"},   {"MNEMO_HOME", "/srv/mnemo"},
+        {"MNEMO_STATEMENT_TIMEOUT_MS", "900"}, {"MNEMO_CLIENT_REQUEST_TIMEOUT_MS", "70"},
+        {"DATABASE_URL", "postgresql://env"},  {"MNEMO_PROJECT", "from-env"}};
     ConfigFlags flags;
     flags.database_url = "postgresql://flag";
     flags.project = "from-flag";
@@ -39,6 +44,8 @@ TEST(ConfigTest, EnvironmentAndFlagsOverrideWithFlagsWinning) {
     EXPECT_EQ(config->pool_max_connections, 7u);
     EXPECT_EQ(config->project_max_connections, 2u);
     EXPECT_EQ(config->acquire_timeout.count(), 250);
+    EXPECT_EQ(config->statement_timeout.count(), 900);
+    EXPECT_EQ(config->client_request_timeout.count(), 70);
     EXPECT_EQ(config->home, "/srv/mnemo");
     EXPECT_EQ(config->database_url, "postgresql://flag");
     EXPECT_EQ(config->default_project, "from-flag");
@@ -62,6 +69,10 @@ TEST(ConfigTest, InvalidValuesAreClearErrors) {
         {"MNEMO_ACQUIRE_TIMEOUT_MS", "",
          "MNEMO_ACQUIRE_TIMEOUT_MS must be an integer from 1 to "
          "600000, got ''"},
+        {"MNEMO_STATEMENT_TIMEOUT_MS", "50",
+         "MNEMO_STATEMENT_TIMEOUT_MS must be an integer from 100 to 3600000, got '50'"},
+        {"MNEMO_CLIENT_REQUEST_TIMEOUT_MS", "soon",
+         "MNEMO_CLIENT_REQUEST_TIMEOUT_MS must be an integer from 1 to 3600000, got 'soon'"},
         {"MNEMO_LOG_LEVEL", "loud",
          "MNEMO_LOG_LEVEL must be one of debug, info, warning, error, got 'loud'"},
         {"MNEMO_SECRET", "short",

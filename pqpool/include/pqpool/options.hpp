@@ -90,6 +90,12 @@ struct PoolOptions {
     /// Bound on one ping or one reset ROLLBACK. 1 s (a ping that can hang is pgx#2394).
     Millis check_timeout{1'000};
 
+    /// Bound on one statement round trip through `Lease::Execute` when the caller passes no
+    /// deadline; 0 (the default) = none. A statement that gets no answer in time (a network
+    /// blackhole, a hung server) fails with kConnectionLost and its connection is dropped, so
+    /// no caller waits on a silent database longer than this.
+    Millis statement_timeout{0};
+
     /// Connections are replaced after this age (enforced at acquire, return and by the
     /// maintenance thread). 30 min; each connection subtracts up to `lifetime_jitter` of it so
     /// replacements spread out instead of reconnecting in waves.

@@ -89,6 +89,7 @@ pqpool::PoolOptions MakePoolOptions(const Config& config, std::string conninfo,
     options.tenant_max_leases = config.project_max_connections;
     options.acquire_timeout = config.acquire_timeout;
     options.max_waiting = config.pool_max_waiting;
+    options.statement_timeout = config.statement_timeout;
     // No tool holds a connection this long (query_database is bounded by its statement
     // timeout): a lease held past it is a leak, logged with its tool and counted in /metrics.
     options.leak_threshold =

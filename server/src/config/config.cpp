@@ -64,6 +64,7 @@ pqpool::Status ReadLimits(const std::map<std::string, std::string>& env, Config&
     long long content = static_cast<long long>(config.max_content_bytes);
     long long waiting = static_cast<long long>(config.pool_max_waiting);
     long long client_request = config.client_request_timeout.count();
+    long long statement = config.statement_timeout.count();
     if (auto s = ReadInteger(env, "MNEMO_POOL_MAX_CONNECTIONS", 1, 1000, pool); !s.ok()) return s;
     if (auto s = ReadInteger(env, "MNEMO_PROJECT_MAX_CONNECTIONS", 1, 1000, project); !s.ok()) {
         return s;
@@ -78,6 +79,10 @@ pqpool::Status ReadLimits(const std::map<std::string, std::string>& env, Config&
     if (auto s = ReadInteger(env, "MNEMO_POOL_MAX_WAITING", 1, 1'000'000, waiting); !s.ok()) {
         return s;
     }
+    if (auto s = ReadInteger(env, "MNEMO_STATEMENT_TIMEOUT_MS", 100, 3'600'000, statement);
+        !s.ok()) {
+        return s;
+    }
     if (auto s = ReadInteger(env, "MNEMO_CLIENT_REQUEST_TIMEOUT_MS", 1, 3'600'000, client_request);
         !s.ok()) {
         return s;
@@ -89,6 +94,7 @@ pqpool::Status ReadLimits(const std::map<std::string, std::string>& env, Config&
     config.max_content_bytes = static_cast<std::size_t>(content);
     config.pool_max_waiting = static_cast<std::size_t>(waiting);
     config.client_request_timeout = std::chrono::milliseconds(client_request);
+    config.statement_timeout = std::chrono::milliseconds(statement);
     return {};
 }
 

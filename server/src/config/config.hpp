@@ -70,6 +70,10 @@ struct Config {
     std::chrono::milliseconds acquire_timeout{10'000};
     /// Statement timeout of query_database (MNEMO_QUERY_TIMEOUT_MS), default 5 s.
     std::chrono::milliseconds query_timeout{5'000};
+    /// Bound on any one statement mnemo runs (MNEMO_STATEMENT_TIMEOUT_MS), default 15 s: a
+    /// database that stops answering (network blackhole) fails the request instead of hanging
+    /// it, and its connection is dropped. query_database has its own (query_timeout + 2 s).
+    std::chrono::milliseconds statement_timeout{15'000};
     /// How long a tool waits for the client to answer a sampling or elicitation request
     /// (MNEMO_CLIENT_REQUEST_TIMEOUT_MS), default 60 s.
     std::chrono::milliseconds client_request_timeout{60'000};

@@ -87,8 +87,10 @@ pqpool::Result<Json> Store::Query(const ProjectRef& project, const QueryRequest&
     const bool project_exists = result.ok() && result->rows() == 1 && result->Get(0, 1) == "t";
     if (result.ok() && project_exists) {
         const StatementCanceller canceller(lease->connection(), request.cancelled);
-        result = lease->Execute("DECLARE q NO SCROLL CURSOR FOR " + request.sql, params);
-        if (result.ok()) result = lease->Execute(fetch);
+        // The server-side statement_timeout ends it first; this bounds a silent network.
+        const auto deadline = pqpool::Clock::now() + request.timeout + std::chrono::seconds(2);
+        result = lease->Execute("DECLARE q NO SCROLL CURSOR FOR " + request.sql, params, deadline);
+        if (result.ok()) result = lease->Execute(fetch, {}, deadline);
     }
     // Session-level side effects a query can cause despite READ ONLY: GUCs (undone by the
     // rollback) and session advisory locks (released here), so the connection goes back clean.
