@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 
-import { INITIALIZE_PARAMS, RawServer, createTestDatabase } from "./harness.mjs";
+import { EXPECTED_TOOLS, INITIALIZE_PARAMS, RawServer, createTestDatabase } from "./harness.mjs";
 
 const PARSE_ERROR = -32700;
 const INVALID_REQUEST = -32600;
@@ -108,7 +108,7 @@ describe("raw stdio pipe", () => {
             const listed = await server.request({ jsonrpc: "2.0", id: 3, method: "tools/list" });
             ++sent;
             assert.equal(listed.id, 3);
-            assert.equal(listed.result.tools.length, 15);
+            assert.equal(listed.result.tools.length, EXPECTED_TOOLS.length);
             const called = await server.request({
                 jsonrpc: "2.0",
                 id: 4,
