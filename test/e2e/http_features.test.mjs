@@ -11,7 +11,14 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 
 import { callOk, createTestDatabase, uniqueProject } from "./harness.mjs";
-import { connectHttp, createToken, postHeaders, rawPost, startHttpServer } from "./http_harness.mjs";
+import {
+    connectHttp,
+    createToken,
+    postHeaders,
+    rawInitialize,
+    rawPost,
+    startHttpServer,
+} from "./http_harness.mjs";
 
 const FIXTURES = ["--conformance-fixtures"];
 
@@ -35,24 +42,9 @@ async function* sseMessages(response) {
     }
 }
 
-/// Initializes a raw session declaring `capabilities`; returns its id.
+/// Initializes a raw session declaring `capabilities` and sends initialized; returns its id.
 async function initialize(url, token, capabilities) {
-    const reply = await rawPost(
-        url,
-        {
-            jsonrpc: "2.0",
-            id: 1,
-            method: "initialize",
-            params: {
-                protocolVersion: "2025-11-25",
-                capabilities,
-                clientInfo: { name: "mnemo-e2e-features", version: "1.0.0" },
-            },
-        },
-        postHeaders(token),
-    );
-    assert.equal(reply.status, 200, reply.text);
-    const sessionId = reply.headers.get("mcp-session-id");
+    const sessionId = await rawInitialize(url, token, capabilities);
     const done = await rawPost(
         url,
         { jsonrpc: "2.0", method: "notifications/initialized" },

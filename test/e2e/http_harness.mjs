@@ -135,8 +135,8 @@ export async function rawPost(url, body, headers) {
     return { status: response.status, headers: response.headers, text, json };
 }
 
-/// Initializes a session with raw requests; returns its id.
-export async function rawInitialize(url, token) {
+/// Initializes a session with raw requests, declaring `capabilities`; returns its id.
+export async function rawInitialize(url, token, capabilities = {}) {
     const reply = await rawPost(
         url,
         {
@@ -145,7 +145,7 @@ export async function rawInitialize(url, token) {
             method: "initialize",
             params: {
                 protocolVersion: "2025-11-25",
-                capabilities: {},
+                capabilities,
                 clientInfo: { name: "mnemo-e2e-raw", version: "1.0.0" },
             },
         },

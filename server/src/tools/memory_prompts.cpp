@@ -66,17 +66,23 @@ std::string RenderBriefing(const std::string& project, const nlohmann::json& bri
     return out.str();
 }
 
-FeatureResult SessionStart(ToolServices& services, const nlohmann::json& arguments,
-                           const mcp::Session& session) {
-    const auto resolved = ResolveProject(arguments, session, services.config);
-    if (resolved.project.name.empty()) {
+/// Ok (no value) when a prompt can use `name`, else the -32602 error saying why.
+FeatureResult ProjectProblem(const std::string& name) {
+    if (name.empty()) {
         return FeatureResult::Error(mcp::kInvalidParams,
                                     "Invalid params: no project selected; pass \"project\"");
     }
-    if (!IsValidProjectName(resolved.project.name)) {
-        return FeatureResult::Error(mcp::kInvalidParams, "Invalid params: invalid project name '" +
-                                                             resolved.project.name + "'");
+    if (!IsValidProjectName(name)) {
+        return FeatureResult::Error(mcp::kInvalidParams,
+                                    "Invalid params: invalid project name '" + name + "'");
     }
+    return FeatureResult::Ok(nullptr);
+}
+
+FeatureResult SessionStart(ToolServices& services, const nlohmann::json& arguments,
+                           const mcp::Session& session) {
+    const auto resolved = ResolveProject(arguments, session, services.config);
+    if (auto problem = ProjectProblem(resolved.project.name); !problem.ok()) return problem;
     auto briefing = services.store.WakeUp(resolved.project);
     if (!briefing.ok()) {
         if (briefing.error().sqlstate() != memory::kProjectMissing) {
@@ -93,14 +99,7 @@ FeatureResult SessionStart(ToolServices& services, const nlohmann::json& argumen
 FeatureResult Handover(ToolServices& services, const nlohmann::json& arguments,
                        const mcp::Session& session) {
     const auto resolved = ResolveProject(arguments, session, services.config);
-    if (resolved.project.name.empty()) {
-        return FeatureResult::Error(mcp::kInvalidParams,
-                                    "Invalid params: no project selected; pass \"project\"");
-    }
-    if (!IsValidProjectName(resolved.project.name)) {
-        return FeatureResult::Error(mcp::kInvalidParams, "Invalid params: invalid project name '" +
-                                                             resolved.project.name + "'");
-    }
+    if (auto problem = ProjectProblem(resolved.project.name); !problem.ok()) return problem;
     std::ostringstream out;
     out << "Write the handover for project '" << resolved.project.name
         << "' so the next session can continue without asking: call the sleep tool with\n"
