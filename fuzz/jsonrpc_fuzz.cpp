@@ -10,6 +10,7 @@
 #include "mcp/dispatcher.hpp"
 #include "mcp/jsonrpc.hpp"
 #include "mcp/tool_registry.hpp"
+#include "util/log.hpp"
 
 namespace {
 
@@ -58,6 +59,8 @@ const mnemo::mcp::ToolRegistry& Tools() {
 }
 
 mnemo::mcp::ServerInfo Info() {
+    // One log line per call would dominate the run time; errors still show.
+    mnemo::log::SetMinLevel(mnemo::log::Level::kError);
     mnemo::mcp::ServerInfo info;
     info.version = "fuzz";
     return info;
