@@ -46,9 +46,10 @@ std::string PromptRegistry::CheckArguments(const PromptDefinition& prompt,
     if (!arguments.is_null() && !arguments.is_object()) return "\"arguments\" must be an object";
     if (arguments.is_object()) {
         for (const auto& [name, value] : arguments.items()) {
+            // Named capture: clang 14 cannot capture a structured binding.
             const bool known = std::any_of(
                 prompt.arguments.begin(), prompt.arguments.end(),
-                [&name](const PromptArgument& argument) { return argument.name == name; });
+                [&key = name](const PromptArgument& argument) { return argument.name == key; });
             if (!known) return "unknown argument \"" + name + "\" for prompt " + prompt.name;
             if (!value.is_string()) return "argument \"" + name + "\" must be a string";
         }
