@@ -225,6 +225,23 @@ TEST(FileWalkTest, ReportsIncreasingProgressAndStopsWhenCancelled) {
     EXPECT_EQ(fresh.rows.size(), 20u);  // two batches of 10, then it stopped
 }
 
+TEST(FileWalkTest, AWalkStopsAtMaxFilesAndTheScanThenDeletesNothing) {
+    TempTree tree;
+    for (int i = 0; i < 10; ++i) tree.Write("f" + std::to_string(i), "x");
+    MemoryIndex index;
+    FileRecord gone;
+    gone.path = "gone";
+    gone.kind = "text";
+    index.rows["gone"] = gone;
+    ScanOptions options;
+    options.max_files = 4;
+    auto report = ScanTree(tree.root(), "", index.Sink(), options);
+    ASSERT_TRUE(report.ok());
+    EXPECT_TRUE(report->walk.truncated);
+    EXPECT_EQ(report->files_seen, 4u);
+    EXPECT_EQ(index.rows.size(), 5u);  // four files, and "gone" kept
+}
+
 TEST(FileWalkTest, ACancelledScanDeletesNothing) {
     TempTree tree;
     tree.Write("a", "1");

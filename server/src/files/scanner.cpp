@@ -61,6 +61,7 @@ pqpool::Result<ScanReport> ScanTree(const fs::path& root, const std::string& sta
     if (options.progress) options.progress(0, 0, "walking " + (start.empty() ? "." : start));
     WalkOptions walk_options;
     walk_options.cancelled = cancelled;
+    walk_options.max_files = options.max_files;
     auto walked = Walk(root, start, walk_options);
     if (!walked.ok()) return std::move(walked).error();
 
@@ -131,6 +132,11 @@ pqpool::Result<ScanReport> ScanTree(const fs::path& root, const std::string& sta
         return report;
     }
 
+    // An incomplete walk says nothing about what is gone.
+    if (report.walk.truncated) {
+        progress(files.size());
+        return report;
+    }
     // What the index holds under `start` and the walk did not list is gone.
     std::vector<FileDeletion> gone;
     gone.reserve(std::min(batch_size, known->size()));

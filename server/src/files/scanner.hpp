@@ -34,6 +34,8 @@ struct ScanOptions {
     std::size_t max_file_bytes = 1 << 20;
     /// Progress is reported after every this many files. Default 500.
     std::size_t progress_every = 500;
+    /// The walk stops after this many files (ScanReport.walk.truncated). Default 200 000.
+    std::size_t max_files = 200'000;
     /// Called with (files done, files in total, message); total 0 while still walking.
     std::function<void(double done, double total, const std::string& message)> progress;
     /// Polled during the walk and between batches; the scan stops once it returns true.
@@ -58,7 +60,8 @@ struct ScanReport {
 /// Scans `root`/`start` (see Walk) into the index behind `sink`: files whose size and mtime
 /// match the index are not read; new and changed files are read (up to max_file_bytes),
 /// hashed (SHA-256), typed and summarised, and written in batches; indexed files under
-/// `start` that the walk no longer lists are deleted (unless the scan was cancelled).
+/// `start` that the walk no longer lists are deleted (unless the scan was cancelled or the walk
+/// stopped at max_files).
 /// Errors: the sink's (the first failing batch ends the scan; earlier batches stay written)
 /// and Walk's. Thread safety: reentrant; concurrent scans of one index are safe when the sink's
 /// writes are idempotent (the Store's are).

@@ -69,7 +69,7 @@ private:
     }
 
     bool Cancelled() {
-        if (report_.cancelled) return true;
+        if (report_.cancelled || report_.truncated) return true;
         if (++polls_ % 256 == 0 && options_.cancelled && options_.cancelled()) {
             report_.cancelled = true;
         }
@@ -170,6 +170,7 @@ private:
             return;
         }
         report_.files.push_back({path, static_cast<std::int64_t>(st.st_size), MtimeNs(st)});
+        if (report_.files.size() >= options_.max_files) report_.truncated = true;
     }
 
     const fs::path root_;

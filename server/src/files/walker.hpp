@@ -27,6 +27,7 @@ struct WalkReport {
     std::size_t unreadable = 0;      // broken links, permission errors, non-UTF-8 names, devices
     std::vector<std::string> notes;  // the first 20 skips, "path: reason"
     bool cancelled = false;
+    bool truncated = false;  // stopped at WalkOptions::max_files: `files` is incomplete
 };
 
 struct WalkOptions {
@@ -34,6 +35,8 @@ struct WalkOptions {
     std::function<bool()> cancelled;
     /// Directories deeper than this are not entered (counted unreadable). Default 128.
     int max_depth = 128;
+    /// The walk stops (report.truncated) once it has listed this many files. Default 200 000.
+    std::size_t max_files = 200'000;
 };
 
 /// Lists the regular files under `root`/`start` (`root` canonical; `start` relative, "" = all,

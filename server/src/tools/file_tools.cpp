@@ -35,6 +35,7 @@ Json ScanJson(const files::ScanReport& report, const fs::path& root) {
                    {"large", report.large},
                    {"batches", report.batches},
                    {"cancelled", report.cancelled},
+                   {"truncated", report.walk.truncated},
                    {"skipped",
                     {{"ignored", report.walk.ignored},
                      {"outside_root", report.walk.outside_root},
@@ -74,6 +75,12 @@ ToolResult ScanProjectFiles(const ToolCall& call, ToolServices& services) {
         return ToolResult::Error("internal", "cannot resolve the project root: " + ec.message());
     auto start = files::ResolveScanPath(root, OptionalString(call.arguments, "path").value_or(""));
     if (!start.ok()) return ErrorResult(start.error(), "");
+    // Clients may start stdio servers in "/": never walk the whole file system.
+    if (start->empty() && root == root.root_path()) {
+        return ToolResult::Error(
+            "refused",
+            "refusing to scan '/': start mnemo in the project's directory (or pass \"path\")");
+    }
 
     files::ScanOptions options;
     options.batch_size = kWriteBatch;
