@@ -237,13 +237,19 @@ TEST(ConfigTest, HttpLimitsAreReadFromTheEnvironment) {
                                     {"MNEMO_SESSION_TTL_S", "600"},
                                     {"MNEMO_MAX_SESSIONS_PER_USER", "3"},
                                     {"MNEMO_HTTP_THREADS", "4"},
-                                    {"MNEMO_SHUTDOWN_TIMEOUT_MS", "0"}});
+                                    {"MNEMO_SHUTDOWN_TIMEOUT_MS", "0"},
+                                    {"MNEMO_AUTH_MAX_FAILURES", "0"},
+                                    {"MNEMO_AUTH_FAILURE_WINDOW_S", "5"}});
     EXPECT_EQ(config.http.max_body_bytes, 2048u);
     EXPECT_EQ(config.http.read_timeout.count(), 1500);
     EXPECT_EQ(config.http.session_ttl.count(), 600);
     EXPECT_EQ(config.http.max_sessions_per_user, 3u);
     EXPECT_EQ(config.http.io_threads, 4u);
     EXPECT_EQ(config.http.shutdown_timeout.count(), 0);
+    EXPECT_EQ(config.http.auth_max_failures, 0u);
+    EXPECT_EQ(config.http.auth_failure_window.count(), 5);
+    EXPECT_EQ(LoadHttp({}).http.auth_max_failures, 20u);
+    EXPECT_EQ(LoadHttp({}).http.auth_failure_window.count(), 60);
 }
 
 TEST(ConfigTest, HttpRangeErrorsNameTheVariable) {
@@ -267,6 +273,10 @@ TEST(ConfigTest, HttpRangeErrorsNameTheVariable) {
          "MNEMO_HTTP_THREADS must be an integer from 1 to 64, got '65'"},
         {"MNEMO_SHUTDOWN_TIMEOUT_MS", "-1",
          "MNEMO_SHUTDOWN_TIMEOUT_MS must be an integer from 0 to 600000, got '-1'"},
+        {"MNEMO_AUTH_MAX_FAILURES", "many",
+         "MNEMO_AUTH_MAX_FAILURES must be an integer from 0 to 1000000, got 'many'"},
+        {"MNEMO_AUTH_FAILURE_WINDOW_S", "0",
+         "MNEMO_AUTH_FAILURE_WINDOW_S must be an integer from 1 to 86400, got '0'"},
     };
     for (const auto& c : cases) {
         EXPECT_EQ(HttpError({{c.name, c.value}}), c.message) << c.name << "=" << c.value;

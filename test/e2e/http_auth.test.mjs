@@ -178,3 +178,47 @@ describe("HTTP authentication and user isolation", () => {
         assert.match(failure.stderr.toString(), /MNEMO_AUTH=none is only allowed .*loopback/);
     });
 });
+
+describe("token guessing is rate limited per client address", () => {
+    let db;
+    let server;
+    let token;
+
+    before(async () => {
+        db = createTestDatabase();
+        token = createToken(db, "carol");
+        server = await startHttpServer(db, {
+            env: { MNEMO_AUTH_MAX_FAILURES: "3", MNEMO_AUTH_FAILURE_WINDOW_S: "2" },
+        });
+    });
+
+    after(async () => {
+        await server?.stop("SIGTERM");
+        db?.drop();
+    });
+
+    it("after N failed tokens every request gets 429 with Retry-After until the window ends", async () => {
+        // A request without a token is metadata discovery, not a guess: it does not count.
+        for (let i = 0; i < 5; ++i) {
+            assert.equal((await rawPost(server.url, PING, postHeaders(undefined))).status, 401);
+        }
+        assert.equal((await rawInitialize(server.url, token)).length, 64, "not limited yet");
+        const guess = postHeaders(`mnemo_${"1".repeat(64)}`, "x");
+        for (let i = 0; i < 3; ++i) {
+            const reply = await rawPost(server.url, PING, guess);
+            assert.equal(reply.status, 401, `guess ${i + 1}`);
+        }
+        const started = Date.now();
+        for (const headers of [guess, postHeaders(token), postHeaders("not a token")]) {
+            const limited = await rawPost(server.url, PING, headers);
+            assert.equal(limited.status, 429, limited.text);
+            const retry = Number(limited.headers.get("retry-after"));
+            assert.ok(retry >= 1 && retry <= 2, `Retry-After ${retry}`);
+            assert.match(limited.json.error.message, /too many failed token attempts/);
+        }
+        assert.ok(Date.now() - started < 1000, "refused at once");
+        // The window ends: the valid token works again.
+        await new Promise((resolve) => setTimeout(resolve, 2100));
+        assert.equal((await rawInitialize(server.url, token)).length, 64);
+    });
+});

@@ -175,13 +175,17 @@ pqpool::Status ReadHttp(const std::map<std::string, std::string>& env, const Con
     long long sessions = static_cast<long long>(http.max_sessions_per_user);
     long long threads = static_cast<long long>(http.io_threads);
     long long shutdown = http.shutdown_timeout.count();
+    long long auth_failures = static_cast<long long>(http.auth_max_failures);
+    long long auth_window = http.auth_failure_window.count();
     for (auto [name, min, max, value] :
          {std::tuple{"MNEMO_MAX_BODY_BYTES", 1024LL, 256LL << 20, &body},
           std::tuple{"MNEMO_HTTP_TIMEOUT_MS", 100LL, 3'600'000LL, &timeout},
           std::tuple{"MNEMO_SESSION_TTL_S", 60LL, 365LL * 24 * 3600, &ttl},
           std::tuple{"MNEMO_MAX_SESSIONS_PER_USER", 1LL, 1'000'000LL, &sessions},
           std::tuple{"MNEMO_HTTP_THREADS", 1LL, 64LL, &threads},
-          std::tuple{"MNEMO_SHUTDOWN_TIMEOUT_MS", 0LL, 600'000LL, &shutdown}}) {
+          std::tuple{"MNEMO_SHUTDOWN_TIMEOUT_MS", 0LL, 600'000LL, &shutdown},
+          std::tuple{"MNEMO_AUTH_MAX_FAILURES", 0LL, 1'000'000LL, &auth_failures},
+          std::tuple{"MNEMO_AUTH_FAILURE_WINDOW_S", 1LL, 86'400LL, &auth_window}}) {
         if (auto s = ReadInteger(env, name, min, max, *value); !s.ok()) return s;
     }
     http.max_body_bytes = static_cast<std::size_t>(body);
@@ -190,6 +194,8 @@ pqpool::Status ReadHttp(const std::map<std::string, std::string>& env, const Con
     http.max_sessions_per_user = static_cast<std::size_t>(sessions);
     http.io_threads = static_cast<std::size_t>(threads);
     http.shutdown_timeout = std::chrono::milliseconds(shutdown);
+    http.auth_max_failures = static_cast<std::size_t>(auth_failures);
+    http.auth_failure_window = std::chrono::seconds(auth_window);
     return {};
 }
 

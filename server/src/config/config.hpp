@@ -39,6 +39,11 @@ struct HttpConfig {
     std::chrono::seconds session_ttl{24 * 3600};
     /// MNEMO_MAX_SESSIONS_PER_USER (default 100): beyond it the least recently used ends.
     std::size_t max_sessions_per_user = 100;
+    /// MNEMO_AUTH_MAX_FAILURES (default 20; 0 = off): failed token attempts one client IP may
+    /// make per MNEMO_AUTH_FAILURE_WINDOW_S (default 60) before every request it sends gets
+    /// 429 with Retry-After until the window ends.
+    std::size_t auth_max_failures = 20;
+    std::chrono::seconds auth_failure_window{60};
     /// MNEMO_HTTP_THREADS (default 2): I/O threads (database work runs on a worker pool
     /// sized to the connection budget).
     std::size_t io_threads = 2;

@@ -66,6 +66,9 @@ public:
     void EndStream() override {
         Post([generation = generation_](HttpConnection& c) { c.EndStream(generation); });
     }
+    [[nodiscard]] std::string client_address() const override {
+        return connection_->client_address_;
+    }
     [[nodiscard]] bool open() const override {
         // Read without the strand: a stale answer errs towards "open", which only costs a
         // dropped write later.
@@ -83,9 +86,20 @@ private:
     const std::uint64_t generation_;
 };
 
+namespace {
+
+std::string PeerAddress(const net::ip::tcp::socket& socket) {
+    boost::system::error_code ec;
+    const auto endpoint = socket.remote_endpoint(ec);
+    return ec ? std::string() : endpoint.address().to_string();
+}
+
+}  // namespace
+
 HttpConnection::HttpConnection(net::ip::tcp::socket socket, RequestHandler& handler,
                                ConnectionHooks& hooks, ConnectionLimits limits)
     : stream_(std::move(socket)),
+      client_address_(PeerAddress(stream_.socket())),
       handler_(handler),
       hooks_(hooks),
       limits_(limits),

@@ -83,6 +83,7 @@ private:
     void Close();
 
     boost::beast::tcp_stream stream_;
+    const std::string client_address_;  // the peer's IP address, "" when unknown
     boost::beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     RequestHandler& handler_;

@@ -32,6 +32,9 @@ public:
 
     /// False once the answer is complete or the client went away.
     [[nodiscard]] virtual bool open() const = 0;
+
+    /// The client's IP address (e.g. "192.0.2.7", "::1"); "" when unknown.
+    [[nodiscard]] virtual std::string client_address() const { return {}; }
 };
 
 /// Handles complete requests. Called on an I/O thread: must not block (no database, no pool

@@ -35,6 +35,13 @@ bool IsSupportedVersion(std::string_view version) {
     return std::find(supported.begin(), supported.end(), version) != supported.end();
 }
 
+AuthFailureLimiter::Options AuthLimits(const HttpConfig& http) {
+    AuthFailureLimiter::Options options;
+    options.max_failures = http.auth_max_failures;
+    options.window = http.auth_failure_window;
+    return options;
+}
+
 }  // namespace
 
 struct McpEndpoint::Call {
@@ -62,7 +69,8 @@ McpEndpoint::McpEndpoint(const Config& config, const mcp::Dispatcher& dispatcher
       pool_(std::move(pool)),
       access_(access),
       workers_(workers),
-      subscriptions_(subscriptions) {
+      subscriptions_(subscriptions),
+      auth_failures_(AuthLimits(config.http)) {
     if (subscriptions_ == nullptr) return;
     subscriptions_->SetDelivery([this](const std::string& session_key, const Json& notification) {
         std::shared_ptr<Exchange> stream;
@@ -138,9 +146,25 @@ void McpEndpoint::Handle(HttpRequest request, std::shared_ptr<Exchange> exchange
                                                   "' is not allowed (MNEMO_ALLOWED_ORIGINS)"));
     }
     if (config_.http.require_token) {
+        // Before the token is looked at: a limited client cannot tell a hit from a refusal.
+        const auto now = std::chrono::steady_clock::now();
+        if (const auto wait = auth_failures_.RetryAfter(call->exchange->client_address(), now);
+            wait.count() > 0) {
+            HttpResponse response =
+                RpcError(*call, http::status::too_many_requests, kServerError,
+                         "Too Many Requests: too many failed token attempts from this address; "
+                         "retry in " +
+                             std::to_string(wait.count()) + " s");
+            response.set(http::field::retry_after, std::to_string(wait.count()));
+            return call->exchange->Reply(std::move(response));
+        }
         const auto authorization = req[http::field::authorization];
         call->bearer = BearerToken(authorization);
         if (!call->bearer) {
+            // A missing header is how clients discover the metadata; a malformed one counts.
+            if (!authorization.empty()) {
+                auth_failures_.RecordFailure(call->exchange->client_address(), now);
+            }
             return call->exchange->Reply(
                 authorization.empty()
                     ? Unauthorized(*call, "",
@@ -214,6 +238,8 @@ bool McpEndpoint::Authorize(Call& call, pqpool::Result<pqpool::Lease>& lease, bo
         return false;
     }
     if (!access->principal) {
+        auth_failures_.RecordFailure(call.exchange->client_address(),
+                                     std::chrono::steady_clock::now());
         call.exchange->Reply(
             Unauthorized(call, "invalid_token", "the bearer token is unknown or revoked"));
         return false;

@@ -14,6 +14,7 @@
 #include "mcp/dispatcher.hpp"
 #include "memory/access_store.hpp"
 #include "pqpool/pool.hpp"
+#include "transport/auth_failure_limiter.hpp"
 #include "transport/http_exchange.hpp"
 
 namespace mnemo::transport {
@@ -89,6 +90,7 @@ private:
     const memory::AccessStore& access_;
     boost::asio::thread_pool& workers_;
     mcp::Subscriptions* subscriptions_;
+    AuthFailureLimiter auth_failures_;
 
     std::mutex streams_mutex_;
     // Session key (SHA-256 of the id) → its GET stream. Ended streams (client gone) are swept
