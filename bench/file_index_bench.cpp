@@ -177,20 +177,21 @@ int Run(const Options& options) {
         }
     } cleanup{home, started_cluster};
 
-    std::map<std::string, std::string> environment = {{"MNEMO_HOME", home.string()}};
-    std::string database_note = options.dsn.empty() ? "" : "--dsn";
+    // The Config `mnemo serve --stdio` would have, on the embedded cluster or on --dsn.
+    Config config;
+    config.home = home;
+    config.secret = "file-index-bench-secret-0123456789abcdef";
+    config.default_project = "bench-files";
+    std::string database_note = "--dsn";
     if (options.dsn.empty()) {
         const EmbeddedStart start = StartEmbedded(home);
         started_cluster = start.started;
+        config.database_url = start.conninfo;
         database_note = "embedded cluster (" + start.note + ")";
     } else {
-        environment["DATABASE_URL"] = options.dsn;
+        config.database_url = options.dsn;
     }
-    ConfigFlags flags;
-    flags.project = "bench-files";
-    auto config = LoadConfig(Transport::kStdio, environment, flags);
-    if (!config.ok()) Fail("configuration: " + config.error().message());
-    auto db = cli::OpenDatabase(*config);
+    auto db = cli::OpenDatabase(config);
     if (!db.ok()) Fail(db.error().message());
     memory::Store& store = *db->store;
 
