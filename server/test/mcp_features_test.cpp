@@ -57,7 +57,7 @@ public:
     }
 
     static std::string Name(int i) {
-        char text[16];
+        char text[24];
         std::snprintf(text, sizeof text, "item-%03d", i);
         return text;
     }
