@@ -103,11 +103,11 @@ describe("file index over stdio", () => {
         assert.equal(scan.files_read, 1205);
         assert.equal(scan.skipped.ignored, 3); // build/, debug.log, private/
         assert.equal(scan.skipped.outside_root, 1); // escape -> outside
-        assert.ok(progress.length >= 3, `progress reports: ${JSON.stringify(progress)}`);
+        // Reports every 500 files (the last one may still be in flight when the result comes).
+        assert.ok(progress.some((p) => p.progress === 500 && p.total === 1205), JSON.stringify(progress));
         for (let i = 1; i < progress.length; ++i) {
             assert.ok(progress[i].progress > progress[i - 1].progress, "strictly increasing");
         }
-        assert.equal(progress.at(-1).progress, 1205);
 
         const found = await callOk(server.client, "query_files", { query: "connections" });
         assert.deepEqual(paths(found), ["src/pool.cpp"]);
