@@ -357,7 +357,9 @@ async function leakedLease() {
         "A leaked lease (a lock_context stuck 65 s on its connection)",
         "reported with the tool name, counted in metrics",
     );
-    return withMnemo(row, {}, async ({ setup, server, session, name }) => {
+    // The stalled statement must outlive the 60 s leak threshold: lift the statement bound
+    // (MNEMO_STATEMENT_TIMEOUT_MS, which would otherwise drop the connection at 15 s).
+    return withMnemo(row, { MNEMO_STATEMENT_TIMEOUT_MS: "120000" }, async ({ setup, server, session, name }) => {
         const ledger = new WriteLedger(name);
         await ledger.write(session, "leak/warm", {});
         // Only the statement carrying the marker hangs: the session lookup and other calls work.

@@ -151,15 +151,24 @@ void HttpConnection::OnRead(beast::error_code ec, std::size_t /*bytes*/) {
         ec == net::error::bad_descriptor) {
         return Close();
     }
-    if (ec) {
-        started_ = std::chrono::steady_clock::now();
-        record_ = RequestRecord{};
-        HttpResponse response{http::status::bad_request, 11};
-        response.set(http::field::content_type, "application/json");
-        response.body() = JsonRpcErrorBody(-32600, "Bad HTTP request: " + ec.message());
-        return ReplyNow(std::move(response), true);
+    if (ec) return RefuseRequest(ec.message());
+    HttpRequest request = parser_->release();
+    // Beast merges repeated identical Content-Length values (RFC 9112 allows it); a proxy in
+    // front may have framed the body by another rule, so refuse any repetition of the framing.
+    if (request.count(http::field::content_length) > 1 ||
+        request.count(http::field::transfer_encoding) > 1) {
+        return RefuseRequest("repeated Content-Length or Transfer-Encoding header");
     }
-    BeginRequest(parser_->release());
+    BeginRequest(std::move(request));
+}
+
+void HttpConnection::RefuseRequest(const std::string& reason) {
+    started_ = std::chrono::steady_clock::now();
+    record_ = RequestRecord{};
+    HttpResponse response{http::status::bad_request, 11};
+    response.set(http::field::content_type, "application/json");
+    response.body() = JsonRpcErrorBody(-32600, "Bad HTTP request: " + reason);
+    ReplyNow(std::move(response), true);
 }
 
 void HttpConnection::BeginRequest(HttpRequest request) {

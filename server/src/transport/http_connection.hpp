@@ -66,6 +66,8 @@ private:
 
     void DoRead();
     void OnRead(boost::beast::error_code ec, std::size_t bytes);
+    /// Answers 400 "Bad HTTP request: <reason>" and closes the connection after it.
+    void RefuseRequest(const std::string& reason);
     void BeginRequest(HttpRequest request);
     void ReplyNow(HttpResponse response, bool close);
 
