@@ -19,6 +19,7 @@
 #include "embedded/cluster.hpp"
 #include "embedded_start.hpp"
 #include "files/scanner.hpp"
+#include "memory/store_scan_sink.hpp"
 #include "util/log.hpp"
 
 namespace mnemo::bench {
@@ -125,20 +126,6 @@ std::size_t WalkAndStat(const fs::path& root) {
     return regular;
 }
 
-files::ScanSink StoreSink(memory::Store& store, const memory::ProjectRef& project) {
-    files::ScanSink sink;
-    sink.load = [&store, project](const std::string& prefix) {
-        return store.IndexedFiles(project, prefix);
-    };
-    sink.upsert = [&store, project](std::span<const files::FileRecord> records) {
-        return store.UpsertFiles(project, records);
-    };
-    sink.remove = [&store, project](std::span<const files::FileDeletion> paths) {
-        return store.DeleteFiles(project, paths);
-    };
-    return sink;
-}
-
 struct Step {
     std::string name;
     std::vector<double> ms{};
@@ -155,7 +142,7 @@ void Time(Step& step, Fn&& body) {
 
 files::ScanReport MustScan(const fs::path& root, memory::Store& store,
                            const memory::ProjectRef& project) {
-    auto report = files::ScanTree(root, "", StoreSink(store, project));
+    auto report = files::ScanTree(root, "", memory::StoreScanSink(store, project));
     if (!report.ok()) Fail("scan: " + report.error().message());
     return std::move(report).value();
 }

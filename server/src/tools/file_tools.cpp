@@ -7,6 +7,7 @@
 #include "files/path_rules.hpp"
 #include "files/query_cursor.hpp"
 #include "files/scanner.hpp"
+#include "memory/store_scan_sink.hpp"
 #include "tools/tool_support.hpp"
 
 namespace mnemo::tools {
@@ -46,20 +47,6 @@ Json ScanJson(const files::ScanReport& report, const fs::path& root) {
     return result;
 }
 
-files::ScanSink StoreSink(memory::Store& store, const memory::ProjectRef& project) {
-    files::ScanSink sink;
-    sink.load = [&store, project](const std::string& prefix) {
-        return store.IndexedFiles(project, prefix);
-    };
-    sink.upsert = [&store, project](std::span<const files::FileRecord> records) {
-        return store.UpsertFiles(project, records);
-    };
-    sink.remove = [&store, project](std::span<const files::FileDeletion> paths) {
-        return store.DeleteFiles(project, paths);
-    };
-    return sink;
-}
-
 ToolResult ScanProjectFiles(const ToolCall& call, ToolServices& services) {
     if (services.config.transport == Transport::kHttp) {
         return ToolResult::Error(
@@ -93,8 +80,8 @@ ToolResult ScanProjectFiles(const ToolCall& call, ToolServices& services) {
     return WithProject(
         call, services, [&](const memory::ProjectRef& project) -> pqpool::Result<Json> {
             const auto began = std::chrono::steady_clock::now();
-            auto report =
-                files::ScanTree(root, *start, StoreSink(services.store, project), options);
+            auto report = files::ScanTree(root, *start,
+                                          memory::StoreScanSink(services.store, project), options);
             if (!report.ok()) return std::move(report).error();
             Json result = ScanJson(*report, root);
             result["project"] = project.name;
