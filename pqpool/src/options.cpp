@@ -68,6 +68,12 @@ Status PoolOptions::Validate() const {
     if (backoff_initial.count() <= 0 || backoff_max < backoff_initial) {
         return Invalid("backoff_initial must be positive and at most backoff_max");
     }
+    if (budget_probe_interval.count() <= 0) {
+        return Invalid("budget_probe_interval must be positive");
+    }
+    if (backpressure_log_interval.count() <= 0) {
+        return Invalid("backpressure_log_interval must be positive");
+    }
     if (!logger) return Invalid("logger must be set");
     return {};
 }

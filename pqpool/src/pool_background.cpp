@@ -3,6 +3,7 @@
 // drain, close).
 #include <algorithm>
 #include <string>
+#include <utility>
 
 #include "pool_internal.hpp"
 #include "pqpool/pool.hpp"
@@ -10,13 +11,6 @@
 namespace pqpool {
 
 using detail::Slot;
-
-namespace {
-
-// Budget probing after 53300: try one more connection this often.
-constexpr Millis kBudgetProbeInterval{5'000};
-
-}  // namespace
 
 void Pool::StartThreads() {
     for (std::size_t i = 0; i < options_.max_connecting; ++i) {
@@ -68,7 +62,11 @@ void Pool::ConnectorLoop() {
         lock.unlock();
         Bury(graveyard);
         if (!log_line.empty()) {
-            Log(opened ? LogLevel::kInfo : LogLevel::kError, log_line);
+            const bool backpressure = !opened && connected.error().sqlstate() == "53300";
+            Log(opened         ? LogLevel::kInfo
+                : backpressure ? LogLevel::kWarning
+                               : LogLevel::kError,
+                log_line);
         }
         DeliverLater(deliveries);
         lock.lock();
@@ -80,11 +78,12 @@ std::string Pool::AddConnectionLocked(std::unique_ptr<Connection> conn, Clock::d
     ++counters_.connects;
     detail::Record(counters_.connect_time, took);
     std::string log_line;
-    if (consecutive_connect_failures_ > 0) {
+    if (consecutive_connect_failures_ > 0 && !last_connect_refused_53300_) {
         log_line = "database reachable again after " +
                    std::to_string(consecutive_connect_failures_) + " failed connect attempts";
     }
     consecutive_connect_failures_ = 0;
+    last_connect_refused_53300_ = false;
     last_connect_error_.clear();
 
     const auto now = Clock::now();
@@ -106,31 +105,68 @@ std::string Pool::AddConnectionLocked(std::unique_ptr<Connection> conn, Clock::d
 std::string Pool::RecordConnectFailureLocked(const Error& error, Clock::time_point now) {
     ++counters_.connect_errors;
     ++consecutive_connect_failures_;
-    const bool too_many_connections = error.sqlstate() == "53300";
-    // A refused or failed connect hints that existing sessions may be dead too.
-    if (!too_many_connections) NoteDeadConnection();
-    const bool message_changed = error.message() != last_connect_error_;
-    last_connect_error_ = error.message();
     const Millis backoff = NextBackoffLocked();
     next_connect_at_ = now + backoff;
+    const bool message_changed = error.message() != last_connect_error_;
+    last_connect_error_ = error.message();  // Named by the timeout errors of waiters.
+    last_connect_refused_53300_ = error.sqlstate() == "53300";
+    if (last_connect_refused_53300_) return RecordBackpressureLocked(error, now);
 
-    std::string log_line;
-    const std::size_t lowered = std::max<std::size_t>(1, slots_.size());
-    if (too_many_connections && lowered < effective_max_size_) {
-        // The server is full: live within what it gives us, probe upward later.
-        log_line = "server has no free connection slots (SQLSTATE 53300) at " +
-                   std::to_string(slots_.size()) + " connections; budget lowered from " +
-                   std::to_string(effective_max_size_) + " to " + std::to_string(lowered) +
-                   " (configured " + std::to_string(max_size_) + "): " + error.message();
-        effective_max_size_ = lowered;
-        last_budget_probe_ = now;
-    } else if (message_changed || now - last_connect_error_logged_ >= options_.backoff_max) {
-        log_line = "connect failed (" + std::to_string(consecutive_connect_failures_) +
-                   " in a row, next attempt in " + std::to_string(backoff.count()) +
-                   " ms): " + error.message();
+    // A refused or failed connect hints that existing sessions may be dead too.
+    NoteDeadConnection();
+    if (!message_changed && now - last_connect_error_logged_ < options_.backoff_max) return {};
+    last_connect_error_logged_ = now;
+    return "connect failed (" + std::to_string(consecutive_connect_failures_) +
+           " in a row, next attempt in " + std::to_string(backoff.count()) +
+           " ms): " + error.message();
+}
+
+std::string Pool::RecordBackpressureLocked(const Error& error, Clock::time_point now) {
+    ++counters_.backpressure_refusals;
+    // The server is full: live within what it gives us, probe upward later.
+    const std::size_t before = effective_max_size_;
+    effective_max_size_ = std::min(effective_max_size_, std::max<std::size_t>(1, slots_.size()));
+    last_budget_probe_ = now;
+    if (!budget_lowered_) {
+        budget_lowered_ = true;
+        budget_lowered_at_ = now;
+        last_backpressure_log_ = now;
+        refusals_since_log_ = 0;
+        ++counters_.budget_lowerings;
+        return "server has no free connection slots (SQLSTATE 53300) at " +
+               std::to_string(slots_.size()) + " connections; budget lowered from " +
+               std::to_string(before) + " to " + std::to_string(effective_max_size_) +
+               " (configured " + std::to_string(max_size_) + "): " + error.message();
     }
-    if (!log_line.empty()) last_connect_error_logged_ = now;
-    return log_line;
+    ++refusals_since_log_;
+    if (now - last_backpressure_log_ < options_.backpressure_log_interval) return {};
+    const auto since = std::chrono::duration_cast<Millis>(now - last_backpressure_log_);
+    last_backpressure_log_ = now;
+    const std::uint64_t refusals = std::exchange(refusals_since_log_, 0);
+    return "budget still lowered to " + std::to_string(effective_max_size_) + " (configured " +
+           std::to_string(max_size_) + "): " + std::to_string(refusals) +
+           " connects refused with SQLSTATE 53300 in the last " +
+           std::to_string(since.count() / 1000) + " s";
+}
+
+bool Pool::BudgetProbePendingLocked() const {
+    // No probing while the server is unreachable; a 53300 refusal is what probing asks about.
+    const bool unreachable = consecutive_connect_failures_ != 0 && !last_connect_refused_53300_;
+    return effective_max_size_ < max_size_ && !unreachable;
+}
+
+std::string Pool::ProbeBudgetLocked(Clock::time_point now) {
+    if (!BudgetProbePendingLocked() || now - last_budget_probe_ < options_.budget_probe_interval) {
+        return {};
+    }
+    ++effective_max_size_;  // Probe whether the server has room again after 53300.
+    last_budget_probe_ = now;
+    if (effective_max_size_ < max_size_ || !budget_lowered_) return {};
+    budget_lowered_ = false;
+    const auto lowered_for = std::chrono::duration_cast<Millis>(now - budget_lowered_at_);
+    return "budget back at the configured " + std::to_string(max_size_) + " after " +
+           std::to_string(lowered_for.count() / 1000) + " s lowered by SQLSTATE 53300 (" +
+           std::to_string(refusals_since_log_) + " refusals since the last report)";
 }
 
 void Pool::ExpireAsyncWaitersLocked(Clock::time_point now, std::vector<Delivery>& out) {
@@ -212,16 +248,13 @@ void Pool::JanitorLoop() {
         SweepIdleLocked(now, graveyard);
         const std::vector<std::string> leaks =
             find_leaks ? FindLeaksLocked(now) : std::vector<std::string>{};
-        if (effective_max_size_ < max_size_ && consecutive_connect_failures_ == 0 &&
-            now - last_budget_probe_ >= kBudgetProbeInterval) {
-            ++effective_max_size_;  // Probe whether the server has room again after 53300.
-            last_budget_probe_ = now;
-        }
+        const std::string budget_line = ProbeBudgetLocked(now);
         if (WantedConnectsLocked() > 0) connector_cv_.notify_one();
 
         lock.unlock();
         Bury(graveyard);
         for (const auto& line : leaks) Log(LogLevel::kWarning, line);
+        if (!budget_line.empty()) Log(LogLevel::kInfo, budget_line);
         RunCallbacks(expired, completions);
         lock.lock();
 
@@ -229,6 +262,9 @@ void Pool::JanitorLoop() {
         Deadline wake = Clock::now() + tick;
         for (const WaiterPtr& waiter : waiters_) {
             if (waiter->callback) wake = std::min(wake, waiter->deadline);
+        }
+        if (BudgetProbePendingLocked()) {
+            wake = std::min(wake, last_budget_probe_ + options_.budget_probe_interval);
         }
         janitor_cv_.wait_until(lock, wake);
     }
@@ -269,6 +305,7 @@ void Pool::Resize(std::size_t max_size) {
         std::lock_guard lock(mu_);
         max_size_ = max_size;
         effective_max_size_ = max_size;
+        budget_lowered_ = false;  // A new budget starts without backpressure.
         EvictIdleLocked(EvictReason::kResize, max_size, graveyard);
         connector_cv_.notify_all();
     }

@@ -157,7 +157,7 @@ TEST_F(PoolTest, AcquireTimesOutWithinDeadlineWhenExhausted) {
         ASSERT_FALSE(lease.ok());
         EXPECT_EQ(lease.error().code(), ErrorCode::kTimeout);
         EXPECT_GE(took, 50.0);
-        EXPECT_LT(took, 60.0);
+        EXPECT_LT(took, 50.0 + SlackMs());
     }
     auto lease = pool->Acquire(In(50));
     const std::string& text = lease.error().message();
@@ -178,7 +178,7 @@ TEST_F(PoolTest, AcquireReturnsWithinDeadlineWhenConnectHangs) {
         threads.emplace_back([&] {
             const auto start = Clock::now();
             auto lease = pool->Acquire(start + Millis(100));
-            if (MillisSince(start) > 110.0) ++late;
+            if (MillisSince(start) > 100.0 + SlackMs()) ++late;
             if (!lease.ok() && lease.error().code() == ErrorCode::kDatabaseUnavailable) {
                 ++unavailable;
             }
@@ -200,7 +200,7 @@ TEST_F(PoolTest, DatabaseDownGivesDatabaseUnavailableWithLastErrorInTime) {
     EXPECT_EQ(lease.error().code(), ErrorCode::kDatabaseUnavailable);
     EXPECT_NE(lease.error().message().find("fake: connection refused"), std::string::npos)
         << lease.error().message();
-    EXPECT_LT(took, 210.0);
+    EXPECT_LT(took, 200.0 + SlackMs());
     EXPECT_GE(took, 200.0);
 }
 
@@ -233,7 +233,7 @@ TEST_F(PoolTest, TryAcquireNeverWaits) {
     auto pool = Make(Options());
     const auto start = Clock::now();
     auto lease = pool->TryAcquire();
-    EXPECT_LT(MillisSince(start), 5.0);
+    EXPECT_LT(MillisSince(start), SlackMs());  // The connect hangs for ever.
     ASSERT_FALSE(lease.ok());
     EXPECT_EQ(lease.error().code(), ErrorCode::kPoolExhausted);
     EXPECT_EQ(pool->Stats().exhausted, 1u);
@@ -251,7 +251,7 @@ TEST_F(PoolTest, MaxWaitingFailsFast) {
     ASSERT_TRUE(Eventually([&] { return pool->Stats().waiting == 2; }));
     const auto start = Clock::now();
     auto lease = pool->Acquire(In(1000));
-    EXPECT_LT(MillisSince(start), 5.0);
+    EXPECT_LT(MillisSince(start), SlackMs());  // Not the 1000 ms deadline.
     ASSERT_FALSE(lease.ok());
     EXPECT_EQ(lease.error().code(), ErrorCode::kPoolOverloaded);
     EXPECT_NE(lease.error().message().find("2 callers already waiting"), std::string::npos);
@@ -278,7 +278,7 @@ TEST_F(PoolTest, TenantAtQuotaWaitsWhileOthersProceed) {
     auto b1 = pool->Acquire(In(1000), {"b"});
     auto b2 = pool->Acquire(In(1000), {"b"});
     EXPECT_TRUE(b1.ok() && b2.ok());
-    EXPECT_LT(MillisSince(start), 500.0);
+    EXPECT_LT(MillisSince(start), 500.0 * TimeScale());
     auto stats = pool->Stats();
     ASSERT_EQ(stats.tenants.size(), 2u);
     EXPECT_EQ(stats.tenants[0].tenant, "a");
@@ -406,7 +406,8 @@ TEST_F(PoolTest, ReturnedConnectionServesWaiterBeforeSlowConnect) {
     auto pool = Make(options);
     auto held = pool->Acquire(In(1000));
     ASSERT_TRUE(held.ok());
-    server->connect_delay_ms = 1000;
+    const double connect_ms = 1000.0 * TimeScale();
+    server->connect_delay_ms = static_cast<int>(connect_ms);
     const auto start = Clock::now();
     std::thread releaser([&] {
         std::this_thread::sleep_for(Millis(20));
@@ -416,9 +417,9 @@ TEST_F(PoolTest, ReturnedConnectionServesWaiterBeforeSlowConnect) {
     const double took = MillisSince(start);
     releaser.join();
     ASSERT_TRUE(lease.ok());
-    EXPECT_LT(took, 500.0);  // Did not wait for the 1 s connect.
+    EXPECT_LT(took, connect_ms / 2);  // Did not wait for the connect.
     // The connect that was started still completes into the pool.
-    EXPECT_TRUE(Eventually([&] { return pool->Stats().total == 2; }, Millis(3000)));
+    EXPECT_TRUE(Eventually([&] { return pool->Stats().total == 2; }, 3 * Slack(Millis(1000))));
 }
 
 TEST_F(PoolTest, TooManyConnectionsIsBackpressureNotFailure) {
@@ -446,8 +447,60 @@ TEST_F(PoolTest, TooManyConnectionsIsBackpressureNotFailure) {
     EXPECT_EQ(failures.load(), 0);
     EXPECT_LE(server->max_live.load(), 3);
     EXPECT_LE(pool->Stats().effective_max_size, 3u);
-    EXPECT_GE(log.Count("53300"), 1) << log.All();
-    EXPECT_LE(log.Count("53300"), 2) << log.All();
+    EXPECT_EQ(log.Count("budget lowered"), 1) << log.All();
+}
+
+// The log promise for 53300 (pqpool/README.md): one line when the budget is first lowered,
+// then at most one per backpressure_log_interval while it stays lowered, counting the refusals,
+// and one when it is back at max_size. Counted against elapsed time, not machine speed.
+TEST_F(PoolTest, BackpressureIsLoggedOncePerLoweringThenAtMostOncePerInterval) {
+    server->capacity = 2;
+    auto options = Options();
+    options.max_size = 6;
+    options.backoff_initial = Millis(1);
+    options.backoff_max = Millis(5);
+    options.budget_probe_interval = Millis(10);
+    options.backpressure_log_interval = Millis(300);
+    auto pool = Make(options);
+    const auto start = Clock::now();
+    std::vector<std::thread> threads;
+    std::atomic<bool> stop{false};
+    for (int i = 0; i < 6; ++i) {
+        threads.emplace_back([&] {
+            while (!stop.load()) {
+                auto lease = pool->Acquire(In(5000));
+                ASSERT_TRUE(lease.ok()) << lease.error().message();
+                std::this_thread::sleep_for(Millis(2));
+            }
+        });
+    }
+    // Probes every 10 ms keep meeting 53300 while the load lasts.
+    ASSERT_TRUE(Eventually([&] { return pool->Stats().backpressure_refusals >= 20; }));
+    stop = true;
+    for (auto& t : threads) t.join();
+    const double loaded_ms = MillisSince(start);
+    auto stats = pool->Stats();
+    EXPECT_EQ(stats.budget_lowerings, 1u);
+    EXPECT_EQ(log.Count("budget lowered from 6 to"), 1) << log.All();
+    EXPECT_LE(log.Count("budget still lowered"), static_cast<int>(loaded_ms / 300.0)) << log.All();
+    EXPECT_EQ(log.Count("budget back at"), 0) << log.All();
+
+    // The server makes room; idle, the budget probes back up to 6 and says so once.
+    server->capacity = 100;
+    ASSERT_TRUE(Eventually([&] { return pool->Stats().effective_max_size == 6; }));
+    ASSERT_TRUE(Eventually([&] { return log.Count("budget back at the configured 6") == 1; }))
+        << log.All();
+    EXPECT_EQ(log.Count("database reachable again"), 0) << log.All();
+
+    // A second lowering is a new episode: one more line, one more count.
+    server->capacity = 1;
+    std::vector<Lease> held;
+    held.push_back(std::move(pool->Acquire(In(1000)).value()));
+    held.push_back(std::move(pool->Acquire(In(1000)).value()));
+    auto third = pool->Acquire(In(300));
+    EXPECT_FALSE(third.ok());
+    ASSERT_TRUE(Eventually([&] { return pool->Stats().budget_lowerings == 2; }));
+    EXPECT_EQ(log.Count("budget lowered from"), 2) << log.All();
 }
 
 TEST_F(PoolTest, MinIdleIsMaintained) {
@@ -694,7 +747,7 @@ TEST_F(PoolTest, CloseFailsWaitersAndWaitsForLeases) {
     ASSERT_TRUE(Eventually([&] { return pool->Stats().waiting == 1; }));
     const auto start = Clock::now();
     Status closed = pool->Close(In(50));
-    EXPECT_LT(MillisSince(start), 100.0);
+    EXPECT_LT(MillisSince(start), 50.0 + SlackMs());
     ASSERT_FALSE(closed.ok());
     EXPECT_NE(closed.error().message().find("1 leases still out"), std::string::npos);
     waiter.join();

@@ -12,6 +12,7 @@
 
 #include "fake_connector.hpp"
 #include "pqpool/pool.hpp"
+#include "time_slack.hpp"
 
 namespace pqpool::testing {
 

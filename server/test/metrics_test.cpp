@@ -238,6 +238,8 @@ TEST(MetricsTest, PoolGaugesReflectSnapshot) {
     pool.connects = 9;
     pool.connect_errors = 3;
     pool.leaks = 1;
+    pool.backpressure_refusals = 13;
+    pool.budget_lowerings = 2;
     pool.evictions[static_cast<std::size_t>(pqpool::EvictReason::kLifetime)] = 6;
     pool.evictions[static_cast<std::size_t>(pqpool::EvictReason::kBroken)] = 2;
     pool.acquire_wait.buckets[10] = 98;  // [1024, 2048) ns
@@ -262,6 +264,8 @@ TEST(MetricsTest, PoolGaugesReflectSnapshot) {
     EXPECT_EQ(parsed.Number("mnemo_pool_connects_total"), 9);
     EXPECT_EQ(parsed.Number("mnemo_pool_connect_errors_total"), 3);
     EXPECT_EQ(parsed.Number("mnemo_pool_leaks_total"), 1);
+    EXPECT_EQ(parsed.Number("mnemo_pool_backpressure_refusals_total"), 13);
+    EXPECT_EQ(parsed.Number("mnemo_pool_budget_lowerings_total"), 2);
     EXPECT_EQ(parsed.All("mnemo_pool_evictions_total").size(), pqpool::kEvictReasonCount);
     EXPECT_EQ(parsed.Number("mnemo_pool_evictions_total", {{"reason", "lifetime"}}), 6);
     EXPECT_EQ(parsed.Number("mnemo_pool_evictions_total", {{"reason", "broken"}}), 2);
@@ -307,7 +311,7 @@ TEST(MetricsTest, HelpAndTypeAreEmittedOncePerFamily) {
     EXPECT_EQ(parsed.types.at("mnemo_pool_evictions_total"), "counter");
     EXPECT_EQ(parsed.types.at("mnemo_http_sessions_live"), "gauge");
     EXPECT_EQ(parsed.types.at("mnemo_client_requests_waiting"), "gauge");
-    EXPECT_EQ(parsed.type_count.size(), 21U);
+    EXPECT_EQ(parsed.type_count.size(), 23U);
 }
 
 TEST(MetricsTest, RenderIsDeterministicAndSorted) {

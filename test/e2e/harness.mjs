@@ -39,6 +39,10 @@ export const EXPECTED_TOOLS = [
 ];
 
 /// The mnemo binary under test; throws a clear message when it is not configured.
+/// How much slower than a quiet machine this run may be (MNEMO_TEST_TIME_SCALE, default 1):
+/// multiplies the scheduling slack of wall-clock bounds, never the promise they check.
+export const TIME_SCALE = Number(process.env.MNEMO_TEST_TIME_SCALE) > 0 ? Number(process.env.MNEMO_TEST_TIME_SCALE) : 1;
+
 export function mnemoBinary() {
     const binary = process.env.MNEMO_BINARY;
     if (!binary) throw new Error("MNEMO_BINARY is not set (path of the mnemo executable)");

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 
-import { callOk, createTestDatabase, uniqueProject } from "./harness.mjs";
+import { TIME_SCALE, callOk, createTestDatabase, uniqueProject } from "./harness.mjs";
 import {
     connectHttp,
     createToken,
@@ -21,11 +21,13 @@ import {
 
 const BUDGET = 8;
 const ACQUIRE_TIMEOUT_MS = 200;
-const MARGIN_MS = 100;
+// Room for the scheduler past the deadline: 200 requests on a busy 2-core machine. Without the
+// deadline the last of them would wait about 1 s (240 calls × 20 ms through a quota of 5).
+const MARGIN_MS = 300 * TIME_SCALE;
 const HOLD_MS = 20; // each call holds its lease this long (pg_sleep)
 // A call's own work once it has its lease: pg_sleep(HOLD_MS) inside query_database's
 // read-only transaction (five round trips) on a machine busy with 200 requests.
-const WORK_MS = 50;
+const WORK_MS = 50 * TIME_SCALE;
 
 /// Samples the number of backends connected to `database` every 10 ms for `samples` times in
 /// one superuser session; resolves with the maximum seen.

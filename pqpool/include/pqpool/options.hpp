@@ -114,6 +114,16 @@ struct PoolOptions {
     Millis backoff_initial{50};
     Millis backoff_max{5'000};
 
+    /// After the server refused a connect with SQLSTATE 53300 (too many clients), the budget is
+    /// lowered to the connections the pool holds; every `budget_probe_interval` without connect
+    /// failures it is raised by one, until it is back at `max_size`. 5 s.
+    Millis budget_probe_interval{5'000};
+
+    /// How 53300 backpressure is logged: one warning when the budget is first lowered, then at
+    /// most one line per this interval while it stays lowered (counting the refusals since the
+    /// last line), and one line when it is back at `max_size`. 60 s.
+    Millis backpressure_log_interval{60'000};
+
     /// Optional SQL applied once per transaction of a tenant's lease, with the tenant key as $1,
     /// e.g. `SELECT set_config('app.tenant', $1, true)`. Sent in the same round trip as the
     /// statement it precedes (pipeline mode). Empty = no tenant context.

@@ -206,6 +206,14 @@ private:
     /// Counts a connect failure, schedules the retry, lowers the budget on 53300; returns a
     /// line to log (at most one per backoff_max interval), if any.
     std::string RecordConnectFailureLocked(const Error& error, Clock::time_point now);
+    /// Lowers the budget after a 53300 refusal; returns the line to log, if any (see
+    /// PoolOptions::backpressure_log_interval for when there is one).
+    std::string RecordBackpressureLocked(const Error& error, Clock::time_point now);
+    /// Whether the budget is below max_size_ after 53300 and may be probed upward.
+    [[nodiscard]] bool BudgetProbePendingLocked() const;
+    /// The janitor's upward probe after 53300; returns the line to log when the budget is back
+    /// at max_size_.
+    std::string ProbeBudgetLocked(Clock::time_point now);
     /// Counts an overload and describes it.
     [[nodiscard]] Error OverloadedErrorLocked(std::string_view tenant);
     [[nodiscard]] std::string StateTextLocked(std::string_view tenant) const;
@@ -244,6 +252,12 @@ private:
     Clock::time_point next_connect_at_{};
     Clock::time_point last_connect_error_logged_{};
     Clock::time_point last_budget_probe_{};
+    // 53300 backpressure episode: from the first lowering until the budget is back at max_size_.
+    bool budget_lowered_ = false;
+    bool last_connect_refused_53300_ = false;  // Backpressure, not an unreachable server.
+    Clock::time_point budget_lowered_at_{};
+    Clock::time_point last_backpressure_log_{};
+    std::uint64_t refusals_since_log_ = 0;
     std::string last_connect_error_;
     std::uint64_t next_ticket_ = 1;
     std::mt19937_64 rng_;

@@ -55,6 +55,10 @@ struct PoolCounters {
     std::uint64_t connects = 0;
     std::uint64_t connect_errors = 0;
     std::uint64_t leaks = 0;  ///< Leases held past leak_threshold.
+    /// Connects the server refused with SQLSTATE 53300 (too many clients).
+    std::uint64_t backpressure_refusals = 0;
+    /// Times the budget was lowered from `max_size` after 53300 (each one warning line).
+    std::uint64_t budget_lowerings = 0;
     std::array<std::uint64_t, kEvictReasonCount> evictions{};
 
     HistogramSnapshot acquire_wait;  ///< From the acquire call until a connection was assigned.

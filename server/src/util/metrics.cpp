@@ -165,6 +165,12 @@ void AppendPool(std::string& out, const pqpool::PoolStats& pool) {
                  pool.connect_errors);
     AppendSingle(out, "mnemo_pool_leaks_total", "counter", "Leases held past the leak threshold.",
                  pool.leaks);
+    AppendSingle(out, "mnemo_pool_backpressure_refusals_total", "counter",
+                 "Connects the server refused with SQLSTATE 53300 (too many clients).",
+                 pool.backpressure_refusals);
+    AppendSingle(out, "mnemo_pool_budget_lowerings_total", "counter",
+                 "Times the budget was lowered from the configured size after SQLSTATE 53300.",
+                 pool.budget_lowerings);
 
     std::vector<std::pair<std::string_view, std::uint64_t>> evictions;
     evictions.reserve(pqpool::kEvictReasonCount);
