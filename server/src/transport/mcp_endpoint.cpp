@@ -48,6 +48,7 @@ struct McpEndpoint::Call {
     /// Every lease this request waits for (session lookup, then the tool's) shares one
     /// deadline: the acquire timeout bounds the request's whole wait, not each step.
     pqpool::Deadline deadline;
+    std::chrono::steady_clock::duration lookup_time{};  // The session lookup's statement.
     HttpRequest request;
     std::shared_ptr<Exchange> exchange;
     std::optional<std::string> bearer;  // nullopt: authentication is off
@@ -231,7 +232,9 @@ bool McpEndpoint::Authorize(Call& call, pqpool::Result<pqpool::Lease>& lease, bo
         }
         return false;
     }
+    const auto lookup_started = std::chrono::steady_clock::now();
     auto access = access_.Resolve(*lease, call.bearer, need_session ? call.session_id : "");
+    call.lookup_time = std::chrono::steady_clock::now() - lookup_started;
     if (!access.ok()) {
         call.exchange->Reply(RpcError(call, http::status::service_unavailable, kServerError,
                                       "Database unavailable: " + access.error().message()));
@@ -356,11 +359,33 @@ void McpEndpoint::Dispatch(std::shared_ptr<Call> call) {
         return call->exchange->Reply(std::move(response));
     }
     if (call->plan.lease_tenant.empty()) return RunDispatch(std::move(call), pqpool::Lease());
+    if (std::chrono::steady_clock::now() >= call->deadline) {
+        // Say where the request's time went, not "a pool timeout that waited 0 ms".
+        return RunDispatch(call, DeadlineSpentError(*call));
+    }
     const char* label =
         call->plan.tool != nullptr ? call->plan.tool->name.c_str() : call->incoming.method.c_str();
     WithLease(
         *call, call->plan.lease_tenant, label,
         [this, call](pqpool::Result<pqpool::Lease> lease) { RunDispatch(call, std::move(lease)); });
+}
+
+pqpool::Error McpEndpoint::DeadlineSpentError(const Call& call) const {
+    using std::chrono::duration_cast;
+    using std::chrono::milliseconds;
+    const long long budget = config_.acquire_timeout.count();
+    const long long lookup = duration_cast<milliseconds>(call.lookup_time).count();
+    const std::string tail = " of this request's " + std::to_string(budget) +
+                             " ms (MNEMO_ACQUIRE_TIMEOUT_MS), leaving none for the tool";
+    if (2 * lookup >= budget) {
+        return pqpool::Error(pqpool::ErrorCode::kDatabaseUnavailable,
+                             "Database unavailable: the session lookup took " +
+                                 std::to_string(lookup) + " ms" + tail);
+    }
+    return pqpool::Error(pqpool::ErrorCode::kTimeout,
+                         "Connection pool timeout: waiting for a connection to look up the "
+                         "session took " +
+                             std::to_string(budget - lookup) + " ms or more" + tail);
 }
 
 void McpEndpoint::RunDispatch(std::shared_ptr<Call> call, pqpool::Result<pqpool::Lease> lease) {

@@ -75,6 +75,10 @@ private:
     void Initialize(std::shared_ptr<Call> call, pqpool::Lease& lease);
     void Dispatch(std::shared_ptr<Call> call);
     void RunDispatch(std::shared_ptr<Call> call, pqpool::Result<pqpool::Lease> lease);
+    /// The error of a call whose deadline passed before its tool's lease was asked for: the
+    /// database's when the session lookup took at least half of the acquire timeout, else the
+    /// pool's.
+    [[nodiscard]] pqpool::Error DeadlineSpentError(const Call& call) const;
     /// Stores the session's project and log level after a request changed them.
     void SaveSessionState(const Call& call);
 
