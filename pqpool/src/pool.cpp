@@ -194,10 +194,10 @@ std::string Pool::StateTextLocked(std::string_view tenant) const {
 Error Pool::WaitErrorLocked(const Waiter& waiter, Clock::time_point now) const {
     const long long waited = MillisBetween(waiter.started, now);
     // Below both the tenant quota and the budget, the wait was for a new connection: the
-    // database, not the pool, is the problem.
-    const bool waited_for_connect = MayLeaseLocked(waiter.tenant) &&
-                                    slots_.size() < effective_max_size_ &&
-                                    (consecutive_connect_failures_ > 0 || connecting_ > 0);
+    // database, not the pool, is the problem (also in the instant between one connect's
+    // success and the next one's start, when nothing is connecting and nothing has failed).
+    const bool waited_for_connect =
+        MayLeaseLocked(waiter.tenant) && slots_.size() < effective_max_size_;
     if (waited_for_connect) {
         std::string message = "Database unavailable: tenant " + TenantName(waiter.tenant) +
                               " waited " + std::to_string(waited) + " ms for a new connection (" +
@@ -206,8 +206,10 @@ Error Pool::WaitErrorLocked(const Waiter& waiter, Clock::time_point now) const {
             message +=
                 std::to_string(consecutive_connect_failures_) +
                 " connect attempts failed in a row; last connect error: " + last_connect_error_;
-        } else {
+        } else if (connecting_ > 0) {
             message += "the server has not answered the connect yet";
+        } else {
+            message += "the next connect had not started yet";
         }
         return Error(ErrorCode::kDatabaseUnavailable, std::move(message));
     }

@@ -48,7 +48,9 @@ struct McpEndpoint::Call {
     /// Every lease this request waits for (session lookup, then the tool's) shares one
     /// deadline: the acquire timeout bounds the request's whole wait, not each step.
     pqpool::Deadline deadline;
-    std::chrono::steady_clock::duration lookup_time{};  // The session lookup's statement.
+    // When the session lookup's statement started, and how long it took.
+    std::chrono::steady_clock::time_point lookup_started{};
+    std::chrono::steady_clock::duration lookup_time{};
     HttpRequest request;
     std::shared_ptr<Exchange> exchange;
     std::optional<std::string> bearer;  // nullopt: authentication is off
@@ -232,9 +234,9 @@ bool McpEndpoint::Authorize(Call& call, pqpool::Result<pqpool::Lease>& lease, bo
         }
         return false;
     }
-    const auto lookup_started = std::chrono::steady_clock::now();
+    call.lookup_started = std::chrono::steady_clock::now();
     auto access = access_.Resolve(*lease, call.bearer, need_session ? call.session_id : "");
-    call.lookup_time = std::chrono::steady_clock::now() - lookup_started;
+    call.lookup_time = std::chrono::steady_clock::now() - call.lookup_started;
     if (!access.ok()) {
         call.exchange->Reply(RpcError(call, http::status::service_unavailable, kServerError,
                                       "Database unavailable: " + access.error().message()));
@@ -359,33 +361,28 @@ void McpEndpoint::Dispatch(std::shared_ptr<Call> call) {
         return call->exchange->Reply(std::move(response));
     }
     if (call->plan.lease_tenant.empty()) return RunDispatch(std::move(call), pqpool::Lease());
-    if (std::chrono::steady_clock::now() >= call->deadline) {
-        // Say where the request's time went, not "a pool timeout that waited 0 ms".
-        return RunDispatch(call, DeadlineSpentError(*call));
-    }
     const char* label =
         call->plan.tool != nullptr ? call->plan.tool->name.c_str() : call->incoming.method.c_str();
-    WithLease(
-        *call, call->plan.lease_tenant, label,
-        [this, call](pqpool::Result<pqpool::Lease> lease) { RunDispatch(call, std::move(lease)); });
+    WithLease(*call, call->plan.lease_tenant, label,
+              [this, call](pqpool::Result<pqpool::Lease> lease) {
+                  if (!lease.ok()) lease = WithTimeSpent(*call, lease.error());
+                  RunDispatch(call, std::move(lease));
+              });
 }
 
-pqpool::Error McpEndpoint::DeadlineSpentError(const Call& call) const {
-    using std::chrono::duration_cast;
+pqpool::Error McpEndpoint::WithTimeSpent(const Call& call, const pqpool::Error& error) const {
     using std::chrono::milliseconds;
-    const long long budget = config_.acquire_timeout.count();
-    const long long lookup = duration_cast<milliseconds>(call.lookup_time).count();
-    const std::string tail = " of this request's " + std::to_string(budget) +
-                             " ms (MNEMO_ACQUIRE_TIMEOUT_MS), leaving none for the tool";
-    if (2 * lookup >= budget) {
-        return pqpool::Error(pqpool::ErrorCode::kDatabaseUnavailable,
-                             "Database unavailable: the session lookup took " +
-                                 std::to_string(lookup) + " ms" + tail);
-    }
-    return pqpool::Error(pqpool::ErrorCode::kTimeout,
-                         "Connection pool timeout: waiting for a connection to look up the "
-                         "session took " +
-                             std::to_string(budget - lookup) + " ms or more" + tail);
+    const auto arrived = call.deadline - config_.acquire_timeout;
+    const auto waited = std::chrono::duration_cast<milliseconds>(call.lookup_started - arrived);
+    const auto lookup = std::chrono::duration_cast<milliseconds>(call.lookup_time);
+    if (2 * (waited + lookup) < config_.acquire_timeout) return error;
+    return pqpool::Error(
+        error.code(),
+        error.message() + "; before that, this request waited " + std::to_string(waited.count()) +
+            " ms for a connection to look up its session and the lookup took " +
+            std::to_string(lookup.count()) + " ms, of its " +
+            std::to_string(config_.acquire_timeout.count()) + " ms (MNEMO_ACQUIRE_TIMEOUT_MS)",
+        error.sqlstate());
 }
 
 void McpEndpoint::RunDispatch(std::shared_ptr<Call> call, pqpool::Result<pqpool::Lease> lease) {

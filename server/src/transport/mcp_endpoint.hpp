@@ -75,10 +75,9 @@ private:
     void Initialize(std::shared_ptr<Call> call, pqpool::Lease& lease);
     void Dispatch(std::shared_ptr<Call> call);
     void RunDispatch(std::shared_ptr<Call> call, pqpool::Result<pqpool::Lease> lease);
-    /// The error of a call whose deadline passed before its tool's lease was asked for: the
-    /// database's when the session lookup took at least half of the acquire timeout, else the
-    /// pool's.
-    [[nodiscard]] pqpool::Error DeadlineSpentError(const Call& call) const;
+    /// `error` (the tool's lease could not be had) with where the request's time went when the
+    /// session lookup used at least half of the acquire timeout both share.
+    [[nodiscard]] pqpool::Error WithTimeSpent(const Call& call, const pqpool::Error& error) const;
     /// Stores the session's project and log level after a request changed them.
     void SaveSessionState(const Call& call);
 
