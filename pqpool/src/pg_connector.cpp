@@ -22,8 +22,21 @@ bool IsTooManyConnections(std::string_view message) {
            message.find("too many connections") != std::string_view::npos;
 }
 
+// Likewise the refusals that retrying cannot fix, by the server's FATAL texts.
+std::string_view RejectionSqlstate(std::string_view message) {
+    const auto has = [message](std::string_view text) {
+        return message.find(text) != std::string_view::npos;
+    };
+    if (has("password authentication failed") || has("authentication failed for user")) {
+        return "28P01";
+    }
+    if ((has("role \"") && has("does not exist")) || has("no pg_hba.conf entry")) return "28000";
+    if (has("database \"") && has("does not exist")) return "3D000";
+    return {};
+}
+
 Error ConnectError(std::string message) {
-    std::string sqlstate = IsTooManyConnections(message) ? "53300" : "";
+    std::string sqlstate(IsTooManyConnections(message) ? "53300" : RejectionSqlstate(message));
     return Error(ErrorCode::kDatabaseUnavailable, std::move(message), std::move(sqlstate));
 }
 
@@ -47,7 +60,14 @@ public:
         if (raw == nullptr) return ConnectError("out of memory starting a connection");
         PgConnPtr conn(raw, PQfinish);
         if (PQstatus(raw) == CONNECTION_BAD) {
-            return ConnectError(detail::TrimMessage(PQerrorMessage(raw)));
+            std::string message = detail::TrimMessage(PQerrorMessage(raw));
+            // libpq checks the parameters before any traffic ("invalid sslmode value: …",
+            // "invalid port number: …"): no retry fixes those.
+            if (message.starts_with("invalid ")) {
+                return Error(ErrorCode::kInvalidArgument,
+                             "invalid connection parameters: " + std::move(message));
+            }
+            return ConnectError(std::move(message));
         }
         // Before the first PQconnectPoll, behave as if it returned "writing" (libpq docs).
         PostgresPollingStatusType state = PGRES_POLLING_WRITING;

@@ -58,6 +58,9 @@ void Pool::ConnectorLoop() {
             log_line = AddConnectionLocked(std::move(connected).value(), now - started, deliveries);
         } else if (!stop_threads_.load()) {
             log_line = RecordConnectFailureLocked(connected.error(), now);
+            if (connected.error().IsRejectedConnect() && slots_.empty()) {
+                FailWaitersLocked(connected.error(), deliveries);
+            }
         }
         lock.unlock();
         Bury(graveyard);
@@ -119,6 +122,25 @@ std::string Pool::RecordConnectFailureLocked(const Error& error, Clock::time_poi
     return "connect failed (" + std::to_string(consecutive_connect_failures_) +
            " in a row, next attempt in " + std::to_string(backoff.count()) +
            " ms): " + error.message();
+}
+
+void Pool::FailWaitersLocked(const Error& error, std::vector<Delivery>& deliveries) {
+    const Error failure(error.code(),
+                        "Database unavailable: the server refused the connection and retrying "
+                        "cannot fix that (credentials, role, database or connection "
+                        "parameters): " +
+                            error.message(),
+                        error.sqlstate());
+    while (!waiters_.empty()) {
+        WaiterPtr waiter = waiters_.front();
+        DequeueLocked(waiter);
+        if (waiter->callback) {
+            deliveries.push_back(Delivery{waiter, nullptr, failure});
+        } else {
+            waiter->failure = failure;
+            deliveries.push_back(Delivery{waiter, nullptr, std::nullopt});
+        }
+    }
 }
 
 std::string Pool::RecordBackpressureLocked(const Error& error, Clock::time_point now) {

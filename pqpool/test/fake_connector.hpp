@@ -20,6 +20,7 @@ struct FakeServer {
     std::atomic<int> connect_delay_ms{0};
     std::atomic<bool> refuse{false};           // Connects fail at once.
     std::atomic<bool> hang{false};             // Connects never answer (until their deadline).
+    std::atomic<bool> reject_password{false};  // Connects fail with 28P01.
     std::atomic<int> capacity{1 << 30};        // More live connections than this → 53300.
     std::atomic<std::uint64_t> generation{0};  // Bumped by KillAll(): older sessions are dead.
 
@@ -122,6 +123,10 @@ public:
         }
         if (s.refuse.load()) {
             return Error(ErrorCode::kDatabaseUnavailable, "fake: connection refused");
+        }
+        if (s.reject_password.load()) {
+            return Error(ErrorCode::kDatabaseUnavailable,
+                         "fake: password authentication failed for user \"x\"", "28P01");
         }
         if (s.live.load() >= s.capacity.load()) {
             return Error(ErrorCode::kDatabaseUnavailable, "fake: sorry, too many clients already",

@@ -204,6 +204,49 @@ TEST_F(PoolTest, DatabaseDownGivesDatabaseUnavailableWithLastErrorInTime) {
     EXPECT_GE(took, 200.0);
 }
 
+TEST_F(PoolTest, ARejectedConnectFailsEveryWaiterAtOnceWhileNoConnectionIsOpen) {
+    server->reject_password = true;
+    auto pool = Make(Options());
+    std::vector<std::thread> threads;
+    std::atomic<int> rejected{0};
+    std::atomic<int> late{0};
+    for (int i = 0; i < 4; ++i) {
+        threads.emplace_back([&] {
+            const auto start = Clock::now();
+            auto lease = pool->Acquire(start + Millis(5000));
+            if (MillisSince(start) > SlackMs(Millis(500))) ++late;
+            if (!lease.ok() && lease.error().sqlstate() == "28P01" &&
+                lease.error().message().find("retrying cannot fix") != std::string::npos) {
+                ++rejected;
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(rejected.load(), 4);
+    EXPECT_EQ(late.load(), 0);  // Not the 5000 ms deadline.
+
+    // Fixed on the server: the next acquire connects (after the backoff).
+    server->reject_password = false;
+    EXPECT_TRUE(pool->Acquire(In(2000)).ok());
+}
+
+TEST_F(PoolTest, ARejectedConnectDoesNotFailWaitersWhileAConnectionIsOpen) {
+    auto pool = Make(Options());
+    auto held = pool->Acquire(In(1000));
+    ASSERT_TRUE(held.ok());
+    server->reject_password = true;
+    const auto start = Clock::now();
+    std::thread releaser([&] {
+        std::this_thread::sleep_for(Millis(300));
+        held->Release();
+    });
+    // The open connection comes back: the waiter gets it, whatever the connects say.
+    auto lease = pool->Acquire(In(5000));
+    releaser.join();
+    EXPECT_TRUE(lease.ok()) << lease.error().message();
+    EXPECT_GE(MillisSince(start), 300.0);
+}
+
 TEST_F(PoolTest, ConnectFailuresBackOffAndAreLoggedOncePerInterval) {
     server->refuse = true;
     auto options = Options();

@@ -45,6 +45,13 @@ public:
     [[nodiscard]] bool IsTimeout() const noexcept { return code_ == ErrorCode::kTimeout; }
     [[nodiscard]] bool IsUniqueViolation() const noexcept { return sqlstate_ == "23505"; }
     [[nodiscard]] bool IsSerializationFailure() const noexcept { return sqlstate_ == "40001"; }
+    /// A connect that retrying as it is can never make succeed: the server refused the
+    /// credentials, the role or the database (SQLSTATE class 28, 3D000), or the connection
+    /// parameters are invalid (kInvalidArgument).
+    [[nodiscard]] bool IsRejectedConnect() const noexcept {
+        return code_ == ErrorCode::kInvalidArgument || sqlstate_.starts_with("28") ||
+               sqlstate_ == "3D000";
+    }
 
 private:
     ErrorCode code_;

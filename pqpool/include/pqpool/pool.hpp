@@ -206,6 +206,9 @@ private:
     /// Counts a connect failure, schedules the retry, lowers the budget on 53300; returns a
     /// line to log (at most one per backoff_max interval), if any.
     std::string RecordConnectFailureLocked(const Error& error, Clock::time_point now);
+    /// Fails every waiter with `error` (a connect that retrying cannot fix, while the pool holds
+    /// no connection to hand out): they learn it now instead of at their deadlines.
+    void FailWaitersLocked(const Error& error, std::vector<Delivery>& deliveries);
     /// Lowers the budget after a 53300 refusal; returns the line to log, if any (see
     /// PoolOptions::backpressure_log_interval for when there is one).
     std::string RecordBackpressureLocked(const Error& error, Clock::time_point now);

@@ -33,10 +33,12 @@ int LatestCompiled() {
     return migrations.empty() ? 0 : migrations.back().version;
 }
 
-pqpool::Result<int> AppliedVersion(pqpool::Lease& lease) {
-    auto result = lease.Execute(
+pqpool::Result<int> AppliedVersion(pqpool::Lease& lease,
+                                   std::optional<pqpool::Deadline> deadline = std::nullopt) {
+    constexpr const char* kSql =
         "SELECT CASE WHEN to_regclass('mnemo.schema_migrations') IS NULL THEN 0 "
-        "ELSE (SELECT coalesce(max(version), 0) FROM mnemo.schema_migrations) END");
+        "ELSE (SELECT coalesce(max(version), 0) FROM mnemo.schema_migrations) END";
+    auto result = deadline ? lease.Execute(kSql, {}, *deadline) : lease.Execute(kSql);
     if (!result.ok()) return std::move(result).error();
     return std::stoi(std::string(result->Get(0, 0)));
 }
@@ -82,10 +84,12 @@ pqpool::Result<int> ApplyPending(pqpool::Lease& lease) {
 
 }  // namespace
 
-pqpool::Result<MigrationState> ReadMigrationState(pqpool::Pool& pool) {
-    auto lease = pool.Acquire(pqpool::AcquireLabel("", "migrations"));
+pqpool::Result<MigrationState> ReadMigrationState(pqpool::Pool& pool,
+                                                  std::optional<pqpool::Deadline> deadline) {
+    const pqpool::AcquireLabel label("", "migrations");
+    auto lease = deadline ? pool.Acquire(*deadline, label) : pool.Acquire(label);
     if (!lease.ok()) return std::move(lease).error();
-    auto applied = AppliedVersion(*lease);
+    auto applied = AppliedVersion(*lease, deadline);
     if (!applied.ok()) return std::move(applied).error();
     return MigrationState{*applied, LatestCompiled()};
 }

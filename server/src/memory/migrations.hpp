@@ -2,6 +2,7 @@
 // Migrations: the versioned schema (sql/NNN_*.sql, compiled in) and applying it safely.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,8 +24,11 @@ struct MigrationState {
     int expected = 0;  // highest compiled-in version
 };
 
-/// Reads what the database has applied. Errors: pool and SQL errors.
-[[nodiscard]] pqpool::Result<MigrationState> ReadMigrationState(pqpool::Pool& pool);
+/// Reads what the database has applied, waiting for a connection and the answer until
+/// `deadline` (default: the pool's acquire timeout, then no bound but the pool's statement
+/// timeout). Errors: pool and SQL errors.
+[[nodiscard]] pqpool::Result<MigrationState> ReadMigrationState(
+    pqpool::Pool& pool, std::optional<pqpool::Deadline> deadline = std::nullopt);
 
 /// Applies pending migrations in one transaction under a transaction-scoped advisory lock, so
 /// any number of processes may call it at once: one applies, the others then find nothing to
