@@ -63,10 +63,21 @@ void Pool::Log(LogLevel level, std::string_view message) const {
 Pool::TenantState& Pool::TenantLocked(std::string_view tenant) {
     auto it = tenants_.find(tenant);
     if (it == tenants_.end()) {
-        // The only quota lookup: MayLeaseLocked, on the acquire path, reads the stored copy.
+        // The only quota lookups: FullLocked, on the acquire path, reads the stored copies.
         TenantState state;
         state.quota = options_.TenantQuota(tenant);
-        it = tenants_.emplace(std::string(tenant), state).first;
+        state.group = options_.TenantGroup(tenant);
+        if (!state.group.empty()) {
+            auto group = groups_.find(state.group);
+            if (group == groups_.end()) {
+                GroupState fresh;
+                fresh.quota = options_.GroupQuota(state.group);
+                group = groups_.emplace(state.group, fresh).first;
+            }
+            ++group->second.tenants;
+            state.group_state = &group->second;
+        }
+        it = tenants_.emplace(std::string(tenant), std::move(state)).first;
     }
     return it->second;
 }
@@ -74,15 +85,29 @@ Pool::TenantState& Pool::TenantLocked(std::string_view tenant) {
 void Pool::ForgetTenantIfUnusedLocked(std::string_view tenant) {
     auto it = tenants_.find(tenant);
     if (it != tenants_.end() && it->second.leased == 0 && it->second.waiting == 0) {
+        if (GroupState* group = it->second.group_state; group != nullptr && --group->tenants == 0) {
+            groups_.erase(it->second.group);
+        }
         tenants_.erase(it);
     }
 }
 
-bool Pool::MayLeaseLocked(std::string_view tenant) const {
-    if (tenant.empty()) return true;
+Pool::Full Pool::FullLocked(std::string_view tenant) const {
+    if (tenant.empty()) return Full::kNone;
     auto it = tenants_.find(tenant);
-    // No entry: nothing leased, and every quota is at least 1.
-    return it == tenants_.end() || it->second.leased < it->second.quota;
+    bool tenant_full = false;
+    const GroupState* group = nullptr;
+    if (it != tenants_.end()) {
+        tenant_full = it->second.leased >= it->second.quota;
+        group = it->second.group_state;
+    } else if (options_.tenant_group) {
+        // Not active yet: holds nothing (every quota is at least 1), but its group may.
+        auto found = groups_.find(options_.TenantGroup(tenant));
+        if (found != groups_.end()) group = &found->second;
+    }
+    const bool group_full = group != nullptr && group->quota != 0 && group->leased >= group->quota;
+    if (tenant_full) return group_full ? Full::kTenantAndGroup : Full::kTenant;
+    return group_full ? Full::kGroup : Full::kNone;
 }
 
 Slot* Pool::PopIdleLocked() {
@@ -99,7 +124,11 @@ void Pool::GrantLocked(Slot* slot, std::string_view tenant, std::string_view lab
     slot->leased_at = now;
     slot->conn->leased_ = true;
     slot->tenant.assign(tenant);
-    if (!tenant.empty()) ++TenantLocked(tenant).leased;
+    if (!tenant.empty()) {
+        TenantState& state = TenantLocked(tenant);
+        ++state.leased;
+        if (state.group_state != nullptr) ++state.group_state->leased;
+    }
     if (options_.leak_threshold.count() > 0) {
         slot->label.assign(label);
         slot->where = where;
@@ -111,7 +140,9 @@ void Pool::UngrantLocked(Slot* slot) {
     slot->conn->leased_ = false;
     slot->leak_reported = false;
     if (!slot->tenant.empty()) {
-        --TenantLocked(slot->tenant).leased;
+        TenantState& state = TenantLocked(slot->tenant);
+        --state.leased;
+        if (state.group_state != nullptr) --state.group_state->leased;
         ForgetTenantIfUnusedLocked(slot->tenant);
     }
 }
@@ -119,7 +150,11 @@ void Pool::UngrantLocked(Slot* slot) {
 void Pool::EnqueueLocked(const WaiterPtr& waiter, bool front) {
     waiter->position = waiters_.insert(front ? waiters_.begin() : waiters_.end(), waiter);
     waiter->queued = true;
-    if (!waiter->tenant.empty()) ++TenantLocked(waiter->tenant).waiting;
+    if (!waiter->tenant.empty()) {
+        TenantState& state = TenantLocked(waiter->tenant);
+        ++state.waiting;
+        if (state.group_state != nullptr) ++state.group_state->waiting;
+    }
 }
 
 void Pool::DequeueLocked(const WaiterPtr& waiter) {
@@ -127,14 +162,17 @@ void Pool::DequeueLocked(const WaiterPtr& waiter) {
     waiters_.erase(waiter->position);
     waiter->queued = false;
     if (!waiter->tenant.empty()) {
-        --TenantLocked(waiter->tenant).waiting;
+        TenantState& state = TenantLocked(waiter->tenant);
+        --state.waiting;
+        if (state.group_state != nullptr) --state.group_state->waiting;
         ForgetTenantIfUnusedLocked(waiter->tenant);
     }
 }
 
 void Pool::DispatchLocked(std::vector<Delivery>& out, Clock::time_point now) {
     while (!idle_.empty() && !waiters_.empty()) {
-        // The oldest waiter whose tenant is below its quota; others keep their place.
+        // The oldest waiter whose tenant and group are below their quotas; others keep their
+        // place without blocking the waiters behind them.
         auto it = std::find_if(waiters_.begin(), waiters_.end(),
                                [this](const WaiterPtr& w) { return MayLeaseLocked(w->tenant); });
         if (it == waiters_.end()) return;
@@ -181,6 +219,18 @@ std::string Pool::StateTextLocked(std::string_view tenant) const {
         const std::size_t leased = it == tenants_.end() ? 0 : it->second.leased;
         const std::size_t quota =
             it == tenants_.end() ? options_.TenantQuota(tenant) : it->second.quota;
+        const std::string group_key =
+            it == tenants_.end() ? options_.TenantGroup(tenant) : it->second.group;
+        if (!group_key.empty()) {
+            auto group = groups_.find(group_key);
+            const std::size_t group_leased = group == groups_.end() ? 0 : group->second.leased;
+            const std::size_t group_quota =
+                group == groups_.end() ? options_.GroupQuota(group_key) : group->second.quota;
+            text += "group " + TenantName(group_key) + " in use " + std::to_string(group_leased) +
+                    (group_quota == 0 ? std::string(" (no quota)")
+                                      : " of quota " + std::to_string(group_quota)) +
+                    "; ";
+        }
         text +=
             "tenant in use " + std::to_string(leased) + " of quota " + std::to_string(quota) + "; ";
     }
@@ -189,6 +239,21 @@ std::string Pool::StateTextLocked(std::string_view tenant) const {
             std::to_string(idle_.size()) + ", waiting " + std::to_string(waiters_.size()) +
             ", connecting " + std::to_string(connecting_);
     return text;
+}
+
+std::string Pool::FullTextLocked(std::string_view tenant) const {
+    std::string group;
+    if (!tenant.empty()) {
+        auto it = tenants_.find(tenant);
+        group = it == tenants_.end() ? options_.TenantGroup(tenant) : it->second.group;
+    }
+    switch (FullLocked(tenant)) {
+        case Full::kGroup: return "group " + TenantName(group) + " quota";
+        case Full::kTenant: return "tenant quota";
+        case Full::kTenantAndGroup: return "tenant quota and group " + TenantName(group) + " quota";
+        case Full::kNone: break;
+    }
+    return "pool budget";
 }
 
 Error Pool::WaitErrorLocked(const Waiter& waiter, Clock::time_point now) const {
@@ -212,7 +277,8 @@ Error Pool::WaitErrorLocked(const Waiter& waiter, Clock::time_point now) const {
         return Error(ErrorCode::kDatabaseUnavailable, std::move(message));
     }
     std::string message = "Connection pool timeout: tenant " + TenantName(waiter.tenant) +
-                          " waited " + std::to_string(waited) + " ms (" +
+                          " waited " + std::to_string(waited) +
+                          " ms; full: " + FullTextLocked(waiter.tenant) + " (" +
                           StateTextLocked(waiter.tenant) + ")";
     if (!last_connect_error_.empty()) message += "; last connect error: " + last_connect_error_;
     return Error(ErrorCode::kTimeout, std::move(message));
