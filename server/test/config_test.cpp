@@ -28,6 +28,18 @@ TEST(ConfigTest, DefaultsDependOnTheTransport) {
     auto http = LoadConfig(Transport::kHttp, {{"HOME", "/home/u"}}, {});
     ASSERT_TRUE(http.ok());
     EXPECT_EQ(http->pool_max_connections, 20u);
+    EXPECT_EQ(http->user_max_connections, 10u);  // half the budget
+    EXPECT_EQ(http->http.auth_ipv6_prefix, 64u);
+    auto set = LoadConfig(Transport::kHttp,
+                          {{"HOME", "/home/u"},
+                           {"MNEMO_USER_MAX_CONNECTIONS", "7"},
+                           {"MNEMO_AUTH_IPV6_PREFIX", "56"}},
+                          {});
+    ASSERT_TRUE(set.ok()) << set.error().message();
+    EXPECT_EQ(set->user_max_connections, 7u);
+    EXPECT_EQ(set->http.auth_ipv6_prefix, 56u);
+    EXPECT_FALSE(LoadConfig(Transport::kHttp, {{"MNEMO_AUTH_IPV6_PREFIX", "129"}}, {}).ok());
+    EXPECT_FALSE(LoadConfig(Transport::kHttp, {{"MNEMO_USER_MAX_CONNECTIONS", "0"}}, {}).ok());
 }
 
 TEST(ConfigTest, EnvironmentAndFlagsOverrideWithFlagsWinning) {
