@@ -376,6 +376,22 @@ Error Pool::OverloadedErrorLocked(std::string_view tenant) {
                      " callers already waiting (max_waiting); " + StateTextLocked(tenant));
 }
 
+std::optional<Error> Pool::AdmitWaiterLocked(std::string_view tenant) {
+    if (waiters_.size() >= options_.EffectiveMaxWaiting()) return OverloadedErrorLocked(tenant);
+    if (options_.group_max_waiting == 0 || tenant.empty()) return std::nullopt;
+    const TenantState& state = TenantLocked(tenant);
+    if (state.group_state == nullptr || state.group_state->waiting < options_.group_max_waiting) {
+        return std::nullopt;
+    }
+    ++counters_.overloads;
+    Error error(ErrorCode::kPoolOverloaded,
+                "Connection pool overloaded: group " + TenantName(state.group) + " has " +
+                    std::to_string(state.group_state->waiting) +
+                    " callers already waiting (group_max_waiting); " + StateTextLocked(tenant));
+    ForgetTenantIfUnusedLocked(tenant);
+    return error;
+}
+
 Result<Lease> Pool::Acquire(AcquireLabel label) {
     return Acquire(Clock::now() + options_.acquire_timeout, label);
 }
@@ -395,9 +411,7 @@ Result<Lease> Pool::Acquire(Deadline deadline, AcquireLabel label) {
                 GrantLocked(slot, label.tenant, label.label, label.where, started, {});
             } else {
                 if (waiter == nullptr) {
-                    if (waiters_.size() >= options_.EffectiveMaxWaiting()) {
-                        return OverloadedErrorLocked(label.tenant);
-                    }
+                    if (auto refused = AdmitWaiterLocked(label.tenant)) return *refused;
                     waiter = MakeWaiter(label, deadline, started);
                     EnqueueLocked(waiter, /*front=*/false);
                     if (WantedConnectsLocked() > 0) connector_cv_.notify_one();

@@ -514,6 +514,48 @@ TEST_F(GroupPoolTest, GroupsShareTheBudgetFairlyUnderOverload) {
     EXPECT_GT(attacker_ok.load(), 0);
 }
 
+TEST_F(GroupPoolTest, AGroupCannotFillTheSharedQueue) {
+    auto options = GroupOptions();
+    options.max_size = 4;
+    options.group_max_waiting = 2;
+    auto pool = Make(options);
+    std::vector<Lease> held;
+    for (const char* tenant : {"a/1", "a/2", "a/3", "a/4"}) {
+        held.push_back(std::move(pool->Acquire(In(1000), {tenant})).value());
+    }
+    std::vector<std::thread> waiters;
+    std::atomic<int> timed_out{0};
+    for (int i = 0; i < 2; ++i) {
+        waiters.emplace_back([&] {
+            if (pool->Acquire(In(300), {"a/5"}).error().code() == ErrorCode::kTimeout) ++timed_out;
+        });
+    }
+    ASSERT_TRUE(Eventually([&] { return pool->Stats().waiting == 2; }));
+    // A third waiter of group "a" is refused at once...
+    const auto start = Clock::now();
+    auto third = pool->Acquire(In(1000), {"a/6"});
+    ASSERT_FALSE(third.ok());
+    EXPECT_EQ(third.error().code(), ErrorCode::kPoolOverloaded);
+    EXPECT_NE(third.error().message().find("group 'a' has 2 callers already waiting"),
+              std::string::npos)
+        << third.error().message();
+    EXPECT_LT(MillisSince(start), 250.0);
+    bool async_refused = false;
+    (void)pool->AcquireAsync(In(1000),
+                             [&](Result<Lease> lease) {
+                                 async_refused = !lease.ok() &&
+                                                 lease.error().code() == ErrorCode::kPoolOverloaded;
+                             },
+                             {"a/7"});
+    EXPECT_TRUE(async_refused);
+    // ...while another group still queues (and times out at the budget).
+    auto other = pool->Acquire(In(50), {"b/1"});
+    ASSERT_FALSE(other.ok());
+    EXPECT_EQ(other.error().code(), ErrorCode::kTimeout);
+    for (auto& thread : waiters) thread.join();
+    EXPECT_EQ(timed_out.load(), 2);
+}
+
 TEST(PoolOptionsTest, GroupQuotasAreValidated) {
     PoolOptions options;
     options.group_quotas = {{"", 2}};

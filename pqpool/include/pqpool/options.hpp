@@ -70,6 +70,11 @@ struct PoolOptions {
     /// named. Resolved when a group becomes active. Default: empty.
     std::map<std::string, std::size_t, std::less<>> group_quotas;
 
+    /// Callers of one group that may wait at once; beyond it that group's acquires fail fast
+    /// with kPoolOverloaded while other groups still queue, so one group cannot fill the
+    /// shared queue (`max_waiting`). 0 (the default) = only `max_waiting` bounds a group.
+    std::size_t group_max_waiting = 0;
+
     /// Connections kept open even when idle. Default 0: many small processes share one server,
     /// and an idle process should hold nothing (and let a serverless compute sleep).
     std::size_t min_idle = 0;

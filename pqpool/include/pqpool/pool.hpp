@@ -223,6 +223,9 @@ private:
     std::string RecordConnectFailureLocked(const Error& error, Clock::time_point now);
     /// Counts an overload and describes it.
     [[nodiscard]] Error OverloadedErrorLocked(std::string_view tenant);
+    /// Whether a caller of `tenant` may join the queue: the error (counted) when the queue
+    /// (max_waiting) or the tenant's group (group_max_waiting) is full, else nullopt.
+    [[nodiscard]] std::optional<Error> AdmitWaiterLocked(std::string_view tenant);
     [[nodiscard]] std::string StateTextLocked(std::string_view tenant) const;
     /// Names the level that keeps `tenant` waiting: "group 'g' quota", "tenant quota", both,
     /// or "pool budget".

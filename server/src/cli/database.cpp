@@ -107,6 +107,8 @@ pqpool::PoolOptions MakePoolOptions(const Config& config, std::string conninfo,
     // most user_max_connections leases over all of them, however many projects they open.
     options.tenant_group = memory::TenantUser;
     options.group_max_leases = config.user_max_connections;
+    // Nor can one user fill the shared queue: at most half of it may be theirs.
+    options.group_max_waiting = std::max<std::size_t>(1, options.EffectiveMaxWaiting() / 2);
     memory::Store::ConfigurePool(options, keys);
     return options;
 }
