@@ -140,9 +140,14 @@ void HttpConnection::ReadHead() {
     const std::string_view bytes(static_cast<const char*>(data.data()), data.size());
     std::size_t start = 0;
     while (bytes.substr(start, 2) == "\r\n") start += 2;
-    if (const auto end = bytes.find("\r\n\r\n", start); end != std::string_view::npos) {
-        if (auto problem = FramingProblem(bytes.substr(0, end + 4))) {
-            return RefuseRequest(*problem);
+    const auto end = bytes.find("\r\n\r\n", start);
+    // A bare-LF line ending before the end of the block: Beast refuses it with 400 at once.
+    const auto bare = bytes.find("\n\n", start);
+    if (end != std::string_view::npos || bare != std::string_view::npos) {
+        if (end != std::string_view::npos && (bare == std::string_view::npos || end < bare)) {
+            if (auto problem = FramingProblem(bytes.substr(0, end + 4))) {
+                return RefuseRequest(*problem);
+            }
         }
         return http::async_read(
             stream_, buffer_, *parser_,
