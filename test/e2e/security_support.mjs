@@ -122,3 +122,35 @@ export function readEarlyClient(port, length) {
         });
     });
 }
+
+/// A client that writes a whole POST (head and `bodyLength` bytes) before it reads anything, as
+/// Node's http client and many proxies do, and gives up on a write error as they do. Resolves
+/// { status, text, closed } once the server closes, or { error } when writing failed.
+export function sendAllThenRead(port, bodyLength, extraHeaders = "") {
+    return new Promise((resolve) => {
+        const socket = connect({ host: "127.0.0.1", port });
+        let text = "";
+        let timer;
+        const finish = (result) => {
+            clearTimeout(timer);
+            socket.destroy();
+            resolve(result);
+        };
+        socket.pause(); // nothing is read until the whole request is written
+        socket.on("data", (chunk) => (text += chunk.toString("latin1")));
+        socket.on("end", () =>
+            finish({ text, closed: true, status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 0) }),
+        );
+        socket.on("error", (error) => finish({ error: error.code ?? String(error), text }));
+        socket.on("connect", () => {
+            const head =
+                `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n` +
+                `Accept: application/json, text/event-stream\r\n${extraHeaders}Content-Length: ${bodyLength}\r\n\r\n`;
+            socket.write(Buffer.concat([Buffer.from(head, "latin1"), Buffer.alloc(bodyLength, 0x61)]), (error) => {
+                if (error) return finish({ error: error.code ?? String(error) });
+                socket.resume();
+            });
+            timer = setTimeout(() => finish({ text, closed: false }), 15000);
+        });
+    });
+}
