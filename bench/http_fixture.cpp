@@ -277,9 +277,9 @@ void HttpFixture::SetUp(const ServerSettings& settings, const HttpWorkload& work
     // One environment for the children and for our Config, so that we derive the tokens from
     // the secret the server uses and know its limits.
     environment_ = ProcessEnvironment();
-    for (const char* name :
-         {"DATABASE_URL", "MNEMO_PROJECT", "MNEMO_LOG_LEVEL", "PGOPTIONS", "MNEMO_AUTH",
-          "MNEMO_POOL_MAX_CONNECTIONS", "MNEMO_PROJECT_MAX_CONNECTIONS"}) {
+    for (const char* name : {"DATABASE_URL", "MNEMO_PROJECT", "MNEMO_LOG_LEVEL", "PGOPTIONS",
+                             "MNEMO_AUTH", "MNEMO_POOL_MAX_CONNECTIONS",
+                             "MNEMO_PROJECT_MAX_CONNECTIONS", "MNEMO_USER_MAX_CONNECTIONS"}) {
         environment_.erase(name);
     }
     environment_["MNEMO_HOME"] = home_.string();
@@ -291,6 +291,9 @@ void HttpFixture::SetUp(const ServerSettings& settings, const HttpWorkload& work
     }
     if (settings.project_max > 0) {
         environment_["MNEMO_PROJECT_MAX_CONNECTIONS"] = std::to_string(settings.project_max);
+    }
+    if (settings.user_max > 0) {
+        environment_["MNEMO_USER_MAX_CONNECTIONS"] = std::to_string(settings.user_max);
     }
     ConfigFlags flags;
     flags.http_listen = "127.0.0.1:0";

@@ -59,6 +59,7 @@ struct ServerSettings {
     std::string log_level = "warning";
     std::size_t pool_max = 0;     ///< MNEMO_POOL_MAX_CONNECTIONS; 0: mnemo's default.
     std::size_t project_max = 0;  ///< MNEMO_PROJECT_MAX_CONNECTIONS; 0: mnemo's default.
+    std::size_t user_max = 0;     ///< MNEMO_USER_MAX_CONNECTIONS; 0: mnemo's default.
 };
 
 using PgConnPtr = std::unique_ptr<PGconn, decltype(&PQfinish)>;

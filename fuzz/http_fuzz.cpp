@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// libFuzzer target: the HTTP request path on raw bytes — Beast's request_parser with the
-// server's limits (keep-alive: several requests per input), then the header checks
-// (Accepts, IsJsonContentType, BearerToken, OriginAllowed, HostAllowed, CorrelationId, ...)
-// on every parsed request's headers.
+// libFuzzer target: the HTTP request path on raw bytes — the strict framing check
+// (FramingProblem) on each raw header block, then Beast's request_parser with the server's limits
+// (keep-alive: several requests per input), then the header checks (Accepts, IsJsonContentType,
+// BearerToken, OriginAllowed, HostAllowed, CorrelationId, ...) on every parsed request's headers.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -49,8 +49,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return config;
     }();
     std::string_view input(reinterpret_cast<const char*>(data), size);
-    // As HttpConnection::DoRead: a fresh parser per request on the same byte stream.
+    // As HttpConnection::DoRead: a fresh parser per request on the same byte stream, each
+    // request's raw header block first checked for strict framing (a refusal closes).
     for (int requests = 0; !input.empty() && requests < 8; ++requests) {
+        std::size_t start = 0;
+        while (input.substr(start, 2) == "\r\n") start += 2;
+        const auto head_end = input.find("\r\n\r\n", start);
+        if (head_end == std::string_view::npos) return 0;
+        if (mnemo::transport::FramingProblem(input.substr(0, head_end + 4))) return 0;
         http::request_parser<http::string_body> parser;
         parser.body_limit(64 * 1024);
         parser.header_limit(16 * 1024);
@@ -81,5 +87,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)mnemo::transport::OriginAllowed(raw, loopback);
     (void)mnemo::transport::HostAllowed(raw, remote);
     (void)mnemo::transport::CorrelationId(raw);
+    (void)mnemo::transport::FramingProblem(raw);
     return 0;
 }

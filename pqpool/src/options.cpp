@@ -35,6 +35,15 @@ std::size_t PoolOptions::TenantQuota(std::string_view tenant) const {
     return it == tenant_quotas.end() ? tenant_max_leases : it->second;
 }
 
+std::string PoolOptions::TenantGroup(std::string_view tenant) const {
+    return tenant_group && !tenant.empty() ? tenant_group(tenant) : std::string();
+}
+
+std::size_t PoolOptions::GroupQuota(std::string_view group) const {
+    auto it = group_quotas.find(group);
+    return it == group_quotas.end() ? group_max_leases : it->second;
+}
+
 Status PoolOptions::Validate() const {
     if (max_size == 0) return Invalid("max_size must be at least 1");
     if (tenant_max_leases == 0) return Invalid("tenant_max_leases must be at least 1");
@@ -46,6 +55,12 @@ Status PoolOptions::Validate() const {
         }
         if (quota == 0) {
             return Invalid("tenant_quotas['" + tenant + "'] must be at least 1 (got 0)");
+        }
+    }
+    for (const auto& [group, quota] : group_quotas) {
+        if (group.empty()) return Invalid("group_quotas must not name the empty group \"\"");
+        if (quota == 0) {
+            return Invalid("group_quotas['" + group + "'] must be at least 1 (got 0)");
         }
     }
     if (min_idle > max_size) {

@@ -11,20 +11,13 @@ namespace pqpool {
 
 using detail::ClosedError;
 using detail::Slot;
+using detail::TenantName;
 using detail::Waiter;
 
 namespace {
 
 long long MillisBetween(Clock::time_point from, Clock::time_point to) {
     return std::chrono::duration_cast<Millis>(to - from).count();
-}
-
-std::string TenantName(std::string_view tenant) {
-    if (tenant.empty()) return "(untenanted)";
-    // Appended piecewise: `"'" + std::string(...) + "'"` trips g++ 12's -Wrestrict at -O3.
-    std::string name(1, '\'');
-    name.append(tenant).push_back('\'');
-    return name;
 }
 
 }  // namespace
@@ -60,31 +53,6 @@ void Pool::Log(LogLevel level, std::string_view message) const {
 
 // --- Locked helpers -------------------------------------------------------------------------
 
-Pool::TenantState& Pool::TenantLocked(std::string_view tenant) {
-    auto it = tenants_.find(tenant);
-    if (it == tenants_.end()) {
-        // The only quota lookup: MayLeaseLocked, on the acquire path, reads the stored copy.
-        TenantState state;
-        state.quota = options_.TenantQuota(tenant);
-        it = tenants_.emplace(std::string(tenant), state).first;
-    }
-    return it->second;
-}
-
-void Pool::ForgetTenantIfUnusedLocked(std::string_view tenant) {
-    auto it = tenants_.find(tenant);
-    if (it != tenants_.end() && it->second.leased == 0 && it->second.waiting == 0) {
-        tenants_.erase(it);
-    }
-}
-
-bool Pool::MayLeaseLocked(std::string_view tenant) const {
-    if (tenant.empty()) return true;
-    auto it = tenants_.find(tenant);
-    // No entry: nothing leased, and every quota is at least 1.
-    return it == tenants_.end() || it->second.leased < it->second.quota;
-}
-
 Slot* Pool::PopIdleLocked() {
     Slot* slot = idle_.back();
     idle_.pop_back();
@@ -99,7 +67,11 @@ void Pool::GrantLocked(Slot* slot, std::string_view tenant, std::string_view lab
     slot->leased_at = now;
     slot->conn->leased_ = true;
     slot->tenant.assign(tenant);
-    if (!tenant.empty()) ++TenantLocked(tenant).leased;
+    if (!tenant.empty()) {
+        TenantState& state = TenantLocked(tenant);
+        ++state.leased;
+        if (state.group_state != nullptr) ++state.group_state->leased;
+    }
     if (options_.leak_threshold.count() > 0) {
         slot->label.assign(label);
         slot->where = where;
@@ -111,7 +83,9 @@ void Pool::UngrantLocked(Slot* slot) {
     slot->conn->leased_ = false;
     slot->leak_reported = false;
     if (!slot->tenant.empty()) {
-        --TenantLocked(slot->tenant).leased;
+        TenantState& state = TenantLocked(slot->tenant);
+        --state.leased;
+        if (state.group_state != nullptr) --state.group_state->leased;
         ForgetTenantIfUnusedLocked(slot->tenant);
     }
 }
@@ -119,7 +93,11 @@ void Pool::UngrantLocked(Slot* slot) {
 void Pool::EnqueueLocked(const WaiterPtr& waiter, bool front) {
     waiter->position = waiters_.insert(front ? waiters_.begin() : waiters_.end(), waiter);
     waiter->queued = true;
-    if (!waiter->tenant.empty()) ++TenantLocked(waiter->tenant).waiting;
+    if (!waiter->tenant.empty()) {
+        TenantState& state = TenantLocked(waiter->tenant);
+        ++state.waiting;
+        if (state.group_state != nullptr) ++state.group_state->waiting;
+    }
 }
 
 void Pool::DequeueLocked(const WaiterPtr& waiter) {
@@ -127,14 +105,17 @@ void Pool::DequeueLocked(const WaiterPtr& waiter) {
     waiters_.erase(waiter->position);
     waiter->queued = false;
     if (!waiter->tenant.empty()) {
-        --TenantLocked(waiter->tenant).waiting;
+        TenantState& state = TenantLocked(waiter->tenant);
+        --state.waiting;
+        if (state.group_state != nullptr) --state.group_state->waiting;
         ForgetTenantIfUnusedLocked(waiter->tenant);
     }
 }
 
 void Pool::DispatchLocked(std::vector<Delivery>& out, Clock::time_point now) {
     while (!idle_.empty() && !waiters_.empty()) {
-        // The oldest waiter whose tenant is below its quota; others keep their place.
+        // The oldest waiter whose tenant and group are below their quotas; others keep their
+        // place without blocking the waiters behind them.
         auto it = std::find_if(waiters_.begin(), waiters_.end(),
                                [this](const WaiterPtr& w) { return MayLeaseLocked(w->tenant); });
         if (it == waiters_.end()) return;
@@ -174,23 +155,6 @@ std::size_t Pool::WantedConnectsLocked() const {
     return std::min(demand, effective_max_size_ - open);
 }
 
-std::string Pool::StateTextLocked(std::string_view tenant) const {
-    std::string text;
-    if (!tenant.empty()) {
-        auto it = tenants_.find(tenant);
-        const std::size_t leased = it == tenants_.end() ? 0 : it->second.leased;
-        const std::size_t quota =
-            it == tenants_.end() ? options_.TenantQuota(tenant) : it->second.quota;
-        text +=
-            "tenant in use " + std::to_string(leased) + " of quota " + std::to_string(quota) + "; ";
-    }
-    text += "pool '" + options_.name + "' in use " + std::to_string(slots_.size() - idle_.size()) +
-            " of budget " + std::to_string(effective_max_size_) + ", idle " +
-            std::to_string(idle_.size()) + ", waiting " + std::to_string(waiters_.size()) +
-            ", connecting " + std::to_string(connecting_);
-    return text;
-}
-
 Error Pool::WaitErrorLocked(const Waiter& waiter, Clock::time_point now) const {
     const long long waited = MillisBetween(waiter.started, now);
     // Below both the tenant quota and the budget, the wait was for a new connection: the
@@ -214,7 +178,8 @@ Error Pool::WaitErrorLocked(const Waiter& waiter, Clock::time_point now) const {
         return Error(ErrorCode::kDatabaseUnavailable, std::move(message));
     }
     std::string message = "Connection pool timeout: tenant " + TenantName(waiter.tenant) +
-                          " waited " + std::to_string(waited) + " ms (" +
+                          " waited " + std::to_string(waited) +
+                          " ms; full: " + FullTextLocked(waiter.tenant) + " (" +
                           StateTextLocked(waiter.tenant) + ")";
     if (!last_connect_error_.empty()) message += "; last connect error: " + last_connect_error_;
     return Error(ErrorCode::kTimeout, std::move(message));
@@ -305,13 +270,6 @@ Pool::WaiterPtr Pool::MakeWaiter(const AcquireLabel& label, Deadline deadline,
     return waiter;
 }
 
-Error Pool::OverloadedErrorLocked(std::string_view tenant) {
-    ++counters_.overloads;
-    return Error(ErrorCode::kPoolOverloaded,
-                 "Connection pool overloaded: " + std::to_string(waiters_.size()) +
-                     " callers already waiting (max_waiting); " + StateTextLocked(tenant));
-}
-
 Result<Lease> Pool::Acquire(AcquireLabel label) {
     return Acquire(Clock::now() + options_.acquire_timeout, label);
 }
@@ -331,9 +289,7 @@ Result<Lease> Pool::Acquire(Deadline deadline, AcquireLabel label) {
                 GrantLocked(slot, label.tenant, label.label, label.where, started, {});
             } else {
                 if (waiter == nullptr) {
-                    if (waiters_.size() >= options_.EffectiveMaxWaiting()) {
-                        return OverloadedErrorLocked(label.tenant);
-                    }
+                    if (auto refused = AdmitWaiterLocked(label.tenant)) return *refused;
                     waiter = MakeWaiter(label, deadline, started);
                     EnqueueLocked(waiter, /*front=*/false);
                     if (WantedConnectsLocked() > 0) connector_cv_.notify_one();

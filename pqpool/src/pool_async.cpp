@@ -24,8 +24,8 @@ AcquireTicket Pool::AcquireAsync(Deadline deadline, AcquireCallback callback, Ac
             GrantLocked(slot, waiter->tenant, waiter->label, waiter->where, waiter->started, {});
             waiter->granted = slot;
             deliveries.push_back(Delivery{waiter, slot, std::nullopt});
-        } else if (waiters_.size() >= options_.EffectiveMaxWaiting()) {
-            deliveries.push_back(Delivery{waiter, nullptr, OverloadedErrorLocked(label.tenant)});
+        } else if (auto refused = AdmitWaiterLocked(label.tenant)) {
+            deliveries.push_back(Delivery{waiter, nullptr, std::move(refused)});
         } else {
             EnqueueLocked(waiter, /*front=*/false);
             if (WantedConnectsLocked() > 0) connector_cv_.notify_one();

@@ -309,10 +309,15 @@ PoolStats Pool::Stats() const {
         for (const auto& [tenant, state] : tenants_) {
             stats.tenants.push_back(TenantStats{tenant, state.leased, state.waiting});
         }
+        for (const auto& [group, state] : groups_) {
+            stats.groups.push_back(GroupStats{group, state.leased, state.waiting, state.quota});
+        }
         static_cast<PoolCounters&>(stats) = counters_;
     }
     std::sort(stats.tenants.begin(), stats.tenants.end(),
               [](const TenantStats& a, const TenantStats& b) { return a.tenant < b.tenant; });
+    std::sort(stats.groups.begin(), stats.groups.end(),
+              [](const GroupStats& a, const GroupStats& b) { return a.group < b.group; });
     return stats;
 }
 

@@ -47,6 +47,15 @@ struct Waiter {
     bool queued = false;
 };
 
+/// "'key'" for a tenant or group key in messages, "(untenanted)" for "".
+inline std::string TenantName(std::string_view tenant) {
+    if (tenant.empty()) return "(untenanted)";
+    // Appended piecewise: `"'" + std::string(...) + "'"` trips g++ 12's -Wrestrict at -O3.
+    std::string name(1, '\'');
+    name.append(tenant).push_back('\'');
+    return name;
+}
+
 inline Error ClosedError() { return Error(ErrorCode::kClosed, "connection pool is closed"); }
 
 /// Adds one duration to a log2 histogram.

@@ -399,6 +399,220 @@ TEST_F(PoolTest, TimeoutErrorNamesTheOverriddenQuota) {
         << ops.error().message();
 }
 
+// --- Groups: a parent level above tenants (issue 17) ----------------------------------------
+
+/// Tenants "g/x" belong to group "g"; others to none.
+std::string GroupOf(std::string_view tenant) {
+    const auto slash = tenant.find('/');
+    return slash == std::string_view::npos ? std::string() : std::string(tenant.substr(0, slash));
+}
+
+class GroupPoolTest : public PoolTest {
+protected:
+    PoolOptions GroupOptions() {
+        auto options = Options();
+        options.max_size = 8;
+        options.tenant_max_leases = 3;
+        options.tenant_group = GroupOf;
+        options.group_max_leases = 4;
+        return options;
+    }
+};
+
+TEST_F(GroupPoolTest, GroupQuotaBoundsAllTenantsOfTheGroupTogether) {
+    auto pool = Make(GroupOptions());
+    std::vector<Lease> held;
+    // Two tenants of group "a": 3 + 1 leases reach the group's quota of 4.
+    for (const char* tenant : {"a/1", "a/1", "a/1", "a/2"}) {
+        auto lease = pool->Acquire(In(1000), {tenant});
+        ASSERT_TRUE(lease.ok()) << lease.error().message();
+        held.push_back(std::move(lease).value());
+    }
+    // A third tenant of "a", below its own quota, is refused by the group's.
+    auto more = pool->TryAcquire({"a/3"});
+    ASSERT_FALSE(more.ok());
+    EXPECT_EQ(more.error().code(), ErrorCode::kPoolExhausted);
+    EXPECT_NE(more.error().message().find("group 'a' in use 4 of quota 4"), std::string::npos)
+        << more.error().message();
+    // Another group and an ungrouped tenant are not affected.
+    auto b = pool->Acquire(In(1000), {"b/1"});
+    auto solo = pool->Acquire(In(1000), {"solo"});
+    EXPECT_TRUE(b.ok() && solo.ok());
+    auto stats = pool->Stats();
+    ASSERT_EQ(stats.groups.size(), 2u);
+    EXPECT_EQ(stats.groups[0].group, "a");
+    EXPECT_EQ(stats.groups[0].in_use, 4u);
+    EXPECT_EQ(stats.groups[0].quota, 4u);
+    EXPECT_EQ(stats.groups[1].group, "b");
+    EXPECT_EQ(stats.groups[1].in_use, 1u);
+    // Returning one of "a"'s leases admits "a/3".
+    held.pop_back();
+    auto admitted = pool->Acquire(In(1000), {"a/3"});
+    EXPECT_TRUE(admitted.ok());
+    held.clear();
+    b->Release();
+    solo->Release();
+    admitted->Release();
+    EXPECT_TRUE(pool->Stats().groups.empty());  // Inactive groups are forgotten.
+    EXPECT_TRUE(pool->Stats().tenants.empty());
+}
+
+TEST_F(GroupPoolTest, GroupTimeoutErrorNamesTheFullLevel) {
+    auto pool = Make(GroupOptions());
+    std::vector<Lease> held;
+    for (const char* tenant : {"a/1", "a/2", "a/3", "a/4"}) {
+        auto lease = pool->Acquire(In(1000), {tenant});
+        ASSERT_TRUE(lease.ok());
+        held.push_back(std::move(lease).value());
+    }
+    auto group_full = pool->Acquire(In(30), {"a/5"});
+    ASSERT_FALSE(group_full.ok());
+    EXPECT_EQ(group_full.error().code(), ErrorCode::kTimeout);
+    const std::string text = group_full.error().message();
+    EXPECT_EQ(text.rfind("Connection pool timeout: tenant 'a/5' waited", 0), 0u) << text;
+    EXPECT_NE(text.find("full: group 'a' quota ("), std::string::npos) << text;
+    EXPECT_NE(text.find("group 'a' in use 4 of quota 4; tenant in use 0 of quota 3; pool"),
+              std::string::npos)
+        << text;
+    // A tenant at its own quota is named as such.
+    std::vector<Lease> b;
+    for (int i = 0; i < 3; ++i) b.push_back(std::move(pool->Acquire(In(1000), {"b/1"})).value());
+    auto tenant_full = pool->Acquire(In(30), {"b/1"});
+    ASSERT_FALSE(tenant_full.ok());
+    EXPECT_NE(tenant_full.error().message().find("full: tenant quota ("), std::string::npos)
+        << tenant_full.error().message();
+    // With the budget gone (4 + 3 + 1 = 8), an ungrouped tenant names the budget.
+    auto last = pool->Acquire(In(1000), {"c"});
+    ASSERT_TRUE(last.ok());
+    auto budget_full = pool->Acquire(In(30), {"d"});
+    ASSERT_FALSE(budget_full.ok());
+    EXPECT_NE(budget_full.error().message().find("full: pool budget ("), std::string::npos)
+        << budget_full.error().message();
+}
+
+TEST_F(GroupPoolTest, WaiterOfAFullGroupDoesNotBlockOtherGroupsBehindIt) {
+    auto options = GroupOptions();
+    options.max_size = 5;
+    auto pool = Make(options);
+    std::vector<Lease> attacker;
+    for (const char* tenant : {"a/1", "a/2", "a/3", "a/4"}) {
+        attacker.push_back(std::move(pool->Acquire(In(1000), {tenant})).value());
+    }
+    auto victim_first = pool->Acquire(In(1000), {"v/1"});  // The budget's last connection.
+    ASSERT_TRUE(victim_first.ok());
+    // Queue, in this order: the attacker (group full), then the victim (budget full).
+    std::atomic<int> attacker_done{0};
+    std::thread a5([&] { attacker_done = pool->Acquire(In(3000), {"a/5"}).ok() ? 1 : 2; });
+    ASSERT_TRUE(Eventually([&] { return pool->Stats().waiting == 1; }));
+    std::atomic<bool> victim_ok{false};
+    std::thread v2([&] { victim_ok = pool->Acquire(In(3000), {"v/2"}).ok(); });
+    ASSERT_TRUE(Eventually([&] { return pool->Stats().waiting == 2; }));
+    // The victim's own lease comes back: it goes to the victim's waiter, not to the older
+    // attacker waiter whose group is at its quota.
+    victim_first->Release();
+    v2.join();
+    EXPECT_TRUE(victim_ok);
+    EXPECT_EQ(attacker_done.load(), 0);  // Still queued.
+    // When the attacker returns a lease, its own waiter gets it.
+    attacker.pop_back();
+    a5.join();
+    EXPECT_EQ(attacker_done.load(), 1);
+}
+
+TEST_F(GroupPoolTest, GroupsShareTheBudgetFairlyUnderOverload) {
+    // Group "a" floods from five tenants; group "v" asks for one lease at a time. The victim's
+    // acquires must succeed while the attacker's queue or time out.
+    auto options = GroupOptions();
+    options.max_size = 6;
+    options.tenant_max_leases = 2;
+    options.group_max_leases = 3;
+    auto pool = Make(options);
+    std::atomic<bool> stop{false};
+    std::atomic<int> attacker_ok{0};
+    std::atomic<int> attacker_refused{0};
+    std::vector<std::thread> attackers;
+    for (int i = 0; i < 10; ++i) {
+        attackers.emplace_back([&, i] {
+            const std::string tenant = "a/" + std::to_string(i % 5);
+            while (!stop) {
+                auto lease = pool->Acquire(In(50), {tenant});
+                if (!lease.ok()) {
+                    ++attacker_refused;
+                    continue;
+                }
+                ++attacker_ok;
+                std::this_thread::sleep_for(Millis(20));  // A slow statement.
+            }
+        });
+    }
+    ASSERT_TRUE(Eventually([&] { return attacker_refused.load() > 0; }));
+    for (int i = 0; i < 20; ++i) {
+        auto lease = pool->Acquire(In(2000), {"v/" + std::to_string(i % 2)});
+        ASSERT_TRUE(lease.ok()) << lease.error().message();
+        EXPECT_LE(pool->Stats().total, 6u);
+        for (const auto& group : pool->Stats().groups) EXPECT_LE(group.in_use, 3u);
+    }
+    stop = true;
+    for (auto& thread : attackers) thread.join();
+    EXPECT_GT(attacker_ok.load(), 0);
+}
+
+TEST_F(GroupPoolTest, AGroupCannotFillTheSharedQueue) {
+    auto options = GroupOptions();
+    options.max_size = 4;
+    options.group_max_waiting = 2;
+    auto pool = Make(options);
+    std::vector<Lease> held;
+    for (const char* tenant : {"a/1", "a/2", "a/3", "a/4"}) {
+        held.push_back(std::move(pool->Acquire(In(1000), {tenant})).value());
+    }
+    std::vector<std::thread> waiters;
+    std::atomic<int> timed_out{0};
+    for (int i = 0; i < 2; ++i) {
+        waiters.emplace_back([&] {
+            if (pool->Acquire(In(300), {"a/5"}).error().code() == ErrorCode::kTimeout) ++timed_out;
+        });
+    }
+    ASSERT_TRUE(Eventually([&] { return pool->Stats().waiting == 2; }));
+    // A third waiter of group "a" is refused at once...
+    const auto start = Clock::now();
+    auto third = pool->Acquire(In(1000), {"a/6"});
+    ASSERT_FALSE(third.ok());
+    EXPECT_EQ(third.error().code(), ErrorCode::kPoolOverloaded);
+    EXPECT_NE(third.error().message().find("group 'a' has 2 callers already waiting"),
+              std::string::npos)
+        << third.error().message();
+    EXPECT_LT(MillisSince(start), 250.0);
+    bool async_refused = false;
+    (void)pool->AcquireAsync(In(1000),
+                             [&](Result<Lease> lease) {
+                                 async_refused = !lease.ok() &&
+                                                 lease.error().code() == ErrorCode::kPoolOverloaded;
+                             },
+                             {"a/7"});
+    EXPECT_TRUE(async_refused);
+    // ...while another group still queues (and times out at the budget).
+    auto other = pool->Acquire(In(50), {"b/1"});
+    ASSERT_FALSE(other.ok());
+    EXPECT_EQ(other.error().code(), ErrorCode::kTimeout);
+    for (auto& thread : waiters) thread.join();
+    EXPECT_EQ(timed_out.load(), 2);
+}
+
+TEST(PoolOptionsTest, GroupQuotasAreValidated) {
+    PoolOptions options;
+    options.group_quotas = {{"", 2}};
+    EXPECT_FALSE(options.Validate().ok());
+    options.group_quotas = {{"g", 0}};
+    EXPECT_FALSE(options.Validate().ok());
+    options.group_quotas = {{"g", 2}};
+    options.group_max_leases = 7;
+    EXPECT_TRUE(options.Validate().ok());
+    EXPECT_EQ(options.GroupQuota("g"), 2u);
+    EXPECT_EQ(options.GroupQuota("h"), 7u);
+    EXPECT_EQ(options.TenantGroup("x/y"), "");  // No tenant_group: no groups.
+}
+
 TEST_F(PoolTest, ThousandTenantsNeverExceedBudget) {
     auto options = Options();
     options.max_size = 5;

@@ -9,6 +9,9 @@
 #include <gtest/gtest.h>
 
 #include "cli/database.hpp"
+#include "memory/access_store.hpp"
+#include "memory/store.hpp"
+#include "memory/tenant_keys.hpp"
 
 namespace mnemo {
 namespace {
@@ -28,6 +31,18 @@ TEST(ConfigTest, DefaultsDependOnTheTransport) {
     auto http = LoadConfig(Transport::kHttp, {{"HOME", "/home/u"}}, {});
     ASSERT_TRUE(http.ok());
     EXPECT_EQ(http->pool_max_connections, 20u);
+    EXPECT_EQ(http->user_max_connections, 10u);  // half the budget
+    EXPECT_EQ(http->http.auth_ipv6_prefix, 64u);
+    auto set = LoadConfig(Transport::kHttp,
+                          {{"HOME", "/home/u"},
+                           {"MNEMO_USER_MAX_CONNECTIONS", "7"},
+                           {"MNEMO_AUTH_IPV6_PREFIX", "56"}},
+                          {});
+    ASSERT_TRUE(set.ok()) << set.error().message();
+    EXPECT_EQ(set->user_max_connections, 7u);
+    EXPECT_EQ(set->http.auth_ipv6_prefix, 56u);
+    EXPECT_FALSE(LoadConfig(Transport::kHttp, {{"MNEMO_AUTH_IPV6_PREFIX", "129"}}, {}).ok());
+    EXPECT_FALSE(LoadConfig(Transport::kHttp, {{"MNEMO_USER_MAX_CONNECTIONS", "0"}}, {}).ok());
 }
 
 TEST(ConfigTest, EnvironmentAndFlagsOverrideWithFlagsWinning) {
@@ -291,6 +306,22 @@ TEST(ConfigTest, HttpSettingsAreIgnoredOverStdio) {
     ASSERT_TRUE(config.ok()) << config.error().message();
     EXPECT_EQ(config->http.host, "127.0.0.1");
     EXPECT_TRUE(config->http.require_token);
+}
+
+TEST(ConfigTest, PoolOptionsGroupEachUsersTenants) {
+    auto config = LoadConfig(Transport::kHttp,
+                             {{"HOME", "/home/u"}, {"MNEMO_USER_MAX_CONNECTIONS", "6"}}, {});
+    ASSERT_TRUE(config.ok()) << config.error().message();
+    auto keys = memory::TenantKeys::Load(std::string(40, 's'), "/nonexistent");
+    ASSERT_TRUE(keys.ok());
+    const auto options = cli::MakePoolOptions(*config, "postgresql://x", *keys);
+    EXPECT_EQ(options.group_max_leases, 6u);
+    EXPECT_EQ(options.group_max_waiting, 500u);  // half of MNEMO_POOL_MAX_WAITING (1000)
+    EXPECT_EQ(options.TenantGroup("alice/notes"), "alice");
+    EXPECT_EQ(options.TenantGroup(memory::OwnerRegistryTenant("alice")), "alice");
+    EXPECT_EQ(options.TenantGroup("notes"), "");  // the local owner's project
+    EXPECT_EQ(options.TenantGroup(memory::OwnerRegistryTenant("")), "");
+    EXPECT_EQ(options.TenantGroup(memory::AccessStore::ServerTenant()), "");
 }
 
 }  // namespace

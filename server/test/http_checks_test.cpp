@@ -255,5 +255,42 @@ TEST(HttpChecksTest, JsonRpcErrorBodySurvivesInvalidUtf8) {
     EXPECT_TRUE(parsed["id"].is_null());
 }
 
+// --- Strict framing (issue 17) ----------------------------------------------------------------
+
+std::optional<std::string> Framing(std::string_view headers) {
+    return FramingProblem("POST /mcp HTTP/1.1\r\n" + std::string(headers) + "\r\n");
+}
+
+TEST(HttpChecksTest, FramingAcceptsOrdinaryRequests) {
+    EXPECT_EQ(Framing("Host: a\r\nContent-Length: 5\r\n"), std::nullopt);
+    EXPECT_EQ(Framing("Host: a\r\nTransfer-Encoding: chunked\r\n"), std::nullopt);
+    EXPECT_EQ(Framing("Host: a\r\nTransfer-Encoding: gzip, Chunked\r\n"), std::nullopt);
+    EXPECT_EQ(Framing("Host: a\r\nOrigin: http://localhost\r\n"), std::nullopt);
+    EXPECT_EQ(FramingProblem("\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n"), std::nullopt);
+}
+
+TEST(HttpChecksTest, FramingRefusesTransferEncodingNotEndingInChunked) {
+    for (const char* coding : {"xchunked", "chunked, identity", "identity", "chunked;q=1", ""}) {
+        auto problem = Framing(std::string("Host: a\r\nTransfer-Encoding: ") + coding + "\r\n");
+        ASSERT_TRUE(problem.has_value()) << coding;
+        EXPECT_NE(problem->find("last coding is not chunked"), std::string::npos) << *problem;
+    }
+    EXPECT_TRUE(Framing("Transfer-Encoding: identity\r\nContent-Length: 5\r\n").has_value());
+    EXPECT_TRUE(Framing("Content-Length: 5\r\nTransfer-Encoding: chunked\r\n").has_value());
+    EXPECT_TRUE(
+        Framing("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n").has_value());
+}
+
+TEST(HttpChecksTest, FramingRefusesObsFoldRepeatsAndBadLengths) {
+    EXPECT_EQ(Framing("Host: a\r\nContent-Length:\r\n 5\r\n"),
+              "obs-fold (a header line starting with whitespace)");
+    EXPECT_TRUE(Framing("Host: a\r\nX-Note: a\r\n\tb\r\n").has_value());
+    EXPECT_EQ(Framing("Host: a\r\nhost: b\r\n"), "more than one Host header");
+    EXPECT_EQ(Framing("Host: a\r\nOrigin: x\r\nORIGIN: y\r\n"), "more than one Origin header");
+    EXPECT_TRUE(Framing("Content-Length: 5\r\nContent-Length: 5\r\n").has_value());
+    EXPECT_TRUE(Framing("Content-Length: +5\r\n").has_value());
+    EXPECT_TRUE(Framing("Content-Length: 5, 5\r\n").has_value());
+}
+
 }  // namespace
 }  // namespace mnemo::transport

@@ -232,6 +232,7 @@ TEST(MetricsTest, PoolGaugesReflectSnapshot) {
     pool.max_size = 20;
     pool.effective_max_size = 12;
     pool.tenants = {{"zeta", 1, 0}, {"alpha", 4, 4}};
+    pool.groups = {{"alice", 10, 3, 10}, {"bob", 1, 0, 10}};
     pool.acquires = 100;
     pool.timeouts = 7;
     pool.overloads = 2;
@@ -258,6 +259,10 @@ TEST(MetricsTest, PoolGaugesReflectSnapshot) {
     EXPECT_EQ(parsed.Number("mnemo_pool_tenant_in_use", {{"project", "zeta"}}), 1);
     EXPECT_EQ(parsed.Number("mnemo_pool_tenant_waiting", {{"project", "alpha"}}), 4);
     EXPECT_EQ(parsed.Number("mnemo_pool_tenant_waiting", {{"project", "zeta"}}), 0);
+    EXPECT_EQ(parsed.Number("mnemo_pool_user_in_use", {{"user", "alice"}}), 10);
+    EXPECT_EQ(parsed.Number("mnemo_pool_user_waiting", {{"user", "alice"}}), 3);
+    EXPECT_EQ(parsed.Number("mnemo_pool_user_quota", {{"user", "bob"}}), 10);
+    EXPECT_EQ(parsed.Number("mnemo_pool_user_in_use", {{"user", "bob"}}), 1);
     EXPECT_EQ(parsed.Number("mnemo_pool_acquires_total"), 100);
     EXPECT_EQ(parsed.Number("mnemo_pool_timeouts_total"), 7);
     EXPECT_EQ(parsed.Number("mnemo_pool_overloads_total"), 2);
@@ -311,7 +316,7 @@ TEST(MetricsTest, HelpAndTypeAreEmittedOncePerFamily) {
     EXPECT_EQ(parsed.types.at("mnemo_pool_evictions_total"), "counter");
     EXPECT_EQ(parsed.types.at("mnemo_http_sessions_live"), "gauge");
     EXPECT_EQ(parsed.types.at("mnemo_client_requests_waiting"), "gauge");
-    EXPECT_EQ(parsed.type_count.size(), 23U);
+    EXPECT_EQ(parsed.type_count.size(), 26U);  // + the per-user gauges and the 53300 counters
 }
 
 TEST(MetricsTest, RenderIsDeterministicAndSorted) {

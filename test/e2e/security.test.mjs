@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Security: SQL injection through every string argument of every tool, deeply nested and
-// oversized JSON, invalid UTF-8, HTTP request smuggling, and cross-user access through every
-// tool (and resource, when offered).
+// oversized JSON, invalid UTF-8, HTTP request smuggling and strict framing, early error
+// responses that reach clients which send everything first (lingering close), and cross-user
+// access through every tool (and resource, when offered).
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,7 +23,16 @@ import {
     uniqueProject,
 } from "./harness.mjs";
 import { connectHttp, createToken, postHeaders, rawInitialize, rawPost, startHttpServer } from "./http_harness.mjs";
-import { INJECTIONS, rawExchange, rawRequest, superuserQuery, tableCounts } from "./security_support.mjs";
+import {
+    INJECTIONS,
+    nodeHttpPost,
+    rawExchange,
+    rawRequest,
+    readEarlyClient,
+    sendAllThenRead,
+    superuserQuery,
+    tableCounts,
+} from "./security_support.mjs";
 
 const NESTED = `${"[".repeat(100000)}${"]".repeat(100000)}`;
 
@@ -286,6 +296,59 @@ describe("HTTP request smuggling", () => {
         });
     }
 
+    // Issue 17: strict framing. Each is refused with 400 and the connection closed, so the
+    // bytes after it (a request a proxy might see as body) are never served.
+    const strictCases = [
+        ["Transfer-Encoding: xchunked", [["Transfer-Encoding", "xchunked"]], ""],
+        ["Transfer-Encoding: chunked, identity", [["Transfer-Encoding", "chunked, identity"]], `0\r\n\r\n`],
+        ["Transfer-Encoding: identity alone", [["Transfer-Encoding", "identity"]], ""],
+        ["Transfer-Encoding: identity beside Content-Length", [["Transfer-Encoding", "identity"], ["Content-Length", body.length]], body],
+        ["obs-fold on Content-Length", [["Content-Length", `\r\n ${body.length}`]], body],
+        ["obs-fold on another header", [["X-Note", "a\r\n\tb"], ["Content-Length", body.length]], body],
+        ["two Host headers (the second foreign)", [["Host", "evil.com"], ["Content-Length", body.length]], body],
+        ["two Origin headers (the first allowed)", [["Origin", "http://localhost"], ["Origin", "https://evil.com"], ["Content-Length", body.length]], body],
+    ];
+    for (const [label, headers, payload] of strictCases) {
+        it(`${label} → 400, closed, and no second response`, async () => {
+            const smuggled = `GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
+            const reply = await rawExchange(http.port, Buffer.concat([rawRequest([...common, ...headers], payload), Buffer.from(smuggled)]));
+            assert.equal(reply.status, 400, reply.text.slice(0, 300));
+            assert.match(reply.text, /Bad HTTP request: /);
+            assert.equal(reply.closed, true, "the server closes the connection");
+            assert.equal((reply.text.match(/HTTP\/1\.1 /g) ?? []).length, 1, "exactly one response");
+            assert.doesNotMatch(reply.text, /mnemo_pool/, "the smuggled /metrics was not served");
+        });
+    }
+
+    it("the issue's example: POST /healthz with xchunked then GET /metrics → one 400", async () => {
+        const raw =
+            "POST /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: xchunked\r\n\r\n" +
+            "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+        const reply = await rawExchange(http.port, raw);
+        assert.equal(reply.status, 400, reply.text.slice(0, 300));
+        assert.equal((reply.text.match(/HTTP\/1\.1 /g) ?? []).length, 1, "exactly one response");
+        assert.equal(reply.closed, true);
+    });
+
+    it("Host: 127.0.0.1 then Host: evil.com on GET /healthz → 400 (not the first one winning)", async () => {
+        const reply = await rawExchange(http.port, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.com\r\n\r\n");
+        assert.equal(reply.status, 400, reply.text.slice(0, 300));
+        assert.match(reply.text, /more than one Host/);
+        assert.equal(reply.closed, true);
+    });
+
+    it("Transfer-Encoding: chunked (the last coding) is still served", async () => {
+        const init = JSON.stringify({
+            jsonrpc: "2.0",
+            id: 1,
+            method: "initialize",
+            params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "chunked", version: "1" } },
+        });
+        const chunked = `${init.length.toString(16)}\r\n${init}\r\n0\r\n\r\n`;
+        const reply = await rawExchange(http.port, rawRequest([...common, ["Transfer-Encoding", "chunked"], ["Connection", "close"]], chunked));
+        assert.equal(reply.status, 200, reply.text.slice(0, 300));
+    });
+
     // RFC 9112 6.3 lets a server merge identical duplicates, which Beast does; mnemo refuses
     // them anyway (HttpConnection), since a proxy in front may have framed the body otherwise.
     it("two equal Content-Length headers → 400 and the connection closed", async () => {
@@ -293,6 +356,65 @@ describe("HTTP request smuggling", () => {
         const reply = await rawExchange(http.port, rawRequest([...common, ...headers], body));
         assert.match(reply.text, /Bad HTTP request: repeated Content-Length/);
         assert.equal(reply.closed, true);
+    });
+});
+
+describe("Early error responses arrive (lingering close, issue 17)", () => {
+    let db;
+    let http;
+
+    before(async () => {
+        db = createTestDatabase();
+        http = await startHttpServer(db, { env: { MNEMO_AUTH: "none" } });
+    });
+
+    after(async () => {
+        await http?.stop("SIGTERM");
+        db?.drop();
+    });
+
+    // Node's http client reads while it writes, so whether it sees EPIPE without a lingering
+    // close depends on timing; the sendAllThenRead cases below (which read only after the last
+    // byte is written) fail with EPIPE without it, every time (checked against a build that
+    // closes at once).
+    it("Node's http client sending 5 MiB before reading gets the 413, not EPIPE", async () => {
+        const body = Buffer.alloc(5 << 20, 0x61);
+        const reply = await nodeHttpPost(http.port, body, { "Content-Type": "application/json", Accept: "application/json, text/event-stream" });
+        assert.equal(reply.status, 413, JSON.stringify(reply));
+        assert.match(reply.text, /too large/);
+    });
+
+    it("a client that writes all 5 MiB before reading gets the 413, not a reset", async () => {
+        const reply = await sendAllThenRead(http.port, 5 << 20);
+        assert.equal(reply.error, undefined, `the write failed: ${reply.error}`);
+        assert.equal(reply.status, 413, reply.text?.slice(0, 300));
+        assert.equal(reply.closed, true);
+    });
+
+    it("a client that writes a 7 MiB body behind a refused framing before reading gets the 400", async () => {
+        const reply = await sendAllThenRead(http.port, 7 << 20, "Host: evil.com\r\n");
+        assert.equal(reply.error, undefined, `the write failed: ${reply.error}`);
+        assert.equal(reply.status, 400, reply.text?.slice(0, 300));
+    });
+
+    it("Node's http client with a 20 KiB header gets 431", async () => {
+        const reply = await nodeHttpPost(http.port, Buffer.from("{}"), { "Content-Type": "application/json", "X-Big": "b".repeat(20 << 10) });
+        assert.equal(reply.status, 431, JSON.stringify(reply));
+    });
+
+    it("Node's http client with a refused framing and a 1 MiB body gets the 400", async () => {
+        const body = Buffer.alloc(1 << 20, 0x61);
+        const reply = await nodeHttpPost(http.port, body, { "Content-Type": "application/json", Origin: ["http://localhost", "https://evil.com"] });
+        assert.equal(reply.status, 400, JSON.stringify(reply));
+    });
+
+    it("a client that reads early gets the 413 at once and the connection ends within the linger bound", async () => {
+        const started = performance.now();
+        const reply = await readEarlyClient(http.port, 5 << 20);
+        assert.equal(reply.status, 413, reply.text.slice(0, 300));
+        assert.equal(reply.closed, true, "the server closed after lingering");
+        // The server lingers about a second; generous for a loaded machine.
+        assert.ok(performance.now() - started < 20000);
     });
 });
 

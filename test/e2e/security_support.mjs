@@ -2,6 +2,7 @@
 // Helpers of the security tests: raw HTTP/1.1 over a socket (for requests fetch refuses to
 // send), superuser checks on a test database, and injection payloads.
 import { execFileSync } from "node:child_process";
+import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 
 /// Strings that would change a statement if they were spliced into SQL.
@@ -66,4 +67,90 @@ export function rawExchange(port, raw, waitMs = 3000) {
 export function rawRequest(headers, body) {
     const head = ["POST /mcp HTTP/1.1", ...headers.map(([name, value]) => `${name}: ${value}`)].join("\r\n");
     return Buffer.concat([Buffer.from(`${head}\r\n\r\n`, "latin1"), Buffer.isBuffer(body) ? body : Buffer.from(body)]);
+}
+
+/// POSTs `body` to /mcp with Node's http client, which writes the whole body before it looks
+/// at the answer. Resolves { status, text } from the response, or { error } when the request
+/// failed before any response arrived (e.g. EPIPE, ECONNRESET).
+export function nodeHttpPost(port, body, headers) {
+    return new Promise((resolve) => {
+        const req = httpRequest(
+            { host: "127.0.0.1", port, path: "/mcp", method: "POST", headers: { ...headers, "Content-Length": body.length } },
+            (res) => {
+                let text = "";
+                res.setEncoding("utf8");
+                res.on("data", (chunk) => (text += chunk));
+                res.on("end", () => resolve({ status: res.statusCode, text }));
+                res.on("error", () => resolve({ status: res.statusCode, text }));
+            },
+        );
+        req.on("error", (error) => resolve({ error: error.code ?? String(error) }));
+        req.end(body);
+    });
+}
+
+/// A client that sends the head of a POST announcing `length` bytes, then the body slowly in
+/// 64 KiB pieces while reading: resolves with the answer once the server closes (or 15 s).
+export function readEarlyClient(port, length) {
+    return new Promise((resolve, reject) => {
+        const socket = connect({ host: "127.0.0.1", port });
+        let text = "";
+        let sent = 0;
+        let timer;
+        let pump;
+        const finish = (closed) => {
+            clearTimeout(timer);
+            clearInterval(pump);
+            socket.destroy();
+            resolve({ text, closed, status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 0) });
+        };
+        socket.on("data", (chunk) => (text += chunk.toString("latin1")));
+        socket.on("end", () => finish(true));
+        socket.on("error", (error) => (text ? finish(true) : reject(error)));
+        socket.on("connect", () => {
+            socket.write(
+                `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n` +
+                    `Accept: application/json, text/event-stream\r\nContent-Length: ${length}\r\n\r\n`,
+            );
+            pump = setInterval(() => {
+                if (sent >= length || socket.destroyed) return clearInterval(pump);
+                const piece = Math.min(64 << 10, length - sent);
+                socket.write(Buffer.alloc(piece, 0x61));
+                sent += piece;
+            }, 5);
+            timer = setTimeout(() => finish(false), 15000);
+        });
+    });
+}
+
+/// A client that writes a whole POST (head and `bodyLength` bytes) before it reads anything, as
+/// Node's http client and many proxies do, and gives up on a write error as they do. Resolves
+/// { status, text, closed } once the server closes, or { error } when writing failed.
+export function sendAllThenRead(port, bodyLength, extraHeaders = "") {
+    return new Promise((resolve) => {
+        const socket = connect({ host: "127.0.0.1", port });
+        let text = "";
+        let timer;
+        const finish = (result) => {
+            clearTimeout(timer);
+            socket.destroy();
+            resolve(result);
+        };
+        socket.pause(); // nothing is read until the whole request is written
+        socket.on("data", (chunk) => (text += chunk.toString("latin1")));
+        socket.on("end", () =>
+            finish({ text, closed: true, status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 0) }),
+        );
+        socket.on("error", (error) => finish({ error: error.code ?? String(error), text }));
+        socket.on("connect", () => {
+            const head =
+                `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n` +
+                `Accept: application/json, text/event-stream\r\n${extraHeaders}Content-Length: ${bodyLength}\r\n\r\n`;
+            socket.write(Buffer.concat([Buffer.from(head, "latin1"), Buffer.alloc(bodyLength, 0x61)]), (error) => {
+                if (error) return finish({ error: error.code ?? String(error) });
+                socket.resume();
+            });
+            timer = setTimeout(() => finish({ text, closed: false }), 15000);
+        });
+    });
 }

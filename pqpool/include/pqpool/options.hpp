@@ -54,6 +54,27 @@ struct PoolOptions {
     /// active, so a lookup here never sits on the acquire path. Default: empty (no overrides).
     std::map<std::string, std::size_t, std::less<>> tenant_quotas;
 
+    /// Maps a tenant key to its parent group ("" = none), e.g. the account that owns several
+    /// tenants. All tenants of one group together hold at most the group's quota, on top of
+    /// each tenant's own quota and the budget; a waiter whose group is full keeps its place
+    /// without blocking waiters of other groups behind it. Called under the pool's lock once
+    /// when a tenant becomes active (and when a timeout error is written): must be fast,
+    /// thread-safe and must not call the pool. Default: empty (no groups).
+    std::function<std::string(std::string_view tenant)> tenant_group;
+
+    /// Most leases the tenants of one group may hold together. 0 (the default) = no group
+    /// quota (groups are still counted in `Stats().groups`).
+    std::size_t group_max_leases = 0;
+
+    /// Per-group overrides of `group_max_leases`, by group key; each at least 1, "" cannot be
+    /// named. Resolved when a group becomes active. Default: empty.
+    std::map<std::string, std::size_t, std::less<>> group_quotas;
+
+    /// Callers of one group that may wait at once; beyond it that group's acquires fail fast
+    /// with kPoolOverloaded while other groups still queue, so one group cannot fill the
+    /// shared queue (`max_waiting`). 0 (the default) = only `max_waiting` bounds a group.
+    std::size_t group_max_waiting = 0;
+
     /// Connections kept open even when idle. Default 0: many small processes share one server,
     /// and an idle process should hold nothing (and let a serverless compute sleep).
     std::size_t min_idle = 0;
@@ -149,6 +170,13 @@ struct PoolOptions {
     /// Most leases `tenant` may hold at once: its `tenant_quotas` entry, else
     /// `tenant_max_leases`. One map lookup; meaningless for the untenanted key "".
     [[nodiscard]] std::size_t TenantQuota(std::string_view tenant) const;
+
+    /// The parent group of `tenant` ("" = none): `tenant_group(tenant)`, or "" when unset.
+    [[nodiscard]] std::string TenantGroup(std::string_view tenant) const;
+
+    /// Most leases the tenants of `group` may hold together: its `group_quotas` entry, else
+    /// `group_max_leases`; 0 = unbounded.
+    [[nodiscard]] std::size_t GroupQuota(std::string_view group) const;
 
     /// max_waiting with 0 resolved.
     [[nodiscard]] std::size_t EffectiveMaxWaiting() const noexcept {

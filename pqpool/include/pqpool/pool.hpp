@@ -70,8 +70,9 @@ struct AcquireLabel {
 /// A pool of libpq connections to one database.
 ///
 /// - One global budget (`max_size`) of physical connections; each tenant may hold at most
-///   `tenant_max_leases` leases (or its `tenant_quotas` override); a tenant at its quota waits
-///   without blocking other tenants.
+///   `tenant_max_leases` leases (or its `tenant_quotas` override), and the tenants of one group
+///   (`tenant_group`) together at most `group_max_leases` (or `group_quotas`); a tenant at its
+///   quota, or whose group is at its quota, waits without blocking other tenants.
 /// - Waiting is first-in-first-out among the waiters that may take a connection: a returned
 ///   connection goes straight to the oldest one, newcomers never overtake.
 /// - Callers never connect: background connector threads open connections (at most
@@ -143,11 +144,21 @@ private:
     friend class Lease;
     using WaiterPtr = std::shared_ptr<detail::Waiter>;
     using Graveyard = std::vector<std::unique_ptr<Connection>>;  // Closed outside the lock.
+    struct GroupState {
+        std::size_t leased = 0;
+        std::size_t waiting = 0;
+        std::size_t quota = 0;    // options_.GroupQuota(); 0 = unbounded.
+        std::size_t tenants = 0;  // Active tenants pointing here; the entry goes with the last.
+    };
     struct TenantState {
         std::size_t leased = 0;
         std::size_t waiting = 0;
         std::size_t quota = 0;  // options_.TenantQuota(), resolved when the entry is created.
+        std::string group;      // options_.TenantGroup(), resolved likewise; "" = none.
+        GroupState* group_state = nullptr;  // Stable: unordered_map nodes do not move.
     };
+    /// Which level keeps a tenant from taking another lease now.
+    enum class Full { kNone, kTenant, kGroup, kTenantAndGroup };
     struct Delivery;  // A grant or failure to complete outside the lock.
 
     void StartThreads();
@@ -180,7 +191,11 @@ private:
     void NoteDeadConnection() noexcept;
 
     // *Locked functions REQUIRE mu_ held.
-    [[nodiscard]] bool MayLeaseLocked(std::string_view tenant) const;
+    [[nodiscard]] bool MayLeaseLocked(std::string_view tenant) const {
+        return FullLocked(tenant) == Full::kNone;
+    }
+    /// Which of the tenant's quota and its group's quota are reached (not the budget).
+    [[nodiscard]] Full FullLocked(std::string_view tenant) const;
     [[nodiscard]] detail::Slot* PopIdleLocked();
     /// Leases `slot` to `tenant`; counts the acquire and how long it `waited`.
     void GrantLocked(detail::Slot* slot, std::string_view tenant, std::string_view label,
@@ -219,7 +234,13 @@ private:
     std::string ProbeBudgetLocked(Clock::time_point now);
     /// Counts an overload and describes it.
     [[nodiscard]] Error OverloadedErrorLocked(std::string_view tenant);
+    /// Whether a caller of `tenant` may join the queue: the error (counted) when the queue
+    /// (max_waiting) or the tenant's group (group_max_waiting) is full, else nullopt.
+    [[nodiscard]] std::optional<Error> AdmitWaiterLocked(std::string_view tenant);
     [[nodiscard]] std::string StateTextLocked(std::string_view tenant) const;
+    /// Names the level that keeps `tenant` waiting: "group 'g' quota", "tenant quota", both,
+    /// or "pool budget".
+    [[nodiscard]] std::string FullTextLocked(std::string_view tenant) const;
     [[nodiscard]] Error WaitErrorLocked(const detail::Waiter& waiter, Clock::time_point now) const;
     /// Fails async waiters whose deadline passed (sync waiters time out on their own).
     void ExpireAsyncWaitersLocked(Clock::time_point now, std::vector<Delivery>& out);
@@ -243,6 +264,7 @@ private:
     std::vector<detail::Slot*> idle_;                   // LIFO: the warmest on top.
     std::list<WaiterPtr> waiters_;                      // FIFO.
     std::unordered_map<std::string, TenantState, detail::StringHash, std::equal_to<>> tenants_;
+    std::unordered_map<std::string, GroupState, detail::StringHash, std::equal_to<>> groups_;
     std::vector<Delivery> completions_;  // Async completions for the janitor to run.
     bool janitor_done_ = false;
     // Recorded only inside critical sections the pool takes anyway: no extra lock, no atomics.

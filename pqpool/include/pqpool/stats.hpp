@@ -45,6 +45,14 @@ struct TenantStats {
     std::size_t waiting = 0;
 };
 
+/// One group of tenants (PoolOptions::tenant_group) with leases or waiters.
+struct GroupStats {
+    std::string group;
+    std::size_t in_use = 0;
+    std::size_t waiting = 0;
+    std::size_t quota = 0;  ///< 0 = unbounded.
+};
+
 /// What a pool counts since creation.
 struct PoolCounters {
     std::uint64_t acquires = 0;  ///< Leases handed out.
@@ -80,6 +88,7 @@ struct PoolStats : PoolCounters {
     std::size_t max_size = 0;            ///< Configured budget.
     std::size_t effective_max_size = 0;  ///< Budget after 53300 backpressure.
     std::vector<TenantStats> tenants;    ///< Tenants with leases or waiters, by name.
+    std::vector<GroupStats> groups;      ///< Groups with leases or waiters, by name.
 };
 
 }  // namespace pqpool

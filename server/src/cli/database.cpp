@@ -103,6 +103,12 @@ pqpool::PoolOptions MakePoolOptions(const Config& config, std::string conninfo,
     // Session and token lookups (one short statement per HTTP request, for every user) are
     // bounded by the budget only, not by a project's quota.
     options.tenant_quotas[memory::AccessStore::ServerTenant()] = config.pool_max_connections;
+    // A token user's projects (and their project registry) form one group: a user holds at
+    // most user_max_connections leases over all of them, however many projects they open.
+    options.tenant_group = memory::TenantUser;
+    options.group_max_leases = config.user_max_connections;
+    // Nor can one user fill the shared queue: at most half of it may be theirs.
+    options.group_max_waiting = std::max<std::size_t>(1, options.EffectiveMaxWaiting() / 2);
     memory::Store::ConfigurePool(options, keys);
     return options;
 }

@@ -91,6 +91,7 @@ int RunDoctor(const Config& config) {
     Report report;
     report.Ok("config", "pool budget " + std::to_string(config.pool_max_connections) +
                             ", project quota " + std::to_string(config.project_max_connections) +
+                            ", user quota " + std::to_string(config.user_max_connections) +
                             ", acquire timeout " + std::to_string(config.acquire_timeout.count()) +
                             " ms, home " + config.home.string());
     auto db = OpenDatabase(config);

@@ -59,6 +59,7 @@ std::filesystem::path DefaultHome(const std::map<std::string, std::string>& env)
 pqpool::Status ReadLimits(const std::map<std::string, std::string>& env, Config& config) {
     long long pool = static_cast<long long>(config.pool_max_connections);
     long long project = static_cast<long long>(config.project_max_connections);
+    long long user = 0;
     long long acquire = config.acquire_timeout.count();
     long long query = config.query_timeout.count();
     long long content = static_cast<long long>(config.max_content_bytes);
@@ -67,6 +68,9 @@ pqpool::Status ReadLimits(const std::map<std::string, std::string>& env, Config&
     long long statement = config.statement_timeout.count();
     if (auto s = ReadInteger(env, "MNEMO_POOL_MAX_CONNECTIONS", 1, 1000, pool); !s.ok()) return s;
     if (auto s = ReadInteger(env, "MNEMO_PROJECT_MAX_CONNECTIONS", 1, 1000, project); !s.ok()) {
+        return s;
+    }
+    if (auto s = ReadInteger(env, "MNEMO_USER_MAX_CONNECTIONS", 1, 1000, user); !s.ok()) {
         return s;
     }
     if (auto s = ReadInteger(env, "MNEMO_ACQUIRE_TIMEOUT_MS", 1, 600'000, acquire); !s.ok()) {
@@ -89,6 +93,9 @@ pqpool::Status ReadLimits(const std::map<std::string, std::string>& env, Config&
     }
     config.pool_max_connections = static_cast<std::size_t>(pool);
     config.project_max_connections = static_cast<std::size_t>(project);
+    config.user_max_connections = user > 0
+                                      ? static_cast<std::size_t>(user)
+                                      : std::max<std::size_t>(1, config.pool_max_connections / 2);
     config.acquire_timeout = std::chrono::milliseconds(acquire);
     config.query_timeout = std::chrono::milliseconds(query);
     config.max_content_bytes = static_cast<std::size_t>(content);
@@ -177,6 +184,7 @@ pqpool::Status ReadHttp(const std::map<std::string, std::string>& env, const Con
     long long shutdown = http.shutdown_timeout.count();
     long long auth_failures = static_cast<long long>(http.auth_max_failures);
     long long auth_window = http.auth_failure_window.count();
+    long long ipv6_prefix = http.auth_ipv6_prefix;
     for (auto [name, min, max, value] :
          {std::tuple{"MNEMO_MAX_BODY_BYTES", 1024LL, 256LL << 20, &body},
           std::tuple{"MNEMO_HTTP_TIMEOUT_MS", 100LL, 3'600'000LL, &timeout},
@@ -185,7 +193,8 @@ pqpool::Status ReadHttp(const std::map<std::string, std::string>& env, const Con
           std::tuple{"MNEMO_HTTP_THREADS", 1LL, 64LL, &threads},
           std::tuple{"MNEMO_SHUTDOWN_TIMEOUT_MS", 0LL, 600'000LL, &shutdown},
           std::tuple{"MNEMO_AUTH_MAX_FAILURES", 0LL, 1'000'000LL, &auth_failures},
-          std::tuple{"MNEMO_AUTH_FAILURE_WINDOW_S", 1LL, 86'400LL, &auth_window}}) {
+          std::tuple{"MNEMO_AUTH_FAILURE_WINDOW_S", 1LL, 86'400LL, &auth_window},
+          std::tuple{"MNEMO_AUTH_IPV6_PREFIX", 1LL, 128LL, &ipv6_prefix}}) {
         if (auto s = ReadInteger(env, name, min, max, *value); !s.ok()) return s;
     }
     http.max_body_bytes = static_cast<std::size_t>(body);
@@ -196,6 +205,7 @@ pqpool::Status ReadHttp(const std::map<std::string, std::string>& env, const Con
     http.shutdown_timeout = std::chrono::milliseconds(shutdown);
     http.auth_max_failures = static_cast<std::size_t>(auth_failures);
     http.auth_failure_window = std::chrono::seconds(auth_window);
+    http.auth_ipv6_prefix = static_cast<unsigned>(ipv6_prefix);
     return {};
 }
 

@@ -44,6 +44,9 @@ struct HttpConfig {
     /// 429 with Retry-After until the window ends.
     std::size_t auth_max_failures = 20;
     std::chrono::seconds auth_failure_window{60};
+    /// MNEMO_AUTH_IPV6_PREFIX (default 64, 1..128): IPv6 clients are counted per network of
+    /// this many leading bits (a host usually has a whole /64).
+    unsigned auth_ipv6_prefix = 64;
     /// MNEMO_HTTP_THREADS (default 2): I/O threads (database work runs on a worker pool
     /// sized to the connection budget).
     std::size_t io_threads = 2;
@@ -67,6 +70,11 @@ struct Config {
     std::size_t pool_max_connections = 4;
     /// Per-project lease quota (MNEMO_PROJECT_MAX_CONNECTIONS), default 5.
     std::size_t project_max_connections = 5;
+    /// Per-user lease quota over all of a token user's projects (MNEMO_USER_MAX_CONNECTIONS).
+    /// Default: half the budget (at least 1), so one user — however many projects they
+    /// open — leaves the other half to everybody else. The local owner (stdio, MNEMO_AUTH=none)
+    /// is not a token user and is bounded by project quotas and the budget only.
+    std::size_t user_max_connections = 0;
     /// Callers that may wait for a lease at once (MNEMO_POOL_MAX_WAITING); beyond it calls
     /// fail at once with "Connection pool overloaded:". Default 1000 over HTTP (every waiter
     /// is bounded by the acquire timeout anyway), 4 × the budget over stdio.

@@ -28,6 +28,16 @@ std::string OwnerRegistryTenant(std::string_view owner) {
     return "(projects:" + std::string(owner) + ")";
 }
 
+std::string TenantUser(std::string_view tenant) {
+    constexpr std::string_view kRegistryPrefix = "(projects:";
+    if (tenant.substr(0, kRegistryPrefix.size()) == kRegistryPrefix && tenant.back() == ')') {
+        return std::string(
+            tenant.substr(kRegistryPrefix.size(), tenant.size() - kRegistryPrefix.size() - 1));
+    }
+    const auto slash = tenant.find('/');
+    return slash == std::string_view::npos ? std::string() : std::string(tenant.substr(0, slash));
+}
+
 LentLeaseScope::LentLeaseScope(std::string tenant, pqpool::Result<pqpool::Lease> acquired) {
     if (tls_lent_lease != nullptr) {
         std::fprintf(stderr, "mnemo: bug: nested LentLeaseScope\n");

@@ -91,6 +91,11 @@ struct ProjectRef {
 /// The pool tenant whose token manages `owner`'s projects (list, create, delete).
 [[nodiscard]] std::string OwnerRegistryTenant(std::string_view owner);
 
+/// The token user a pool tenant key belongs to: "alice" for "alice/notes" and for alice's
+/// project registry; "" for the local owner's projects and the server's own tenant. mnemo
+/// gives each user one pqpool group (MNEMO_USER_MAX_CONNECTIONS).
+[[nodiscard]] std::string TenantUser(std::string_view tenant);
+
 /// Lends the outcome of an acquire made ahead of time for `tenant` (e.g. asynchronously by
 /// the HTTP transport) to the store calls this thread makes while the scope lives: the first
 /// call for that tenant takes the lease, or fails with the acquire's error (a pool timeout is

@@ -132,6 +132,59 @@ std::string SessionLogId(std::string_view session_id) {
     return session_id.empty() ? std::string() : memory::Sha256Hex(session_id).substr(0, 12);
 }
 
+std::optional<std::string> FramingProblem(std::string_view block) {
+    while (block.substr(0, 2) == "\r\n") block.remove_prefix(2);  // RFC 9112 §2.2
+    const auto request_line_end = block.find("\r\n");
+    if (request_line_end == std::string_view::npos) return std::nullopt;  // the parser's job
+    std::string_view rest = block.substr(request_line_end + 2);
+    std::size_t hosts = 0;
+    std::size_t origins = 0;
+    std::size_t lengths = 0;
+    std::size_t encodings = 0;
+    std::string_view encoding;
+    bool bad_length = false;
+    while (!rest.empty()) {
+        const auto end = rest.find("\r\n");
+        const std::string_view line = rest.substr(0, end);
+        rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 2);
+        if (line.empty()) break;  // the end of the header block
+        if (line.front() == ' ' || line.front() == '\t') {
+            return "obs-fold (a header line starting with whitespace)";
+        }
+        const auto colon = line.find(':');
+        if (colon == std::string_view::npos) continue;  // the parser refuses it
+        const std::string_view name = line.substr(0, colon);
+        const std::string_view value = Trim(line.substr(colon + 1));
+        if (EqualsIgnoreCase(name, "host")) {
+            ++hosts;
+        } else if (EqualsIgnoreCase(name, "origin")) {
+            ++origins;
+        } else if (EqualsIgnoreCase(name, "content-length")) {
+            ++lengths;
+            bad_length = bad_length || value.empty() ||
+                         !std::all_of(value.begin(), value.end(),
+                                      [](char c) { return c >= '0' && c <= '9'; });
+        } else if (EqualsIgnoreCase(name, "transfer-encoding")) {
+            ++encodings;
+            encoding = value;
+        }
+    }
+    if (bad_length) return "Content-Length is not a decimal number";
+    if (hosts > 1) return "more than one Host header";
+    if (origins > 1) return "more than one Origin header";
+    if (lengths > 1 || encodings > 1) return "repeated Content-Length or Transfer-Encoding header";
+    if (encodings == 1) {
+        if (lengths == 1) return "Transfer-Encoding beside Content-Length";
+        const auto comma = encoding.rfind(',');
+        const std::string_view last =
+            Trim(comma == std::string_view::npos ? encoding : encoding.substr(comma + 1));
+        if (!EqualsIgnoreCase(last, "chunked")) {
+            return "Transfer-Encoding whose last coding is not chunked";
+        }
+    }
+    return std::nullopt;
+}
+
 std::string JsonRpcErrorBody(int code, std::string_view message) {
     return nlohmann::json{{"jsonrpc", "2.0"},
                           {"id", nullptr},

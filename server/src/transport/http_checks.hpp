@@ -34,6 +34,18 @@ namespace mnemo::transport {
 /// A session's name in logs: a prefix of its id's hash (the id is never logged or stored).
 [[nodiscard]] std::string SessionLogId(std::string_view session_id);
 
+/// Strict HTTP/1.1 framing over the raw header block of one request (the request line and the
+/// header lines up to and including the empty line; leading empty lines are skipped). Returns
+/// why the request must be refused with 400 and the connection closed, or nullopt. Refused
+/// (RFC 9112 §5.2, §6.1, §6.3, §3.2 and RFC 9110 §7.2), since a proxy in front may frame or
+/// route such a request differently than mnemo would:
+/// - an obs-fold (a header line starting with a space or a tab), on any header;
+/// - Transfer-Encoding whose last coding is not `chunked` (`xchunked`, `chunked, identity`,
+///   `identity`), or repeated, or beside Content-Length;
+/// - Content-Length repeated (even with equal values) or not a plain decimal number;
+/// - more than one Host, more than one Origin.
+[[nodiscard]] std::optional<std::string> FramingProblem(std::string_view header_block);
+
 /// A JSON-RPC error object with id null (HTTP-level refusals).
 [[nodiscard]] std::string JsonRpcErrorBody(int code, std::string_view message);
 

@@ -118,6 +118,7 @@ void HttpConnection::Drain() {
                 self->EndStream(self->generation_);
                 break;
             case State::kHandling: self->close_after_write_ = true; break;
+            case State::kLingering:  // ends by itself within linger_timeout
             case State::kClosed: break;
         }
     });
@@ -129,9 +130,49 @@ void HttpConnection::DoRead() {
     parser_.emplace();
     parser_->body_limit(limits_.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
+    // One timeout for the whole request: its header block and its body.
     stream_.expires_after(limits_.io_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&HttpConnection::OnRead, shared_from_this()));
+    ReadHead();
+}
+
+void HttpConnection::ReadHead() {
+    const auto data = buffer_.cdata();
+    const std::string_view bytes(static_cast<const char*>(data.data()), data.size());
+    std::size_t start = 0;
+    while (bytes.substr(start, 2) == "\r\n") start += 2;
+    const auto end = bytes.find("\r\n\r\n", start);
+    // A bare-LF line ending before the end of the block: Beast refuses it with 400 at once.
+    const auto bare = bytes.find("\n\n", start);
+    if (end != std::string_view::npos || bare != std::string_view::npos) {
+        if (end != std::string_view::npos && (bare == std::string_view::npos || end < bare)) {
+            if (auto problem = FramingProblem(bytes.substr(0, end + 4))) {
+                return RefuseRequest(*problem);
+            }
+        }
+        return http::async_read(
+            stream_, buffer_, *parser_,
+            beast::bind_front_handler(&HttpConnection::OnRead, shared_from_this()));
+    }
+    if (bytes.size() - start >= limits_.max_header_bytes) {
+        started_ = std::chrono::steady_clock::now();
+        record_ = RequestRecord{};
+        HttpResponse response{http::status::request_header_fields_too_large, 11};
+        response.set(http::field::content_type, "application/json");
+        response.body() =
+            JsonRpcErrorBody(-32600, "Request header fields too large: the limit is " +
+                                         std::to_string(limits_.max_header_bytes) + " bytes");
+        return RefuseEarly(std::move(response));
+    }
+    stream_.async_read_some(
+        buffer_.prepare(8192),
+        beast::bind_front_handler(&HttpConnection::OnHeadBytes, shared_from_this()));
+}
+
+void HttpConnection::OnHeadBytes(beast::error_code ec, std::size_t bytes) {
+    if (state_ == State::kClosed) return;
+    buffer_.commit(bytes);
+    if (ec) return Close();  // end of stream, timeout, reset: nobody to answer
+    ReadHead();
 }
 
 void HttpConnection::OnRead(beast::error_code ec, std::size_t /*bytes*/) {
@@ -144,7 +185,7 @@ void HttpConnection::OnRead(beast::error_code ec, std::size_t /*bytes*/) {
         response.body() = JsonRpcErrorBody(-32600, "Request body too large: the limit is " +
                                                        std::to_string(limits_.max_body_bytes) +
                                                        " bytes (MNEMO_MAX_BODY_BYTES)");
-        return ReplyNow(std::move(response), true);
+        return RefuseEarly(std::move(response));
     }
     if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::eof ||
         ec == net::error::operation_aborted || ec == net::error::connection_reset ||
@@ -155,6 +196,7 @@ void HttpConnection::OnRead(beast::error_code ec, std::size_t /*bytes*/) {
     HttpRequest request = parser_->release();
     // Beast merges repeated identical Content-Length values (RFC 9112 allows it); a proxy in
     // front may have framed the body by another rule, so refuse any repetition of the framing.
+    // (FramingProblem already refused it from the raw header block; this is the second lock.)
     if (request.count(http::field::content_length) > 1 ||
         request.count(http::field::transfer_encoding) > 1) {
         return RefuseRequest("repeated Content-Length or Transfer-Encoding header");
@@ -168,7 +210,40 @@ void HttpConnection::RefuseRequest(const std::string& reason) {
     HttpResponse response{http::status::bad_request, 11};
     response.set(http::field::content_type, "application/json");
     response.body() = JsonRpcErrorBody(-32600, "Bad HTTP request: " + reason);
+    RefuseEarly(std::move(response));
+}
+
+void HttpConnection::RefuseEarly(HttpResponse response) {
+    linger_after_write_ = true;
     ReplyNow(std::move(response), true);
+}
+
+void HttpConnection::Linger() {
+    state_ = State::kLingering;
+    live_generation_.store(0);
+    keepalive_timer_.cancel();
+    beast::error_code ignored;
+    // The FIN tells the client the answer is complete; reading on keeps the kernel from
+    // answering its remaining bytes with a reset that would destroy the answer unread.
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+    buffer_.consume(buffer_.size());
+    // Twice the body limit: a request up to twice the limit (its body mostly unread after an
+    // early 413) still gets its answer; beyond that, or after linger_timeout, close anyway.
+    linger_left_ = 2 * limits_.max_body_bytes;
+    stream_.expires_after(std::min(limits_.linger_timeout, limits_.io_timeout));
+    stream_.async_read_some(
+        buffer_.prepare(64 << 10),
+        beast::bind_front_handler(&HttpConnection::OnLingerRead, shared_from_this()));
+}
+
+void HttpConnection::OnLingerRead(beast::error_code ec, std::size_t bytes) {
+    if (state_ != State::kLingering) return;
+    buffer_.consume(buffer_.size());  // never committed: discarded
+    if (ec || bytes >= linger_left_) return Close();
+    linger_left_ -= bytes;
+    stream_.async_read_some(
+        buffer_.prepare(std::min<std::size_t>(64 << 10, linger_left_)),
+        beast::bind_front_handler(&HttpConnection::OnLingerRead, shared_from_this()));
 }
 
 void HttpConnection::BeginRequest(HttpRequest request) {
@@ -275,7 +350,7 @@ void HttpConnection::FinishRequest(unsigned status) {
 }
 
 void HttpConnection::Queue(std::string bytes) {
-    if (state_ == State::kClosed) return;
+    if (state_ == State::kClosed || state_ == State::kLingering) return;
     writes_.push_back(std::move(bytes));
     if (!writing_) DoWrite();
 }
@@ -298,6 +373,7 @@ void HttpConnection::OnWrite(beast::error_code ec, std::size_t /*bytes*/) {
     }
     if (!answered_) return;  // more of this answer is still to come
     answered_ = false;
+    if (linger_after_write_) return Linger();
     if (close_after_write_) return Close();
     DoRead();
 }

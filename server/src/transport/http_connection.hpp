@@ -45,11 +45,18 @@ struct ConnectionLimits {
     /// To read one whole request (also the keep-alive idle limit), and to write each piece.
     std::chrono::milliseconds io_timeout{30'000};
     std::chrono::milliseconds stream_keepalive{20'000};
+    /// How long a lingering close reads what the client still sends after an early error.
+    std::chrono::milliseconds linger_timeout{1'000};
 };
 
 /// Serves requests one at a time (HTTP/1.1 keep-alive, no pipelining). Everything runs on the
 /// connection's strand; the Exchange handed to the handler may be used from any thread.
-/// Oversized bodies get 413, malformed requests 400, and both close the connection.
+/// The header block is read first and checked for strict framing (FramingProblem); then Beast
+/// parses it and reads the body. Oversized bodies get 413, oversized headers 431, malformed or
+/// ambiguously framed requests 400; each of those early answers is followed by a lingering
+/// close: the server half-closes, reads and discards what the client still sends (at most
+/// twice `max_body_bytes`, at most `linger_timeout`), then closes — so a client that sends its
+/// whole request before reading still gets the status instead of a reset (RFC 9112 §9.6).
 class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
 public:
     HttpConnection(boost::asio::ip::tcp::socket socket, RequestHandler& handler,
@@ -62,9 +69,18 @@ public:
 
 private:
     class RequestExchange;
-    enum class State { kReading, kHandling, kStreaming, kClosed };
+    enum class State { kReading, kHandling, kStreaming, kLingering, kClosed };
 
     void DoRead();
+    /// Reads until the buffer holds a whole header block, checks its framing, then reads the
+    /// request with Beast.
+    void ReadHead();
+    void OnHeadBytes(boost::beast::error_code ec, std::size_t bytes);
+    /// Answers an early error and closes the connection after a lingering drain.
+    void RefuseEarly(HttpResponse response);
+    /// After an early error's answer is written: half-close, drain within bounds, close.
+    void Linger();
+    void OnLingerRead(boost::beast::error_code ec, std::size_t bytes);
     void OnRead(boost::beast::error_code ec, std::size_t bytes);
     /// Answers 400 "Bad HTTP request: <reason>" and closes the connection after it.
     void RefuseRequest(const std::string& reason);
@@ -97,8 +113,10 @@ private:
     std::uint64_t generation_ = 0;
     bool keep_alive_ = false;
     bool close_after_write_ = false;
-    bool request_open_ = false;  // counted by hooks_.RequestStarted, not yet finished
-    bool answered_ = false;      // the current answer is complete (queued)
+    bool linger_after_write_ = false;  // an early error: drain before closing
+    std::size_t linger_left_ = 0;      // bytes a lingering close still reads at most
+    bool request_open_ = false;        // counted by hooks_.RequestStarted, not yet finished
+    bool answered_ = false;            // the current answer is complete (queued)
     std::atomic<std::uint64_t> live_generation_{0};  // the request still being answered
     std::deque<std::string> writes_;
     bool writing_ = false;

@@ -39,6 +39,7 @@ AuthFailureLimiter::Options AuthLimits(const HttpConfig& http) {
     AuthFailureLimiter::Options options;
     options.max_failures = http.auth_max_failures;
     options.window = http.auth_failure_window;
+    options.ipv6_prefix = http.auth_ipv6_prefix;
     return options;
 }
 

@@ -148,6 +148,24 @@ void AppendPool(std::string& out, const pqpool::PoolStats& pool) {
                      FormatInteger(counts.second));
     }
 
+    // Per token user (the pool's tenant groups): leases over all their projects, their queue,
+    // and their quota (MNEMO_USER_MAX_CONNECTIONS).
+    AppendFamily(out, "mnemo_pool_user_in_use", "gauge", "Leases held per user.");
+    for (const pqpool::GroupStats& group : pool.groups) {
+        AppendSample(out, "mnemo_pool_user_in_use", {{"user", group.group}},
+                     FormatInteger(group.in_use));
+    }
+    AppendFamily(out, "mnemo_pool_user_waiting", "gauge", "Acquires queued per user.");
+    for (const pqpool::GroupStats& group : pool.groups) {
+        AppendSample(out, "mnemo_pool_user_waiting", {{"user", group.group}},
+                     FormatInteger(group.waiting));
+    }
+    AppendFamily(out, "mnemo_pool_user_quota", "gauge", "Lease quota per user (0 = none).");
+    for (const pqpool::GroupStats& group : pool.groups) {
+        AppendSample(out, "mnemo_pool_user_quota", {{"user", group.group}},
+                     FormatInteger(group.quota));
+    }
+
     AppendFamily(out, "mnemo_pool_acquire_wait_seconds", "gauge",
                  "Acquire wait quantiles since pool creation (log2 bucket upper bounds).");
     AppendSample(out, "mnemo_pool_acquire_wait_seconds", {{"quantile", "0.5"}},
