@@ -92,6 +92,20 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"start", "stop", "status"}));
     pg->add_option("--home", flags.home, "Directory of the embedded cluster");
 
+    // CLI11 would say "A subcommand is required" for a mistyped one.
+    if (argc > 1 && argv[1][0] != '-') {
+        std::string known;
+        bool found = false;
+        for (const CLI::App* command : app.get_subcommands({})) {
+            known += (known.empty() ? "" : ", ") + command->get_name();
+            found = found || command->get_name() == argv[1];
+        }
+        if (!found) {
+            mnemo::cli::PrintError(std::string("unknown command '") + argv[1] +
+                                   "' (commands: " + known + "; see mnemo --help)");
+            return 2;
+        }
+    }
     CLI11_PARSE(app, argc, argv);
 
     mnemo::Config config;

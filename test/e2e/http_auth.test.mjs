@@ -74,7 +74,14 @@ describe("HTTP authentication and user isolation", () => {
         const listed = tokenCommand(db, "list");
         assert.equal(listed.code, 0);
         assert.ok(!listed.stdout.includes(token), "token list never shows a token");
-        const line = listed.stdout.split("\n").find((row) => row.includes(token.slice(0, 14)));
+        const rows = listed.stdout.split("\n");
+        const line = rows.find((row) => row.includes(token.slice(0, 14)));
+        // Columns line up under their headings, in characters ("…" is one, three bytes).
+        for (const heading of ["PREFIX", "CREATED", "LABEL"]) {
+            const column = [...rows[0]].join("").indexOf(heading);
+            assert.equal([...line].slice(column - 1, column).join(""), " ", `${heading} column:\n${rows[0]}\n${line}`);
+            assert.notEqual([...line][column], " ", `${heading} column:\n${rows[0]}\n${line}`);
+        }
         const id = line.trim().split(/\s+/)[0];
         assert.equal(tokenCommand(db, "revoke", id).code, 0);
         const after = await rawPost(server.url, PING, postHeaders(token, sessionId));
@@ -160,6 +167,8 @@ describe("HTTP authentication and user isolation", () => {
             const listed = await callOk(client, "list_projects", {});
             assert.ok(Array.isArray(listed.projects));
             await client.close();
+            const metadata = await fetch(`${open.base}/.well-known/oauth-protected-resource/mcp`);
+            assert.equal(metadata.status, 404, "no OAuth metadata without tokens");
         } finally {
             await open.stop("SIGTERM");
         }

@@ -1,7 +1,7 @@
 // A DATABASE_URL that can never work stops mnemo at once, with a message that names the
 // mistake and no password; one that may work later (a server not up yet) keeps retrying.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -71,5 +71,13 @@ describe("start-up with a DATABASE_URL that can never work", () => {
         assert.notEqual(run.code, 0);
         assert.ok(run.ms >= 1500, `gave up after ${run.ms.toFixed(0)} ms, before the acquire timeout`);
         assert.doesNotMatch(run.stderr, /retrying cannot fix that/);
+    });
+});
+
+describe("the command line", () => {
+    it("names an unknown command and lists the real ones", async () => {
+        const run = spawnSync(mnemoBinary(), ["bogus"], { encoding: "utf8" });
+        assert.equal(run.status, 2);
+        assert.match(run.stderr, /unknown command 'bogus' \(commands: serve, migrate, doctor, token, pg/);
     });
 });

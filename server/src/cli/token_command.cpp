@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 // `mnemo token create|list|revoke`: bearer tokens for the HTTP server.
+#include <algorithm>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "cli/commands.hpp"
 #include "cli/database.hpp"
@@ -17,6 +20,17 @@ bool IsValidUserName(const std::string& user) {
         if (!lower_alnum(c) && c != '_' && c != '.' && c != '@' && c != '-') return false;
     }
     return true;
+}
+
+// Pads to `width` columns, counting UTF-8 code points, not bytes ("…" is three bytes, one
+// column): printf's %-16s would misalign every column after it.
+std::string PadRight(std::string text, std::size_t width) {
+    const auto columns =
+        static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+            return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+        }));
+    if (columns < width) text.append(width - columns, ' ');
+    return text;
 }
 
 std::string Text(const nlohmann::json& value) {
@@ -52,14 +66,20 @@ int List(const memory::AccessStore& access, pqpool::Lease& lease) {
         PrintError("could not list tokens: " + tokens.error().message());
         return 1;
     }
-    std::printf("%-6s %-20s %-6s %-16s %-19s %-19s %-19s %s\n", "ID", "USER", "SCOPE", "PREFIX",
-                "CREATED", "LAST USED", "REVOKED", "LABEL");
+    const auto row = [](const std::vector<std::string>& cells) {
+        static constexpr std::size_t kWidths[] = {6, 20, 6, 16, 19, 19, 19};
+        std::string line;
+        for (std::size_t i = 0; i < cells.size(); ++i) {
+            line += i + 1 < cells.size() ? PadRight(cells[i], kWidths[i]) + " " : cells[i];
+        }
+        std::printf("%s\n", line.c_str());
+    };
+    row({"ID", "USER", "SCOPE", "PREFIX", "CREATED", "LAST USED", "REVOKED", "LABEL"});
     for (const auto& token : *tokens) {
-        std::printf("%-6lld %-20s %-6s %-16s %-19s %-19s %-19s %s\n", token["id"].get<long long>(),
-                    Text(token["user"]).c_str(), Text(token["scope"]).c_str(),
-                    (Text(token["prefix"]) + "…").c_str(), Text(token["created_at"]).c_str(),
-                    Text(token["last_used_at"]).c_str(), Text(token["revoked_at"]).c_str(),
-                    token["label"].get<std::string>().c_str());
+        row({std::to_string(token["id"].get<long long>()), Text(token["user"]),
+             Text(token["scope"]), Text(token["prefix"]) + "…", Text(token["created_at"]),
+             Text(token["last_used_at"]), Text(token["revoked_at"]),
+             token["label"].get<std::string>()});
     }
     return 0;
 }

@@ -217,8 +217,10 @@ void HttpServer::Handle(HttpRequest request, std::shared_ptr<Exchange> exchange)
         return exchange->Reply(Simple(request, http::status::ok, {{"status", "ok"}}));
     if (path == "/readyz") return Ready(std::move(request), std::move(exchange));
     if (path == "/metrics") return Metrics(std::move(request), std::move(exchange));
-    if (path == "/.well-known/oauth-protected-resource" ||
-        path == "/.well-known/oauth-protected-resource/mcp") {
+    // Protected-resource metadata only where there is something to protect: with
+    // MNEMO_AUTH=none a client that finds it would look for an authorization server.
+    if (http_.require_token && (path == "/.well-known/oauth-protected-resource" ||
+                                path == "/.well-known/oauth-protected-resource/mcp")) {
         const std::string base = endpoint_.BaseUrl(request);
         return exchange->Reply(Simple(request, http::status::ok,
                                       {{"resource", base + "/mcp"},
