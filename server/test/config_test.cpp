@@ -93,9 +93,10 @@ TEST(ConfigTest, InvalidValuesAreClearErrors) {
         {"MNEMO_SECRET", "short",
          "MNEMO_SECRET must be at least 32 characters (it keys every project's "
          "row-level-security token), got 5"},
-        {"MNEMO_PROJECT", "Has Spaces",
-         "project 'Has Spaces' is not a valid project name: use 1-64 characters of a-z, 0-9, "
-         "'_' and '-', starting with a letter or digit"},
+        {"MNEMO_PROJECT", "日本",
+         "MNEMO_PROJECT: '日本' cannot be made a project name: project names are 1-64 "
+         "characters of a-z, 0-9, '_' and '-', starting with a letter or digit (upper case is "
+         "lowered, other characters become '-')"},
     };
     for (const auto& c : cases) {
         auto config = LoadConfig(Transport::kStdio, {{c.name, c.value}}, {});
@@ -115,6 +116,23 @@ TEST(ConfigTest, ProjectNamesFollowOneRule) {
     EXPECT_EQ(ProjectNameFromDirectory("__init"), "init");
     EXPECT_EQ(ProjectNameFromDirectory("..."), "");
     EXPECT_EQ(ProjectNameFromDirectory(std::string(80, 'b')), std::string(64, 'b'));
+    // The same rule for --project, MNEMO_PROJECT and create_project as for directories.
+    EXPECT_EQ(NormalizeProjectName("My Cool.Project").value(), "my-cool-project");
+    EXPECT_FALSE(NormalizeProjectName("日本").ok());
+    EXPECT_FALSE(NormalizeProjectName("").ok());
+    ConfigFlags flags;
+    flags.project = "Bad Name";
+    EXPECT_EQ(LoadConfig(Transport::kStdio, {}, flags).value().default_project, "bad-name");
+    EXPECT_EQ(LoadConfig(Transport::kHttp, {{"MNEMO_PROJECT", "Team.Memory"}}, {})
+                  .value()
+                  .default_project,
+              "team-memory");
+    flags.project = "...";
+    auto refused = LoadConfig(Transport::kStdio, {}, flags);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().message().rfind("--project: '...' cannot be made a project name", 0),
+              0u)
+        << refused.error().message();
 }
 
 TEST(ConfigTest, PasswordsNeverReachTheLogs) {

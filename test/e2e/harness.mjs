@@ -147,7 +147,7 @@ class RecordingStdioTransport extends StdioClientTransport {
 /// before it connects (to register handlers for sampling, elicitation, notifications).
 export async function startServer(
     db,
-    { project, extraEnv = {}, extraArgs = [], capabilities = {}, setup } = {},
+    { project, cwd, extraEnv = {}, extraArgs = [], capabilities = {}, setup } = {},
 ) {
     const args = ["serve", "--stdio", ...extraArgs];
     if (project) args.push("--project", project);
@@ -155,7 +155,7 @@ export async function startServer(
         command: mnemoBinary(),
         args,
         env: serverEnv(db, extraEnv),
-        cwd: db.home,
+        cwd: cwd ?? db.home,
         stderr: "pipe",
     });
     let stderr = "";

@@ -95,6 +95,9 @@ int RunServeStdio(const Config& config) {
     auto server = OpenServer(config);
     if (server == nullptr) return 1;
     mcp::Session session(RandomSessionId());
+    if (!config.default_project_problem.empty()) {
+        log::Warning("no_default_project", {{"message", config.default_project_problem}});
+    }
     log::Info("server_started", {{"transport", "stdio"},
                                  {"version", MNEMO_VERSION},
                                  {"database", server->db.conninfo_for_display},

@@ -225,6 +225,21 @@ bool IsValidProjectName(std::string_view name) {
     return true;
 }
 
+std::string ProjectNameRule() {
+    return "project names are 1-64 characters of a-z, 0-9, '_' and '-', starting with a letter "
+           "or digit (upper case is lowered, other characters become '-')";
+}
+
+pqpool::Result<std::string> NormalizeProjectName(std::string_view input) {
+    std::string name = ProjectNameFromDirectory(input);
+    if (name.empty()) {
+        return pqpool::Error(pqpool::ErrorCode::kInvalidArgument,
+                             "'" + std::string(input.substr(0, 100)) +
+                                 "' cannot be made a project name: " + ProjectNameRule());
+    }
+    return name;
+}
+
 std::string ProjectNameFromDirectory(std::string_view directory_name) {
     std::string name;
     for (char c : directory_name) {
@@ -295,16 +310,26 @@ pqpool::Result<Config> LoadConfig(Transport transport,
         if (auto s = ReadHttp(env, flags, config.http); !s.ok()) return s.error();
     }
 
-    config.default_project = flags.project.value_or(Lookup(env, "MNEMO_PROJECT"));
-    if (!config.default_project.empty() && !IsValidProjectName(config.default_project)) {
-        return Invalid("project '" + config.default_project +
-                       "' is not a valid project name: use 1-64 characters of a-z, 0-9, '_' "
-                       "and '-', starting with a letter or digit");
+    const std::string requested = flags.project.value_or(Lookup(env, "MNEMO_PROJECT"));
+    if (!requested.empty()) {
+        auto normalized = NormalizeProjectName(requested);
+        if (!normalized.ok()) {
+            return Invalid((flags.project ? "--project: " : "MNEMO_PROJECT: ") +
+                           normalized.error().message());
+        }
+        config.default_project = std::move(normalized).value();
     }
     if (config.default_project.empty() && transport == Transport::kStdio) {
         std::error_code ec;
         const auto cwd = std::filesystem::current_path(ec);
         if (!ec) config.default_project = DetectDefaultProject(cwd);
+        if (config.default_project.empty()) {
+            config.default_project_problem =
+                "the working directory '" + (ec ? std::string("?") : cwd.filename().string()) +
+                "' gives no default project (" + ProjectNameRule() +
+                "): pass --project NAME or set MNEMO_PROJECT; until then every call needs "
+                "\"project\" or select_project";
+        }
     }
     return config;
 }

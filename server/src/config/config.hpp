@@ -98,6 +98,9 @@ struct Config {
     /// Project used when a call names none and the session selected none (--project,
     /// MNEMO_PROJECT; over stdio, else the git root's or working directory's name).
     std::string default_project;
+    /// Why there is no default project although one was looked for (over stdio, a directory
+    /// whose name gives none); empty otherwise. `serve` logs it as a warning at start-up.
+    std::string default_project_problem;
     /// Server secret (MNEMO_SECRET) from which per-project tenant tokens derive; empty = read
     /// or create `home`/secret.
     std::string secret;
@@ -127,8 +130,17 @@ struct ConfigFlags {
 /// True if `name` is a valid project name: [a-z0-9][a-z0-9_-]{0,63}.
 [[nodiscard]] bool IsValidProjectName(std::string_view name);
 
-/// Turns a directory name into a project name (lower-case, other characters → '-', trimmed to
-/// 64); empty if nothing usable remains.
+/// The one rule for project names, the same for the directory default, --project,
+/// MNEMO_PROJECT and create_project: ASCII letters lower-cased, every character but a-z, 0-9,
+/// '_' and '-' becomes '-', leading '-' and '_' dropped, at most 64 characters
+/// ("My Cool.Project" → "my-cool-project"). Errors: kInvalidArgument with ProjectNameRule()
+/// when nothing usable remains (e.g. "日本", "...").
+[[nodiscard]] pqpool::Result<std::string> NormalizeProjectName(std::string_view input);
+
+/// What a project name may be, for messages.
+[[nodiscard]] std::string ProjectNameRule();
+
+/// NormalizeProjectName for a directory's name; empty if nothing usable remains.
 [[nodiscard]] std::string ProjectNameFromDirectory(std::string_view directory_name);
 
 /// The default project for stdio mode: the git root's name, else the working directory's.

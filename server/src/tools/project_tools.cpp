@@ -28,7 +28,13 @@ ToolResult ListProjects(const ToolCall& call, ToolServices& services) {
 }
 
 ToolResult CreateProject(const ToolCall& call, ToolServices& services) {
-    const std::string name = call.arguments["name"].get<std::string>();
+    const std::string requested = call.arguments["name"].get<std::string>();
+    auto normalized = NormalizeProjectName(requested);
+    if (!normalized.ok()) {
+        return ToolResult::Error("invalid_arguments",
+                                 "Invalid arguments: name: " + normalized.error().message());
+    }
+    const std::string name = std::move(normalized).value();
     const std::string description = OptionalString(call.arguments, "description").value_or("");
     auto created = services.store.CreateProject({call.session.owner(), name}, description);
     if (!created.ok()) return ErrorResult(created.error(), name);
@@ -36,6 +42,10 @@ ToolResult CreateProject(const ToolCall& call, ToolServices& services) {
     result["message"] = (*created)["created"].get<bool>()
                             ? "Created project '" + name + "'. Call select_project to use it."
                             : "Project '" + name + "' already exists; nothing was changed.";
+    if (name != requested) {
+        result["message"] = result["message"].get<std::string>() + " ('" + requested +
+                            "' became '" + name + "': " + ProjectNameRule() + ".)";
+    }
     return ToolResult::Ok(std::move(result), name);
 }
 
@@ -80,9 +90,16 @@ void RegisterProjectTools(mcp::ToolRegistry& registry, ToolServices& services) {
          .title = "Create a project",
          .description = "Create a project (a separate memory: its own contexts and handovers). "
                         "Names: 1-64 characters of a-z, 0-9, '_' and '-', starting with a "
-                        "letter or digit. An existing name is reported, not changed.",
+                        "letter or digit; upper case is lowered and other characters become "
+                        "'-' (the result names the project). An existing name is reported, "
+                        "not changed.",
          .input_schema = ObjectSchema(
-             {{"name", NameProperty("Project name, e.g. 'billing-service'.")},
+             {{"name",
+               {{"type", "string"},
+                {"minLength", 1},
+                {"maxLength", 200},
+                {"description",
+                 "Project name, e.g. 'billing-service' ('Billing Service' becomes that)."}}},
               {"description",
                {{"type", "string"}, {"maxLength", 1000}, {"description", "What the project is."}}}},
              {"name"}),
