@@ -12,8 +12,9 @@
 -- identifiers split into their parts and also joined: "pool_config.cpp" gives pool, config,
 -- cpp and poolconfigcpp; "acquireTimeoutMs" gives acquire, timeout, ms and acquiretimeoutms;
 -- "on-call" gives on, call and oncall), with the 'simple' configuration (no stemming: the
--- query side matches prefixes). `words` holds the document's distinct words for typo
--- matching (pg_trgm word similarity).
+-- query side matches prefixes). `vocabulary` holds each project's words of five letters or
+-- more, for typo matching (pg_trgm similarity over short words, then an exact search for the
+-- words found).
 --
 -- Latest live version: kept on the topics row (latest_version, latest_priority, latest_at),
 -- set by lock_context and unlock_context in the statement that changes the versions.
@@ -46,7 +47,7 @@ SELECT regexp_replace(mnemo.fold(
            '[^[:alnum:]]+', ' ', 'g')
        || ' ' ||
        coalesce((SELECT string_agg(regexp_replace(mnemo.fold(m[1]), '[^[:alnum:]]+', '', 'g'), ' ')
-                 FROM regexp_matches(t, '([[:alnum:]]+(?:[-_./:]+[[:alnum:]]+)+|[[:alnum:]]*[[:lower:]][[:upper:]][[:alnum:]]*)', 'g') AS m),
+                 FROM regexp_matches(t, '([[:alnum:]]+(?:[-_./:]+[[:alnum:]]+)+|[[:alnum:]]*(?:[[:lower:]][[:upper:]]|[[:upper:]][[:upper:]][[:lower:]])[[:alnum:]]*)', 'g') AS m),
                 '')
 $$;
 
@@ -65,11 +66,6 @@ SELECT setweight(to_tsvector('simple'::regconfig, mnemo.search_words(path)), 'A'
        setweight(to_tsvector('simple'::regconfig, mnemo.search_words(coalesce(language, ''))), 'B') ||
        setweight(to_tsvector('simple'::regconfig, mnemo.search_words(coalesce(summary, ''))), 'C')
 $$;
-
--- The distinct words of a document, for typo matching.
-CREATE FUNCTION mnemo.document_words(doc tsvector) RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    AS $$ SELECT array_to_string(tsvector_to_array(doc), ' ') $$;
 
 -- Owner statements filter by project themselves (see the top of this file).
 DO $$
@@ -91,22 +87,11 @@ DROP INDEX mnemo.contexts_search;
 DROP INDEX mnemo.contexts_topic_trgm;
 ALTER TABLE mnemo.contexts DROP COLUMN search;
 ALTER TABLE mnemo.contexts
-    ADD COLUMN search tsvector GENERATED ALWAYS AS (mnemo.context_search(topic, tags, content)) STORED,
-    ADD COLUMN words text
-        GENERATED ALWAYS AS (mnemo.document_words(mnemo.context_search(topic, tags, content))) STORED;
+    ADD COLUMN search tsvector GENERATED ALWAYS AS (mnemo.context_search(topic, tags, content)) STORED;
 -- project_id first (btree_gin): one project's rows are found in the index, whatever the
 -- other projects hold.
 CREATE INDEX contexts_doc ON mnemo.contexts USING gin (project_id, search)
     WHERE archived_at IS NULL;
-DO $$
-DECLARE
-    s text := (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
-               WHERE e.extname = 'pg_trgm');
-BEGIN
-    EXECUTE format('CREATE INDEX contexts_words_trgm ON mnemo.contexts
-                        USING gin (project_id, words %I.gin_trgm_ops) WHERE archived_at IS NULL', s);
-END
-$$;
 CREATE INDEX contexts_recent ON mnemo.contexts (project_id, created_at);
 
 DROP INDEX mnemo.files_search;
@@ -131,9 +116,26 @@ CREATE INDEX topics_live_by_priority ON mnemo.topics (project_id, latest_priorit
 CREATE INDEX topics_live_by_time ON mnemo.topics (project_id, latest_priority, latest_at)
     WHERE latest_version IS NOT NULL;
 
--- pg_trgm's word similarity under mnemo's names (pg_trgm may live in any schema; statements
--- never depend on search_path). near_words is inlined into the statement, so the planner sees
--- pg_trgm's operator itself and uses contexts_words_trgm.
+-- Each project's words of five letters or more (from its contexts' documents), for typo
+-- matching: lock_context adds the new ones in its statement; never shrinks.
+CREATE TABLE mnemo.vocabulary (
+    project_id bigint NOT NULL REFERENCES mnemo.projects ON DELETE CASCADE,
+    word       text NOT NULL,
+    PRIMARY KEY (project_id, word)
+);
+ALTER TABLE mnemo.vocabulary ENABLE ROW LEVEL SECURITY;
+CREATE POLICY project_isolation ON mnemo.vocabulary
+    USING (project_id = (SELECT mnemo.current_project_id())
+           OR project_id IN (SELECT p.project_id FROM mnemo.projects p
+                             WHERE p.owner = (SELECT mnemo.registry_owner())));
+INSERT INTO mnemo.vocabulary (project_id, word)
+SELECT DISTINCT c.project_id, w FROM mnemo.contexts c, unnest(tsvector_to_array(c.search)) w
+WHERE char_length(w) BETWEEN 5 AND 40
+ON CONFLICT DO NOTHING;
+
+-- pg_trgm's similarity under mnemo's names (pg_trgm may live in any schema; statements never
+-- depend on search_path). similar_words is inlined into the statement, so the planner sees
+-- pg_trgm's operator itself and uses vocabulary_trgm.
 CREATE FUNCTION mnemo.fold_all(ws text[]) RETURNS text[]
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     AS $$ SELECT coalesce(array_agg(mnemo.fold(w)), '{}') FROM unnest(ws) AS w $$;
@@ -142,12 +144,14 @@ DECLARE
     s text := (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
                WHERE e.extname = 'pg_trgm');
 BEGIN
-    EXECUTE format($f$CREATE FUNCTION mnemo.near_words(words text, ws text[]) RETURNS boolean
+    EXECUTE format('CREATE INDEX vocabulary_trgm ON mnemo.vocabulary
+                        USING gin (project_id, word %I.gin_trgm_ops)', s);
+    EXECUTE format($f$CREATE FUNCTION mnemo.similar_words(word text, ws text[]) RETURNS boolean
         LANGUAGE sql STABLE PARALLEL SAFE
-        AS $b$ SELECT words OPERATOR(%I.%%>) ANY (ws) $b$ $f$, s);
-    EXECUTE format($f$CREATE FUNCTION mnemo.word_similarity(w text, words text) RETURNS real
+        AS $b$ SELECT word OPERATOR(%I.%%) ANY (ws) $b$ $f$, s);
+    EXECUTE format($f$CREATE FUNCTION mnemo.similarity(a text, b text) RETURNS real
         LANGUAGE sql STABLE STRICT PARALLEL SAFE
-        AS $b$ SELECT %I.word_similarity(w, words) $b$ $f$, s);
+        AS $b$ SELECT %I.similarity(a, b) $b$ $f$, s);
 END
 $$;
 -- Live topics by name in byte order (explore_context_tree, resources/list, completions): a

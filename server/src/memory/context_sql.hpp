@@ -26,7 +26,16 @@ c AS (
     SELECT v.project_id, $1, v.last_version, $2, left($2, 500), $3, $4::text[],
            encode(sha256(convert_to($2, 'UTF8')), 'hex'), octet_length($2)
     FROM v
-    RETURNING topic, version, priority, tags, content_hash, size_bytes, preview, created_at)
+    RETURNING project_id, topic, version, priority, tags, content_hash, size_bytes, preview,
+              created_at, search),
+-- New words of five letters or more join the project's vocabulary (typo matching); sorted,
+-- so that concurrent writers insert shared words in the same order.
+voc AS (
+    INSERT INTO mnemo.vocabulary (project_id, word)
+    SELECT DISTINCT c.project_id, w FROM c, unnest(tsvector_to_array(c.search)) w
+    WHERE char_length(w) BETWEEN 5 AND 40
+    ORDER BY 1, 2
+    ON CONFLICT DO NOTHING)
 SELECT json_build_object('topic', topic, 'version', version, 'priority', priority,
                          'tags', tags, 'content_hash', content_hash, 'size_bytes', size_bytes,
                          'preview', preview, 'created_at', created_at)
@@ -62,7 +71,8 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE coalesce(
 /// (text[], all required), $7 rows (one more than shown: is there a next page?), $8 offset,
 /// $9 check mode (bool: always_check first, with content; no typo tier).
 /// Tiers, each only when the ones before found fewer than offset + rows: 2 every item
-/// matches, 1 some do, 0 a word is within a typo of a document word. Only each topic's latest
+/// matches, 1 some do, 0 a word of the query is within a typo (pg_trgm similarity) of up to
+/// eight words of the project's vocabulary, which are then searched exactly. Only each topic's latest
 /// live version (the topic row's). NULL when the project does not exist, else a JSON array of
 /// hits, best first.
 inline constexpr std::string_view kSearchContexts = R"sql(
@@ -87,20 +97,30 @@ partial AS (
       AND c.search @@ (SELECT anyq FROM q)
       AND ($9::bool OR (SELECT strict FROM q) IS NULL OR NOT c.search @@ (SELECT strict FROM q))
       AND ($5::text[] IS NULL OR c.priority = ANY ($5::text[])) AND c.tags @> $6::text[]),
+fixes AS (
+    SELECT v.word, (SELECT max(mnemo.similarity(v.word, f)) FROM unnest(mnemo.fold_all($4::text[])) f)
+               AS similarity
+    FROM mnemo.vocabulary v
+    WHERE (SELECT count(*) FROM exact) + (SELECT count(*) FROM partial) < (SELECT n FROM want)
+      AND NOT $9::bool AND cardinality($4::text[]) > 0
+      AND v.project_id = (SELECT id FROM pid)
+      AND mnemo.similar_words(v.word, mnemo.fold_all($4::text[]))
+    ORDER BY similarity DESC, v.word
+    LIMIT 8),
+fixq AS (SELECT to_tsquery('simple', string_agg(word, ' | ')) AS tsq FROM fixes),
 typo AS (
     SELECT c.topic, c.version, 0 AS tier,
-           (SELECT max(mnemo.word_similarity(mnemo.fold(w), c.words)) FROM unnest($4::text[]) w) AS similarity
+           (SELECT max(f.similarity) FROM fixes f
+            WHERE c.search @@ to_tsquery('simple', f.word))::float8 AS similarity
     FROM mnemo.contexts c
     JOIN mnemo.topics t ON t.project_id = c.project_id AND t.topic = c.topic
                        AND t.latest_version = c.version
-    WHERE (SELECT count(*) FROM exact) + (SELECT count(*) FROM partial) < (SELECT n FROM want)
-      AND NOT $9::bool AND cardinality($4::text[]) > 0
-      AND c.project_id = (SELECT id FROM pid) AND c.archived_at IS NULL
-      AND mnemo.near_words(c.words, (SELECT mnemo.fold_all($4::text[])))
+    WHERE c.project_id = (SELECT id FROM pid) AND c.archived_at IS NULL
+      AND c.search @@ (SELECT tsq FROM fixq)
       AND ((SELECT anyq FROM q) IS NULL OR NOT c.search @@ (SELECT anyq FROM q))
       AND ($5::text[] IS NULL OR c.priority = ANY ($5::text[])) AND c.tags @> $6::text[]
     LIMIT 200),
-terms AS (
+terms AS MATERIALIZED (
     SELECT x.q, ln(1 + 1000.0 / (1 + (
         SELECT count(*) FROM (SELECT 1 FROM mnemo.contexts d
                               WHERE d.project_id = (SELECT id FROM pid) AND d.archived_at IS NULL
@@ -136,11 +156,12 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE
         'topic', r.topic, 'version', r.version, 'priority', r.priority, 'tags', r.tags,
         'preview', left(r.preview, 300), 'score', round(r.score::numeric, 4),
         'match', CASE r.tier WHEN 2 THEN 'all' WHEN 1 THEN 'some' ELSE 'typo' END,
-        'matched', CASE WHEN r.tier = 0 THEN '["words"]'::json ELSE (
+        'matched', (
             SELECT coalesce(json_agg(f.name ORDER BY f.ord), '[]') FROM (VALUES
                 (1, 'topic', '{a}'::"char"[]), (2, 'tags', '{b}'), (3, 'content', '{c}'))
                 AS f(ord, name, w)
-            WHERE ts_filter(r.search, f.w) @@ (SELECT anyq FROM q)) END,
+            WHERE ts_filter(r.search, f.w) @@ CASE WHEN r.tier = 0 THEN (SELECT tsq FROM fixq)
+                                                   ELSE (SELECT anyq FROM q) END),
         'content', r.content, 'created_at', r.created_at)
         ORDER BY CASE WHEN $9::bool THEN r.priority = 'always_check' END DESC, r.tier DESC,
                  r.score DESC, r.created_at DESC, r.topic), '[]') FROM ranked r) END)sql";
