@@ -72,9 +72,9 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE coalesce(
 /// $9 check mode (bool: always_check first, with content; no typo tier).
 /// Tiers, each only when the ones before found fewer than offset + rows: 2 every item
 /// matches, 1 some do, 0 a word of the query is within a typo (pg_trgm similarity) of up to
-/// eight words of the project's vocabulary, which are then searched exactly. Only each topic's latest
-/// live version (the topic row's). NULL when the project does not exist, else a JSON array of
-/// hits, best first.
+/// eight words of the project's vocabulary, which are then searched exactly. Only each topic's
+/// latest live version (the topic row's). NULL when the project does not exist, else a JSON array
+/// of hits, best first.
 inline constexpr std::string_view kSearchContexts = R"sql(
 WITH pid AS (SELECT mnemo.current_project_id() AS id),
 q AS (SELECT nullif(mnemo.fold($1), '')::tsquery AS strict, nullif(mnemo.fold($2), '')::tsquery AS anyq),
