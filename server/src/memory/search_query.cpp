@@ -115,6 +115,17 @@ std::string PhraseTerm(const std::vector<std::string>& parts) {
     return "(" + phrase + ")";
 }
 
+/// Longer words are no search terms (tsquery refuses lexemes past 2 KiB; documents keep
+/// nothing that long either).
+constexpr std::size_t kMaxWordBytes = 100;
+
+/// SplitIdentifier without words too long to search.
+std::vector<std::string> SearchableParts(std::string_view token) {
+    auto parts = SplitIdentifier(token);
+    std::erase_if(parts, [](const std::string& p) { return p.size() > kMaxWordBytes; });
+    return parts;
+}
+
 struct Item {
     std::string term;
     bool negated = false;
@@ -217,7 +228,7 @@ SearchQuery BuildSearchQuery(std::string_view text, bool plain_words) {
             const std::string_view inner = text.substr(
                 i + 1, end == std::string_view::npos ? std::string_view::npos : end - i - 1);
             i = end == std::string_view::npos ? text.size() : end + 1;
-            item.term = PhraseTerm(SplitIdentifier(inner));
+            item.term = PhraseTerm(SearchableParts(inner));
         } else {
             std::size_t end = i;
             while (end < text.size() && !is_space(text[end]) && (plain_words || text[end] != '"')) {
@@ -229,7 +240,7 @@ SearchQuery BuildSearchQuery(std::string_view text, bool plain_words) {
                 pending_or = !items.empty();
                 continue;
             }
-            const auto parts = SplitIdentifier(token);
+            const auto parts = SearchableParts(token);
             if (parts.size() == 1) {
                 item.term = WordTerm(parts[0]);
                 if (parts[0].size() >= 5 && !item.term.empty()) item.fuzzy = parts[0];
