@@ -176,8 +176,8 @@ int Run(const Options& options) {
         auto lease = Admin(a);
         const std::string pid =
             "SELECT project_id FROM mnemo.projects WHERE name = '" + project + "'";
-        for (long from = 1; from <= count; from += 100000) {
-            Exec(lease, LoadSql(pid, from, std::min(count, from + 99999)));
+        for (long from = 1; from <= count; from += 10000) {
+            Exec(lease, LoadSql(pid, from, std::min(count, from + 9999)));
         }
         Exec(lease, NeedleSql(count) + " AND project_id = (" + pid + ")");
         std::printf("  loaded %-6s %8ld contexts in %.1f s\n", project.c_str(), count,
