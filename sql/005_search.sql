@@ -111,6 +111,8 @@ SET (latest_version, latest_priority, latest_at) =
     (SELECT c.version, c.priority, c.created_at FROM mnemo.contexts c
      WHERE c.project_id = t.project_id AND c.topic = t.topic AND c.archived_at IS NULL
      ORDER BY c.version DESC LIMIT 1);
+-- The latest-version check of every search hit reads only this index (an index-only scan).
+CREATE INDEX topics_latest ON mnemo.topics (project_id, topic) INCLUDE (latest_version);
 CREATE INDEX topics_live_by_priority ON mnemo.topics (project_id, latest_priority, topic)
     WHERE latest_version IS NOT NULL;
 CREATE INDEX topics_live_by_time ON mnemo.topics (project_id, latest_priority, latest_at)

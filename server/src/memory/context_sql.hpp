@@ -80,15 +80,28 @@ WITH pid AS (SELECT mnemo.current_project_id() AS id),
 q AS (SELECT nullif(mnemo.fold($1), '')::tsquery AS strict, nullif(mnemo.fold($2), '')::tsquery AS anyq),
 want AS (SELECT $7::int + $8::int AS n),
 exact AS (
-    SELECT c.topic, c.version, 2 AS tier, 1.0::float8 AS similarity
+    SELECT c.topic, c.version, 2 AS tier, c.priority, c.created_at, 1.0::float8 AS coverage,
+           ts_rank_cd(c.search, (SELECT anyq FROM q), 32) AS rank,
+           ts_filter(c.search, '{a}') @@ (SELECT anyq FROM q) AS topic_match
     FROM mnemo.contexts c
     JOIN mnemo.topics t ON t.project_id = c.project_id AND t.topic = c.topic
                        AND t.latest_version = c.version
     WHERE c.project_id = (SELECT id FROM pid) AND c.archived_at IS NULL
       AND c.search @@ (SELECT strict FROM q) AND NOT $9::bool
       AND ($5::text[] IS NULL OR c.priority = ANY ($5::text[])) AND c.tags @> $6::text[]),
+terms AS MATERIALIZED (
+    SELECT x.q, ln(1 + 1000.0 / (1 + (
+        SELECT count(*) FROM (SELECT 1 FROM mnemo.contexts d
+                              WHERE d.project_id = (SELECT id FROM pid) AND d.archived_at IS NULL
+                                AND d.search @@ x.q LIMIT 1000) s))) AS w
+    FROM (SELECT mnemo.fold(u)::tsquery AS q FROM unnest($3::text[]) u) x
+    WHERE (SELECT count(*) FROM exact) < (SELECT n FROM want)),
 partial AS (
-    SELECT c.topic, c.version, 1 AS tier, 1.0::float8 AS similarity
+    SELECT c.topic, c.version, 1 AS tier, c.priority, c.created_at,
+           (SELECT coalesce(sum(w) FILTER (WHERE c.search @@ terms.q), 0) / nullif(sum(w), 0)
+            FROM terms)::float8 AS coverage,
+           ts_rank_cd(c.search, (SELECT anyq FROM q), 32) AS rank,
+           ts_filter(c.search, '{a}') @@ (SELECT anyq FROM q) AS topic_match
     FROM mnemo.contexts c
     JOIN mnemo.topics t ON t.project_id = c.project_id AND t.topic = c.topic
                        AND t.latest_version = c.version
@@ -98,7 +111,8 @@ partial AS (
       AND ($9::bool OR (SELECT strict FROM q) IS NULL OR NOT c.search @@ (SELECT strict FROM q))
       AND ($5::text[] IS NULL OR c.priority = ANY ($5::text[])) AND c.tags @> $6::text[]),
 fixes AS (
-    SELECT v.word, (SELECT max(mnemo.similarity(v.word, f)) FROM unnest(mnemo.fold_all($4::text[])) f)
+    SELECT v.word,
+           (SELECT max(mnemo.similarity(v.word, f)) FROM unnest(mnemo.fold_all($4::text[])) f)
                AS similarity
     FROM mnemo.vocabulary v
     WHERE (SELECT count(*) FROM exact) + (SELECT count(*) FROM partial) < (SELECT n FROM want)
@@ -109,9 +123,10 @@ fixes AS (
     LIMIT 8),
 fixq AS (SELECT to_tsquery('simple', string_agg(word, ' | ')) AS tsq FROM fixes),
 typo AS (
-    SELECT c.topic, c.version, 0 AS tier,
-           (SELECT max(f.similarity) FROM fixes f
-            WHERE c.search @@ to_tsquery('simple', f.word))::float8 AS similarity
+    SELECT c.topic, c.version, 0 AS tier, c.priority, c.created_at,
+           0.5 * (SELECT max(f.similarity) FROM fixes f
+                  WHERE c.search @@ to_tsquery('simple', f.word))::float8 AS coverage,
+           0::real AS rank, false AS topic_match
     FROM mnemo.contexts c
     JOIN mnemo.topics t ON t.project_id = c.project_id AND t.topic = c.topic
                        AND t.latest_version = c.version
@@ -120,37 +135,22 @@ typo AS (
       AND ((SELECT anyq FROM q) IS NULL OR NOT c.search @@ (SELECT anyq FROM q))
       AND ($5::text[] IS NULL OR c.priority = ANY ($5::text[])) AND c.tags @> $6::text[]
     LIMIT 200),
-terms AS MATERIALIZED (
-    SELECT x.q, ln(1 + 1000.0 / (1 + (
-        SELECT count(*) FROM (SELECT 1 FROM mnemo.contexts d
-                              WHERE d.project_id = (SELECT id FROM pid) AND d.archived_at IS NULL
-                                AND d.search @@ x.q LIMIT 1000) s))) AS w
-    FROM (SELECT mnemo.fold(u)::tsquery AS q FROM unnest($3::text[]) u) x),
-hits AS (SELECT * FROM exact UNION ALL SELECT * FROM partial UNION ALL SELECT * FROM typo),
-scored AS (
-    SELECT h.tier, c.topic, c.version, c.priority, c.tags, c.preview, c.created_at,
-           CASE WHEN $9::bool AND c.priority = 'always_check' THEN left(c.content, 2000) END
-               AS content,
-           c.search,
-           CASE h.tier WHEN 2 THEN 1.0
-                       WHEN 1 THEN (SELECT coalesce(sum(w) FILTER (WHERE c.search @@ terms.q), 0)
-                                           / nullif(sum(w), 0) FROM terms)
-                       ELSE 0.5 * h.similarity END AS coverage,
-           h.tier > 0 AND ts_filter(c.search, '{a}') @@ (SELECT anyq FROM q) AS topic_match
-    FROM hits h
-    JOIN mnemo.contexts c ON c.project_id = (SELECT id FROM pid) AND c.topic = h.topic
-                         AND c.version = h.version),
 ranked AS (
-    SELECT s.*,
-           2 * coalesce(s.coverage, 0)
-           + CASE WHEN s.tier > 0 THEN ts_rank_cd(s.search, (SELECT anyq FROM q), 32) ELSE 0 END
-           + CASE WHEN s.topic_match THEN 0.5 ELSE 0 END
-           + CASE s.priority WHEN 'always_check' THEN 0.3 WHEN 'important' THEN 0.15 ELSE 0 END
-           + 0.2 / (1 + extract(epoch FROM now() - s.created_at) / 2592000) AS score
-    FROM scored s
-    ORDER BY CASE WHEN $9::bool THEN s.priority = 'always_check' END DESC, s.tier DESC,
-             score DESC, s.created_at DESC, s.topic
-    LIMIT $7::int OFFSET $8::int)
+    SELECT h.*,
+           2 * coalesce(h.coverage, 0) + h.rank + CASE WHEN h.topic_match THEN 0.5 ELSE 0 END
+           + CASE h.priority WHEN 'always_check' THEN 0.3 WHEN 'important' THEN 0.15 ELSE 0 END
+           + 0.2 / (1 + extract(epoch FROM now() - h.created_at) / 2592000) AS score
+    FROM (SELECT * FROM exact UNION ALL SELECT * FROM partial UNION ALL SELECT * FROM typo) h
+    ORDER BY CASE WHEN $9::bool THEN h.priority = 'always_check' END DESC, h.tier DESC,
+             score DESC, h.created_at DESC, h.topic
+    LIMIT $7::int OFFSET $8::int),
+page AS (
+    SELECT r.*, c.tags, c.preview, c.search,
+           CASE WHEN $9::bool AND c.priority = 'always_check' THEN left(c.content, 2000) END
+               AS content
+    FROM ranked r
+    JOIN mnemo.contexts c ON c.project_id = (SELECT id FROM pid) AND c.topic = r.topic
+                         AND c.version = r.version)
 SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE
     (SELECT coalesce(json_agg(json_build_object(
         'topic', r.topic, 'version', r.version, 'priority', r.priority, 'tags', r.tags,
@@ -164,6 +164,6 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE
                                                    ELSE (SELECT anyq FROM q) END),
         'content', r.content, 'created_at', r.created_at)
         ORDER BY CASE WHEN $9::bool THEN r.priority = 'always_check' END DESC, r.tier DESC,
-                 r.score DESC, r.created_at DESC, r.topic), '[]') FROM ranked r) END)sql";
+                 r.score DESC, r.created_at DESC, r.topic), '[]') FROM page r) END)sql";
 
 }  // namespace mnemo::memory::sql
