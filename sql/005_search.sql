@@ -151,7 +151,7 @@ BEGIN
     EXECUTE format($f$CREATE FUNCTION mnemo.similar_words(word text, ws text[]) RETURNS boolean
         LANGUAGE sql STABLE PARALLEL SAFE
         AS $b$ SELECT word OPERATOR(%I.%%) ANY (ws) $b$ $f$, s);
-    EXECUTE format($f$CREATE FUNCTION mnemo.similarity(a text, b text) RETURNS real
+    EXECUTE format($f$CREATE FUNCTION mnemo.trgm_similarity(a text, b text) RETURNS real
         LANGUAGE sql STABLE STRICT PARALLEL SAFE
         AS $b$ SELECT %I.similarity(a, b) $b$ $f$, s);
 END

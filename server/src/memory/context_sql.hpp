@@ -112,7 +112,7 @@ partial AS (
       AND ($5::text[] IS NULL OR c.priority = ANY ($5::text[])) AND c.tags @> $6::text[]),
 fixes AS (
     SELECT v.word,
-           (SELECT max(mnemo.similarity(v.word, f)) FROM unnest(mnemo.fold_all($4::text[])) f)
+           (SELECT max(mnemo.trgm_similarity(v.word, f)) FROM unnest(mnemo.fold_all($4::text[])) f)
                AS similarity
     FROM mnemo.vocabulary v
     WHERE (SELECT count(*) FROM exact) + (SELECT count(*) FROM partial) < (SELECT n FROM want)
