@@ -51,7 +51,7 @@ struct Options {
 std::string LoadSql(const std::string& projects_sql, long first, long last) {
     const std::string rows =
         "SELECT p.project_id, 'notes/item-' || i AS topic, i, "
-        "(SELECT string_agg('w' || ((i * 7919 + k * 104729) % 2000)::text, ' ') "
+        "(SELECT string_agg('w' || ((i::bigint * 7919 + k * 104729) % 2000)::text, ' ') "
         "   FROM generate_series(1, 40) k) "
         " || CASE WHEN i % 100 = 0 THEN ' onepercent' ELSE '' END "
         " AS content "
