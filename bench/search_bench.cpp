@@ -141,6 +141,7 @@ double RecallP50(memory::Store& store, const std::string& project, long count, i
 
 int Run(const Options& options) {
     log::SetMinLevel(log::Level::kError);
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress lines as they come
     const std::string suffix = std::to_string(::getpid());
     const std::string role = "search_bench_" + suffix;
     std::vector<std::string> databases = {role + "_a", role + "_alone", role + "_crowd"};
