@@ -70,7 +70,8 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE coalesce(
 /// (text[]), $4 words for typo matching (text[]), $5 priorities (text[]; NULL = any), $6 tags
 /// (text[], all required), $7 rows (one more than shown: is there a next page?), $8 offset,
 /// $9 check mode (bool: always_check first, with content; no typo tier).
-/// Tiers, each only when the ones before found fewer than offset + rows: 2 every item
+/// Tiers, each only when the ones before found fewer than offset + rows (the typo tier: than
+/// the rows shown, so a full page of exact hits never pays for it): 2 every item
 /// matches, 1 some do, 0 a word of the query is within a typo (pg_trgm similarity) of up to
 /// eight words of the project's vocabulary, which are then searched exactly. Only each topic's
 /// latest live version (the topic row's). NULL when the project does not exist, else a JSON array
@@ -78,7 +79,7 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE coalesce(
 inline constexpr std::string_view kSearchContexts = R"sql(
 WITH pid AS (SELECT mnemo.current_project_id() AS id),
 q AS (SELECT nullif(mnemo.fold($1), '')::tsquery AS strict, nullif(mnemo.fold($2), '')::tsquery AS anyq),
-want AS (SELECT $7::int + $8::int AS n),
+want AS (SELECT $7::int + $8::int AS n, $7::int - 1 + $8::int AS shown),
 exact AS (
     SELECT c.topic, c.version, 2 AS tier, c.priority, c.created_at, 1.0::float8 AS coverage,
            ts_rank_cd(c.search, (SELECT anyq FROM q), 32) AS rank,
@@ -115,7 +116,7 @@ fixes AS (
            (SELECT max(mnemo.trgm_similarity(v.word, f)) FROM unnest(mnemo.fold_all($4::text[])) f)
                AS similarity
     FROM mnemo.vocabulary v
-    WHERE (SELECT count(*) FROM exact) + (SELECT count(*) FROM partial) < (SELECT n FROM want)
+    WHERE (SELECT count(*) FROM exact) + (SELECT count(*) FROM partial) < (SELECT shown FROM want)
       AND NOT $9::bool AND cardinality($4::text[]) > 0
       AND v.project_id = (SELECT id FROM pid)
       AND mnemo.similar_words(v.word, mnemo.fold_all($4::text[]))
