@@ -44,6 +44,7 @@ struct Options {
     long tenants = 10000;
     int calls = 30;
     bool keep = false;
+    std::string reuse;  // a kept run's role: measure its databases again, load nothing
 };
 
 /// The SQL that bulk-loads `count` contexts (topics notes/item-1..count) into each project of
@@ -143,9 +144,10 @@ int Run(const Options& options) {
     log::SetMinLevel(log::Level::kError);
     std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress lines as they come
     const std::string suffix = std::to_string(::getpid());
-    const std::string role = "search_bench_" + suffix;
+    const std::string role = options.reuse.empty() ? "search_bench_" + suffix : options.reuse;
     std::vector<std::string> databases = {role + "_a", role + "_alone", role + "_crowd"};
-    {
+    const bool load = options.reuse.empty();
+    if (load) {
         AdminSql(options.dsn, "CREATE ROLE " + role + " LOGIN");
         for (const auto& name : databases) {
             AdminSql(options.dsn, "CREATE DATABASE " + name + " OWNER " + role);
@@ -173,6 +175,7 @@ int Run(const Options& options) {
     memory::Store& store = *a.store;
     for (const auto& [project, count] :
          {std::pair<std::string, long>{"small", options.small}, {"large", options.large}}) {
+        if (!load) break;
         if (!store.CreateProject(project, "").ok()) Fail("create " + project);
         const auto began = Clock::now();
         auto lease = Admin(a);
@@ -185,7 +188,7 @@ int Run(const Options& options) {
         std::printf("  loaded %-6s %8ld contexts in %.1f s\n", project.c_str(), count,
                     Seconds(began));
     }
-    {
+    if (load) {
         auto lease = Admin(a);
         Exec(lease, "VACUUM ANALYZE mnemo.contexts");
         Exec(lease, "VACUUM ANALYZE mnemo.topics");
@@ -193,7 +196,7 @@ int Run(const Options& options) {
 
     auto alone = open(databases[1]);
     auto crowd = open(databases[2]);
-    {
+    if (load) {
         if (!alone.store->CreateProject("alone", "").ok()) Fail("create alone");
         auto lease = Admin(alone);
         Exec(lease, LoadSql("SELECT project_id FROM mnemo.projects", 1, 100));
@@ -201,7 +204,7 @@ int Run(const Options& options) {
         Exec(lease, "VACUUM ANALYZE mnemo.contexts");
         Exec(lease, "VACUUM ANALYZE mnemo.topics");
     }
-    {
+    if (load) {
         const auto began = Clock::now();
         for (long p = 0; p < options.tenants; ++p) {
             if (!crowd.store->CreateProject("crowd-" + std::to_string(p), "").ok()) {
@@ -215,7 +218,12 @@ int Run(const Options& options) {
                                     std::to_string(first),
                                 1, 100));
         }
-        Exec(lease, NeedleSql(100));
+        for (long first = 0; first < options.tenants; first += 100) {
+            Exec(lease, NeedleSql(100) +
+                            " AND project_id IN (SELECT project_id FROM mnemo.projects "
+                            "ORDER BY project_id LIMIT 100 OFFSET " +
+                            std::to_string(first) + ")");
+        }
         Exec(lease, "VACUUM ANALYZE mnemo.contexts");
         Exec(lease, "VACUUM ANALYZE mnemo.topics");
         std::printf("  loaded %ld tenants x 100 contexts in %.1f s\n", options.tenants,
@@ -243,7 +251,7 @@ int Run(const Options& options) {
     row("recall_context: small -> large", recall_small, recall_large, "<= 1.5x");
     row("search in one project: alone -> among tenants", one_alone, one_crowd, "<= 1.5x");
 
-    if (options.keep) {
+    if (options.keep || !load) {
         std::printf("\nkept: role %s, databases %s %s %s\n", role.c_str(), databases[0].c_str(),
                     databases[1].c_str(), databases[2].c_str());
         return 0;
@@ -271,6 +279,8 @@ int main(int argc, char** argv) {
     app.add_option("--tenants", options.tenants, "projects of 100 contexts (default 10000)");
     app.add_option("--calls", options.calls, "calls per figure (default 30)");
     app.add_flag("--keep", options.keep, "keep the role and databases (for EXPLAIN)");
+    app.add_option("--reuse", options.reuse,
+                   "measure a kept run's databases again (its role, e.g. search_bench_1234)");
     CLI11_PARSE(app, argc, argv);
     return mnemo::Run(options);
 }
