@@ -107,6 +107,7 @@ partial AS (
     JOIN mnemo.topics t ON t.project_id = c.project_id AND t.topic = c.topic
                        AND t.latest_version = c.version
     WHERE (SELECT count(*) FROM exact) < (SELECT n FROM want)
+      AND ($9::bool OR cardinality($3::text[]) > 1)  -- one item: nothing partial to find
       AND c.project_id = (SELECT id FROM pid) AND c.archived_at IS NULL
       AND c.search @@ (SELECT anyq FROM q)
       AND ($9::bool OR (SELECT strict FROM q) IS NULL OR NOT c.search @@ (SELECT strict FROM q))
