@@ -18,6 +18,7 @@
 #include "http_sql.hpp"
 #include "memory/access_store.hpp"
 #include "memory/context_sql.hpp"
+#include "memory/search_query.hpp"
 #include "memory/store.hpp"
 
 namespace mnemo::bench {
@@ -241,9 +242,13 @@ void HttpFixture::CheckAgreement(const HttpWorkload& workload, const std::string
     const Json searched = setup_session_->CallTool(
         "search_contexts", {{"project", project}, {"query", workload.query}});
     const std::string limit = std::to_string(workload.search_limit + 1);
+    const memory::SearchQuery built = memory::BuildSearchQuery(workload.query);
+    const std::string terms = memory::TextArrayLiteral(built.terms);
+    const std::string fuzzy = memory::TextArrayLiteral(built.fuzzy);
     const Json raw_searched =
         Json::parse(QueryAsTenant(raw_.get(), tokens_.back(), std::string(sql::kSearchContexts),
-                                  {workload.query.c_str(), nullptr, "{}", limit.c_str(), "0"}));
+                                  {built.strict.c_str(), built.any.c_str(), terms.c_str(),
+                                   fuzzy.c_str(), nullptr, "{}", limit.c_str(), "0", "false"}));
     const Json& results = searched["results"];
     bool same = results.is_array() && !results.empty() && raw_searched.is_array() &&
                 raw_searched.size() >= results.size();

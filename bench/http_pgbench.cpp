@@ -15,6 +15,7 @@
 #include "embedded/subprocess.hpp"
 #include "http_sql.hpp"
 #include "memory/context_sql.hpp"
+#include "memory/search_query.hpp"
 #include "memory/store.hpp"
 
 namespace mnemo::bench {
@@ -92,8 +93,11 @@ Pgbench::Pgbench(const std::string& binary, const HttpFixture& fixture,
                    {"('bench/lock-' || :t::text)", ":content", ":priority", ":tags"});
     const std::string recall = Substitute(memory::sql::kRecallContext,
                                           {"('bench/recall-' || :r::text)", "NULL", ":preview"});
-    const std::string search =
-        Substitute(sql::kSearchContexts, {":query", "NULL", ":notags", ":limit", ":offset"});
+    const std::string search = Substitute(
+        sql::kSearchContexts,
+        {":strict", ":anyq", ":terms", ":fuzzy", "NULL", ":notags", ":limit", ":offset", "false"});
+    // The search's parameters as the store builds them from the query text.
+    const memory::SearchQuery built = memory::BuildSearchQuery(workload.query);
     const std::string session_check = Pipeline(
         "stok",
         // pgbench refuses an empty -D value: without auth the bearer hash is the literal ''.
@@ -104,7 +108,10 @@ Pgbench::Pgbench(const std::string& binary, const HttpFixture& fixture,
                   "priority=" + workload.priority,
                   "tags=" + memory::TextArrayLiteral(workload.tags),
                   "preview=false",
-                  "query=" + workload.query,
+                  "strict=" + built.strict,
+                  "anyq=" + built.any,
+                  "terms=" + memory::TextArrayLiteral(built.terms),
+                  "fuzzy=" + memory::TextArrayLiteral(built.fuzzy),
                   "notags={}",
                   "limit=" + std::to_string(workload.search_limit + 1),
                   "offset=0",

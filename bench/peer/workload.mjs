@@ -53,9 +53,7 @@ const VOCABULARY_SQL = `ARRAY[${VOCABULARY.map((w) => `'${w}'`).join(", ")}]::te
 const DERIVED_SQL = `left(content, 500) AS preview, 'reference' AS priority, '{}'::text[] AS tags,
     encode(sha256(convert_to(content, 'UTF8')), 'hex') AS content_hash,
     octet_length(content) AS size_bytes,
-    setweight(to_tsvector('english', translate(topic, '/._-', '    ')), 'A') ||
-    setweight(to_tsvector('english', array_to_string('{}'::text[], ' ')), 'B') ||
-    setweight(to_tsvector('english', left(content, 100000)), 'C') AS search`;
+    mnemo.context_search(topic, '{}'::text[], content) AS search`;
 
 /// mnemo's row-level-security token for a local-owner project: hex(HMAC-SHA256(secret,
 /// name)) (server/src/memory/tenant_keys.cpp, TenantKeys::TokenFor).
@@ -87,13 +85,14 @@ export function preloadMnemo(dsn, token, first, last, chunk = 100_000) {
     for (let from = first; from <= last; from += chunk) {
         const to = Math.min(last, from + chunk - 1);
         runSql(dsn, asTenant(token, `
-INSERT INTO mnemo.topics (project_id, topic, last_version)
-SELECT (SELECT mnemo.current_project_id()), 'notes/item-' || i, 1
+INSERT INTO mnemo.topics (project_id, topic, last_version, latest_version, latest_priority,
+                          latest_at)
+SELECT (SELECT mnemo.current_project_id()), 'notes/item-' || i, 1, 1, 'reference', now()
 FROM generate_series(${from}, ${to}) AS i;
 INSERT INTO mnemo.contexts (project_id, topic, version, content, preview, priority, tags,
-                            content_hash, size_bytes, search)
+                            content_hash, size_bytes)
 SELECT (SELECT mnemo.current_project_id()), topic, 1, content, preview, priority, tags,
-       content_hash, size_bytes, search
+       content_hash, size_bytes
 FROM (SELECT topic, content, ${DERIVED_SQL}
       FROM (SELECT 'notes/item-' || i AS topic, ${TEXT_SQL} AS content
             FROM generate_series(${from}, ${to}) AS i, (SELECT ${VOCABULARY_SQL} AS v) w) t) d;`));

@@ -31,18 +31,15 @@ input AS (
         language text, line_count integer, summary text)),
 up AS (
     INSERT INTO mnemo.files AS f (project_id, path, size_bytes, mtime_ns, content_hash, kind,
-                                  language, line_count, summary, search)
+                                  language, line_count, summary)
     SELECT pid.id, i.path, i.size_bytes, i.mtime_ns, i.content_hash, i.kind,
-           coalesce(i.language, ''), i.line_count, coalesce(i.summary, ''),
-           setweight(to_tsvector('english', translate(i.path, '/._-', '    ')), 'A') ||
-           setweight(to_tsvector('english', coalesce(i.language, '')), 'B') ||
-           setweight(to_tsvector('english', coalesce(i.summary, '')), 'C')
+           coalesce(i.language, ''), i.line_count, coalesce(i.summary, '')
     FROM input i, pid WHERE pid.id IS NOT NULL
     ON CONFLICT (project_id, path) DO UPDATE SET
         size_bytes = excluded.size_bytes, mtime_ns = excluded.mtime_ns,
         content_hash = excluded.content_hash, kind = excluded.kind,
         language = excluded.language, line_count = excluded.line_count,
-        summary = excluded.summary, search = excluded.search, indexed_at = now(),
+        summary = excluded.summary, indexed_at = now(),
         revision = f.revision + CASE WHEN
             CASE WHEN f.content_hash IS NOT NULL AND excluded.content_hash IS NOT NULL
                  THEN f.content_hash <> excluded.content_hash
@@ -92,37 +89,56 @@ hist AS (
 SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL
             ELSE json_build_object('deleted', (SELECT count(*) FROM hist)) END)sql";
 
-/// query_files: $1 query (websearch syntax over paths, languages and summaries; also matched
-/// as a path substring; NULL = every file), $2 type (language or kind; NULL = any), $3 path
-/// prefix (NULL = any), $4 changed_since (timestamptz; NULL = any time), $5 rows to return
-/// (one more than shown: is there a next page?), $6/$7 the cursor: the last shown row's score
-/// and path (NULL = the first page). Best score first, then by path. NULL when the project
-/// does not exist, else JSON {files, total, deleted (paths deleted since $4, first 100)}.
+/// query_files, with the search engine of search_contexts over paths (weight A), languages (B)
+/// and summaries (C): $1 strict tsquery text (NULL = every file, listed by path), $2 any-term
+/// tsquery text, $3 each term's tsquery text (text[]), $4 type (language or kind; NULL = any),
+/// $5 path prefix (NULL = any), $6 changed_since (timestamptz; NULL = any time), $7 rows to
+/// return (one more than shown: is there a next page?), $8/$9 the cursor: the last shown row's
+/// score and path (NULL = the first page). Files matching every item score 1 more than files
+/// matching some; then the share of items matched, then ts_rank_cd. Best score first, then by
+/// path. `total` stops counting at 10 000. NULL when the project does not exist, else JSON
+/// {files, total, deleted (paths deleted since $6, first 100)}.
 inline constexpr std::string_view kQueryFiles = R"sql(
 WITH pid AS (SELECT mnemo.current_project_id() AS id),
-q AS (SELECT CASE WHEN $1::text IS NULL THEN NULL
-                  ELSE websearch_to_tsquery('english', $1) END AS tsq,
-             CASE WHEN $1::text IS NULL THEN NULL
-                  ELSE '%' || replace(replace(replace($1, '\', '\\'), '%', '\%'), '_', '\_') || '%'
-             END AS pattern),
+q AS (SELECT nullif(mnemo.fold($1), '')::tsquery AS strict,
+             nullif(mnemo.fold($2), '')::tsquery AS anyq,
+             (SELECT coalesce(array_agg(mnemo.fold(u)::tsquery), '{}') FROM unnest($3::text[]) u)
+                 AS terms),
+matched AS (
+    SELECT f.*
+    FROM mnemo.files f
+    WHERE $1::text IS NOT NULL AND f.project_id = (SELECT id FROM pid)
+      AND f.search @@ (SELECT anyq FROM q)
+      AND ($4::text IS NULL OR f.language = $4 OR f.kind = $4)
+      AND ($5::text IS NULL OR starts_with(f.path, $5))
+      AND ($6::timestamptz IS NULL OR f.changed_at >= $6)
+    LIMIT 10000),
 hits AS (
+    SELECT m.path, m.size_bytes, m.mtime_ns, m.content_hash, m.kind, m.language, m.line_count,
+           m.summary, m.changed_at,
+           round((CASE WHEN m.search @@ (SELECT strict FROM q) THEN 1 ELSE 0 END
+                  + (SELECT count(*) FROM unnest((SELECT terms FROM q)) t WHERE m.search @@ t)::float8
+                    / greatest(cardinality((SELECT terms FROM q)), 1)
+                  + ts_rank_cd(m.search, (SELECT anyq FROM q), 32))::numeric, 6) AS score
+    FROM matched m),
+listed AS (
     SELECT f.path, f.size_bytes, f.mtime_ns, f.content_hash, f.kind, f.language, f.line_count,
-           f.summary, f.changed_at,
-           round((CASE WHEN q.pattern IS NULL THEN 0
-                       ELSE ts_rank_cd(f.search, q.tsq)
-                            + CASE WHEN f.path ILIKE q.pattern THEN 1 ELSE 0 END END)::numeric,
-                 6) AS score
-    FROM mnemo.files f, q
-    WHERE f.project_id = (SELECT id FROM pid)
-      AND (q.pattern IS NULL OR f.search @@ q.tsq OR f.path ILIKE q.pattern)
-      AND ($2::text IS NULL OR f.language = $2 OR f.kind = $2)
-      AND ($3::text IS NULL OR starts_with(f.path, $3))
-      AND ($4::timestamptz IS NULL OR f.changed_at >= $4)),
+           f.summary, f.changed_at, 0::numeric AS score
+    FROM mnemo.files f
+    WHERE $1::text IS NULL AND f.project_id = (SELECT id FROM pid)
+      AND ($4::text IS NULL OR f.language = $4 OR f.kind = $4)
+      AND ($5::text IS NULL OR starts_with(f.path, $5))
+      AND ($6::timestamptz IS NULL OR f.changed_at >= $6)
+      AND ($8::numeric IS NULL OR f.path > $9)
+    ORDER BY f.path
+    LIMIT $7::int),
 page AS (
-    SELECT * FROM hits
-    WHERE $6::numeric IS NULL OR score < $6::numeric OR (score = $6::numeric AND path > $7)
-    ORDER BY score DESC, path
-    LIMIT $5::int)
+    (SELECT * FROM hits
+     WHERE $8::numeric IS NULL OR score < $8::numeric OR (score = $8::numeric AND path > $9)
+     ORDER BY score DESC, path
+     LIMIT $7::int)
+    UNION ALL
+    SELECT * FROM listed)
 SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(
     'files', (SELECT coalesce(json_agg(json_build_object(
         'path', path, 'size', size_bytes,
@@ -131,16 +147,22 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(
         'hash', content_hash, 'kind', kind, 'language', language, 'lines', line_count,
         'summary', summary, 'changed_at', changed_at, 'score', score)
         ORDER BY score DESC, path), '[]') FROM page),
-    'total', (SELECT count(*) FROM hits),
-    'deleted', CASE WHEN $4::timestamptz IS NULL THEN NULL ELSE (
+    'total', CASE WHEN $1::text IS NOT NULL THEN (SELECT count(*) FROM hits) ELSE (
+        SELECT count(*) FROM (SELECT 1 FROM mnemo.files f
+                              WHERE f.project_id = (SELECT id FROM pid)
+                                AND ($4::text IS NULL OR f.language = $4 OR f.kind = $4)
+                                AND ($5::text IS NULL OR starts_with(f.path, $5))
+                                AND ($6::timestamptz IS NULL OR f.changed_at >= $6)
+                              LIMIT 10000) n) END,
+    'deleted', CASE WHEN $6::timestamptz IS NULL THEN NULL ELSE (
         SELECT coalesce(json_agg(json_build_object('path', x.path, 'deleted_at', x.changed_at)
                                  ORDER BY x.changed_at DESC, x.path), '[]')
         FROM (SELECT d.path, d.changed_at
               FROM (SELECT DISTINCT ON (c.path) c.path, c.changed_at, c.change
                     FROM mnemo.file_changes c
                     WHERE c.project_id = (SELECT id FROM pid)
-                      AND c.changed_at >= $4::timestamptz
-                      AND ($3::text IS NULL OR starts_with(c.path, $3))
+                      AND c.changed_at >= $6::timestamptz
+                      AND ($5::text IS NULL OR starts_with(c.path, $5))
                     ORDER BY c.path, c.change_id DESC) d
               WHERE d.change = 'deleted'
               ORDER BY d.changed_at DESC, d.path

@@ -67,7 +67,11 @@ std::string TextArrayLiteral(const std::vector<std::string>& items) {
 }
 
 void Store::ConfigurePool(pqpool::PoolOptions& options, const TenantKeys& keys) {
-    options.tenant_context_sql = "SELECT set_config('mnemo.tenant', $1, true)";
+    // The similarity threshold of search's typo tier (pg_trgm's default, 0.3, lets too many
+    // unrelated words through) is set in the same statement, for the transaction only.
+    options.tenant_context_sql =
+        "SELECT set_config('mnemo.tenant', $1, true), "
+        "set_config('pg_trgm.similarity_threshold', '0.4', true)";
     options.tenant_context_value = [keys](std::string_view tenant) {
         return keys.TokenFor(tenant);
     };

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "memory/context_sql.hpp"
+#include "memory/search_query.hpp"
 #include "memory/store.hpp"
 
 namespace mnemo::memory {
@@ -50,6 +51,13 @@ pqpool::Result<Json> Store::UnlockContext(const ProjectRef& project, const std::
     const auto version_text = OptionalInt(version);
     const std::array<Param, 3> params{Param(topic), AsParam(version_text),
                                       Param(force ? "true" : "false")};
+    // Two statements in one transaction: the first takes the topic row's lock (lock_context
+    // takes it too), so the second, with a snapshot taken after that lock, sees every version
+    // a concurrent writer acknowledged before, and sets the topic's latest live version from
+    // the same rows it archives.
+    constexpr std::string_view kLockTopic = R"sql(
+SELECT 1 FROM mnemo.topics t
+WHERE t.project_id = mnemo.current_project_id() AND t.topic = $1 FOR UPDATE)sql";
     constexpr std::string_view kSql = R"sql(
 WITH pid AS (SELECT mnemo.current_project_id() AS id),
 target AS (
@@ -63,14 +71,47 @@ done AS (
     UPDATE mnemo.contexts c SET archived_at = now(), archive_reason = 'unlock_context'
     FROM target t, allowed a
     WHERE a.ok AND c.project_id = (SELECT id FROM pid) AND c.topic = $1 AND c.version = t.version
-    RETURNING c.version)
+    RETURNING c.version),
+latest AS (
+    UPDATE mnemo.topics t
+    SET (latest_version, latest_priority, latest_at) = (
+        SELECT c.version, c.priority, c.created_at FROM mnemo.contexts c
+        WHERE c.project_id = t.project_id AND c.topic = t.topic AND c.archived_at IS NULL
+          AND c.version NOT IN (SELECT version FROM done)
+        ORDER BY c.version DESC LIMIT 1)
+    WHERE t.project_id = (SELECT id FROM pid) AND t.topic = $1
+      AND t.latest_version IN (SELECT version FROM done)
+    RETURNING t.latest_version)
 SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(
     'topic', $1::text,
     'matched', (SELECT coalesce(json_agg(version ORDER BY version), '[]') FROM target),
     'always_check', EXISTS (SELECT 1 FROM target WHERE priority = 'always_check'),
-    'archived', (SELECT coalesce(json_agg(version ORDER BY version), '[]') FROM done)) END)sql";
-    auto result = ProjectJson(project, "unlock_context", kSql, params);
-    if (!result.ok()) return result;
+    'archived', (SELECT coalesce(json_agg(version ORDER BY version), '[]') FROM done),
+    'updated_latest', (SELECT count(*) FROM latest)) END)sql";
+    auto lease = Lease(project.Tenant(), "unlock_context");
+    if (!lease.ok()) return std::move(lease).error();
+    auto step = lease->Execute("BEGIN");
+    if (step.ok()) step = lease->Execute(kLockTopic, std::span<const Param>(params.data(), 1));
+    if (step.ok()) step = lease->Execute(kSql, params);
+    pqpool::Result<Json> result = Json();
+    if (!step.ok()) {
+        result = std::move(step).error();
+    } else if (step->rows() == 1 && !step->IsNull(0, 0)) {
+        result = Json::parse(step->Get(0, 0));
+    }
+    if (result.ok()) {
+        if (auto committed = lease->Execute("COMMIT"); !committed.ok()) {
+            return std::move(committed).error();
+        }
+    } else {
+        (void)lease->connection().Execute("ROLLBACK");
+        return result;
+    }
+    if (result->is_null()) {
+        return Error(ErrorCode::kInvalidArgument, "project '" + project.name + "' does not exist",
+                     kProjectMissing);
+    }
+    result->erase("updated_latest");
     if ((*result)["matched"].empty()) {
         return Error(ErrorCode::kInvalidArgument,
                      "no live context '" + topic + "'" +
@@ -88,11 +129,18 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(
 
 pqpool::Result<Json> Store::SearchContexts(const ProjectRef& project,
                                            const SearchRequest& request) {
+    const SearchQuery query = BuildSearchQuery(request.query);
+    const std::string terms = TextArrayLiteral(query.terms);
+    const std::string fuzzy = TextArrayLiteral(query.fuzzy);
     const std::string tags = TextArrayLiteral(request.tags);
+    const std::optional<std::string> priorities =
+        request.priority ? std::optional<std::string>(TextArrayLiteral({*request.priority}))
+                         : std::nullopt;
     const std::string limit = std::to_string(request.limit + 1);  // one more: is there a next page?
     const std::string offset = std::to_string(request.offset);
-    const std::array<Param, 5> params{Param(request.query), AsParam(request.priority), Param(tags),
-                                      Param(limit), Param(offset)};
+    const std::array<Param, 9> params{Param(query.strict), Param(query.any),    Param(terms),
+                                      Param(fuzzy),        AsParam(priorities), Param(tags),
+                                      Param(limit),        Param(offset),       Param("false")};
     return ProjectJson(project, "search_contexts", sql::kSearchContexts, params);
 }
 
@@ -100,46 +148,42 @@ pqpool::Result<Json> Store::ListTopics(const ProjectRef& project, const std::str
                                        int limit, const std::string& after) {
     const std::string limit_text = std::to_string(limit);
     const std::array<Param, 3> params{Param(prefix), Param(limit_text), Param(after)};
+    // Live topics come from the topic rows (latest_version set), in byte order through
+    // topics_live_by_name: a prefix is a range of that index, read up to `limit` rows.
     constexpr std::string_view kSql = R"sql(
 WITH pid AS (SELECT mnemo.current_project_id() AS id),
 live AS (
-    SELECT c.topic, max(c.version) AS latest_version, count(*) AS versions,
-           (array_agg(c.priority ORDER BY c.version DESC))[1] AS priority
-    FROM mnemo.contexts c
-    WHERE c.project_id = (SELECT id FROM pid) AND c.archived_at IS NULL
-      AND left(c.topic, length($1)) = $1 AND c.topic > $3
-    GROUP BY c.topic ORDER BY c.topic LIMIT $2::int)
+    SELECT t.topic, t.latest_version, t.latest_priority AS priority,
+           (SELECT count(*) FROM mnemo.contexts c
+            WHERE c.project_id = t.project_id AND c.topic = t.topic AND c.archived_at IS NULL)
+               AS versions
+    FROM mnemo.topics t
+    WHERE t.project_id = (SELECT id FROM pid) AND t.latest_version IS NOT NULL
+      AND t.topic COLLATE "C" >= $1 AND t.topic COLLATE "C" < $1 || chr(1114111)
+      AND t.topic COLLATE "C" > $3
+    ORDER BY t.topic COLLATE "C" LIMIT $2::int)
 SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE
     (SELECT coalesce(json_agg(json_build_object('topic', topic, 'latest_version', latest_version,
                                                 'versions', versions, 'priority', priority)
-                              ORDER BY topic), '[]') FROM live) END)sql";
+                              ORDER BY topic COLLATE "C"), '[]') FROM live) END)sql";
     return ProjectJson(project, "explore_context_tree", kSql, params);
 }
 
 pqpool::Result<Json> Store::CheckContexts(const ProjectRef& project, const std::string& text) {
-    const std::array<Param, 1> params{Param(text)};
-    // Any word of the text may match: plainto_tsquery ANDs the words, so turn & into |.
-    constexpr std::string_view kSql = R"sql(
-WITH pid AS (SELECT mnemo.current_project_id() AS id),
-q AS (SELECT nullif(replace(plainto_tsquery('english', $1)::text, ' & ', ' | '), '')::tsquery
-             AS tsq),
-hits AS (
-    SELECT c.topic, c.version, c.priority, c.preview,
-           CASE WHEN c.priority = 'always_check' THEN left(c.content, 2000) END AS content,
-           ts_rank_cd(c.search, q.tsq) AS score
-    FROM mnemo.contexts c, q
-    WHERE c.project_id = (SELECT id FROM pid) AND c.archived_at IS NULL
-      AND c.priority IN ('always_check', 'important') AND c.search @@ q.tsq
-      AND NOT EXISTS (SELECT 1 FROM mnemo.contexts n
-                      WHERE n.project_id = c.project_id AND n.topic = c.topic
-                        AND n.version > c.version AND n.archived_at IS NULL)
-    ORDER BY c.priority = 'always_check' DESC, score DESC, c.topic
-    LIMIT 10)
-SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE
-    (SELECT coalesce(json_agg(json_build_object(
-        'topic', topic, 'version', version, 'priority', priority, 'preview', left(preview, 300),
-        'content', content, 'score', round(score::numeric, 4))), '[]') FROM hits) END)sql";
-    return ProjectJson(project, "check_contexts", kSql, params);
+    // The search engine in check mode: any word of the text may match (how many and how rare
+    // rank), always_check and important contexts only, always_check first with its content.
+    const SearchQuery query = BuildSearchQuery(text, /*plain_words=*/true);
+    const std::string terms = TextArrayLiteral(query.terms);
+    const std::array<Param, 9> params{Param(query.strict),
+                                      Param(query.any),
+                                      Param(terms),
+                                      Param("{}"),
+                                      Param("{always_check,important}"),
+                                      Param("{}"),
+                                      Param("10"),
+                                      Param("0"),
+                                      Param("true")};
+    return ProjectJson(project, "check_contexts", sql::kSearchContexts, params);
 }
 
 }  // namespace mnemo::memory

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "memory/file_sql.hpp"
+#include "memory/search_query.hpp"
 #include "memory/store.hpp"
 
 namespace mnemo::memory {
@@ -98,10 +99,21 @@ pqpool::Result<Json> Store::QueryFiles(const ProjectRef& project, const FileQuer
         return value ? Param(*value) : Param();
     };
     const std::string limit = std::to_string(request.limit);
-    const std::array<Param, 7> params{
-        optional(request.query),         optional(request.type), optional(request.path_prefix),
-        optional(request.changed_since), Param(limit),           optional(request.after_score),
-        Param(request.after_path)};
+    SearchQuery query;
+    if (request.query) query = BuildSearchQuery(*request.query);
+    const std::string terms = TextArrayLiteral(query.terms);
+    // A query with nothing searchable (only stop words or punctuation) matches nothing; no
+    // query lists every file.
+    const Param strict = request.query ? Param(query.strict) : Param();
+    const std::array<Param, 9> params{strict,
+                                      Param(query.any),
+                                      Param(terms),
+                                      optional(request.type),
+                                      optional(request.path_prefix),
+                                      optional(request.changed_since),
+                                      Param(limit),
+                                      optional(request.after_score),
+                                      Param(request.after_path)};
     auto result = ProjectJson(project, "query_files", sql::kQueryFiles, params);
     // 22007/22008: changed_since is not a timestamp PostgreSQL can read.
     if (!result.ok() && result.error().code() == ErrorCode::kSql &&

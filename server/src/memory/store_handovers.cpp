@@ -42,21 +42,28 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE coalesce(
 }
 
 pqpool::Result<Json> Store::WakeUp(const ProjectRef& project) {
+    // Every part reads an index range bounded by what it shows (counts stop at 10 000).
     // Bounded: at most 20 always_check contexts of at most 3000 characters each, 20 important
     // previews, 10 recent changes and 20 changed files, so the briefing stays far below
     // clients' output caps.
     constexpr std::string_view kSql = R"sql(
 WITH pid AS (SELECT mnemo.current_project_id() AS id),
-live AS (
-    SELECT c.topic, c.version, c.priority, c.content, c.preview, c.tags, c.created_at
-    FROM mnemo.contexts c
-    WHERE c.project_id = (SELECT id FROM pid) AND c.archived_at IS NULL
-      AND NOT EXISTS (SELECT 1 FROM mnemo.contexts n
-                      WHERE n.project_id = c.project_id AND n.topic = c.topic
-                        AND n.version > c.version AND n.archived_at IS NULL)),
-always AS (SELECT * FROM live WHERE priority = 'always_check' ORDER BY topic LIMIT 20),
-important AS (SELECT * FROM live WHERE priority = 'important'
-              ORDER BY created_at DESC LIMIT 20)
+always AS (
+    SELECT c.topic, c.version, c.content, c.tags
+    FROM (SELECT t.topic, t.latest_version FROM mnemo.topics t
+          WHERE t.project_id = (SELECT id FROM pid) AND t.latest_version IS NOT NULL
+            AND t.latest_priority = 'always_check'
+          ORDER BY t.topic LIMIT 20) l
+    JOIN mnemo.contexts c ON c.project_id = (SELECT id FROM pid) AND c.topic = l.topic
+                         AND c.version = l.latest_version),
+important AS (
+    SELECT c.topic, c.version, c.preview, c.created_at
+    FROM (SELECT t.topic, t.latest_version FROM mnemo.topics t
+          WHERE t.project_id = (SELECT id FROM pid) AND t.latest_version IS NOT NULL
+            AND t.latest_priority = 'important'
+          ORDER BY t.latest_at DESC LIMIT 20) l
+    JOIN mnemo.contexts c ON c.project_id = (SELECT id FROM pid) AND c.topic = l.topic
+                         AND c.version = l.latest_version)
 SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(
     'project', (SELECT p.name FROM mnemo.projects p WHERE p.project_id = (SELECT id FROM pid)),
     'handover', (SELECT json_build_object(
@@ -72,11 +79,17 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(
         'topic', topic, 'version', version, 'preview', left(preview, 200))
         ORDER BY created_at DESC), '[]') FROM important),
     'counts', json_build_object(
-        'always_check', (SELECT count(*) FROM live WHERE priority = 'always_check'),
-        'important', (SELECT count(*) FROM live WHERE priority = 'important'),
-        'reference', (SELECT count(*) FROM live WHERE priority = 'reference'),
-        'handovers', (SELECT count(*) FROM mnemo.handovers h
-                      WHERE h.project_id = (SELECT id FROM pid))),
+        'always_check', (SELECT count(*) FROM (SELECT 1 FROM mnemo.topics t
+            WHERE t.project_id = (SELECT id FROM pid) AND t.latest_version IS NOT NULL
+              AND t.latest_priority = 'always_check' LIMIT 10000) n),
+        'important', (SELECT count(*) FROM (SELECT 1 FROM mnemo.topics t
+            WHERE t.project_id = (SELECT id FROM pid) AND t.latest_version IS NOT NULL
+              AND t.latest_priority = 'important' LIMIT 10000) n),
+        'reference', (SELECT count(*) FROM (SELECT 1 FROM mnemo.topics t
+            WHERE t.project_id = (SELECT id FROM pid) AND t.latest_version IS NOT NULL
+              AND t.latest_priority = 'reference' LIMIT 10000) n),
+        'handovers', (SELECT count(*) FROM (SELECT 1 FROM mnemo.handovers h
+                      WHERE h.project_id = (SELECT id FROM pid) LIMIT 10000) n)),
     'recent', (SELECT coalesce(json_agg(json_build_object(
         'topic', r.topic, 'version', r.version, 'priority', r.priority,
         'created_at', r.created_at, 'archived_at', r.archived_at)

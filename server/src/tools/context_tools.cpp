@@ -245,9 +245,12 @@ void RegisterContextTools(mcp::ToolRegistry& registry, ToolServices& services) {
     registry.Add(
         {.name = "search_contexts",
          .title = "Search contexts",
-         .description = "Full-text search over live contexts (topic, tags and content; web "
-                        "search syntax: \"exact phrase\", -exclude, or), plus partial matches "
-                        "in topic names. Ranked, paginated with next_cursor.",
+         .description = "Search live contexts (topic, tags and content). Forgiving: word "
+                        "prefixes, compounds either way (pull-request, pull request), code "
+                        "identifiers and paths by their parts, accents, typos, and questions "
+                        "(contexts matching most and rarest words first). Web search syntax: "
+                        "\"exact phrase\", -exclude, or. Ranked (each hit says which fields "
+                        "matched), paginated with next_cursor.",
          .input_schema =
              ObjectSchema({{"query",
                             {{"type", "string"},

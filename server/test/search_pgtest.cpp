@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: MIT
+// Issue 15's search against a real PostgreSQL: forgiving matches, the latest version under 20
+// concurrent writers and readers, unlock of the latest, bad queries, and isolation of every
+// path that now filters by project itself (NO FORCE row-level security for the owner).
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "server_pg_support.hpp"
+
+namespace mnemo {
+namespace {
+
+using memory::Json;
+using testing::TestDatabase;
+using testing::UniqueProject;
+
+class SearchTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        db_ = TestDatabase::Shared().Open(24);
+        project_ = UniqueProject("search");
+        other_ = UniqueProject("other");
+        ASSERT_TRUE(store().CreateProject(project_, "").ok());
+        ASSERT_TRUE(store().CreateProject(other_, "").ok());
+    }
+
+    memory::Store& store() { return *db_.store; }
+
+    void Lock(const std::string& project, const std::string& topic, const std::string& content,
+              const std::string& priority = "reference") {
+        auto locked = store().LockContext(project, {topic, content, {}, priority});
+        ASSERT_TRUE(locked.ok()) << locked.error().message();
+    }
+
+    std::vector<std::string> Topics(const std::string& project, const std::string& query) {
+        auto hits = store().SearchContexts(project, {query, std::nullopt, {}, 10, 0});
+        EXPECT_TRUE(hits.ok()) << query << ": " << hits.error().message();
+        std::vector<std::string> topics;
+        if (hits.ok()) {
+            for (const auto& hit : *hits) topics.push_back(hit["topic"]);
+        }
+        return topics;
+    }
+
+    cli::Database db_;
+    std::string project_;
+    std::string other_;
+};
+
+TEST_F(SearchTest, ForgivingMatchesFindTheRuleAndSayWhichFieldsMatched) {
+    Lock(project_, "rules/git", "Never push to main; always open a pull request.", "always_check");
+    Lock(project_, "ops/oncall", "The on-call engineer owns database incidents.", "important");
+    Lock(project_, "config/pool", "acquireTimeoutMs in pool_config.cpp; MNEMO_ACQUIRE_TIMEOUT_MS.");
+    Lock(project_, "notes/cafe", "Meetup at the café.");
+    Lock(project_, "decisions/db", "We chose PostgreSQL for row-level security.");
+    for (const char* query :
+         {"pull-request", "pul", "\"pull request\"", "push main -postgresql", "push or nothing"}) {
+        const auto topics = Topics(project_, query);
+        ASSERT_FALSE(topics.empty()) << query;
+        EXPECT_EQ(topics[0], "rules/git") << query;
+    }
+    EXPECT_EQ(Topics(project_, "oncall").at(0), "ops/oncall");
+    EXPECT_EQ(Topics(project_, "who handles database incidents").at(0), "ops/oncall");
+    EXPECT_EQ(Topics(project_, "incidnets").at(0), "ops/oncall");  // a typo
+    EXPECT_EQ(Topics(project_, "acquire_timeout").at(0), "config/pool");
+    EXPECT_EQ(Topics(project_, "pool_config.cpp").at(0), "config/pool");
+    EXPECT_EQ(Topics(project_, "cafe").at(0), "notes/cafe");
+    EXPECT_EQ(Topics(project_, "postgre").at(0), "decisions/db");
+    EXPECT_TRUE(Topics(project_, "push -main").empty());
+
+    auto hits = store().SearchContexts(project_, {"git push", std::nullopt, {}, 10, 0});
+    ASSERT_TRUE(hits.ok());
+    EXPECT_EQ((*hits)[0]["match"], "all");
+    EXPECT_EQ((*hits)[0]["matched"], Json::array({"topic", "content"}));
+
+    // check_contexts: the same engine over the words of a command.
+    auto checked = store().CheckContexts(project_, "git push --force origin main");
+    ASSERT_TRUE(checked.ok()) << checked.error().message();
+    ASSERT_FALSE(checked->empty());
+    EXPECT_EQ((*checked)[0]["topic"], "rules/git");
+    EXPECT_FALSE((*checked)[0]["content"].is_null());
+}
+
+TEST_F(SearchTest, BadQueriesGiveResultsOrNothingNeverAnError) {
+    Lock(project_, "notes/odd", "100% of the_cases use a \\ backslash and 'quotes'.");
+    const std::string long_query(10000, 'x');
+    std::string long_words;
+    while (long_words.size() < 10000) long_words += "pool timeout ";
+    for (const std::string& query :
+         {std::string("the of and"), std::string("!!! ??? ..."), long_query, long_words,
+          std::string("%"), std::string("_"), std::string("\\"), std::string("\"unbalanced"),
+          std::string("'"), std::string("a:* & | !"), std::string("-"), std::string("or or"),
+          std::string("\"\""), std::string("ʼ’∖＼"), std::string("")}) {
+        auto hits = store().SearchContexts(project_, {query, std::nullopt, {}, 10, 0});
+        EXPECT_TRUE(hits.ok()) << query.substr(0, 40) << ": " << hits.error().message();
+        auto checked = store().CheckContexts(project_, query);
+        EXPECT_TRUE(checked.ok()) << query.substr(0, 40) << ": " << checked.error().message();
+        memory::FileQuery files;
+        files.query = query;
+        auto found = store().QueryFiles(project_, files);
+        EXPECT_TRUE(found.ok()) << query.substr(0, 40) << ": " << found.error().message();
+    }
+    EXPECT_EQ(Topics(project_, "the_cases").at(0), "notes/odd");
+    EXPECT_EQ(Topics(project_, "100%").at(0), "notes/odd");
+}
+
+TEST_F(SearchTest, TwentyWritersAndReadersNeverSeeAMissingOrStaleLatestVersion) {
+    constexpr int kWriters = 20;
+    constexpr int kRounds = 5;
+    std::atomic<int> acknowledged{0};  // highest version a writer has seen acknowledged
+    std::atomic<bool> writing{true};
+    std::vector<std::string> problems(2 * kWriters);
+    std::vector<std::thread> threads;
+    for (int w = 0; w < kWriters; ++w) {
+        threads.emplace_back([&, w] {
+            for (int r = 0; r < kRounds; ++r) {
+                auto locked = store().LockContext(
+                    project_, {"shared/latest", "w" + std::to_string(w), {}, "reference"});
+                if (!locked.ok()) {
+                    problems[static_cast<std::size_t>(w)] = locked.error().message();
+                    return;
+                }
+                const int version = (*locked)["version"];
+                int seen = acknowledged.load();
+                while (seen < version && !acknowledged.compare_exchange_weak(seen, version)) {
+                }
+            }
+        });
+    }
+    for (int reader = 0; reader < kWriters; ++reader) {
+        threads.emplace_back([&, reader] {
+            auto& problem = problems[static_cast<std::size_t>(kWriters + reader)];
+            while (writing.load() && problem.empty()) {
+                const int floor = acknowledged.load();  // acknowledged before this read began
+                auto recalled =
+                    store().RecallContext(project_, "shared/latest", std::nullopt, reader % 2 == 0);
+                auto listed = store().ListTopics(project_, "shared/", 10);
+                if (floor == 0) continue;
+                if (!recalled.ok() || !listed.ok() || listed->empty()) {
+                    problem = "latest version missing after version " + std::to_string(floor);
+                } else if ((*recalled)["version"].get<int>() < floor ||
+                           (*listed)[0]["latest_version"].get<int>() < floor) {
+                    problem = "stale: read " + recalled->dump() + " after version " +
+                              std::to_string(floor) + " was acknowledged";
+                }
+            }
+        });
+    }
+    for (int w = 0; w < kWriters; ++w) threads[static_cast<std::size_t>(w)].join();
+    writing = false;
+    for (std::size_t t = kWriters; t < threads.size(); ++t) threads[t].join();
+    for (const auto& problem : problems) EXPECT_EQ(problem, "");
+    auto latest = store().RecallContext(project_, "shared/latest", std::nullopt, true);
+    ASSERT_TRUE(latest.ok());
+    EXPECT_EQ((*latest)["version"], kWriters * kRounds);
+}
+
+TEST_F(SearchTest, UnlockingTheLatestFallsBackToThePreviousLiveVersion) {
+    Lock(project_, "notes/v", "first apple");
+    Lock(project_, "notes/v", "second banana");
+    Lock(project_, "notes/v", "third cherry");
+    ASSERT_TRUE(store().UnlockContext(project_, "notes/v", 3, false).ok());
+    auto latest = store().RecallContext(project_, "notes/v", std::nullopt, false);
+    ASSERT_TRUE(latest.ok());
+    EXPECT_EQ((*latest)["version"], 2);
+    EXPECT_TRUE(Topics(project_, "cherry").empty());
+    EXPECT_TRUE(Topics(project_, "apple").empty());  // not the latest live version
+    EXPECT_EQ(Topics(project_, "banana").at(0), "notes/v");
+    ASSERT_TRUE(store().UnlockContext(project_, "notes/v", std::nullopt, false).ok());
+    EXPECT_FALSE(store().RecallContext(project_, "notes/v", std::nullopt, false).ok());
+    auto listed = store().ListTopics(project_, "notes/", 10);
+    ASSERT_TRUE(listed.ok());
+    EXPECT_TRUE(listed->empty());
+    Lock(project_, "notes/v", "fourth damson");
+    auto again = store().RecallContext(project_, "notes/v", std::nullopt, false);
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ((*again)["version"], 4);
+
+    // Unlock of an older version racing writers of the same topic: the latest stays right.
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 8; ++i) {
+        threads.emplace_back([&, i] {
+            if (i % 2 == 0) {
+                (void)store().LockContext(project_, {"notes/v", "more", {}, "reference"});
+            } else {
+                (void)store().UnlockContext(project_, "notes/v", 4, false);
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    auto final_latest = store().RecallContext(project_, "notes/v", std::nullopt, true);
+    ASSERT_TRUE(final_latest.ok());
+    EXPECT_EQ((*final_latest)["version"], 8);
+}
+
+TEST_F(SearchTest, EveryNewPathSeesOnlyItsOwnProject) {
+    Lock(other_, "secret/plan", "zanzibar quokka rules: never deploy", "always_check");
+    Lock(other_, "secret/important", "zanzibar quokka incidents", "important");
+    Lock(project_, "mine/plan", "ordinary words", "always_check");
+    ASSERT_TRUE(store()
+                    .UpsertFiles(other_, std::vector<files::FileRecord>{{"secret/zanzibar.cpp", 1,
+                                                                         1, "", "text", "cpp", 1,
+                                                                         "zanzibar quokka"}})
+                    .ok());
+    for (const char* query : {"zanzibar", "quokka", "zanzibr", "secret", "zanzi"}) {
+        EXPECT_TRUE(Topics(project_, query).empty()) << query;
+        auto checked = store().CheckContexts(project_, query);
+        ASSERT_TRUE(checked.ok());
+        EXPECT_TRUE(checked->empty()) << query;
+        memory::FileQuery files;
+        files.query = query;
+        auto found = store().QueryFiles(project_, files);
+        ASSERT_TRUE(found.ok());
+        EXPECT_TRUE((*found)["files"].empty()) << query;
+    }
+    auto all_files = store().QueryFiles(project_, memory::FileQuery{});
+    ASSERT_TRUE(all_files.ok());
+    EXPECT_EQ((*all_files)["total"], 0);
+    auto listed = store().ListTopics(project_, "", 100);
+    ASSERT_TRUE(listed.ok());
+    ASSERT_EQ(listed->size(), 1u);
+    EXPECT_EQ((*listed)[0]["topic"], "mine/plan");
+    EXPECT_TRUE(store().ListTopics(project_, "secret", 100)->empty());
+    EXPECT_FALSE(store().RecallContext(project_, "secret/plan", std::nullopt, false).ok());
+    EXPECT_FALSE(store().RecallContext(project_, "secret/plan", 1, false).ok());
+    EXPECT_FALSE(store().UnlockContext(project_, "secret/plan", std::nullopt, true).ok());
+    EXPECT_TRUE(store().RecallContext(other_, "secret/plan", std::nullopt, false).ok());
+    auto briefing = store().WakeUp(project_);
+    ASSERT_TRUE(briefing.ok());
+    EXPECT_EQ((*briefing)["always_check"].size(), 1u);
+    EXPECT_EQ((*briefing)["important"].size(), 0u);
+    EXPECT_EQ((*briefing)["counts"]["always_check"], 1);
+    EXPECT_EQ((*briefing)["recent"].size(), 1u);
+    EXPECT_EQ(briefing->dump().find("zanzibar"), std::string::npos);
+    auto status = store().Status(project_);
+    ASSERT_TRUE(status.ok());
+    EXPECT_EQ((*status)["contexts"], 1);
+    // A project that does not exist (no token matches) sees nothing and gets a clear error.
+    const std::string missing = UniqueProject("missing");
+    EXPECT_FALSE(store().SearchContexts(missing, {"zanzibar", std::nullopt, {}, 10, 0}).ok());
+    EXPECT_FALSE(store().CheckContexts(missing, "zanzibar").ok());
+    EXPECT_FALSE(store().ListTopics(missing, "", 10).ok());
+    EXPECT_FALSE(store().WakeUp(missing).ok());
+    EXPECT_FALSE(store().QueryFiles(missing, memory::FileQuery{}).ok());
+}
+
+}  // namespace
+}  // namespace mnemo
