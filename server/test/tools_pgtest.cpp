@@ -121,8 +121,11 @@ TEST_F(ToolsTest, BadArgumentsGetMessagesNamingTheArgument) {
         "[\"always_check\",\"important\",\"reference\"]");
     EXPECT_NE(Text(Call("lock_context", {{"topic", "a\nb"}, {"content", "c"}})).find("control"),
               std::string::npos);
-    EXPECT_NE(Text(Call("create_project", {{"name", "Bad Name"}})).find("argument 'name'"),
-              std::string::npos);
+    EXPECT_EQ(Text(Call("create_project", {{"name", "..."}})),
+              "Invalid arguments for create_project: argument 'name': '...' cannot be made a "
+              "project name: project names are 1-64 characters of a-z, 0-9, '_' and '-', "
+              "starting with a letter or digit (upper case is lowered, other characters become "
+              "'-')");
     EXPECT_NE(Text(Call("search_contexts", {{"query", "x"}, {"cursor", "garbage"}})).find("cursor"),
               std::string::npos);
     EXPECT_NE(Text(Call("wake_up", {{"verbose", true}})).find("unknown argument 'verbose'"),

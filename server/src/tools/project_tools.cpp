@@ -32,7 +32,8 @@ ToolResult CreateProject(const ToolCall& call, ToolServices& services) {
     auto normalized = NormalizeProjectName(requested);
     if (!normalized.ok()) {
         return ToolResult::Error("invalid_arguments",
-                                 "Invalid arguments: name: " + normalized.error().message());
+                                 "Invalid arguments for create_project: argument 'name': " +
+                                     normalized.error().message());
     }
     const std::string name = std::move(normalized).value();
     const std::string description = OptionalString(call.arguments, "description").value_or("");
