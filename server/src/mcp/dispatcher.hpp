@@ -83,6 +83,14 @@ public:
     /// Set before serving.
     void SetToolObserver(ToolObserver observer) { observer_ = std::move(observer); }
 
+    /// The answer to a tools/call that failed before its tool could run (the transport could
+    /// not get it a connection): `result` (an error) as the call's result, logged as
+    /// tool_execute_error and passed to the observer like any failed call, with the project
+    /// the arguments named. Thread-safe as Handle is.
+    [[nodiscard]] nlohmann::json FailedToolCall(const nlohmann::json& message,
+                                                const std::string& session_id, ToolResult result,
+                                                std::chrono::nanoseconds latency) const;
+
     /// Parses `text` and handles it; returns the serialised reply, or "" when there is none.
     [[nodiscard]] std::string HandleText(std::string_view text, Session& session) const;
 

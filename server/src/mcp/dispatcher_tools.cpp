@@ -42,6 +42,26 @@ void LogToolCall(const std::string& tool, const ToolResult& result, const Sessio
     }
 }
 
+}  // namespace
+
+Json Dispatcher::FailedToolCall(const Json& message, const std::string& session_id,
+                                ToolResult result, std::chrono::nanoseconds latency) const {
+    const Json& params = message.contains("params") ? message["params"] : Json::object();
+    const std::string name =
+        params.is_object() && params.value("name", Json()).is_string() ? params["name"] : "";
+    if (result.project.empty() && params.is_object() && params.contains("arguments") &&
+        params["arguments"].is_object() &&
+        params["arguments"].value("project", Json()).is_string()) {
+        result.project = params["arguments"]["project"].get<std::string>();
+    }
+    LogToolCall(name, result, Session(session_id),
+                std::chrono::duration<double, std::milli>(latency).count(), false);
+    if (observer_) observer_(name, result, latency);
+    return MakeResult(message.value("id", Json()), ToolResultJson(result));
+}
+
+namespace {
+
 /// The capability a client must have declared to receive `method`; "" when none is needed.
 const char* CapabilityFor(const std::string& method) {
     if (method == "sampling/createMessage") return "sampling";

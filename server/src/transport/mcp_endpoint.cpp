@@ -224,11 +224,17 @@ bool McpEndpoint::Authorize(Call& call, pqpool::Result<pqpool::Lease>& lease, bo
     if (!lease.ok()) {
         // A tool call is answered like any tool that could not get a lease in time.
         if (call.incoming.kind == Kind::kRequest && call.incoming.method == "tools/call") {
-            const Json result = {
-                {"content", Json::array({{{"type", "text"}, {"text", lease.error().message()}}})},
-                {"isError", true}};
-            call.exchange->Reply(JsonResponse(
-                call, http::status::ok, mcp::Serialize(mcp::MakeResult(call.incoming.id, result))));
+            // Logged and counted (mnemo_pool_acquire_timeouts_total) like any failed call.
+            const auto code = lease.error().code();
+            const char* type = code == pqpool::ErrorCode::kTimeout ? "pool_timeout"
+                               : code == pqpool::ErrorCode::kPoolOverloaded
+                                   ? "pool_overloaded"
+                                   : "database_unavailable";
+            const Json reply = dispatcher_.FailedToolCall(
+                call.message, SessionLogId(call.session_id),
+                mcp::ToolResult::Error(type, lease.error().message()),
+                std::chrono::steady_clock::now() - (call.deadline - config_.acquire_timeout));
+            call.exchange->Reply(JsonResponse(call, http::status::ok, mcp::Serialize(reply)));
         } else {
             call.exchange->Reply(RpcError(call, http::status::service_unavailable, kServerError,
                                           lease.error().message()));
