@@ -67,6 +67,12 @@ struct Config {
     std::size_t pool_max_connections = 4;
     /// Per-project lease quota (MNEMO_PROJECT_MAX_CONNECTIONS), default 5.
     std::size_t project_max_connections = 5;
+    /// Connections of the caller pool, on which query_database runs caller SQL
+    /// (MNEMO_QUERY_MAX_CONNECTIONS): 2 over stdio, 4 over HTTP. Not part of the budget above.
+    std::size_t query_max_connections = 2;
+    /// Login roles for caller SQL in the database, <role>_query_1 … _N (MNEMO_QUERY_ROLES),
+    /// default 16: each caller connection of every mnemo process on the database takes one.
+    std::size_t query_roles = 16;
     /// Callers that may wait for a lease at once (MNEMO_POOL_MAX_WAITING); beyond it calls
     /// fail at once with "Connection pool overloaded:". Default 1000 over HTTP (every waiter
     /// is bounded by the acquire timeout anyway), 4 × the budget over stdio.

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "files/file_record.hpp"
+#include "memory/caller_pool.hpp"
 #include "memory/tenant_keys.hpp"
 #include "pqpool/pool.hpp"
 
@@ -179,9 +180,17 @@ public:
 
     // Inspection.
     pqpool::Result<Json> Status(const ProjectRef& project);
-    /// Runs caller SQL read-only: READ ONLY transaction, statement timeout, row limit, rolled
-    /// back; the project's row-level security applies. Writes are refused by PostgreSQL.
+    /// Runs caller SQL read-only on the caller pool (its own login role per connection, see
+    /// caller_pool.hpp): READ ONLY transaction, statement timeout, row limit, every value cut in
+    /// the database (so no more than a bounded amount is ever read), rolled back; the project's
+    /// row-level security applies. Writes are refused by PostgreSQL. Without a caller pool
+    /// (SetCaller never called, or roles missing): kInvalidArgument tagged kRefused, naming the
+    /// fix — never run as mnemo's own role.
     pqpool::Result<Json> Query(const ProjectRef& project, const QueryRequest& request);
+
+    /// Installs how caller SQL runs (OpenCallerPool's result). REQUIRES: before any Query call.
+    void SetCaller(CallerSetup caller) { caller_ = std::move(caller); }
+    [[nodiscard]] const CallerSetup& caller() const { return caller_; }
 
     [[nodiscard]] pqpool::Pool& pool() { return *pool_; }
 
@@ -197,6 +206,7 @@ private:
 
     std::shared_ptr<pqpool::Pool> pool_;
     TenantKeys keys_;
+    CallerSetup caller_;  // Set once before use (SetCaller).
 };
 
 /// Formats a text[] literal for a parameter ({"a","b"} with quoting).

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Store: memory_status figures and query_database (caller SQL, read-only, row-limited).
+#include <algorithm>
 #include <array>
+#include <cctype>
+#include <optional>
 
 #include "memory/statement_canceller.hpp"
 #include "memory/store.hpp"
@@ -8,39 +11,125 @@
 namespace mnemo::memory {
 namespace {
 
+using pqpool::Error;
+using pqpool::ErrorCode;
 using pqpool::Param;
 
 // Caps what one query_database call returns, whatever its row limit.
 constexpr std::size_t kMaxQueryBytes = 64 * 1024;
+// Each value is cut in the database at kMaxQueryBytes / columns characters (at least
+// kMinValueChars), so one row holds at most ~kMaxQueryBytes characters.
+constexpr std::size_t kMinValueChars = 1024;
+// Bound on what one FETCH may bring into memory (4 bytes per character at worst in UTF-8).
+constexpr std::size_t kFetchBytes = 4 * 1024 * 1024;
+// How many cut values an answer lists by position.
+constexpr std::size_t kMaxListedCuts = 100;
 
-Json RowsJson(const pqpool::QueryResult& result, int limit) {
-    Json columns = Json::array();
-    for (int c = 0; c < result.columns(); ++c) columns.push_back(result.ColumnName(c));
-    Json rows = Json::array();
-    std::size_t bytes = 0;
-    bool truncated = result.rows() > limit;
-    for (int r = 0; r < result.rows() && r < limit; ++r) {
-        Json row = Json::array();
-        for (int c = 0; c < result.columns(); ++c) {
-            if (result.IsNull(r, c)) {
-                row.push_back(nullptr);
-            } else {
-                row.push_back(std::string(result.Get(r, c)));
-                bytes += result.Get(r, c).size();
-            }
+/// The byte length of the first `chars` UTF-8 characters of `text` (all of it if shorter).
+std::size_t Utf8Prefix(std::string_view text, std::size_t chars) {
+    std::size_t seen = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto byte = static_cast<unsigned char>(text[i]);
+        if ((byte & 0xC0U) != 0x80U) {
+            if (seen == chars) return i;
+            ++seen;
         }
-        if (bytes > kMaxQueryBytes) {
-            truncated = true;
-            break;
-        }
-        rows.push_back(std::move(row));
     }
-    const auto row_count = rows.size();
-    return Json{{"columns", std::move(columns)},
-                {"rows", std::move(rows)},
-                {"row_count", row_count},
-                {"truncated", truncated}};
+    return text.size();
 }
+
+/// `SELECT <each column cut to value_chars + 1 characters, as text> FROM (<sql>) AS t(c1, …)`:
+/// one character more than shown tells a cut value. format('%s') is the type's output
+/// function (what PostgreSQL would send), num_nulls keeps SQL NULL apart from a row of NULLs.
+std::string CuttingSql(std::string_view sql, int columns, std::size_t value_chars) {
+    while (!sql.empty() &&
+           (sql.back() == ';' || std::isspace(static_cast<unsigned char>(sql.back())) != 0)) {
+        sql.remove_suffix(1);
+    }
+    std::string select = "SELECT ";
+    std::string aliases;
+    const std::string cut = std::to_string(value_chars + 1);
+    for (int c = 1; c <= columns; ++c) {
+        const std::string name = "t.c" + std::to_string(c);
+        if (c > 1) {
+            select += ", ";
+            aliases += ", ";
+        }
+        select += "CASE WHEN num_nulls(" + name + ") = 1 THEN NULL ELSE left(format('%s', " + name +
+                  "), " + cut + ") END";
+        aliases += "c" + std::to_string(c);
+    }
+    // The newline ends a trailing "--" comment of the caller's SQL.
+    return select + " FROM (\n" + std::string(sql) + "\n) AS t(" + aliases + ")";
+}
+
+/// Accumulates fetched rows into query_database's answer, within kMaxQueryBytes.
+class RowCollector {
+public:
+    RowCollector(Json columns, int limit, std::size_t value_chars)
+        : columns_(std::move(columns)), limit_(limit), value_chars_(value_chars) {}
+
+    /// Adds `result`'s rows; false once the answer is full (row limit or byte cap).
+    bool Add(const pqpool::QueryResult& result) {
+        for (int r = 0; r < result.rows(); ++r) {
+            if (static_cast<int>(rows_.size()) >= limit_) {
+                truncated_ = true;
+                return false;
+            }
+            Json row = Json::array();
+            std::size_t row_bytes = 0;
+            for (int c = 0; c < result.columns(); ++c) {
+                if (result.IsNull(r, c)) {
+                    row.push_back(nullptr);
+                    continue;
+                }
+                std::string_view value = result.Get(r, c);
+                const std::size_t keep = Utf8Prefix(value, value_chars_);
+                if (keep < value.size()) {
+                    value = value.substr(0, keep);
+                    ++cut_count_;
+                    if (cuts_.size() < kMaxListedCuts) {
+                        cuts_.push_back(Json{{"row", rows_.size()},
+                                             {"column", columns_[static_cast<std::size_t>(c)]}});
+                    }
+                }
+                row_bytes += value.size();
+                row.push_back(std::string(value));
+            }
+            if (bytes_ + row_bytes > kMaxQueryBytes) {
+                truncated_ = true;
+                return false;
+            }
+            bytes_ += row_bytes;
+            rows_.push_back(std::move(row));
+        }
+        return true;
+    }
+
+    Json Finish() && {
+        const auto row_count = rows_.size();
+        Json answer{{"columns", std::move(columns_)},
+                    {"rows", std::move(rows_)},
+                    {"row_count", row_count},
+                    {"truncated", truncated_ || cut_count_ > 0}};
+        if (cut_count_ > 0) {
+            answer["cut_values"] = Json{{"count", cut_count_},
+                                        {"max_characters", value_chars_},
+                                        {"first", std::move(cuts_)}};
+        }
+        return answer;
+    }
+
+private:
+    Json columns_;
+    int limit_;
+    std::size_t value_chars_;
+    Json rows_ = Json::array();
+    Json cuts_ = Json::array();
+    std::size_t cut_count_ = 0;
+    std::size_t bytes_ = 0;
+    bool truncated_ = false;
+};
 
 }  // namespace
 
@@ -67,16 +156,22 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(
 }
 
 pqpool::Result<Json> Store::Query(const ProjectRef& project, const QueryRequest& request) {
-    auto lease = Lease(project.Tenant(), "query_database");
+    // Never run caller SQL as mnemo's own role: without its pool, refuse and say why.
+    if (!caller_.pool) {
+        return Error(ErrorCode::kInvalidArgument,
+                     caller_.refusal.empty() ? "query_database is unavailable: no caller pool"
+                                             : caller_.refusal,
+                     kRefused);
+    }
+    auto lease = caller_.pool->Acquire(pqpool::AcquireLabel(project.Tenant(), "query_database"));
     if (!lease.ok()) return std::move(lease).error();
     const std::string timeout = std::to_string(request.timeout.count());
     const std::array<Param, 1> timeout_param{Param(timeout)};
     std::vector<Param> params;
     for (const auto& p : request.params) params.push_back(p ? Param(*p) : Param(std::nullopt));
-    const std::string fetch = "FETCH FORWARD " + std::to_string(request.limit + 1) + " FROM q";
 
-    // A cursor bounds what is read to limit+1 rows; DECLARE accepts only queries, and READ ONLY
-    // makes PostgreSQL refuse any write a query might still attempt (e.g. nextval()).
+    // A cursor bounds what is read; DECLARE accepts only queries, and READ ONLY makes
+    // PostgreSQL refuse any write a query might still attempt (e.g. nextval()).
     auto result = lease->Execute("BEGIN READ ONLY");
     if (result.ok()) {
         result = lease->Execute(
@@ -85,12 +180,41 @@ pqpool::Result<Json> Store::Query(const ProjectRef& project, const QueryRequest&
             timeout_param);
     }
     const bool project_exists = result.ok() && result->rows() == 1 && result->Get(0, 1) == "t";
+    std::optional<Json> answer;
     if (result.ok() && project_exists) {
         const StatementCanceller canceller(lease->connection(), request.cancelled);
         // The server-side statement_timeout ends it first; this bounds a silent network.
         const auto deadline = pqpool::Clock::now() + request.timeout + std::chrono::seconds(2);
-        result = lease->Execute("DECLARE q NO SCROLL CURSOR FOR " + request.sql, params, deadline);
-        if (result.ok()) result = lease->Execute(fetch, {}, deadline);
+        // First the caller's own cursor, only for its columns (FETCH 0 reads no row); then
+        // the cursor that is read, every value cut in the database to a bounded length.
+        result = lease->Execute("DECLARE q0 NO SCROLL CURSOR FOR " + request.sql, params, deadline);
+        if (result.ok()) result = lease->Execute("FETCH FORWARD 0 FROM q0", {}, deadline);
+        if (result.ok()) {
+            const int columns = result->columns();
+            Json names = Json::array();
+            for (int c = 0; c < columns; ++c) names.push_back(result->ColumnName(c));
+            const std::size_t width = std::max<std::size_t>(static_cast<std::size_t>(columns), 1);
+            const std::size_t value_chars = std::max(kMinValueChars, kMaxQueryBytes / width);
+            const std::size_t batch =
+                std::clamp<std::size_t>(kFetchBytes / (width * (value_chars + 1) * 4), 1,
+                                        static_cast<std::size_t>(request.limit) + 1);
+            RowCollector collector(std::move(names), request.limit, value_chars);
+            if (columns > 0) {
+                result = lease->Execute("CLOSE q0", {}, deadline);
+                if (result.ok()) {
+                    result = lease->Execute("DECLARE q NO SCROLL CURSOR FOR " +
+                                                CuttingSql(request.sql, columns, value_chars),
+                                            params, deadline);
+                }
+                const std::string fetch = "FETCH FORWARD " + std::to_string(batch) + " FROM q";
+                while (result.ok()) {
+                    result = lease->Execute(fetch, {}, deadline);
+                    if (!result.ok() || !collector.Add(*result)) break;
+                    if (static_cast<std::size_t>(result->rows()) < batch) break;
+                }
+            }
+            if (result.ok()) answer = std::move(collector).Finish();
+        }
     }
     // Session-level side effects a query can cause despite READ ONLY: GUCs (undone by the
     // rollback) and session advisory locks (released here), so the connection goes back clean.
@@ -101,7 +225,7 @@ pqpool::Result<Json> Store::Query(const ProjectRef& project, const QueryRequest&
         return pqpool::Error(pqpool::ErrorCode::kInvalidArgument,
                              "project '" + project.name + "' does not exist", kProjectMissing);
     }
-    return RowsJson(*result, request.limit);
+    return std::move(*answer);
 }
 
 }  // namespace mnemo::memory

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT
+// CallerPool: caller SQL's own pool, one login role per connection.
+#include "memory/caller_pool.hpp"
+
+#include <array>
+#include <atomic>
+#include <utility>
+
+namespace mnemo::memory {
+namespace {
+
+using pqpool::Error;
+using pqpool::ErrorCode;
+using pqpool::Param;
+
+/// Tries the login roles in turn, starting after the last one that worked. PostgreSQL refuses
+/// a second connection of a role (CONNECTION LIMIT 1, "too many connections for role"): that
+/// role is in use by another connection (of this process or another), so the next is tried.
+/// Its connect check is approximate only in the safe direction: two simultaneous connects of
+/// one role may both be refused, never both admitted.
+class RoleRotatingConnector final : public pqpool::Connector {
+public:
+    RoleRotatingConnector(std::vector<std::unique_ptr<pqpool::Connector>> connectors,
+                          std::vector<std::string> roles)
+        : connectors_(std::move(connectors)), roles_(std::move(roles)) {}
+
+    pqpool::Result<std::unique_ptr<pqpool::Connection>> Connect(
+        pqpool::Deadline deadline, const std::atomic<bool>& cancel) override {
+        const std::size_t count = connectors_.size();
+        const std::size_t start = next_.load(std::memory_order_relaxed);
+        for (std::size_t i = 0; i < count; ++i) {
+            const std::size_t index = (start + i) % count;
+            auto connected = connectors_[index]->Connect(deadline, cancel);
+            if (connected.ok()) {
+                next_.store(index + 1, std::memory_order_relaxed);
+                return connected;
+            }
+            if (connected.error().message().find("too many connections for role") ==
+                std::string::npos) {
+                return connected;
+            }
+        }
+        // 53300: the pool treats it as backpressure (lowers its budget, probes back up).
+        return Error(ErrorCode::kDatabaseUnavailable,
+                     "every caller role (" + roles_.front() + " … " + roles_.back() +
+                         ") has a connection already; raise MNEMO_QUERY_ROLES",
+                     "53300");
+    }
+
+private:
+    std::vector<std::unique_ptr<pqpool::Connector>> connectors_;  // Constant after construction.
+    std::vector<std::string> roles_;                              // Constant after construction.
+    std::atomic<std::size_t> next_{0};
+};
+
+std::string Refusal(const std::string& owner, const std::string& missing) {
+    return "query_database is unavailable: the database lacks the roles caller SQL runs as (" +
+           missing + "), and mnemo's role " + owner +
+           " may not create them. An administrator runs once: ALTER ROLE " + owner +
+           " CREATEROLE; then restart mnemo (docs/deploy.md, \"Caller roles\"; `mnemo doctor` "
+           "checks them).";
+}
+
+}  // namespace
+
+pqpool::Result<CallerSetup> OpenCallerPool(pqpool::Pool& owner_pool, const TenantKeys& keys,
+                                           pqpool::PoolOptions options, std::size_t role_count) {
+    const std::string password = keys.TokenFor(kCallerRolesTenant);
+    const std::string count = std::to_string(role_count);
+    const std::array<Param, 2> params{Param(count), Param(password)};
+    auto lease = owner_pool.Acquire(pqpool::AcquireLabel("", "caller_roles"));
+    if (!lease.ok()) return std::move(lease).error();
+    auto ensured =
+        lease->Execute("SELECT current_user, mnemo.ensure_caller_roles($1::int, $2)", params);
+    if (!ensured.ok()) return std::move(ensured).error();
+    const std::string owner(ensured->Get(0, 0));
+    const std::string missing(ensured->Get(0, 1));
+
+    CallerSetup setup;
+    setup.group_role = owner + "_query";
+    for (std::size_t i = 1; i <= role_count; ++i) {
+        setup.login_roles.push_back(setup.group_role + "_" + std::to_string(i));
+    }
+    if (!missing.empty()) {
+        setup.refusal = Refusal(owner, missing);
+        return setup;
+    }
+    std::vector<std::unique_ptr<pqpool::Connector>> connectors;
+    for (const auto& role : setup.login_roles) {
+        pqpool::PoolOptions role_options = options;
+        role_options.conninfo_overrides["user"] = role;
+        role_options.conninfo_overrides["password"] = password;
+        auto connector = pqpool::MakePgConnector(role_options);
+        if (!connector.ok()) return std::move(connector).error();
+        connectors.push_back(std::move(connector).value());
+    }
+    auto pool = pqpool::Pool::Create(
+        std::move(options),
+        std::make_unique<RoleRotatingConnector>(std::move(connectors), setup.login_roles));
+    if (!pool.ok()) return std::move(pool).error();
+    setup.pool = std::move(pool).value();
+    return setup;
+}
+
+}  // namespace mnemo::memory
