@@ -51,7 +51,7 @@ pqpool::PoolOptions CallerPoolOptions(const Config& config, const pqpool::PoolOp
     options.max_size = config.query_max_connections;
     options.tenant_max_leases = std::max<std::size_t>(1, config.query_max_connections / 2);
     options.acquire_timeout = config.acquire_timeout;
-    options.max_waiting = 4 * config.query_max_connections + config.pool_max_waiting;
+    options.max_waiting = config.pool_max_waiting;  // 0: 4 × its budget
     options.statement_timeout = config.statement_timeout;
     options.leak_threshold = owner.leak_threshold;
     options.min_idle = 0;

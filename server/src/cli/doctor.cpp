@@ -5,6 +5,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/database.hpp"
+#include "memory/caller_pool.hpp"
 #include "memory/migrations.hpp"
 
 namespace mnemo::cli {
@@ -113,6 +114,22 @@ int RunDoctor(const Config& config) {
             report.Ok("isolation", "row-level security applies to role '" + facts->role + "'");
         }
         CheckBudget(config, *facts, report);
+    }
+    auto caller = memory::InspectCallerRoles(*db->pool, db->store->caller());
+    if (!caller.ok()) {
+        report.Fail("caller", caller.error().message());
+    } else {
+        for (const auto& finding : *caller) {
+            switch (finding.level) {
+                case memory::CallerFinding::Level::kOk: report.Ok("caller", finding.text); break;
+                case memory::CallerFinding::Level::kWarn:
+                    report.Warn("caller", finding.text);
+                    break;
+                case memory::CallerFinding::Level::kFail:
+                    report.Fail("caller", finding.text);
+                    break;
+            }
+        }
     }
     auto state = memory::ReadMigrationState(*db->pool);
     if (!state.ok()) {

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <atomic>
+#include <string_view>
 #include <utility>
 
 namespace mnemo::memory {
@@ -100,6 +101,82 @@ pqpool::Result<CallerSetup> OpenCallerPool(pqpool::Pool& owner_pool, const Tenan
     if (!pool.ok()) return std::move(pool).error();
     setup.pool = std::move(pool).value();
     return setup;
+}
+
+pqpool::Result<std::vector<CallerFinding>> InspectCallerRoles(pqpool::Pool& owner_pool,
+                                                              const CallerSetup& setup) {
+    using Level = CallerFinding::Level;
+    std::vector<CallerFinding> findings;
+    if (!setup.refusal.empty()) {
+        findings.push_back({Level::kFail, setup.refusal});
+        return findings;
+    }
+    auto lease = owner_pool.Acquire(pqpool::AcquireLabel("", "doctor"));
+    if (!lease.ok()) return std::move(lease).error();
+    // One row per problem (empty = all in place), then the exposure only a superuser can fix.
+    constexpr std::string_view kProblems = R"sql(
+WITH roles AS (SELECT r.* FROM pg_roles r
+               WHERE r.rolname = $1 OR r.rolname ~ ('^' || $1 || '_[0-9]+$'))
+SELECT r.rolname || ': ' || concat_ws(', ',
+           CASE WHEN r.rolsuper THEN 'is a superuser' END,
+           CASE WHEN r.rolbypassrls THEN 'has BYPASSRLS' END,
+           CASE WHEN r.rolcreaterole THEN 'has CREATEROLE' END,
+           CASE WHEN pg_has_role(r.oid, current_user, 'USAGE') THEN 'may act as ' || current_user END,
+           CASE WHEN pg_has_role(r.oid, 'pg_signal_backend', 'USAGE') THEN 'may signal any backend' END,
+           CASE WHEN pg_has_role(r.oid, 'pg_read_all_stats', 'USAGE') THEN 'reads all statistics' END,
+           CASE WHEN r.rolname <> $1 AND r.rolconnlimit <> 1 THEN 'CONNECTION LIMIT is not 1' END)
+FROM roles r
+WHERE r.rolsuper OR r.rolbypassrls OR r.rolcreaterole OR pg_has_role(r.oid, current_user, 'USAGE')
+   OR pg_has_role(r.oid, 'pg_signal_backend', 'USAGE')
+   OR pg_has_role(r.oid, 'pg_read_all_stats', 'USAGE')
+   OR (r.rolname <> $1 AND r.rolconnlimit <> 1)
+UNION ALL
+SELECT $1 || ' may read mnemo.' || t FROM unnest(ARRAY['owner_keys', 'project_keys', 'settings',
+    'users', 'api_tokens', 'http_sessions', 'schema_migrations']) t
+WHERE has_table_privilege($1, 'mnemo.' || t, 'SELECT')
+UNION ALL
+SELECT $1 || ' may not read mnemo.' || t FROM unnest(ARRAY['projects', 'topics', 'contexts',
+    'handovers', 'files', 'file_changes']) t
+WHERE NOT has_table_privilege($1, 'mnemo.' || t, 'SELECT'))sql";
+    const std::array<Param, 1> group{Param(setup.group_role)};
+    auto problems = lease->Execute(kProblems, group);
+    if (!problems.ok()) return std::move(problems).error();
+    if (problems->rows() > 0) {
+        std::string text;
+        for (int r = 0; r < problems->rows(); ++r) {
+            text += (r > 0 ? "; " : "") + std::string(problems->Get(r, 0));
+        }
+        findings.push_back({Level::kFail, "caller SQL would run with too much privilege: " + text +
+                                              " (docs/deploy.md, \"Caller roles\")"});
+        return findings;
+    }
+    auto caller = setup.pool->Acquire(pqpool::AcquireLabel("", "doctor"));
+    if (!caller.ok()) {
+        findings.push_back({Level::kFail, "no caller connection: " + caller.error().message()});
+        return findings;
+    }
+    auto who = caller->Execute("SELECT current_user");
+    if (!who.ok()) return std::move(who).error();
+    findings.push_back({Level::kOk, "caller SQL runs as " + std::string(who->Get(0, 0)) +
+                                        " (one of " + std::to_string(setup.login_roles.size()) +
+                                        " login roles, members of " + setup.group_role + " only)"});
+    auto exposed = lease->Execute(
+        "SELECT concat_ws(', ', "
+        "CASE WHEN has_table_privilege($1, 'pg_catalog.pg_database', 'SELECT') "
+        "THEN 'other databases'' names (pg_database)' END, "
+        "CASE WHEN has_table_privilege($1, 'pg_catalog.pg_stat_user_tables', 'SELECT') "
+        "THEN 'table statistics such as write counts of all users (pg_stat_user_tables)' END, "
+        "CASE WHEN has_table_privilege($1, 'pg_catalog.pg_stat_activity', 'SELECT') "
+        "THEN 'that other sessions exist (pg_stat_activity, without their statements)' END)",
+        group);
+    if (!exposed.ok()) return std::move(exposed).error();
+    if (!exposed->Get(0, 0).empty()) {
+        findings.push_back({Level::kWarn, "caller SQL can still see " +
+                                              std::string(exposed->Get(0, 0)) +
+                                              "; only a superuser can revoke that "
+                                              "(docs/deploy.md, \"Caller roles\")"});
+    }
+    return findings;
 }
 
 }  // namespace mnemo::memory

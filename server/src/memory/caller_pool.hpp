@@ -40,4 +40,19 @@ struct CallerSetup {
                                                          pqpool::PoolOptions options,
                                                          std::size_t role_count);
 
+/// One line of `mnemo doctor` about the caller roles.
+struct CallerFinding {
+    enum class Level { kOk, kWarn, kFail };
+    Level level;
+    std::string text;
+};
+
+/// What `mnemo doctor` says about caller SQL: the roles exist, none is a superuser, BYPASSRLS,
+/// CREATEROLE, a member of the owner or of pg_signal_backend/pg_read_all_stats; each has
+/// CONNECTION LIMIT 1; the group reads the project tables and none of the token tables; a
+/// caller connection works. Warns about what caller SQL can still see that only a superuser
+/// can hide (other databases' names, table statistics). Errors: pqpool's.
+[[nodiscard]] pqpool::Result<std::vector<CallerFinding>> InspectCallerRoles(
+    pqpool::Pool& owner_pool, const CallerSetup& setup);
+
 }  // namespace mnemo::memory

@@ -25,27 +25,84 @@ constexpr std::size_t kFetchBytes = 4 * 1024 * 1024;
 // How many cut values an answer lists by position.
 constexpr std::size_t kMaxListedCuts = 100;
 
-/// The byte length of the first `chars` UTF-8 characters of `text` (all of it if shorter).
-std::size_t Utf8Prefix(std::string_view text, std::size_t chars) {
+/// The byte length of the longest prefix of `text` holding at most `chars` UTF-8 characters
+/// and at most `max_bytes` bytes, ending on a character boundary.
+std::size_t Utf8Prefix(std::string_view text, std::size_t chars, std::size_t max_bytes) {
+    std::size_t boundary = 0;  // the last character start seen, at most max_bytes
     std::size_t seen = 0;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const auto byte = static_cast<unsigned char>(text[i]);
-        if ((byte & 0xC0U) != 0x80U) {
-            if (seen == chars) return i;
-            ++seen;
+    for (std::size_t i = 0; i <= text.size(); ++i) {
+        const bool starts =
+            i == text.size() || (static_cast<unsigned char>(text[i]) & 0xC0U) != 0x80U;
+        if (!starts) continue;
+        if (i > max_bytes) return boundary;
+        boundary = i;
+        if (seen == chars || i == text.size()) return i;
+        ++seen;
+    }
+    return boundary;
+}
+
+/// `sql` without what follows its last token: trailing whitespace, comments and semicolons
+/// (so that it can stand inside parentheses). Strings, quoted names, dollar quotes and
+/// comments are skipped whole, so a ';' or "--" inside them is not taken for an end.
+std::string_view WithoutTrailer(std::string_view sql) {
+    std::size_t end = 0;  // one past the last character of a token
+    std::size_t i = 0;
+    while (i < sql.size()) {
+        const char c = sql[i];
+        if (std::isspace(static_cast<unsigned char>(c)) != 0 || c == ';') {
+            ++i;
+        } else if (sql.substr(i, 2) == "--") {
+            const auto newline = sql.find('\n', i);
+            i = newline == std::string_view::npos ? sql.size() : newline;
+        } else if (sql.substr(i, 2) == "/*") {
+            int depth = 0;
+            while (i < sql.size()) {
+                if (sql.substr(i, 2) == "/*") {
+                    ++depth;
+                    i += 2;
+                } else if (sql.substr(i, 2) == "*/") {
+                    i += 2;
+                    if (--depth == 0) break;
+                } else {
+                    ++i;
+                }
+            }
+        } else if (c == '\'' || c == '"') {
+            // '' and "" inside are two quotes in a row: the loop steps over both.
+            const auto close = sql.find(c, i + 1);
+            i = close == std::string_view::npos ? sql.size() : close + 1;
+            end = i;
+        } else if (c == '$' &&
+                   (i == 0 || std::isalnum(static_cast<unsigned char>(sql[i - 1])) == 0)) {
+            const auto tag_end = sql.find('$', i + 1);
+            const auto tag = tag_end == std::string_view::npos ? std::string_view()
+                                                               : sql.substr(i, tag_end - i + 1);
+            const bool is_tag =
+                !tag.empty() &&
+                tag.find_first_not_of(
+                    "$_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") ==
+                    std::string_view::npos &&
+                std::isdigit(static_cast<unsigned char>(tag[1 % tag.size()])) == 0;
+            if (is_tag) {
+                const auto close = sql.find(tag, i + tag.size());
+                i = close == std::string_view::npos ? sql.size() : close + tag.size();
+            } else {
+                ++i;  // a parameter such as $1
+            }
+            end = i;
+        } else {
+            end = ++i;
         }
     }
-    return text.size();
+    return sql.substr(0, end);
 }
 
 /// `SELECT <each column cut to value_chars + 1 characters, as text> FROM (<sql>) AS t(c1, …)`:
 /// one character more than shown tells a cut value. format('%s') is the type's output
 /// function (what PostgreSQL would send), num_nulls keeps SQL NULL apart from a row of NULLs.
 std::string CuttingSql(std::string_view sql, int columns, std::size_t value_chars) {
-    while (!sql.empty() &&
-           (sql.back() == ';' || std::isspace(static_cast<unsigned char>(sql.back())) != 0)) {
-        sql.remove_suffix(1);
-    }
+    sql = WithoutTrailer(sql);
     std::string select = "SELECT ";
     std::string aliases;
     const std::string cut = std::to_string(value_chars + 1);
@@ -67,7 +124,11 @@ std::string CuttingSql(std::string_view sql, int columns, std::size_t value_char
 class RowCollector {
 public:
     RowCollector(Json columns, int limit, std::size_t value_chars)
-        : columns_(std::move(columns)), limit_(limit), value_chars_(value_chars) {}
+        : columns_(std::move(columns)),
+          limit_(limit),
+          value_chars_(value_chars),
+          value_bytes_(std::max(kMinValueChars,
+                                kMaxQueryBytes / std::max<std::size_t>(columns_.size(), 1))) {}
 
     /// Adds `result`'s rows; false once the answer is full (row limit or byte cap).
     bool Add(const pqpool::QueryResult& result) {
@@ -84,7 +145,7 @@ public:
                     continue;
                 }
                 std::string_view value = result.Get(r, c);
-                const std::size_t keep = Utf8Prefix(value, value_chars_);
+                const std::size_t keep = Utf8Prefix(value, value_chars_, value_bytes_);
                 if (keep < value.size()) {
                     value = value.substr(0, keep);
                     ++cut_count_;
@@ -124,6 +185,7 @@ private:
     Json columns_;
     int limit_;
     std::size_t value_chars_;
+    std::size_t value_bytes_;  // Multi-byte characters: cut at this many bytes too.
     Json rows_ = Json::array();
     Json cuts_ = Json::array();
     std::size_t cut_count_ = 0;
