@@ -140,12 +140,18 @@ describe("HTTP authentication and user isolation", () => {
             project,
             sql:
                 "SELECT (SELECT count(*) FROM mnemo.contexts) AS contexts, " +
-                "(SELECT count(*) FROM mnemo.http_sessions) AS sessions, " +
-                "(SELECT count(*) FROM mnemo.api_tokens) AS tokens, " +
                 "(SELECT count(*) FROM mnemo.projects) AS projects",
         });
-        assert.deepEqual(rows.columns, ["contexts", "sessions", "tokens", "projects"]);
-        assert.deepEqual(rows.rows[0], ["0", "0", "0", "1"]);
+        assert.deepEqual(rows.columns, ["contexts", "projects"]);
+        assert.deepEqual(rows.rows[0], ["0", "1"]);
+        // The server's tables are not even readable by caller SQL's roles.
+        for (const table of ["http_sessions", "api_tokens", "users", "owner_keys"]) {
+            const refused = await callError(b.client, "query_database", {
+                project,
+                sql: `SELECT count(*) FROM mnemo.${table}`,
+            });
+            assert.match(refused, /permission denied/);
+        }
 
         const stillThere = await callOk(a.client, "recall_context", { project, topic: "secret" });
         assert.equal(stillThere.content, "alice only");

@@ -43,13 +43,15 @@ void WarnIfRoleBypassesSecurity(memory::Store& store) {
 }
 
 /// The caller pool's options: the owner's tenant context (tokens) and timeouts, its own small
-/// budget; a project may hold half of it, so one project's slow queries leave room for others.
+/// budget; a project may hold the project quota but at most half of it, so one project's slow
+/// queries leave room for others.
 pqpool::PoolOptions CallerPoolOptions(const Config& config, const pqpool::PoolOptions& owner) {
     pqpool::PoolOptions options;
     options.name = "mnemo-query";
     options.conninfo = owner.conninfo;
     options.max_size = config.query_max_connections;
-    options.tenant_max_leases = std::max<std::size_t>(1, config.query_max_connections / 2);
+    options.tenant_max_leases = std::min(
+        config.project_max_connections, std::max<std::size_t>(1, config.query_max_connections / 2));
     options.acquire_timeout = config.acquire_timeout;
     options.max_waiting = config.pool_max_waiting;  // 0: 4 × its budget
     options.statement_timeout = config.statement_timeout;

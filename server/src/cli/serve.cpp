@@ -102,7 +102,7 @@ int RunServeStdio(const Config& config) {
                                  {"pool_budget", config.pool_max_connections},
                                  {"session", session.id()}});
     transport::StdioOptions options;
-    options.workers = config.pool_max_connections;
+    options.workers = config.pool_max_connections + config.query_max_connections;
     options.max_line_bytes = std::max<std::size_t>(16 << 20, 4 * config.max_content_bytes);
     options.subscriptions = &server->subscriptions;
     return transport::RunStdio(server->dispatcher, session, options);
@@ -122,8 +122,9 @@ int RunServeHttp(const Config& config) {
         memory::SessionLimits{config.http.session_ttl, config.http.max_sessions_per_user});
     log::Info("database_ready",
               {{"database", server->db.conninfo_for_display}, {"embedded", server->db.embedded}});
-    return transport::RunHttp(
-        {config, server->dispatcher, server->db.pool, access, metrics, &server->subscriptions});
+    return transport::RunHttp({config, server->dispatcher, server->db.pool,
+                               server->db.store->caller().pool, access, metrics,
+                               &server->subscriptions});
 }
 
 int RunMigrate(const Config& config) {

@@ -19,6 +19,7 @@ const std::string kRegistry(TenantKeys::kRegistryTenant);
 struct LentLease {
     std::string tenant;
     std::optional<pqpool::Result<pqpool::Lease>> acquired;
+    bool caller;  // from the caller pool: only caller SQL may take it
 };
 thread_local LentLease* tls_lent_lease = nullptr;
 
@@ -28,12 +29,13 @@ std::string OwnerRegistryTenant(std::string_view owner) {
     return "(projects:" + std::string(owner) + ")";
 }
 
-LentLeaseScope::LentLeaseScope(std::string tenant, pqpool::Result<pqpool::Lease> acquired) {
+LentLeaseScope::LentLeaseScope(std::string tenant, pqpool::Result<pqpool::Lease> acquired,
+                               bool caller) {
     if (tls_lent_lease != nullptr) {
         std::fprintf(stderr, "mnemo: bug: nested LentLeaseScope\n");
         std::abort();
     }
-    tls_lent_lease = new LentLease{std::move(tenant), std::move(acquired)};
+    tls_lent_lease = new LentLease{std::move(tenant), std::move(acquired), caller};
 }
 
 LentLeaseScope::~LentLeaseScope() {
@@ -63,13 +65,16 @@ void Store::ConfigurePool(pqpool::PoolOptions& options, const TenantKeys& keys) 
     };
 }
 
-pqpool::Result<pqpool::Lease> Store::Lease(const std::string& tenant, const char* label) {
-    if (tls_lent_lease != nullptr && tls_lent_lease->acquired && tls_lent_lease->tenant == tenant) {
+pqpool::Result<pqpool::Lease> Store::Lease(const std::string& tenant, const char* label,
+                                           bool caller) {
+    if (tls_lent_lease != nullptr && tls_lent_lease->acquired && tls_lent_lease->tenant == tenant &&
+        tls_lent_lease->caller == caller) {
         pqpool::Result<pqpool::Lease> lent = std::move(*tls_lent_lease->acquired);
         tls_lent_lease->acquired.reset();
         return lent;
     }
-    return pool_->Acquire(pqpool::AcquireLabel(tenant, label));
+    // Caller SQL never runs on the store's pool (mnemo's own role).
+    return (caller ? *caller_.pool : *pool_).Acquire(pqpool::AcquireLabel(tenant, label));
 }
 
 pqpool::Result<Json> Store::QueryJson(const std::string& tenant, const char* label,

@@ -99,7 +99,9 @@ struct ProjectRef {
 /// not nest. Thread safety: thread-local; one scope per thread at a time.
 class LentLeaseScope {
 public:
-    LentLeaseScope(std::string tenant, pqpool::Result<pqpool::Lease> acquired);
+    /// `caller`: the lease comes from the caller pool (only Query takes it), else from the
+    /// store's pool (every other call).
+    LentLeaseScope(std::string tenant, pqpool::Result<pqpool::Lease> acquired, bool caller = false);
     ~LentLeaseScope();
     LentLeaseScope(const LentLeaseScope&) = delete;
     LentLeaseScope& operator=(const LentLeaseScope&) = delete;
@@ -201,8 +203,10 @@ private:
     /// QueryJson for a project: a NULL result means the project does not exist.
     pqpool::Result<Json> ProjectJson(const ProjectRef& project, const char* label,
                                      std::string_view sql, std::span<const pqpool::Param> params);
-    /// The lent lease (LentLeaseScope) when its tenant matches, else a new one.
-    pqpool::Result<pqpool::Lease> Lease(const std::string& tenant, const char* label);
+    /// The lent lease (LentLeaseScope) when its tenant and pool match, else a new one of
+    /// `pool` (the store's pool, or the caller pool when `caller`).
+    pqpool::Result<pqpool::Lease> Lease(const std::string& tenant, const char* label,
+                                        bool caller = false);
 
     std::shared_ptr<pqpool::Pool> pool_;
     TenantKeys keys_;

@@ -225,7 +225,7 @@ pqpool::Result<Json> Store::Query(const ProjectRef& project, const QueryRequest&
                                              : caller_.refusal,
                      kRefused);
     }
-    auto lease = caller_.pool->Acquire(pqpool::AcquireLabel(project.Tenant(), "query_database"));
+    auto lease = Lease(project.Tenant(), "query_database", /*caller=*/true);
     if (!lease.ok()) return std::move(lease).error();
     const std::string timeout = std::to_string(request.timeout.count());
     const std::array<Param, 1> timeout_param{Param(timeout)};
@@ -249,8 +249,12 @@ pqpool::Result<Json> Store::Query(const ProjectRef& project, const QueryRequest&
         const auto deadline = pqpool::Clock::now() + request.timeout + std::chrono::seconds(2);
         // First the caller's own cursor, only for its columns (FETCH 0 reads no row); then
         // the cursor that is read, every value cut in the database to a bounded length.
-        result = lease->Execute("DECLARE q0 NO SCROLL CURSOR FOR " + request.sql, params, deadline);
-        if (result.ok()) result = lease->Execute("FETCH FORWARD 0 FROM q0", {}, deadline);
+        // Each step is one round trip (pipeline); the tenant context is already applied.
+        const std::string declare_q0 = "DECLARE q0 NO SCROLL CURSOR FOR " + request.sql;
+        const std::array<pqpool::Statement, 2> describe{
+            pqpool::Statement{declare_q0, params},
+            pqpool::Statement{"FETCH FORWARD 0 FROM q0", {}}};
+        result = lease->connection().ExecuteBatch(describe, deadline);
         if (result.ok()) {
             const int columns = result->columns();
             Json names = Json::array();
@@ -262,17 +266,16 @@ pqpool::Result<Json> Store::Query(const ProjectRef& project, const QueryRequest&
                                         static_cast<std::size_t>(request.limit) + 1);
             RowCollector collector(std::move(names), request.limit, value_chars);
             if (columns > 0) {
-                result = lease->Execute("CLOSE q0", {}, deadline);
-                if (result.ok()) {
-                    result = lease->Execute("DECLARE q NO SCROLL CURSOR FOR " +
-                                                CuttingSql(request.sql, columns, value_chars),
-                                            params, deadline);
-                }
+                const std::string declare_q = "DECLARE q NO SCROLL CURSOR FOR " +
+                                              CuttingSql(request.sql, columns, value_chars);
                 const std::string fetch = "FETCH FORWARD " + std::to_string(batch) + " FROM q";
-                while (result.ok()) {
+                const std::array<pqpool::Statement, 3> first{pqpool::Statement{"CLOSE q0", {}},
+                                                             pqpool::Statement{declare_q, params},
+                                                             pqpool::Statement{fetch, {}}};
+                result = lease->connection().ExecuteBatch(first, deadline);
+                while (result.ok() && collector.Add(*result) &&
+                       static_cast<std::size_t>(result->rows()) == batch) {
                     result = lease->Execute(fetch, {}, deadline);
-                    if (!result.ok() || !collector.Add(*result)) break;
-                    if (static_cast<std::size_t>(result->rows()) < batch) break;
                 }
             }
             if (result.ok()) answer = std::move(collector).Finish();

@@ -104,10 +104,9 @@ void RegisterInspectTools(mcp::ToolRegistry& registry, ToolServices& services) {
                            {"project", ProjectProperty()}},
                           {"sql"}),
          .annotations = {{"readOnlyHint", true}},
-         // No lease_tenant: caller SQL runs on its own pool (memory/caller_pool.hpp), so a lease
-         // of mnemo's pool taken ahead of time would only sit idle during the query.
          .handler = bind(QueryDatabase),
-         .lease_tenant = {}});
+         .lease_tenant = ProjectLeaseTenant(services),
+         .caller_sql = true});
 }
 
 }  // namespace mnemo::tools
