@@ -64,16 +64,18 @@ pqpool::Result<ServerFacts> ReadServerFacts(pqpool::Pool& pool) {
 
 void CheckBudget(const Config& config, const ServerFacts& facts, Report& report) {
     const int usable = facts.max_connections - facts.reserved;
-    const int budget = static_cast<int>(config.pool_max_connections);
-    const std::string numbers = "budget " + std::to_string(budget) + " per process; server " +
-                                "max_connections " + std::to_string(facts.max_connections) + " - " +
-                                std::to_string(facts.reserved) +
-                                " reserved = " + std::to_string(usable) + " usable, " +
-                                std::to_string(facts.in_use) + " in use now";
+    // mnemo's pool and the caller pool (query_database) each have their own budget.
+    const int budget = static_cast<int>(config.pool_max_connections + config.query_max_connections);
+    const std::string numbers =
+        "budget " + std::to_string(config.pool_max_connections) + " + " +
+        std::to_string(config.query_max_connections) + " for query_database per process; server " +
+        "max_connections " + std::to_string(facts.max_connections) + " - " +
+        std::to_string(facts.reserved) + " reserved = " + std::to_string(usable) + " usable, " +
+        std::to_string(facts.in_use) + " in use now";
     if (budget > usable) {
         report.Fail("budget", numbers +
                                   ": one process can exceed the server's limit; lower "
-                                  "MNEMO_POOL_MAX_CONNECTIONS");
+                                  "MNEMO_POOL_MAX_CONNECTIONS or MNEMO_QUERY_MAX_CONNECTIONS");
         return;
     }
     const int processes = usable / budget;
