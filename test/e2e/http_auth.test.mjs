@@ -159,6 +159,37 @@ describe("HTTP authentication and user isolation", () => {
         await b.client.close();
     });
 
+    it("user B's SQL cannot end, cancel or read user A's running call (issue 15)", async () => {
+        const a = await connectHttp(server.url, alice);
+        const b = await connectHttp(server.url, bob);
+        const mine = uniqueProject("slow");
+        const theirs = uniqueProject("killer");
+        await callOk(a.client, "create_project", { name: mine });
+        await callOk(b.client, "create_project", { name: theirs });
+        const slow = callOk(a.client, "query_database", {
+            project: mine,
+            sql: "SELECT 'alice-marker' AS mark, pg_sleep(1.5)",
+        });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const others = "FROM pg_stat_activity WHERE pid <> pg_backend_pid()";
+        for (const sql of [
+            `SELECT pg_terminate_backend(pid) ${others}`,
+            `SELECT pg_cancel_backend(pid) ${others}`,
+        ]) {
+            const refused = await callError(b.client, "query_database", { project: theirs, sql });
+            assert.match(refused, /permission denied|must be a superuser/, sql);
+        }
+        const texts = await callOk(b.client, "query_database", {
+            project: theirs,
+            sql: `SELECT coalesce(query, '') ${others}`,
+        });
+        assert.ok(!JSON.stringify(texts.rows).includes("alice-marker"), JSON.stringify(texts.rows));
+        const done = await slow;
+        assert.deepEqual(done.rows, [["alice-marker", ""]]);
+        await a.client.close();
+        await b.client.close();
+    });
+
     it("MNEMO_AUTH=none serves loopback without tokens, and refuses other addresses", async () => {
         const open = await startHttpServer(db, { env: { MNEMO_AUTH: "none" } });
         try {
