@@ -61,7 +61,9 @@ struct MemoryServer {
     MemoryServer(const MemoryServer&) = delete;
     MemoryServer& operator=(const MemoryServer&) = delete;
     ~MemoryServer() {
-        (void)db.pool->Close(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        if (const auto& caller = db.store->caller().pool) (void)caller->Close(deadline);
+        (void)db.pool->Close(deadline);
     }
 
     Database db;
