@@ -4,6 +4,7 @@
 // value; without its roles query_database refuses instead of running as mnemo's role.
 #include <fstream>
 #include <future>
+#include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -143,6 +144,45 @@ TEST_F(CallerSqlTest, ValuesKeepTheirTextAndNulls) {
     EXPECT_EQ((*result)["columns"].dump(), R"(["n","nothing","yes","r","a"])");
     EXPECT_EQ((*result)["rows"].dump(), R"js([["5",null,"t","(,)","{1,2}"]])js");
     EXPECT_FALSE((*result)["truncated"].get<bool>());
+}
+
+TEST_F(CallerSqlTest, EveryKindOfQueryStandsInsideTheCuttingSelect) {
+    EXPECT_EQ(Rows(b_, "SELECT 'a;--' AS x; /* c; */ -- d;\n  ;"), R"([["a;--"]])");
+    EXPECT_EQ(Rows(b_, "SELECT $$;)$$ AS y, $tag$'$tag$ AS z;"), R"js([[";)","'"]])js");
+    EXPECT_EQ(Rows(b_, "VALUES (1, 'one'), (2, 'two')"), R"([["1","one"],["2","two"]])");
+    EXPECT_EQ(Rows(b_, "TABLE mnemo.topics"), R"([])");
+    EXPECT_EQ(Rows(b_, "WITH w AS (SELECT 2 AS n) SELECT n, n FROM w"), R"([["2","2"]])");
+    EXPECT_EQ(Rows(b_, "SELECT g FROM generate_series(1, 3) g ORDER BY g DESC"),
+              R"([["3"],["2"],["1"]])");
+    // Not one query: refused before anything runs.
+    EXPECT_EQ(Rows(b_, "SELECT 1) AS t(c1) UNION SELECT repeat('x', 10) FROM (SELECT 1")
+                  .rfind("error: ", 0),
+              0u);
+}
+
+TEST_F(CallerSqlTest, ConnectionsOfSeveralProcessesNeverShareARole) {
+    // Three "processes" (pools) at once, two caller connections each, all busy together.
+    std::vector<cli::Database> processes;
+    for (int i = 0; i < 3; ++i) processes.push_back(TestDatabase::Shared().Open(2));
+    std::vector<std::future<std::string>> calls;
+    for (int i = 0; i < 6; ++i) {
+        memory::Store& store = *processes[static_cast<std::size_t>(i / 2)].store;
+        const std::string project = i % 2 == 0 ? a_ : b_;
+        calls.push_back(std::async(std::launch::async, [&store, project] {
+            memory::QueryRequest request;
+            request.sql = "SELECT current_user::text, pg_sleep(0.5)";
+            auto result = store.Query(project, request);
+            return result.ok() ? (*result)["rows"][0][0].get<std::string>()
+                               : "error: " + result.error().message();
+        }));
+    }
+    std::set<std::string> roles;
+    for (auto& call : calls) {
+        const std::string role = call.get();
+        EXPECT_EQ(role.rfind(TestDatabase::Shared().role() + "_query_", 0), 0u) << role;
+        roles.insert(role);
+    }
+    EXPECT_EQ(roles.size(), 6u);
 }
 
 /// Peak resident memory of this process (VmHWM), in MiB.
