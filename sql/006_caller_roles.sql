@@ -60,10 +60,15 @@ BEGIN
     IF cardinality(missing) > 0 THEN
         RETURN array_to_string(missing, ', ');
     END IF;
-    EXECUTE format('GRANT USAGE ON SCHEMA mnemo TO %I', grp);
+    -- Granted only when missing: an unchanged start writes nothing to the catalogs.
+    IF NOT has_schema_privilege(grp, 'mnemo', 'USAGE') THEN
+        EXECUTE format('GRANT USAGE ON SCHEMA mnemo TO %I', grp);
+    END IF;
     FOREACH t IN ARRAY ARRAY['projects', 'topics', 'contexts', 'handovers', 'files', 'file_changes']
     LOOP
-        EXECUTE format('GRANT SELECT ON mnemo.%I TO %I', t, grp);
+        IF NOT has_table_privilege(grp, 'mnemo.' || t, 'SELECT') THEN
+            EXECUTE format('GRANT SELECT ON mnemo.%I TO %I', t, grp);
+        END IF;
     END LOOP;
     RETURN '';
 END
