@@ -112,8 +112,9 @@ std::string CuttingSql(std::string_view sql, int columns, std::size_t value_char
             select += ", ";
             aliases += ", ";
         }
-        select += "CASE WHEN num_nulls(" + name + ") = 1 THEN NULL ELSE left(format('%s', " + name +
-                  "), " + cut + ") END";
+        select += "CASE WHEN pg_catalog.num_nulls(" + name +
+                  ") = 1 THEN NULL ELSE pg_catalog.left(pg_catalog.format('%s', " + name + "), " +
+                  cut + ") END";
         aliases += "c" + std::to_string(c);
     }
     // The newline ends a trailing "--" comment of the caller's SQL.
@@ -138,6 +139,7 @@ public:
                 return false;
             }
             Json row = Json::array();
+            std::vector<std::size_t> cut_columns;  // counted only if the row is kept
             std::size_t row_bytes = 0;
             for (int c = 0; c < result.columns(); ++c) {
                 if (result.IsNull(r, c)) {
@@ -148,11 +150,7 @@ public:
                 const std::size_t keep = Utf8Prefix(value, value_chars_, value_bytes_);
                 if (keep < value.size()) {
                     value = value.substr(0, keep);
-                    ++cut_count_;
-                    if (cuts_.size() < kMaxListedCuts) {
-                        cuts_.push_back(Json{{"row", rows_.size()},
-                                             {"column", columns_[static_cast<std::size_t>(c)]}});
-                    }
+                    cut_columns.push_back(static_cast<std::size_t>(c));
                 }
                 row_bytes += value.size();
                 row.push_back(std::string(value));
@@ -162,6 +160,12 @@ public:
                 return false;
             }
             bytes_ += row_bytes;
+            for (const std::size_t column : cut_columns) {
+                ++cut_count_;
+                if (cuts_.size() < kMaxListedCuts) {
+                    cuts_.push_back(Json{{"row", rows_.size()}, {"column", columns_[column]}});
+                }
+            }
             rows_.push_back(std::move(row));
         }
         return true;
