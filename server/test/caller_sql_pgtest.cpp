@@ -293,6 +293,45 @@ TEST(CallerRolesTest, WithoutTheRolesQueryDatabaseRefusesAndTheDoctorSaysWhy) {
     admin.Scalar("DROP ROLE " + role);
 }
 
+/// Roles someone gave too much (here: pg_signal_backend) are not used at all.
+TEST(CallerRolesTest, OverPrivilegedRolesAreRefusedNotUsed) {
+    const std::string role = UniqueProject("over");
+    const std::string cluster = TestDatabase::Shared().admin_dsn();
+    {
+        pqpool::testing::AdminConnection admin(cluster);
+        admin.Scalar("CREATE ROLE " + role + " LOGIN CREATEROLE PASSWORD 'test'");
+        admin.Scalar("CREATE DATABASE " + role + " OWNER " + role);
+    }
+    Config config = TestDatabase::Shared().MakeConfig(2);
+    config.database_url = DsnFor(role);
+    const std::string project = UniqueProject("p");
+    {
+        auto db = cli::OpenDatabase(config);  // creates the roles
+        ASSERT_TRUE(db.ok()) << db.error().message();
+        ASSERT_TRUE(db->store->CreateProject(project, "").ok());
+    }
+    {
+        pqpool::testing::AdminConnection admin(cluster);
+        admin.Scalar("GRANT pg_signal_backend TO " + role + "_query");
+    }
+    {
+        auto db = cli::OpenDatabase(config);
+        ASSERT_TRUE(db.ok()) << db.error().message();
+        memory::QueryRequest request;
+        request.sql = "SELECT 1";
+        auto refused = db->store->Query(project, request);
+        ASSERT_FALSE(refused.ok());
+        EXPECT_EQ(refused.error().sqlstate(), memory::kRefused);
+        EXPECT_NE(refused.error().message().find("may signal any backend"), std::string::npos)
+            << refused.error().message();
+    }
+    pqpool::testing::AdminConnection admin(cluster);
+    admin.Scalar("DROP DATABASE " + role + " WITH (FORCE)");
+    std::string roles;
+    for (int i = 1; i <= 16; ++i) roles += role + "_query_" + std::to_string(i) + ", ";
+    admin.Scalar("DROP ROLE " + roles + role + "_query, " + role);
+}
+
 /// Where mnemo owns the cluster (embedded), a superuser also hides other databases, table
 /// statistics and other sessions from caller SQL. Applied here to a database of its own.
 TEST(CallerRolesTest, TheEmbeddedHardeningHidesStatisticsAndOtherDatabases) {

@@ -62,6 +62,44 @@ std::string Refusal(const std::string& owner, const std::string& missing) {
            "checks them).";
 }
 
+// One row per privilege the caller roles must not have or lack; none when all is in place.
+constexpr std::string_view kProblems = R"sql(
+WITH roles AS (SELECT r.* FROM pg_roles r
+               WHERE r.rolname = $1 OR r.rolname ~ ('^' || $1 || '_[0-9]+$'))
+SELECT r.rolname || ': ' || concat_ws(', ',
+           CASE WHEN r.rolsuper THEN 'is a superuser' END,
+           CASE WHEN r.rolbypassrls THEN 'has BYPASSRLS' END,
+           CASE WHEN r.rolcreaterole THEN 'has CREATEROLE' END,
+           CASE WHEN pg_has_role(r.oid, current_user, 'USAGE') THEN 'may act as ' || current_user END,
+           CASE WHEN pg_has_role(r.oid, 'pg_signal_backend', 'USAGE') THEN 'may signal any backend' END,
+           CASE WHEN pg_has_role(r.oid, 'pg_read_all_stats', 'USAGE') THEN 'reads all statistics' END,
+           CASE WHEN r.rolname <> $1 AND r.rolconnlimit <> 1 THEN 'CONNECTION LIMIT is not 1' END)
+FROM roles r
+WHERE r.rolsuper OR r.rolbypassrls OR r.rolcreaterole OR pg_has_role(r.oid, current_user, 'USAGE')
+   OR pg_has_role(r.oid, 'pg_signal_backend', 'USAGE')
+   OR pg_has_role(r.oid, 'pg_read_all_stats', 'USAGE')
+   OR (r.rolname <> $1 AND r.rolconnlimit <> 1)
+UNION ALL
+SELECT $1 || ' may read mnemo.' || t FROM unnest(ARRAY['owner_keys', 'project_keys', 'settings',
+    'users', 'api_tokens', 'http_sessions', 'schema_migrations']) t
+WHERE has_table_privilege($1, 'mnemo.' || t, 'SELECT')
+UNION ALL
+SELECT $1 || ' may not read mnemo.' || t FROM unnest(ARRAY['projects', 'topics', 'contexts',
+    'handovers', 'files', 'file_changes']) t
+WHERE NOT has_table_privilege($1, 'mnemo.' || t, 'SELECT'))sql";
+
+/// The problems kProblems finds, joined with "; " ("" = none).
+pqpool::Result<std::string> PrivilegeProblems(pqpool::Lease& lease, const std::string& group) {
+    const std::array<Param, 1> params{Param(group)};
+    auto problems = lease.Execute(kProblems, params);
+    if (!problems.ok()) return std::move(problems).error();
+    std::string text;
+    for (int r = 0; r < problems->rows(); ++r) {
+        text += (r > 0 ? "; " : "") + std::string(problems->Get(r, 0));
+    }
+    return text;
+}
+
 }  // namespace
 
 pqpool::Result<CallerSetup> OpenCallerPool(pqpool::Pool& owner_pool, const TenantKeys& keys,
@@ -84,6 +122,17 @@ pqpool::Result<CallerSetup> OpenCallerPool(pqpool::Pool& owner_pool, const Tenan
     }
     if (!missing.empty()) {
         setup.refusal = Refusal(owner, missing);
+        return setup;
+    }
+    // Never silently weaker: roles that could reach other sessions or the token tables are
+    // not used at all.
+    auto problems = PrivilegeProblems(*lease, setup.group_role);
+    if (!problems.ok()) return std::move(problems).error();
+    if (!problems->empty()) {
+        setup.refusal =
+            "query_database is unavailable: the roles caller SQL runs as have privileges they "
+            "must not have: " +
+            *problems + ". Revoke them (docs/deploy.md, \"Caller roles\"; `mnemo doctor` checks).";
         return setup;
     }
     std::vector<std::unique_ptr<pqpool::Connector>> connectors;
@@ -113,43 +162,14 @@ pqpool::Result<std::vector<CallerFinding>> InspectCallerRoles(pqpool::Pool& owne
     }
     auto lease = owner_pool.Acquire(pqpool::AcquireLabel("", "doctor"));
     if (!lease.ok()) return std::move(lease).error();
-    // One row per problem (empty = all in place), then the exposure only a superuser can fix.
-    constexpr std::string_view kProblems = R"sql(
-WITH roles AS (SELECT r.* FROM pg_roles r
-               WHERE r.rolname = $1 OR r.rolname ~ ('^' || $1 || '_[0-9]+$'))
-SELECT r.rolname || ': ' || concat_ws(', ',
-           CASE WHEN r.rolsuper THEN 'is a superuser' END,
-           CASE WHEN r.rolbypassrls THEN 'has BYPASSRLS' END,
-           CASE WHEN r.rolcreaterole THEN 'has CREATEROLE' END,
-           CASE WHEN pg_has_role(r.oid, current_user, 'USAGE') THEN 'may act as ' || current_user END,
-           CASE WHEN pg_has_role(r.oid, 'pg_signal_backend', 'USAGE') THEN 'may signal any backend' END,
-           CASE WHEN pg_has_role(r.oid, 'pg_read_all_stats', 'USAGE') THEN 'reads all statistics' END,
-           CASE WHEN r.rolname <> $1 AND r.rolconnlimit <> 1 THEN 'CONNECTION LIMIT is not 1' END)
-FROM roles r
-WHERE r.rolsuper OR r.rolbypassrls OR r.rolcreaterole OR pg_has_role(r.oid, current_user, 'USAGE')
-   OR pg_has_role(r.oid, 'pg_signal_backend', 'USAGE')
-   OR pg_has_role(r.oid, 'pg_read_all_stats', 'USAGE')
-   OR (r.rolname <> $1 AND r.rolconnlimit <> 1)
-UNION ALL
-SELECT $1 || ' may read mnemo.' || t FROM unnest(ARRAY['owner_keys', 'project_keys', 'settings',
-    'users', 'api_tokens', 'http_sessions', 'schema_migrations']) t
-WHERE has_table_privilege($1, 'mnemo.' || t, 'SELECT')
-UNION ALL
-SELECT $1 || ' may not read mnemo.' || t FROM unnest(ARRAY['projects', 'topics', 'contexts',
-    'handovers', 'files', 'file_changes']) t
-WHERE NOT has_table_privilege($1, 'mnemo.' || t, 'SELECT'))sql";
-    const std::array<Param, 1> group{Param(setup.group_role)};
-    auto problems = lease->Execute(kProblems, group);
+    auto problems = PrivilegeProblems(*lease, setup.group_role);
     if (!problems.ok()) return std::move(problems).error();
-    if (problems->rows() > 0) {
-        std::string text;
-        for (int r = 0; r < problems->rows(); ++r) {
-            text += (r > 0 ? "; " : "") + std::string(problems->Get(r, 0));
-        }
-        findings.push_back({Level::kFail, "caller SQL would run with too much privilege: " + text +
-                                              " (docs/deploy.md, \"Caller roles\")"});
+    if (!problems->empty()) {
+        findings.push_back({Level::kFail, "caller SQL would run with too much privilege: " +
+                                              *problems + " (docs/deploy.md, \"Caller roles\")"});
         return findings;
     }
+    const std::array<Param, 1> group{Param(setup.group_role)};
     auto caller = setup.pool->Acquire(pqpool::AcquireLabel("", "doctor"));
     if (!caller.ok()) {
         findings.push_back({Level::kFail, "no caller connection: " + caller.error().message()});
