@@ -152,11 +152,19 @@ pqpool::Result<Database> OpenDatabase(const Config& config) {
     }
     auto caller =
         memory::OpenCallerPool(*db.pool, *keys, std::move(caller_options), config.query_roles);
-    if (!caller.ok()) return Wrap(caller.error(), "setting up the caller roles");
-    if (!caller->refusal.empty()) {
-        log::Warning("query_database_unavailable", {{"message", caller->refusal}});
+    // Only query_database depends on the caller roles: without them it refuses (and says why);
+    // every other tool works.
+    memory::CallerSetup setup;
+    if (caller.ok()) {
+        setup = std::move(caller).value();
+    } else {
+        setup.refusal = "query_database is unavailable: setting up the roles it runs as failed: " +
+                        caller.error().message() + " (see `mnemo doctor`)";
     }
-    db.store->SetCaller(std::move(caller).value());
+    if (!setup.refusal.empty()) {
+        log::Warning("query_database_unavailable", {{"message", setup.refusal}});
+    }
+    db.store->SetCaller(std::move(setup));
     WarnIfRoleBypassesSecurity(*db.store);
     return db;
 }
