@@ -123,6 +123,18 @@ Result<std::unique_ptr<Connector>> MakePgConnector(const PoolOptions& options) {
         values.emplace_back(option->val);
     }
     PQconninfoFree(parsed);
+    for (const auto& [keyword, value] : options.conninfo_overrides) {
+        bool replaced = false;
+        for (std::size_t i = 0; i < keywords.size(); ++i) {
+            if (keywords[i] != keyword) continue;
+            values[i] = value;
+            replaced = true;
+        }
+        if (!replaced) {
+            keywords.push_back(keyword);
+            values.push_back(value);
+        }
+    }
 
     // Defaults that make dead TCP peers visible within ~30 s (ignored on Unix sockets).
     const std::pair<const char*, std::string> defaults[] = {

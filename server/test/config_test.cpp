@@ -43,6 +43,9 @@ TEST(ConfigTest, DefaultsDependOnTheTransport) {
     EXPECT_EQ(set->http.auth_ipv6_prefix, 56u);
     EXPECT_FALSE(LoadConfig(Transport::kHttp, {{"MNEMO_AUTH_IPV6_PREFIX", "129"}}, {}).ok());
     EXPECT_FALSE(LoadConfig(Transport::kHttp, {{"MNEMO_USER_MAX_CONNECTIONS", "0"}}, {}).ok());
+    EXPECT_EQ(stdio->query_max_connections, 2u);
+    EXPECT_EQ(http->query_max_connections, 4u);
+    EXPECT_EQ(http->query_roles, 16u);
 }
 
 TEST(ConfigTest, EnvironmentAndFlagsOverrideWithFlagsWinning) {
@@ -77,6 +80,9 @@ TEST(ConfigTest, InvalidValuesAreClearErrors) {
          "MNEMO_POOL_MAX_CONNECTIONS must be an integer from 1 to 1000, got 'lots'"},
         {"MNEMO_POOL_MAX_CONNECTIONS", "0",
          "MNEMO_POOL_MAX_CONNECTIONS must be an integer from 1 to 1000, got '0'"},
+        {"MNEMO_QUERY_ROLES", "0", "MNEMO_QUERY_ROLES must be an integer from 1 to 1000, got '0'"},
+        {"MNEMO_QUERY_ROLES", "1",
+         "MNEMO_QUERY_ROLES (1) must be at least MNEMO_QUERY_MAX_CONNECTIONS (2)"},
         {"MNEMO_PROJECT_MAX_CONNECTIONS", "-1",
          "MNEMO_PROJECT_MAX_CONNECTIONS must be an integer from 1 to 1000, got '-1'"},
         {"MNEMO_ACQUIRE_TIMEOUT_MS", "10s",

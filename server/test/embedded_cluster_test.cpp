@@ -30,7 +30,14 @@ TEST_F(EmbeddedClusterTest, StartsFromEmptyHomeForNonSuperuserOwnerWithoutTcp) {
                             "SELECT rolsuper::text || rolbypassrls::text || "
                             "rolcreaterole::text FROM pg_roles "
                             "WHERE rolname = current_user")),
-              "falsefalsefalse");
+              "falsefalsetrue");  // CREATEROLE: mnemo creates the roles caller SQL runs as
+    // The superuser-only hardening (CallerHardeningSql) is in place in database mnemo.
+    EXPECT_EQ(
+        Must(QueryOne(*conninfo,
+                      "SELECT has_table_privilege('public', 'pg_catalog.pg_database', "
+                      "'SELECT')::text || has_function_privilege('public', "
+                      "'pg_catalog.pg_terminate_backend(integer, bigint)', 'EXECUTE')::text")),
+        "falsefalse");
     EXPECT_EQ(Must(QueryOne(*conninfo,
                             "SELECT pg_get_userbyid(datdba) FROM pg_database "
                             "WHERE datname = current_database()")),

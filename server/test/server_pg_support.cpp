@@ -66,7 +66,8 @@ TestDatabase& TestDatabase::Shared() {
         db->cluster_dsn_ = pqpool::testing::TestDsn();
         db->role_ = UniqueProject("mnemo_test");
         const std::string base = HostAndPort(db->cluster_dsn_);
-        RunAdmin(db->cluster_dsn_, "CREATE ROLE " + db->role_ + " LOGIN PASSWORD 'test'");
+        RunAdmin(db->cluster_dsn_,
+                 "CREATE ROLE " + db->role_ + " LOGIN CREATEROLE PASSWORD 'test'");
         RunAdmin(db->cluster_dsn_, "CREATE DATABASE " + db->role_ + " OWNER " + db->role_);
         db->dsn_ = base + "dbname=" + db->role_ + " user=" + db->role_ + " password=test";
         db->admin_dsn_ = base + "dbname=" + db->role_ + " user=postgres";
@@ -78,6 +79,10 @@ TestDatabase& TestDatabase::Shared() {
 
 TestDatabase::~TestDatabase() {
     RunAdmin(cluster_dsn_, "DROP DATABASE IF EXISTS " + role_ + " WITH (FORCE)");
+    // The caller roles mnemo created (see memory/caller_pool.hpp), then the owner.
+    std::string caller_roles;
+    for (int i = 1; i <= 16; ++i) caller_roles += role_ + "_query_" + std::to_string(i) + ", ";
+    RunAdmin(cluster_dsn_, "DROP ROLE IF EXISTS " + caller_roles + role_ + "_query");
     RunAdmin(cluster_dsn_, "DROP ROLE IF EXISTS " + role_);
 }
 

@@ -97,13 +97,14 @@ function dsnFor(role, password, database) {
 }
 
 /// Creates a NON-superuser login role and a database it owns (mnemo must not bypass row-level
-/// security), plus a temporary MNEMO_HOME and a secret shared by every mnemo process of the
+/// security; CREATEROLE lets it create the roles caller SQL runs as, as on a managed server),
+/// plus a temporary MNEMO_HOME and a secret shared by every mnemo process of the
 /// file. Call drop() in an after() hook.
 export function createTestDatabase() {
     const name = `mnemo_e2e_${randomSuffix()}`;
     const password = randomSuffix(12);
     psql(
-        `CREATE ROLE ${name} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '${password}'`,
+        `CREATE ROLE ${name} LOGIN NOSUPERUSER NOCREATEDB CREATEROLE PASSWORD '${password}'`,
         `CREATE DATABASE ${name} OWNER ${name}`,
     );
     const home = mkdtempSync(join(tmpdir(), "mnemo-e2e-"));
@@ -114,7 +115,14 @@ export function createTestDatabase() {
         secret: randomSuffix(24),
         drop() {
             rmSync(home, { recursive: true, force: true });
-            psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, `DROP ROLE IF EXISTS ${name}`);
+            // The caller roles mnemo created (<name>_query_N, then <name>_query), then the owner.
+            psql(
+                `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`,
+                `DO $$ DECLARE r text; BEGIN FOR r IN SELECT rolname FROM pg_roles ` +
+                    `WHERE rolname LIKE '${name}\\_query%' ORDER BY length(rolname) DESC ` +
+                    `LOOP EXECUTE format('DROP ROLE %I', r); END LOOP; END $$`,
+                `DROP ROLE IF EXISTS ${name}`,
+            );
         },
     };
 }

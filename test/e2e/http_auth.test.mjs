@@ -147,15 +147,52 @@ describe("HTTP authentication and user isolation", () => {
             project,
             sql:
                 "SELECT (SELECT count(*) FROM mnemo.contexts) AS contexts, " +
-                "(SELECT count(*) FROM mnemo.http_sessions) AS sessions, " +
-                "(SELECT count(*) FROM mnemo.api_tokens) AS tokens, " +
                 "(SELECT count(*) FROM mnemo.projects) AS projects",
         });
-        assert.deepEqual(rows.columns, ["contexts", "sessions", "tokens", "projects"]);
-        assert.deepEqual(rows.rows[0], ["0", "0", "0", "1"]);
+        assert.deepEqual(rows.columns, ["contexts", "projects"]);
+        assert.deepEqual(rows.rows[0], ["0", "1"]);
+        // The server's tables are not even readable by caller SQL's roles.
+        for (const table of ["http_sessions", "api_tokens", "users", "owner_keys"]) {
+            const refused = await callError(b.client, "query_database", {
+                project,
+                sql: `SELECT count(*) FROM mnemo.${table}`,
+            });
+            assert.match(refused, /permission denied/);
+        }
 
         const stillThere = await callOk(a.client, "recall_context", { project, topic: "secret" });
         assert.equal(stillThere.content, "alice only");
+        await a.client.close();
+        await b.client.close();
+    });
+
+    it("user B's SQL cannot end, cancel or read user A's running call (issue 15)", async () => {
+        const a = await connectHttp(server.url, alice);
+        const b = await connectHttp(server.url, bob);
+        const mine = uniqueProject("slow");
+        const theirs = uniqueProject("killer");
+        await callOk(a.client, "create_project", { name: mine });
+        await callOk(b.client, "create_project", { name: theirs });
+        const slow = callOk(a.client, "query_database", {
+            project: mine,
+            sql: "SELECT 'alice-marker' AS mark, pg_sleep(1.5)",
+        });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const others = "FROM pg_stat_activity WHERE pid <> pg_backend_pid()";
+        for (const sql of [
+            `SELECT pg_terminate_backend(pid) ${others}`,
+            `SELECT pg_cancel_backend(pid) ${others}`,
+        ]) {
+            const refused = await callError(b.client, "query_database", { project: theirs, sql });
+            assert.match(refused, /permission denied|must be a superuser/, sql);
+        }
+        const texts = await callOk(b.client, "query_database", {
+            project: theirs,
+            sql: `SELECT coalesce(query, '') ${others}`,
+        });
+        assert.ok(!JSON.stringify(texts.rows).includes("alice-marker"), JSON.stringify(texts.rows));
+        const done = await slow;
+        assert.deepEqual(done.rows, [["alice-marker", ""]]);
         await a.client.close();
         await b.client.close();
     });

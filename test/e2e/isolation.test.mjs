@@ -40,14 +40,16 @@ describe("project isolation", () => {
         db?.drop();
     });
 
-    it("mnemo runs as a role that row-level security binds", async () => {
+    it("caller SQL runs as a restricted role that row-level security binds", async () => {
         const role = await callOk(client, "query_database", {
             project: projectB,
             sql:
-                "SELECT current_user::text, rolsuper, rolbypassrls FROM pg_roles " +
-                "WHERE rolname = current_user",
+                "SELECT current_user::text, rolsuper, rolbypassrls, " +
+                `pg_has_role('${db.name}', 'USAGE') FROM pg_roles WHERE rolname = current_user`,
         });
-        assert.deepEqual(role.rows, [[db.name, "f", "f"]]);
+        assert.equal(role.rows.length, 1);
+        assert.match(role.rows[0][0], new RegExp(`^${db.name}_query_[0-9]+$`));
+        assert.deepEqual(role.rows[0].slice(1), ["f", "f", "f"]);
     });
 
     it("project A sees its own three contexts (the isolation checks are not vacuous)", async () => {
@@ -218,8 +220,11 @@ describe("query_database", () => {
     });
 
     it("refuses nextval() and setval() and leaves the sequence alone", async () => {
+        // Caller SQL may not even read the sequence; the next project gets the next id.
         const sequence = "SELECT last_value, is_called FROM mnemo.projects_project_id_seq";
-        const before = await callOk(client, "query_database", { project, sql: sequence });
+        await callError(client, "query_database", { project, sql: sequence });
+        const ids = "SELECT project_id FROM mnemo.projects";
+        const before = await callOk(client, "query_database", { project, sql: ids });
         await callError(client, "query_database", {
             project,
             sql: "SELECT nextval('mnemo.projects_project_id_seq')",
@@ -228,8 +233,10 @@ describe("query_database", () => {
             project,
             sql: "SELECT setval('mnemo.projects_project_id_seq', 1000)",
         });
-        const afterwards = await callOk(client, "query_database", { project, sql: sequence });
-        assert.deepEqual(afterwards.rows, before.rows);
+        const other = uniqueProject("seq");
+        await callOk(client, "create_project", { name: other });
+        const next = await callOk(client, "query_database", { project: other, sql: ids });
+        assert.equal(Number(next.rows[0][0]), Number(before.rows[0][0]) + 1);
     });
 
     it("deleted nothing: the context is still there", async () => {

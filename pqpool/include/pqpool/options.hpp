@@ -36,6 +36,11 @@ struct PoolOptions {
     /// connections are detected within ~30 s.
     std::string conninfo;
 
+    /// Connection parameters that replace those of `conninfo` (or are added), by libpq keyword,
+    /// e.g. {{"user", "app_reader"}, {"password", "..."}}: one conninfo, several login roles,
+    /// whatever form (URL or key=value) the string has. Default: empty.
+    std::map<std::string, std::string, std::less<>> conninfo_overrides;
+
     /// Names the pool in logs and errors; also the default `application_name`.
     std::string name = "pqpool";
 

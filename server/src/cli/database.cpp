@@ -42,6 +42,29 @@ void WarnIfRoleBypassesSecurity(memory::Store& store) {
     }
 }
 
+/// The caller pool's options: the owner's tenant context (tokens) and timeouts, its own small
+/// budget; a project may hold the project quota but at most half of it, so one project's slow
+/// queries leave room for others.
+pqpool::PoolOptions CallerPoolOptions(const Config& config, const pqpool::PoolOptions& owner) {
+    pqpool::PoolOptions options;
+    options.name = "mnemo-query";
+    options.conninfo = owner.conninfo;
+    options.max_size = config.query_max_connections;
+    options.tenant_max_leases = std::min(
+        config.project_max_connections, std::max<std::size_t>(1, config.query_max_connections / 2));
+    options.acquire_timeout = config.acquire_timeout;
+    options.max_waiting = config.pool_max_waiting;  // 0: 4 × its budget
+    options.statement_timeout = config.statement_timeout;
+    options.leak_threshold = owner.leak_threshold;
+    options.min_idle = 0;
+    // Caller roles are shared by every mnemo process on the database: give them back soon.
+    options.idle_timeout = std::chrono::minutes(1);
+    options.logger = ForwardPoolLog;
+    options.tenant_context_sql = owner.tenant_context_sql;
+    options.tenant_context_value = owner.tenant_context_value;
+    return options;
+}
+
 }  // namespace
 
 std::string RedactConninfo(const std::string& conninfo) {
@@ -121,16 +144,33 @@ pqpool::Result<Database> OpenDatabase(const Config& config) {
     Database db;
     db.embedded = config.database_url.empty();
     db.conninfo_for_display = RedactConninfo(*conninfo);
-    auto pool = pqpool::Pool::Create(MakePoolOptions(config, *conninfo, *keys));
+    auto options = MakePoolOptions(config, *conninfo, *keys);
+    auto caller_options = CallerPoolOptions(config, options);
+    auto pool = pqpool::Pool::Create(std::move(options));
     if (!pool.ok()) return Wrap(pool.error(), "creating the connection pool");
     db.pool = std::move(pool).value();
     if (auto applied = memory::ApplyMigrations(*db.pool); !applied.ok()) {
         return Wrap(applied.error(), "applying migrations to " + db.conninfo_for_display);
     }
-    db.store = std::make_unique<memory::Store>(db.pool, std::move(keys).value());
+    db.store = std::make_unique<memory::Store>(db.pool, *keys);
     if (auto registered = db.store->RegisterSecret(); !registered.ok()) {
         return Wrap(registered.error(), "checking the secret");
     }
+    auto caller =
+        memory::OpenCallerPool(*db.pool, *keys, std::move(caller_options), config.query_roles);
+    // Only query_database depends on the caller roles: without them it refuses (and says why);
+    // every other tool works.
+    memory::CallerSetup setup;
+    if (caller.ok()) {
+        setup = std::move(caller).value();
+    } else {
+        setup.refusal = "query_database is unavailable: setting up the roles it runs as failed: " +
+                        caller.error().message() + " (see `mnemo doctor`)";
+    }
+    if (!setup.refusal.empty()) {
+        log::Warning("query_database_unavailable", {{"message", setup.refusal}});
+    }
+    db.store->SetCaller(std::move(setup));
     WarnIfRoleBypassesSecurity(*db.store);
     return db;
 }

@@ -5,6 +5,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/database.hpp"
+#include "memory/caller_pool.hpp"
 #include "memory/migrations.hpp"
 
 namespace mnemo::cli {
@@ -63,16 +64,18 @@ pqpool::Result<ServerFacts> ReadServerFacts(pqpool::Pool& pool) {
 
 void CheckBudget(const Config& config, const ServerFacts& facts, Report& report) {
     const int usable = facts.max_connections - facts.reserved;
-    const int budget = static_cast<int>(config.pool_max_connections);
-    const std::string numbers = "budget " + std::to_string(budget) + " per process; server " +
-                                "max_connections " + std::to_string(facts.max_connections) + " - " +
-                                std::to_string(facts.reserved) +
-                                " reserved = " + std::to_string(usable) + " usable, " +
-                                std::to_string(facts.in_use) + " in use now";
+    // mnemo's pool and the caller pool (query_database) each have their own budget.
+    const int budget = static_cast<int>(config.pool_max_connections + config.query_max_connections);
+    const std::string numbers =
+        "budget " + std::to_string(config.pool_max_connections) + " + " +
+        std::to_string(config.query_max_connections) + " for query_database per process; server " +
+        "max_connections " + std::to_string(facts.max_connections) + " - " +
+        std::to_string(facts.reserved) + " reserved = " + std::to_string(usable) + " usable, " +
+        std::to_string(facts.in_use) + " in use now";
     if (budget > usable) {
         report.Fail("budget", numbers +
                                   ": one process can exceed the server's limit; lower "
-                                  "MNEMO_POOL_MAX_CONNECTIONS");
+                                  "MNEMO_POOL_MAX_CONNECTIONS or MNEMO_QUERY_MAX_CONNECTIONS");
         return;
     }
     const int processes = usable / budget;
@@ -114,6 +117,22 @@ int RunDoctor(const Config& config) {
             report.Ok("isolation", "row-level security applies to role '" + facts->role + "'");
         }
         CheckBudget(config, *facts, report);
+    }
+    auto caller = memory::InspectCallerRoles(*db->pool, db->store->caller());
+    if (!caller.ok()) {
+        report.Fail("caller", caller.error().message());
+    } else {
+        for (const auto& finding : *caller) {
+            switch (finding.level) {
+                case memory::CallerFinding::Level::kOk: report.Ok("caller", finding.text); break;
+                case memory::CallerFinding::Level::kWarn:
+                    report.Warn("caller", finding.text);
+                    break;
+                case memory::CallerFinding::Level::kFail:
+                    report.Fail("caller", finding.text);
+                    break;
+            }
+        }
     }
     auto state = memory::ReadMigrationState(*db->pool);
     if (!state.ok()) {

@@ -61,7 +61,9 @@ struct MemoryServer {
     MemoryServer(const MemoryServer&) = delete;
     MemoryServer& operator=(const MemoryServer&) = delete;
     ~MemoryServer() {
-        (void)db.pool->Close(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        if (const auto& caller = db.store->caller().pool) (void)caller->Close(deadline);
+        (void)db.pool->Close(deadline);
     }
 
     Database db;
@@ -105,7 +107,7 @@ int RunServeStdio(const Config& config) {
                                  {"pool_budget", config.pool_max_connections},
                                  {"session", session.id()}});
     transport::StdioOptions options;
-    options.workers = config.pool_max_connections;
+    options.workers = config.pool_max_connections + config.query_max_connections;
     options.max_line_bytes = std::max<std::size_t>(16 << 20, 4 * config.max_content_bytes);
     options.subscriptions = &server->subscriptions;
     return transport::RunStdio(server->dispatcher, session, options);
@@ -125,8 +127,9 @@ int RunServeHttp(const Config& config) {
         memory::SessionLimits{config.http.session_ttl, config.http.max_sessions_per_user});
     log::Info("database_ready",
               {{"database", server->db.conninfo_for_display}, {"embedded", server->db.embedded}});
-    return transport::RunHttp(
-        {config, server->dispatcher, server->db.pool, access, metrics, &server->subscriptions});
+    return transport::RunHttp({config, server->dispatcher, server->db.pool,
+                               server->db.store->caller().pool, access, metrics,
+                               &server->subscriptions});
 }
 
 int RunMigrate(const Config& config) {

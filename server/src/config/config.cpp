@@ -66,6 +66,8 @@ pqpool::Status ReadLimits(const std::map<std::string, std::string>& env, Config&
     long long waiting = static_cast<long long>(config.pool_max_waiting);
     long long client_request = config.client_request_timeout.count();
     long long statement = config.statement_timeout.count();
+    long long query_connections = static_cast<long long>(config.query_max_connections);
+    long long query_roles = static_cast<long long>(config.query_roles);
     if (auto s = ReadInteger(env, "MNEMO_POOL_MAX_CONNECTIONS", 1, 1000, pool); !s.ok()) return s;
     if (auto s = ReadInteger(env, "MNEMO_PROJECT_MAX_CONNECTIONS", 1, 1000, project); !s.ok()) {
         return s;
@@ -91,6 +93,18 @@ pqpool::Status ReadLimits(const std::map<std::string, std::string>& env, Config&
         !s.ok()) {
         return s;
     }
+    if (auto s = ReadInteger(env, "MNEMO_QUERY_MAX_CONNECTIONS", 1, 100, query_connections);
+        !s.ok()) {
+        return s;
+    }
+    if (auto s = ReadInteger(env, "MNEMO_QUERY_ROLES", 1, 1000, query_roles); !s.ok()) return s;
+    if (query_roles < query_connections) {
+        return Invalid("MNEMO_QUERY_ROLES (" + std::to_string(query_roles) +
+                       ") must be at least MNEMO_QUERY_MAX_CONNECTIONS (" +
+                       std::to_string(query_connections) + ")");
+    }
+    config.query_max_connections = static_cast<std::size_t>(query_connections);
+    config.query_roles = static_cast<std::size_t>(query_roles);
     config.pool_max_connections = static_cast<std::size_t>(pool);
     config.project_max_connections = static_cast<std::size_t>(project);
     config.user_max_connections = user > 0
@@ -282,6 +296,7 @@ pqpool::Result<Config> LoadConfig(Transport transport,
     Config config;
     config.transport = transport;
     config.pool_max_connections = transport == Transport::kHttp ? 20 : 4;
+    config.query_max_connections = transport == Transport::kHttp ? 4 : 2;
     config.pool_max_waiting = transport == Transport::kHttp ? 1000 : 0;
     if (auto s = ReadLimits(env, config); !s.ok()) return s.error();
 

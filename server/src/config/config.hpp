@@ -75,6 +75,12 @@ struct Config {
     /// open — leaves the other half to everybody else. The local owner (stdio, MNEMO_AUTH=none)
     /// is not a token user and is bounded by project quotas and the budget only.
     std::size_t user_max_connections = 0;
+    /// Connections of the caller pool, on which query_database runs caller SQL
+    /// (MNEMO_QUERY_MAX_CONNECTIONS): 2 over stdio, 4 over HTTP. Not part of the budget above.
+    std::size_t query_max_connections = 2;
+    /// Login roles for caller SQL in the database, <role>_query_1 … _N (MNEMO_QUERY_ROLES),
+    /// default 16: each caller connection of every mnemo process on the database takes one.
+    std::size_t query_roles = 16;
     /// Callers that may wait for a lease at once (MNEMO_POOL_MAX_WAITING); beyond it calls
     /// fail at once with "Connection pool overloaded:". Default 1000 over HTTP (every waiter
     /// is bounded by the acquire timeout anyway), 4 × the budget over stdio.

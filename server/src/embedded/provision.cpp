@@ -23,8 +23,18 @@ using pqpool::ErrorCode;
 constexpr std::string_view kCreateRole =
     "DO $$ BEGIN "
     "IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'mnemo') THEN "
-    "CREATE ROLE mnemo LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS; "
+    "CREATE ROLE mnemo LOGIN NOSUPERUSER NOCREATEDB CREATEROLE NOREPLICATION NOBYPASSRLS; "
     "END IF; END $$";
+// mnemo creates the roles caller SQL runs as (memory/caller_pool.hpp), as on a managed server;
+// clusters made before that need the grant too.
+constexpr std::string_view kAllowCreateRole =
+    "DO $$ BEGIN "
+    "IF NOT (SELECT rolcreaterole FROM pg_catalog.pg_roles WHERE rolname = 'mnemo') THEN "
+    "ALTER ROLE mnemo CREATEROLE; "
+    "END IF; END $$";
+// Whether CallerHardeningSql still has to run in the mnemo database.
+constexpr std::string_view kNeedsHardening =
+    "SELECT has_table_privilege('public', 'pg_catalog.pg_database', 'SELECT')";
 constexpr std::string_view kDatabaseExists =
     "SELECT 1 FROM pg_catalog.pg_database WHERE datname = 'mnemo'";
 constexpr std::string_view kCreateDatabase = "CREATE DATABASE mnemo OWNER mnemo";
@@ -57,6 +67,8 @@ pqpool::PoolOptions SuperuserPoolOptions(const ClusterLayout& layout) {
 pqpool::Status CreateRoleAndDatabase(pqpool::Lease& lease, pqpool::Deadline deadline) {
     auto role = lease.Execute(kCreateRole, {}, deadline);
     if (!role) return Failed("creating role mnemo", role.error());
+    auto create_role = lease.Execute(kAllowCreateRole, {}, deadline);
+    if (!create_role) return Failed("letting role mnemo create roles", create_role.error());
     auto exists = lease.Execute(kDatabaseExists, {}, deadline);
     if (!exists) return Failed("looking for database mnemo", exists.error());
     if (exists->rows() == 0) {
@@ -65,6 +77,30 @@ pqpool::Status CreateRoleAndDatabase(pqpool::Lease& lease, pqpool::Deadline dead
         log::Info("embedded_cluster_database_created", {{"database", kDatabase}, {"owner", kRole}});
     }
     return {};
+}
+
+// Superuser-only hardening of what caller SQL can see (CallerHardeningSql), in the mnemo
+// database, once.
+pqpool::Status HardenMnemoDatabase(const ClusterLayout& layout, pqpool::Deadline deadline) {
+    pqpool::PoolOptions options = SuperuserPoolOptions(layout);
+    options.conninfo = layout.Conninfo(kSuperuser, kDatabase);
+    auto pool = pqpool::Pool::Create(std::move(options));
+    if (!pool) return Failed("setting up the connection", pool.error());
+    pqpool::Status status;
+    {
+        auto lease = (*pool)->Acquire(deadline);
+        if (!lease) return Failed("connecting to database mnemo", lease.error());
+        auto needed = lease->Execute(kNeedsHardening, {}, deadline);
+        if (!needed) {
+            status = Failed("reading catalog privileges", needed.error());
+        } else if (needed->Get(0, 0) == "t") {
+            auto hardened = lease->Execute(CallerHardeningSql(kRole), {}, deadline);
+            if (!hardened)
+                status = Failed("hiding other sessions from caller SQL", hardened.error());
+        }
+    }
+    (void)(*pool)->Close(pqpool::Clock::now() + std::chrono::seconds(1));
+    return status;
 }
 
 }  // namespace
@@ -98,9 +134,48 @@ pqpool::Status Provision(const ClusterLayout& layout, pqpool::Deadline connect_d
             status = CreateRoleAndDatabase(*lease, deadline);
         }
     }
+    if (status) status = HardenMnemoDatabase(layout, deadline);
     // The lease is back; closing only disconnects.
     (void)(*pool)->Close(pqpool::Clock::now() + std::chrono::seconds(1));
     return status;
+}
+
+std::string CallerHardeningSql(std::string_view owner) {
+    std::string literal = "'";  // inside the DO block's body
+    for (char c : owner) literal += c == '\'' ? std::string("''") : std::string(1, c);
+    literal += "'";
+    return "DO $$\n"
+           "DECLARE\n"
+           "    object text;\n"
+           "BEGIN\n"
+           "    REVOKE SELECT ON pg_catalog.pg_database FROM PUBLIC;\n"
+           "    EXECUTE format('GRANT SELECT ON pg_catalog.pg_database TO %I', " +
+           literal +
+           ");\n"
+           "    FOR object IN SELECT c.oid::regclass::text FROM pg_class c\n"
+           "                  WHERE c.relnamespace = 'pg_catalog'::regnamespace AND c.relkind = "
+           "'v'\n"
+           "                    AND (c.relname LIKE 'pg\\_stat%' OR c.relname LIKE "
+           "'pg\\_statio%')\n"
+           "    LOOP\n"
+           "        EXECUTE format('REVOKE SELECT ON %s FROM PUBLIC', object);\n"
+           "        EXECUTE format('GRANT SELECT ON %s TO %I', object, " +
+           literal +
+           ");\n"
+           "    END LOOP;\n"
+           "    FOR object IN SELECT p.oid::regprocedure::text FROM pg_proc p\n"
+           "                  WHERE p.pronamespace = 'pg_catalog'::regnamespace\n"
+           "                    AND (p.proname LIKE 'pg\\_stat\\_get\\_%'\n"
+           "                         OR p.proname IN ('pg_terminate_backend', "
+           "'pg_cancel_backend'))\n"
+           "    LOOP\n"
+           "        EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', object);\n"
+           "        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', object, " +
+           literal +
+           ");\n"
+           "    END LOOP;\n"
+           "END\n"
+           "$$;\n";
 }
 
 }  // namespace mnemo::embedded

@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <string>
+#include <string_view>
 
 #include "embedded/layout.hpp"
 #include "pqpool/error.hpp"
@@ -17,9 +19,9 @@ namespace mnemo::embedded {
 
 /// Connects as the bootstrap superuser (retrying until `connect_deadline` while the server
 /// refuses or is still starting up) and makes sure the login role `mnemo` (NOSUPERUSER
-/// NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS, so row-level security applies to it) and
-/// the database `mnemo` owned by it exist; statements end by `deadline`. Idempotent: existing
-/// objects are left as they are.
+/// NOCREATEDB CREATEROLE NOREPLICATION NOBYPASSRLS, so row-level security applies to it; it
+/// creates the roles caller SQL runs as) and the database `mnemo` owned by it exist, and that
+/// CallerHardeningSql was applied in it; statements end by `deadline`. Idempotent.
 /// REQUIRES: the caller holds the cluster's lock (creation is check-then-act).
 /// Errors: kDatabaseUnavailable when no connection could be had by `connect_deadline` (worth
 /// retrying while a postmaster runs); otherwise the failed statement's (kSql with its
@@ -27,5 +29,11 @@ namespace mnemo::embedded {
 [[nodiscard]] pqpool::Status Provision(const ClusterLayout& layout,
                                        std::chrono::steady_clock::time_point connect_deadline,
                                        std::chrono::steady_clock::time_point deadline);
+
+/// SQL a superuser runs once in mnemo's database so that caller SQL cannot see other
+/// databases' names, table statistics (other users' write counts) or other sessions at all,
+/// and cannot even try to signal a backend; `owner` (mnemo's role) keeps those privileges.
+/// The embedded cluster applies it itself; on a managed server it needs a superuser.
+[[nodiscard]] std::string CallerHardeningSql(std::string_view owner);
 
 }  // namespace mnemo::embedded

@@ -65,6 +65,7 @@ CallPlan Dispatcher::Plan(const Json& message, const Session& session) const {
         const Json args =
             arguments != params.end() && arguments->is_object() ? *arguments : Json::object();
         plan.lease_tenant = plan.tool->lease_tenant(args, session);
+        plan.caller_pool = plan.tool->caller_sql;
     }
     return plan;
 }

@@ -49,6 +49,7 @@ using ToolObserver = std::function<void(const std::string& tool, const ToolResul
 struct CallPlan {
     const ToolDefinition* tool = nullptr;  // set for a tools/call of a known tool
     std::string lease_tenant;              // the pool tenant its first lease will use, or ""
+    bool caller_pool = false;              // that lease comes from the caller pool
     bool progress_requested = false;       // the request carries _meta.progressToken
 };
 

@@ -104,6 +104,9 @@ struct ToolDefinition {
     nlohmann::json annotations = nlohmann::json::object();
     ToolHandler handler;
     LeaseTenantFn lease_tenant;  // optional
+    /// Runs caller SQL: its lease comes from the caller pool (memory/caller_pool.hpp), not
+    /// from mnemo's own.
+    bool caller_sql = false;
 
     /// True unless annotated readOnlyHint: a read-only token may not call it.
     [[nodiscard]] bool writes() const { return !annotations.value("readOnlyHint", false); }

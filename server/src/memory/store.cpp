@@ -19,6 +19,7 @@ const std::string kRegistry(TenantKeys::kRegistryTenant);
 struct LentLease {
     std::string tenant;
     std::optional<pqpool::Result<pqpool::Lease>> acquired;
+    bool caller;  // from the caller pool: only caller SQL may take it
 };
 thread_local LentLease* tls_lent_lease = nullptr;
 
@@ -38,12 +39,13 @@ std::string TenantUser(std::string_view tenant) {
     return slash == std::string_view::npos ? std::string() : std::string(tenant.substr(0, slash));
 }
 
-LentLeaseScope::LentLeaseScope(std::string tenant, pqpool::Result<pqpool::Lease> acquired) {
+LentLeaseScope::LentLeaseScope(std::string tenant, pqpool::Result<pqpool::Lease> acquired,
+                               bool caller) {
     if (tls_lent_lease != nullptr) {
         std::fprintf(stderr, "mnemo: bug: nested LentLeaseScope\n");
         std::abort();
     }
-    tls_lent_lease = new LentLease{std::move(tenant), std::move(acquired)};
+    tls_lent_lease = new LentLease{std::move(tenant), std::move(acquired), caller};
 }
 
 LentLeaseScope::~LentLeaseScope() {
@@ -77,13 +79,16 @@ void Store::ConfigurePool(pqpool::PoolOptions& options, const TenantKeys& keys) 
     };
 }
 
-pqpool::Result<pqpool::Lease> Store::Lease(const std::string& tenant, const char* label) {
-    if (tls_lent_lease != nullptr && tls_lent_lease->acquired && tls_lent_lease->tenant == tenant) {
+pqpool::Result<pqpool::Lease> Store::Lease(const std::string& tenant, const char* label,
+                                           bool caller) {
+    if (tls_lent_lease != nullptr && tls_lent_lease->acquired && tls_lent_lease->tenant == tenant &&
+        tls_lent_lease->caller == caller) {
         pqpool::Result<pqpool::Lease> lent = std::move(*tls_lent_lease->acquired);
         tls_lent_lease->acquired.reset();
         return lent;
     }
-    return pool_->Acquire(pqpool::AcquireLabel(tenant, label));
+    // Caller SQL never runs on the store's pool (mnemo's own role).
+    return (caller ? *caller_.pool : *pool_).Acquire(pqpool::AcquireLabel(tenant, label));
 }
 
 pqpool::Result<Json> Store::QueryJson(const std::string& tenant, const char* label,

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "files/file_record.hpp"
+#include "memory/caller_pool.hpp"
 #include "memory/tenant_keys.hpp"
 #include "pqpool/pool.hpp"
 
@@ -103,7 +104,9 @@ struct ProjectRef {
 /// not nest. Thread safety: thread-local; one scope per thread at a time.
 class LentLeaseScope {
 public:
-    LentLeaseScope(std::string tenant, pqpool::Result<pqpool::Lease> acquired);
+    /// `caller`: the lease comes from the caller pool (only Query takes it), else from the
+    /// store's pool (every other call).
+    LentLeaseScope(std::string tenant, pqpool::Result<pqpool::Lease> acquired, bool caller = false);
     ~LentLeaseScope();
     LentLeaseScope(const LentLeaseScope&) = delete;
     LentLeaseScope& operator=(const LentLeaseScope&) = delete;
@@ -184,9 +187,17 @@ public:
 
     // Inspection.
     pqpool::Result<Json> Status(const ProjectRef& project);
-    /// Runs caller SQL read-only: READ ONLY transaction, statement timeout, row limit, rolled
-    /// back; the project's row-level security applies. Writes are refused by PostgreSQL.
+    /// Runs caller SQL read-only on the caller pool (its own login role per connection, see
+    /// caller_pool.hpp): READ ONLY transaction, statement timeout, row limit, every value cut in
+    /// the database (so no more than a bounded amount is ever read), rolled back; the project's
+    /// row-level security applies. Writes are refused by PostgreSQL. Without a caller pool
+    /// (SetCaller never called, or roles missing): kInvalidArgument tagged kRefused, naming the
+    /// fix — never run as mnemo's own role.
     pqpool::Result<Json> Query(const ProjectRef& project, const QueryRequest& request);
+
+    /// Installs how caller SQL runs (OpenCallerPool's result). REQUIRES: before any Query call.
+    void SetCaller(CallerSetup caller) { caller_ = std::move(caller); }
+    [[nodiscard]] const CallerSetup& caller() const { return caller_; }
 
     [[nodiscard]] pqpool::Pool& pool() { return *pool_; }
 
@@ -197,11 +208,14 @@ private:
     /// QueryJson for a project: a NULL result means the project does not exist.
     pqpool::Result<Json> ProjectJson(const ProjectRef& project, const char* label,
                                      std::string_view sql, std::span<const pqpool::Param> params);
-    /// The lent lease (LentLeaseScope) when its tenant matches, else a new one.
-    pqpool::Result<pqpool::Lease> Lease(const std::string& tenant, const char* label);
+    /// The lent lease (LentLeaseScope) when its tenant and pool match, else a new one of
+    /// `pool` (the store's pool, or the caller pool when `caller`).
+    pqpool::Result<pqpool::Lease> Lease(const std::string& tenant, const char* label,
+                                        bool caller = false);
 
     std::shared_ptr<pqpool::Pool> pool_;
     TenantKeys keys_;
+    CallerSetup caller_;  // Set once before use (SetCaller).
 };
 
 /// Formats a text[] literal for a parameter ({"a","b"} with quoting).

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Store: memory_status figures and query_database (caller SQL, read-only, row-limited).
+#include <algorithm>
 #include <array>
+#include <cctype>
+#include <optional>
 
 #include "memory/statement_canceller.hpp"
 #include "memory/store.hpp"
@@ -8,39 +11,191 @@
 namespace mnemo::memory {
 namespace {
 
+using pqpool::Error;
+using pqpool::ErrorCode;
 using pqpool::Param;
 
 // Caps what one query_database call returns, whatever its row limit.
 constexpr std::size_t kMaxQueryBytes = 64 * 1024;
+// Each value is cut in the database at kMaxQueryBytes / columns characters (at least
+// kMinValueChars), so one row holds at most ~kMaxQueryBytes characters.
+constexpr std::size_t kMinValueChars = 1024;
+// Bound on what one FETCH may bring into memory (4 bytes per character at worst in UTF-8).
+constexpr std::size_t kFetchBytes = 4 * 1024 * 1024;
+// How many cut values an answer lists by position.
+constexpr std::size_t kMaxListedCuts = 100;
 
-Json RowsJson(const pqpool::QueryResult& result, int limit) {
-    Json columns = Json::array();
-    for (int c = 0; c < result.columns(); ++c) columns.push_back(result.ColumnName(c));
-    Json rows = Json::array();
-    std::size_t bytes = 0;
-    bool truncated = result.rows() > limit;
-    for (int r = 0; r < result.rows() && r < limit; ++r) {
-        Json row = Json::array();
-        for (int c = 0; c < result.columns(); ++c) {
-            if (result.IsNull(r, c)) {
-                row.push_back(nullptr);
-            } else {
-                row.push_back(std::string(result.Get(r, c)));
-                bytes += result.Get(r, c).size();
-            }
-        }
-        if (bytes > kMaxQueryBytes) {
-            truncated = true;
-            break;
-        }
-        rows.push_back(std::move(row));
+/// The byte length of the longest prefix of `text` holding at most `chars` UTF-8 characters
+/// and at most `max_bytes` bytes, ending on a character boundary.
+std::size_t Utf8Prefix(std::string_view text, std::size_t chars, std::size_t max_bytes) {
+    std::size_t boundary = 0;  // the last character start seen, at most max_bytes
+    std::size_t seen = 0;
+    for (std::size_t i = 0; i <= text.size(); ++i) {
+        const bool starts =
+            i == text.size() || (static_cast<unsigned char>(text[i]) & 0xC0U) != 0x80U;
+        if (!starts) continue;
+        if (i > max_bytes) return boundary;
+        boundary = i;
+        if (seen == chars || i == text.size()) return i;
+        ++seen;
     }
-    const auto row_count = rows.size();
-    return Json{{"columns", std::move(columns)},
-                {"rows", std::move(rows)},
-                {"row_count", row_count},
-                {"truncated", truncated}};
+    return boundary;
 }
+
+/// `sql` without what follows its last token: trailing whitespace, comments and semicolons
+/// (so that it can stand inside parentheses). Strings, quoted names, dollar quotes and
+/// comments are skipped whole, so a ';' or "--" inside them is not taken for an end.
+std::string_view WithoutTrailer(std::string_view sql) {
+    std::size_t end = 0;  // one past the last character of a token
+    std::size_t i = 0;
+    while (i < sql.size()) {
+        const char c = sql[i];
+        if (std::isspace(static_cast<unsigned char>(c)) != 0 || c == ';') {
+            ++i;
+        } else if (sql.substr(i, 2) == "--") {
+            const auto newline = sql.find('\n', i);
+            i = newline == std::string_view::npos ? sql.size() : newline;
+        } else if (sql.substr(i, 2) == "/*") {
+            int depth = 0;
+            while (i < sql.size()) {
+                if (sql.substr(i, 2) == "/*") {
+                    ++depth;
+                    i += 2;
+                } else if (sql.substr(i, 2) == "*/") {
+                    i += 2;
+                    if (--depth == 0) break;
+                } else {
+                    ++i;
+                }
+            }
+        } else if (c == '\'' || c == '"') {
+            // '' and "" inside are two quotes in a row: the loop steps over both.
+            const auto close = sql.find(c, i + 1);
+            i = close == std::string_view::npos ? sql.size() : close + 1;
+            end = i;
+        } else if (c == '$' &&
+                   (i == 0 || std::isalnum(static_cast<unsigned char>(sql[i - 1])) == 0)) {
+            const auto tag_end = sql.find('$', i + 1);
+            const auto tag = tag_end == std::string_view::npos ? std::string_view()
+                                                               : sql.substr(i, tag_end - i + 1);
+            const bool is_tag =
+                !tag.empty() &&
+                tag.find_first_not_of(
+                    "$_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") ==
+                    std::string_view::npos &&
+                std::isdigit(static_cast<unsigned char>(tag[1 % tag.size()])) == 0;
+            if (is_tag) {
+                const auto close = sql.find(tag, i + tag.size());
+                i = close == std::string_view::npos ? sql.size() : close + tag.size();
+            } else {
+                ++i;  // a parameter such as $1
+            }
+            end = i;
+        } else {
+            end = ++i;
+        }
+    }
+    return sql.substr(0, end);
+}
+
+/// `SELECT <each column cut to value_chars + 1 characters, as text> FROM (<sql>) AS t(c1, …)`:
+/// one character more than shown tells a cut value. format('%s') is the type's output
+/// function (what PostgreSQL would send), num_nulls keeps SQL NULL apart from a row of NULLs.
+std::string CuttingSql(std::string_view sql, int columns, std::size_t value_chars) {
+    sql = WithoutTrailer(sql);
+    std::string select = "SELECT ";
+    std::string aliases;
+    const std::string cut = std::to_string(value_chars + 1);
+    for (int c = 1; c <= columns; ++c) {
+        const std::string name = "t.c" + std::to_string(c);
+        if (c > 1) {
+            select += ", ";
+            aliases += ", ";
+        }
+        select += "CASE WHEN pg_catalog.num_nulls(" + name +
+                  ") = 1 THEN NULL ELSE pg_catalog.left(pg_catalog.format('%s', " + name + "), " +
+                  cut + ") END";
+        aliases += "c" + std::to_string(c);
+    }
+    // The newline ends a trailing "--" comment of the caller's SQL.
+    return select + " FROM (\n" + std::string(sql) + "\n) AS t(" + aliases + ")";
+}
+
+/// Accumulates fetched rows into query_database's answer, within kMaxQueryBytes.
+class RowCollector {
+public:
+    RowCollector(Json columns, int limit, std::size_t value_chars)
+        : columns_(std::move(columns)),
+          limit_(limit),
+          value_chars_(value_chars),
+          value_bytes_(std::max(kMinValueChars,
+                                kMaxQueryBytes / std::max<std::size_t>(columns_.size(), 1))) {}
+
+    /// Adds `result`'s rows; false once the answer is full (row limit or byte cap).
+    bool Add(const pqpool::QueryResult& result) {
+        for (int r = 0; r < result.rows(); ++r) {
+            if (static_cast<int>(rows_.size()) >= limit_) {
+                truncated_ = true;
+                return false;
+            }
+            Json row = Json::array();
+            std::vector<std::size_t> cut_columns;  // counted only if the row is kept
+            std::size_t row_bytes = 0;
+            for (int c = 0; c < result.columns(); ++c) {
+                if (result.IsNull(r, c)) {
+                    row.push_back(nullptr);
+                    continue;
+                }
+                std::string_view value = result.Get(r, c);
+                const std::size_t keep = Utf8Prefix(value, value_chars_, value_bytes_);
+                if (keep < value.size()) {
+                    value = value.substr(0, keep);
+                    cut_columns.push_back(static_cast<std::size_t>(c));
+                }
+                row_bytes += value.size();
+                row.push_back(std::string(value));
+            }
+            if (bytes_ + row_bytes > kMaxQueryBytes) {
+                truncated_ = true;
+                return false;
+            }
+            bytes_ += row_bytes;
+            for (const std::size_t column : cut_columns) {
+                ++cut_count_;
+                if (cuts_.size() < kMaxListedCuts) {
+                    cuts_.push_back(Json{{"row", rows_.size()}, {"column", columns_[column]}});
+                }
+            }
+            rows_.push_back(std::move(row));
+        }
+        return true;
+    }
+
+    Json Finish() && {
+        const auto row_count = rows_.size();
+        Json answer{{"columns", std::move(columns_)},
+                    {"rows", std::move(rows_)},
+                    {"row_count", row_count},
+                    {"truncated", truncated_ || cut_count_ > 0}};
+        if (cut_count_ > 0) {
+            answer["cut_values"] = Json{{"count", cut_count_},
+                                        {"max_characters", value_chars_},
+                                        {"first", std::move(cuts_)}};
+        }
+        return answer;
+    }
+
+private:
+    Json columns_;
+    int limit_;
+    std::size_t value_chars_;
+    std::size_t value_bytes_;  // Multi-byte characters: cut at this many bytes too.
+    Json rows_ = Json::array();
+    Json cuts_ = Json::array();
+    std::size_t cut_count_ = 0;
+    std::size_t bytes_ = 0;
+    bool truncated_ = false;
+};
 
 }  // namespace
 
@@ -67,16 +222,22 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(
 }
 
 pqpool::Result<Json> Store::Query(const ProjectRef& project, const QueryRequest& request) {
-    auto lease = Lease(project.Tenant(), "query_database");
+    // Never run caller SQL as mnemo's own role: without its pool, refuse and say why.
+    if (!caller_.pool) {
+        return Error(ErrorCode::kInvalidArgument,
+                     caller_.refusal.empty() ? "query_database is unavailable: no caller pool"
+                                             : caller_.refusal,
+                     kRefused);
+    }
+    auto lease = Lease(project.Tenant(), "query_database", /*caller=*/true);
     if (!lease.ok()) return std::move(lease).error();
     const std::string timeout = std::to_string(request.timeout.count());
     const std::array<Param, 1> timeout_param{Param(timeout)};
     std::vector<Param> params;
     for (const auto& p : request.params) params.push_back(p ? Param(*p) : Param(std::nullopt));
-    const std::string fetch = "FETCH FORWARD " + std::to_string(request.limit + 1) + " FROM q";
 
-    // A cursor bounds what is read to limit+1 rows; DECLARE accepts only queries, and READ ONLY
-    // makes PostgreSQL refuse any write a query might still attempt (e.g. nextval()).
+    // A cursor bounds what is read; DECLARE accepts only queries, and READ ONLY makes
+    // PostgreSQL refuse any write a query might still attempt (e.g. nextval()).
     auto result = lease->Execute("BEGIN READ ONLY");
     if (result.ok()) {
         result = lease->Execute(
@@ -85,12 +246,44 @@ pqpool::Result<Json> Store::Query(const ProjectRef& project, const QueryRequest&
             timeout_param);
     }
     const bool project_exists = result.ok() && result->rows() == 1 && result->Get(0, 1) == "t";
+    std::optional<Json> answer;
     if (result.ok() && project_exists) {
         const StatementCanceller canceller(lease->connection(), request.cancelled);
         // The server-side statement_timeout ends it first; this bounds a silent network.
         const auto deadline = pqpool::Clock::now() + request.timeout + std::chrono::seconds(2);
-        result = lease->Execute("DECLARE q NO SCROLL CURSOR FOR " + request.sql, params, deadline);
-        if (result.ok()) result = lease->Execute(fetch, {}, deadline);
+        // First the caller's own cursor, only for its columns (FETCH 0 reads no row); then
+        // the cursor that is read, every value cut in the database to a bounded length.
+        // Each step is one round trip (pipeline); the tenant context is already applied.
+        const std::string declare_q0 = "DECLARE q0 NO SCROLL CURSOR FOR " + request.sql;
+        const std::array<pqpool::Statement, 2> describe{
+            pqpool::Statement{declare_q0, params},
+            pqpool::Statement{"FETCH FORWARD 0 FROM q0", {}}};
+        result = lease->connection().ExecuteBatch(describe, deadline);
+        if (result.ok()) {
+            const int columns = result->columns();
+            Json names = Json::array();
+            for (int c = 0; c < columns; ++c) names.push_back(result->ColumnName(c));
+            const std::size_t width = std::max<std::size_t>(static_cast<std::size_t>(columns), 1);
+            const std::size_t value_chars = std::max(kMinValueChars, kMaxQueryBytes / width);
+            const std::size_t batch =
+                std::clamp<std::size_t>(kFetchBytes / (width * (value_chars + 1) * 4), 1,
+                                        static_cast<std::size_t>(request.limit) + 1);
+            RowCollector collector(std::move(names), request.limit, value_chars);
+            if (columns > 0) {
+                const std::string declare_q = "DECLARE q NO SCROLL CURSOR FOR " +
+                                              CuttingSql(request.sql, columns, value_chars);
+                const std::string fetch = "FETCH FORWARD " + std::to_string(batch) + " FROM q";
+                const std::array<pqpool::Statement, 3> first{pqpool::Statement{"CLOSE q0", {}},
+                                                             pqpool::Statement{declare_q, params},
+                                                             pqpool::Statement{fetch, {}}};
+                result = lease->connection().ExecuteBatch(first, deadline);
+                while (result.ok() && collector.Add(*result) &&
+                       static_cast<std::size_t>(result->rows()) == batch) {
+                    result = lease->Execute(fetch, {}, deadline);
+                }
+            }
+            if (result.ok()) answer = std::move(collector).Finish();
+        }
     }
     // Session-level side effects a query can cause despite READ ONLY: GUCs (undone by the
     // rollback) and session advisory locks (released here), so the connection goes back clean.
@@ -101,7 +294,7 @@ pqpool::Result<Json> Store::Query(const ProjectRef& project, const QueryRequest&
         return pqpool::Error(pqpool::ErrorCode::kInvalidArgument,
                              "project '" + project.name + "' does not exist", kProjectMissing);
     }
-    return RowsJson(*result, request.limit);
+    return std::move(*answer);
 }
 
 }  // namespace mnemo::memory

@@ -80,9 +80,11 @@ void RegisterInspectTools(mcp::ToolRegistry& registry, ToolServices& services) {
          .title = "Query the project's data with SQL",
          .description =
              "Run one read-only SQL query (SELECT/WITH/VALUES/TABLE) over this project's rows "
-             "only: tables mnemo.contexts, mnemo.topics, mnemo.handovers, mnemo.projects. "
-             "Parameters as $1, $2, ... Runs in a READ ONLY transaction with a statement "
-             "timeout; at most 'limit' rows (default 100) are returned.",
+             "only: tables mnemo.contexts, mnemo.topics, mnemo.handovers, mnemo.projects, "
+             "mnemo.files, mnemo.file_changes. Parameters as $1, $2, ... Runs in a READ ONLY "
+             "transaction with a statement timeout, as a restricted database role; at most "
+             "'limit' rows (default 100) and 64 KiB are returned, long values are cut "
+             "('cut_values' says which).",
          .input_schema =
              ObjectSchema({{"sql",
                             {{"type", "string"},
@@ -103,7 +105,8 @@ void RegisterInspectTools(mcp::ToolRegistry& registry, ToolServices& services) {
                           {"sql"}),
          .annotations = {{"readOnlyHint", true}},
          .handler = bind(QueryDatabase),
-         .lease_tenant = ProjectLeaseTenant(services)});
+         .lease_tenant = ProjectLeaseTenant(services),
+         .caller_sql = true});
 }
 
 }  // namespace mnemo::tools

@@ -38,9 +38,9 @@ public:
         : services_(services),
           http_(services.config.http),
           ioc_(static_cast<int>(http_.io_threads)),
-          workers_(services.config.pool_max_connections),
-          endpoint_(services.config, services.dispatcher, services.pool, services.access, workers_,
-                    services.subscriptions),
+          workers_(services.config.pool_max_connections + services.config.query_max_connections),
+          endpoint_(services.config, services.dispatcher, services.pool, services.caller_pool,
+                    services.access, workers_, services.subscriptions),
           acceptor_(ioc_),
           signals_(ioc_, SIGINT, SIGTERM),
           drain_timer_(ioc_) {}

@@ -16,6 +16,8 @@ struct HttpServices {
     const Config& config;
     const mcp::Dispatcher& dispatcher;
     std::shared_ptr<pqpool::Pool> pool;
+    /// The caller pool (query_database); null when caller SQL is unavailable.
+    std::shared_ptr<pqpool::Pool> caller_pool;
     const memory::AccessStore& access;
     util::Metrics& metrics;
     /// Resource subscriptions, delivered on sessions' GET streams; null when not offered.
@@ -26,7 +28,8 @@ struct HttpServices {
 /// config.http.host:port until SIGTERM or SIGINT; then stops accepting, answers what is in
 /// flight (up to config.http.shutdown_timeout), ends SSE streams and returns 0. Returns 1
 /// when it cannot listen (the reason is logged). I/O runs on config.http.io_threads threads;
-/// database work on a worker pool of config.pool_max_connections threads.
+/// database work on a worker pool of config.pool_max_connections +
+/// config.query_max_connections threads.
 int RunHttp(const HttpServices& services);
 
 }  // namespace mnemo::transport

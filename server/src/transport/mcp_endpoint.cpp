@@ -66,11 +66,14 @@ struct McpEndpoint::Call {
 };
 
 McpEndpoint::McpEndpoint(const Config& config, const mcp::Dispatcher& dispatcher,
-                         std::shared_ptr<pqpool::Pool> pool, const memory::AccessStore& access,
-                         boost::asio::thread_pool& workers, mcp::Subscriptions* subscriptions)
+                         std::shared_ptr<pqpool::Pool> pool,
+                         std::shared_ptr<pqpool::Pool> caller_pool,
+                         const memory::AccessStore& access, boost::asio::thread_pool& workers,
+                         mcp::Subscriptions* subscriptions)
     : config_(config),
       dispatcher_(dispatcher),
       pool_(std::move(pool)),
+      caller_pool_(std::move(caller_pool)),
       access_(access),
       workers_(workers),
       subscriptions_(subscriptions),
@@ -367,14 +370,19 @@ void McpEndpoint::Dispatch(std::shared_ptr<Call> call) {
                          ResourceMetadataUrl(call->request) + "\"");
         return call->exchange->Reply(std::move(response));
     }
-    if (call->plan.lease_tenant.empty()) return RunDispatch(std::move(call), pqpool::Lease());
+    // Without a caller pool, caller SQL takes no lease: the store refuses it and says why.
+    if (call->plan.lease_tenant.empty() || (call->plan.caller_pool && caller_pool_ == nullptr)) {
+        call->plan.lease_tenant.clear();
+        return RunDispatch(std::move(call), pqpool::Lease());
+    }
     const char* label =
         call->plan.tool != nullptr ? call->plan.tool->name.c_str() : call->incoming.method.c_str();
-    WithLease(*call, call->plan.lease_tenant, label,
-              [this, call](pqpool::Result<pqpool::Lease> lease) {
-                  if (!lease.ok()) lease = WithTimeSpent(*call, lease.error());
-                  RunDispatch(call, std::move(lease));
-              });
+    AcquireOnWorkers(call->plan.caller_pool ? *caller_pool_ : *pool_, workers_, call->deadline,
+                     pqpool::AcquireLabel(call->plan.lease_tenant, label),
+                     [this, call](pqpool::Result<pqpool::Lease> lease) {
+                         if (!lease.ok()) lease = WithTimeSpent(*call, lease.error());
+                         RunDispatch(call, std::move(lease));
+                     });
 }
 
 pqpool::Error McpEndpoint::WithTimeSpent(const Call& call, const pqpool::Error& error) const {
@@ -394,7 +402,9 @@ pqpool::Error McpEndpoint::WithTimeSpent(const Call& call, const pqpool::Error& 
 
 void McpEndpoint::RunDispatch(std::shared_ptr<Call> call, pqpool::Result<pqpool::Lease> lease) {
     std::optional<memory::LentLeaseScope> lent;
-    if (!call->plan.lease_tenant.empty()) lent.emplace(call->plan.lease_tenant, std::move(lease));
+    if (!call->plan.lease_tenant.empty()) {
+        lent.emplace(call->plan.lease_tenant, std::move(lease), call->plan.caller_pool);
+    }
     mcp::Session& session = *call->session;
     const std::string selected_before = session.selected_project();
     const auto level_before = session.log_level();

@@ -43,9 +43,11 @@ void AcquireOnWorkers(pqpool::Pool& pool, boost::asio::thread_pool& workers,
 class McpEndpoint {
 public:
     /// `subscriptions` (may be null) gets its delivery set to the sessions' GET streams.
+    /// `caller_pool` (may be null) lends the leases of caller-SQL tools (CallPlan::caller_pool).
     McpEndpoint(const Config& config, const mcp::Dispatcher& dispatcher,
-                std::shared_ptr<pqpool::Pool> pool, const memory::AccessStore& access,
-                boost::asio::thread_pool& workers, mcp::Subscriptions* subscriptions = nullptr);
+                std::shared_ptr<pqpool::Pool> pool, std::shared_ptr<pqpool::Pool> caller_pool,
+                const memory::AccessStore& access, boost::asio::thread_pool& workers,
+                mcp::Subscriptions* subscriptions = nullptr);
     ~McpEndpoint();
 
     void Handle(HttpRequest request, std::shared_ptr<Exchange> exchange);
@@ -90,6 +92,7 @@ private:
     const Config& config_;
     const mcp::Dispatcher& dispatcher_;
     std::shared_ptr<pqpool::Pool> pool_;
+    std::shared_ptr<pqpool::Pool> caller_pool_;
     const memory::AccessStore& access_;
     boost::asio::thread_pool& workers_;
     mcp::Subscriptions* subscriptions_;
