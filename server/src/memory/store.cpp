@@ -139,9 +139,11 @@ pqpool::Status Store::RegisterOwner(const std::string& owner) {
     const std::array<Param, 2> params{Param(owner), Param(hash)};
     auto lease = Lease("", "register_owner");
     if (!lease.ok()) return std::move(lease).error();
+    // No arbiter: processes starting together insert the same (owner, hash) pair, and with
+    // `ON CONFLICT (owner)` the loser could still fail on the key_hash index.
     auto inserted = lease->Execute(
         "INSERT INTO mnemo.owner_keys (owner, key_hash) VALUES ($1, decode($2, 'hex')) "
-        "ON CONFLICT (owner) DO NOTHING",
+        "ON CONFLICT DO NOTHING",
         params);
     if (!inserted.ok()) return std::move(inserted).error();
     return {};
