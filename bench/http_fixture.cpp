@@ -331,8 +331,9 @@ std::string HttpFixture::ShowSetting(const std::string& name) const {
 void HttpFixture::ResetData() const {
     for (const std::string& token : tokens_) {
         (void)QueryAsTenant(raw_.get(), token,
-                            "WITH gone AS (DELETE FROM mnemo.contexts WHERE topic LIKE "
-                            "'bench/lock-%' AND version > 1 RETURNING 1) SELECT count(*) FROM gone",
+                            "WITH gone AS (DELETE FROM mnemo.contexts WHERE project_id = "
+                            "mnemo.current_project_id() AND topic LIKE 'bench/lock-%' AND "
+                            "version > 1 RETURNING 1) SELECT count(*) FROM gone",
                             {});
     }
     Exec(raw_.get(), "VACUUM (ANALYZE) mnemo.contexts, mnemo.topics");
@@ -358,8 +359,10 @@ void HttpFixture::WaitForBackendsToExit(const std::string& application_name) con
 std::int64_t HttpFixture::CountContexts() const {
     std::int64_t total = 0;
     for (const std::string& token : tokens_) {
-        total +=
-            std::stoll(QueryAsTenant(raw_.get(), token, "SELECT count(*) FROM mnemo.contexts", {}));
+        total += std::stoll(QueryAsTenant(raw_.get(), token,
+                                          "SELECT count(*) FROM mnemo.contexts "
+                                          "WHERE project_id = mnemo.current_project_id()",
+                                          {}));
     }
     return total;
 }

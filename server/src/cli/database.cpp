@@ -62,6 +62,12 @@ pqpool::PoolOptions CallerPoolOptions(const Config& config, const pqpool::PoolOp
     options.logger = ForwardPoolLog;
     options.tenant_context_sql = owner.tenant_context_sql;
     options.tenant_context_value = owner.tenant_context_value;
+    // The per-user quota holds here too: one user's slow queries over many projects leave at
+    // least half of the caller pool to the others.
+    options.tenant_group = owner.tenant_group;
+    options.group_max_leases = std::min(config.user_max_connections,
+                                        std::max<std::size_t>(1, config.query_max_connections / 2));
+    options.group_max_waiting = std::max<std::size_t>(1, options.EffectiveMaxWaiting() / 2);
     return options;
 }
 
