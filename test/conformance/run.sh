@@ -24,11 +24,7 @@ if [[ ! -x "${binary}" ]]; then
     exit 1
 fi
 
-marker=node_modules/.package-lock.json
-if [[ ! -f "${marker}" || package-lock.json -nt "${marker}" ]]; then
-    echo "test/conformance: installing Node 22 and the suites (npm ci)" >&2
-    npm ci --no-audit --no-fund --loglevel=error >&2
-fi
+"${here}/../../scripts/npm-install" "${here}"
 node22=${here}/node_modules/.bin/node
 if [[ "$("${node22}" --version)" != v22.* ]]; then
     echo "test/conformance: expected Node 22 from npm, got $("${node22}" --version)" >&2

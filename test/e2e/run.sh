@@ -40,11 +40,7 @@ if ((node_major < 20)); then
     exit 1
 fi
 
-marker=node_modules/.package-lock.json
-if [[ ! -f "${marker}" || package-lock.json -nt "${marker}" || package.json -nt "${marker}" ]]; then
-    echo "test/e2e: installing npm packages (npm ci)" >&2
-    npm ci --no-audit --no-fund --loglevel=error >&2
-fi
+"${here}/../../scripts/npm-install" "${here}"
 
 read -r -a tests <<<"${MNEMO_E2E_TESTS:-$(echo ./*.test.mjs)}"
 selected=()
