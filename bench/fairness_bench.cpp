@@ -17,8 +17,6 @@
 #include <thread>
 #include <vector>
 
-#include "child_process.hpp"
-#include "embedded/subprocess.hpp"
 #include "http_client.hpp"
 #include "http_fixture.hpp"
 
@@ -101,21 +99,6 @@ double Percentile(std::vector<double> values, double q) {
     std::sort(values.begin(), values.end());
     const auto rank = static_cast<std::size_t>(q * static_cast<double>(values.size()) + 0.5);
     return values[std::clamp<std::size_t>(rank, 1, values.size()) - 1];
-}
-
-std::string CreateToken(const HttpFixture& fixture, const std::string& mnemo,
-                        const std::string& user) {
-    auto env = fixture.environment();
-    env["MNEMO_LOG_LEVEL"] = "warning";
-    auto ran = embedded::RunProcess({mnemo, "token", "create", "--user", user, "--scope", "read"},
-                                    EnvironmentEntries(env), embedded::OsUser{},
-                                    std::chrono::steady_clock::now() + std::chrono::seconds(120));
-    if (!ran.ok()) Fail("mnemo token create: " + ran.error().message());
-    std::istringstream lines(ran->output);
-    for (std::string line; std::getline(lines, line);) {
-        if (line.size() == 70 && line.starts_with("mnemo_")) return line;
-    }
-    Fail("mnemo token create failed: " + ran->output);
 }
 
 /// The victim: one session, recall_context and search_contexts in turn, one call at a time.
@@ -221,20 +204,8 @@ int Run(const Options& options) {
     HttpFixture fixture;
     fixture.SetUp(settings, workload);
     const Config& config = fixture.config();
-    const std::string attacker = CreateToken(fixture, options.mnemo, "mallory");
-    const std::string attacker_writer = [&] {
-        auto env = fixture.environment();
-        auto ran = embedded::RunProcess(
-            {options.mnemo, "token", "create", "--user", "mallory", "--scope", "write"},
-            EnvironmentEntries(env), embedded::OsUser{},
-            std::chrono::steady_clock::now() + std::chrono::seconds(120));
-        if (!ran.ok()) Fail("mnemo token create: " + ran.error().message());
-        std::istringstream lines(ran->output);
-        for (std::string line; std::getline(lines, line);) {
-            if (line.size() == 70 && line.starts_with("mnemo_")) return line;
-        }
-        Fail("mnemo token create failed: " + ran->output);
-    }();
+    const std::string attacker = fixture.NewToken("mallory", "read");
+    const std::string attacker_writer = fixture.NewToken("mallory", "write");
     std::vector<std::string> attacker_projects;
     {
         McpHttpSession setup(fixture.port(), attacker_writer);

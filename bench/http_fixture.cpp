@@ -126,22 +126,26 @@ void HttpFixture::StartCluster() {
     keys_ = std::make_unique<memory::TenantKeys>(std::move(keys).value());
 }
 
-void HttpFixture::CreateToken() {
+void HttpFixture::CreateToken() { bearer_ = NewToken(kUser, "write"); }
+
+std::string HttpFixture::NewToken(const std::string& user, const std::string& scope) const {
     auto env = environment_;
     env["MNEMO_LOG_LEVEL"] = "warning";
-    auto ran = embedded::RunProcess({mnemo_, "token", "create", "--user", kUser, "--scope", "write",
-                                     "--label", "mnemo_http_bench"},
-                                    EnvironmentEntries(env), embedded::OsUser{},
-                                    std::chrono::steady_clock::now() + std::chrono::seconds(120));
+    auto ran = embedded::RunProcess(
+        {mnemo_, "token", "create", "--user", user, "--scope", scope, "--label", "mnemo bench"},
+        EnvironmentEntries(env), embedded::OsUser{},
+        std::chrono::steady_clock::now() + std::chrono::seconds(120));
     if (!ran.ok()) Fail("mnemo token create: " + ran.error().message());
+    std::string token;
     std::istringstream lines(ran->output);
     for (std::string line; std::getline(lines, line);) {
-        if (line.size() == 70 && line.starts_with("mnemo_")) bearer_ = line;
+        if (line.size() == 70 && line.starts_with("mnemo_")) token = line;
     }
-    if (ran->exit_code != 0 || bearer_.empty()) {
+    if (ran->exit_code != 0 || token.empty()) {
         Fail("mnemo token create failed (exit " + std::to_string(ran->exit_code) +
              "): " + ran->output);
     }
+    return token;
 }
 
 void HttpFixture::StartServer() {

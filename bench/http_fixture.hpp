@@ -123,6 +123,10 @@ public:
     [[nodiscard]] const std::string& bearer_hash() const { return bearer_hash_; }
     [[nodiscard]] const std::string& session_hash() const { return session_hash_; }
 
+    /// Runs `mnemo token create` for `user` with `scope` (read | write) on this fixture's
+    /// database; returns the bearer token. Fails (BenchFailure) when mnemo prints none.
+    [[nodiscard]] std::string NewToken(const std::string& user, const std::string& scope) const;
+
 private:
     void StartCluster();
     void CreateToken();
