@@ -42,9 +42,8 @@ void WarnIfRoleBypassesSecurity(memory::Store& store) {
     }
 }
 
-/// The caller pool's options: the owner's tenant context (tokens) and timeouts, its own small
-/// budget; a project may hold the project quota but at most half of it, so one project's slow
-/// queries leave room for others.
+}  // namespace
+
 pqpool::PoolOptions CallerPoolOptions(const Config& config, const pqpool::PoolOptions& owner) {
     pqpool::PoolOptions options;
     options.name = "mnemo-query";
@@ -70,8 +69,6 @@ pqpool::PoolOptions CallerPoolOptions(const Config& config, const pqpool::PoolOp
     options.group_max_waiting = std::max<std::size_t>(1, options.EffectiveMaxWaiting() / 2);
     return options;
 }
-
-}  // namespace
 
 std::string RedactConninfo(const std::string& conninfo) {
     std::string redacted = conninfo;
@@ -142,28 +139,83 @@ pqpool::PoolOptions MakePoolOptions(const Config& config, std::string conninfo,
     return options;
 }
 
-pqpool::Result<Database> OpenDatabase(const Config& config) {
-    auto keys = memory::TenantKeys::Load(config.secret, config.home);
-    if (!keys.ok()) return Wrap(keys.error(), "loading the secret");
-    auto conninfo = ResolveConninfo(config);
-    if (!conninfo.ok()) return Wrap(conninfo.error(), "starting the embedded database");
+namespace {
+
+/// ResolveConninfo, but kInspect never starts or creates the embedded cluster: "" and
+/// `not_running` says why when it is not running.
+pqpool::Result<std::string> ConninfoFor(const Config& config, Access access,
+                                        std::string& not_running) {
+    if (access == Access::kChange || !config.database_url.empty()) return ResolveConninfo(config);
+    embedded::EmbeddedCluster cluster(config.home);
+    auto status = cluster.Status();
+    if (!status.ok()) return std::move(status).error();
+    if (!status->initialized) {
+        not_running =
+            "the embedded cluster does not exist yet; the first `mnemo migrate` or "
+            "`mnemo serve` creates it in " +
+            status->data_directory.string();
+    } else if (!status->running) {
+        not_running = "the embedded cluster in " + status->data_directory.string() +
+                      " is not running; `mnemo pg start` (or any `mnemo serve`) starts it";
+    }
+    return not_running.empty() ? status->conninfo : std::string();
+}
+
+}  // namespace
+
+pqpool::Result<Database> OpenDatabase(const Config& config, Access access) {
+    auto found = memory::TenantKeys::Find(config.secret, config.home);
+    if (!found.ok()) return Wrap(found.error(), "loading the secret");
     Database db;
     db.embedded = config.database_url.empty();
+    auto conninfo = ConninfoFor(config, access, db.embedded_not_running);
+    if (!conninfo.ok()) return Wrap(conninfo.error(), "starting the embedded database");
+    if (conninfo->empty()) return db;  // kInspect, and no embedded cluster to inspect
     db.conninfo_for_display = RedactConninfo(*conninfo);
-    auto options = MakePoolOptions(config, *conninfo, *keys);
+    // Reading the database's state needs no tenant, so a pool with throwaway keys serves
+    // until the secret is known.
+    const memory::TenantKeys pool_keys =
+        found->has_value() ? **found : memory::TenantKeys::Ephemeral();
+    auto options = MakePoolOptions(config, *conninfo, pool_keys);
     auto caller_options = CallerPoolOptions(config, options);
     auto pool = pqpool::Pool::Create(std::move(options));
     if (!pool.ok()) return Wrap(pool.error(), "creating the connection pool");
     db.pool = std::move(pool).value();
+    // Read before anything is written: a process that is refused leaves neither a secret file
+    // nor a schema behind.
+    auto fit = memory::CheckSecret(*db.pool, *found);
+    if (!fit.ok()) return Wrap(fit.error(), "reading " + db.conninfo_for_display);
+    db.secret_fit = *fit;
+    if (access == Access::kInspect) {
+        db.keys = std::move(found).value();
+        return db;
+    }
+    if (*fit == memory::SecretFit::kDiffers || *fit == memory::SecretFit::kMissing) {
+        return Error(ErrorCode::kInvalidArgument, memory::SecretProblem(*fit));
+    }
+    if (!found->has_value()) {
+        auto created = memory::TenantKeys::Load(config.secret, config.home);
+        if (!created.ok()) return Wrap(created.error(), "creating the secret");
+        db.secret_created = true;
+        *found = std::move(created).value();
+        // Only on a database's first start: the pool's tenant context gets the real keys.
+        auto real = MakePoolOptions(config, *conninfo, **found);
+        caller_options = CallerPoolOptions(config, real);
+        auto rebuilt = pqpool::Pool::Create(std::move(real));
+        if (!rebuilt.ok()) return Wrap(rebuilt.error(), "creating the connection pool");
+        db.pool = std::move(rebuilt).value();
+    }
+    db.keys = std::move(found).value();
+    const memory::TenantKeys& keys = *db.keys;
     if (auto applied = memory::ApplyMigrations(*db.pool); !applied.ok()) {
         return Wrap(applied.error(), "applying migrations to " + db.conninfo_for_display);
     }
-    db.store = std::make_unique<memory::Store>(db.pool, *keys);
+    db.store = std::make_unique<memory::Store>(db.pool, keys);
     if (auto registered = db.store->RegisterSecret(); !registered.ok()) {
         return Wrap(registered.error(), "checking the secret");
     }
     auto caller =
-        memory::OpenCallerPool(*db.pool, *keys, std::move(caller_options), config.query_roles);
+        memory::OpenCallerPool(*db.pool, keys, std::move(caller_options), config.query_roles);
     // Only query_database depends on the caller roles: without them it refuses (and says why);
     // every other tool works.
     memory::CallerSetup setup;

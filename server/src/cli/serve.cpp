@@ -145,6 +145,12 @@ int RunMigrate(const Config& config) {
     }
     std::printf("schema at version %d of %d (%s)\n", state->applied, state->expected,
                 db->conninfo_for_display.c_str());
+    const std::string file = memory::TenantKeys::SecretFile(config.home).string();
+    const std::string source = !config.secret.empty() ? "MNEMO_SECRET"
+                               : db->secret_created   ? file + " (created now)"
+                                                      : file;
+    std::printf("secret: %s; every mnemo process on this database needs the same one\n",
+                source.c_str());
     return state->applied == state->expected ? 0 : 1;
 }
 

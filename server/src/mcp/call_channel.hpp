@@ -2,6 +2,7 @@
 // CallChannel: what a running request may send its client besides its response.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -33,9 +34,12 @@ public:
     /// Sends the request `method` to the client and waits for its answer (a response on any
     /// message of the same session in this process), at most the configured client-request
     /// timeout. Fails at once when the client did not declare the capability the method
-    /// needs ("sampling" for sampling/createMessage, "elicitation" for elicitation/create),
-    /// when the transport cannot carry it, or when the call is cancelled.
-    virtual ClientAnswer Request(const std::string& method, nlohmann::json params) const = 0;
+    /// needs ("sampling" for sampling/createMessage, "elicitation" for elicitation/create,
+    /// "roots" for roots/list), when the transport cannot carry it, or when the call is
+    /// cancelled. A positive `at_most` shortens the wait (for requests a client answers
+    /// without asking its user, such as roots/list).
+    virtual ClientAnswer Request(const std::string& method, nlohmann::json params,
+                                 std::chrono::milliseconds at_most) const = 0;
 };
 
 }  // namespace mnemo::mcp

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Dispatcher: tools/list and tools/call, with progress, log messages, cancellation and
 // requests to the client.
+#include <algorithm>
 #include <chrono>
 #include <exception>
 
@@ -90,7 +91,8 @@ public:
             {"params", {{"level", LogLevelName(level)}, {"logger", "mnemo"}, {"data", data}}}});
     }
 
-    ClientAnswer Request(const std::string& method, Json params) const override {
+    ClientAnswer Request(const std::string& method, Json params,
+                         std::chrono::milliseconds at_most) const override {
         if (!notify_) return {false, nullptr, "this transport cannot send requests to the client"};
         const char* capability = CapabilityFor(method);
         if (*capability != '\0' && !session_.ClientCan(capability)) {
@@ -101,10 +103,11 @@ public:
         const std::string id = pending_.Open(session_.key());
         notify_(Json{
             {"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}});
+        const auto timeout = at_most.count() > 0 ? std::min(at_most, timeout_) : timeout_;
         ClientAnswer answer =
-            pending_.Wait(id, std::chrono::steady_clock::now() + timeout_, &cancelled_);
+            pending_.Wait(id, std::chrono::steady_clock::now() + timeout, &cancelled_);
         if (!answer.ok && answer.error == "the client did not answer in time") {
-            answer.error += " (" + std::to_string(timeout_.count()) + " ms)";
+            answer.error += " (" + std::to_string(timeout.count()) + " ms)";
         }
         return answer;
     }

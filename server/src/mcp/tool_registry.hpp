@@ -76,10 +76,11 @@ struct ToolCall {
     }
 
     /// A request to the client (see CallChannel::Request).
-    [[nodiscard]] ClientAnswer RequestClient(const std::string& method,
-                                             nlohmann::json params) const {
+    [[nodiscard]] ClientAnswer RequestClient(
+        const std::string& method, nlohmann::json params,
+        std::chrono::milliseconds at_most = std::chrono::milliseconds(0)) const {
         if (channel == nullptr) return {false, nullptr, "this transport cannot send requests"};
-        return channel->Request(method, std::move(params));
+        return channel->Request(method, std::move(params), at_most);
     }
 
     /// True once the client cancelled the call. Long handlers check it between steps and

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <atomic>
+#include <span>
 #include <string_view>
 #include <utility>
 
@@ -100,17 +101,29 @@ pqpool::Result<std::string> PrivilegeProblems(pqpool::Lease& lease, const std::s
     return text;
 }
 
+// The caller roles that do not exist, comma-separated, without creating any; and whether the
+// owner could create them.
+constexpr std::string_view kMissingRoles = R"sql(
+SELECT current_user, coalesce(string_agg(n, ', ' ORDER BY i), ''),
+       (SELECT r.rolcreaterole FROM pg_roles r WHERE r.rolname = current_user)
+FROM (SELECT 0 AS i, current_user || '_query' AS n
+      UNION ALL SELECT i, current_user || '_query_' || i FROM generate_series(1, $1::int) i) roles
+WHERE NOT EXISTS (SELECT FROM pg_roles r WHERE r.rolname = roles.n))sql";
+
 }  // namespace
 
 pqpool::Result<CallerSetup> OpenCallerPool(pqpool::Pool& owner_pool, const TenantKeys& keys,
-                                           pqpool::PoolOptions options, std::size_t role_count) {
+                                           pqpool::PoolOptions options, std::size_t role_count,
+                                           CallerRoles roles) {
     const std::string password = keys.TokenFor(kCallerRolesTenant);
     const std::string count = std::to_string(role_count);
     const std::array<Param, 2> params{Param(count), Param(password)};
     auto lease = owner_pool.Acquire(pqpool::AcquireLabel("", "caller_roles"));
     if (!lease.ok()) return std::move(lease).error();
     auto ensured =
-        lease->Execute("SELECT current_user, mnemo.ensure_caller_roles($1::int, $2)", params);
+        roles == CallerRoles::kEnsure
+            ? lease->Execute("SELECT current_user, mnemo.ensure_caller_roles($1::int, $2)", params)
+            : lease->Execute(kMissingRoles, std::span(params).first(1));
     if (!ensured.ok()) return std::move(ensured).error();
     const std::string owner(ensured->Get(0, 0));
     const std::string missing(ensured->Get(0, 1));
@@ -121,7 +134,11 @@ pqpool::Result<CallerSetup> OpenCallerPool(pqpool::Pool& owner_pool, const Tenan
         setup.login_roles.push_back(setup.group_role + "_" + std::to_string(i));
     }
     if (!missing.empty()) {
-        setup.refusal = Refusal(owner, missing);
+        const bool would_create = roles == CallerRoles::kInspect && ensured->Get(0, 2) == "t";
+        setup.refusal = would_create ? "the roles caller SQL runs as do not exist yet (" + missing +
+                                           "); `mnemo migrate` or the first start "
+                                           "creates them"
+                                     : Refusal(owner, missing);
         return setup;
     }
     // Never silently weaker: roles that could reach other sessions or the token tables are

@@ -27,8 +27,14 @@ struct CallerSetup {
     std::vector<std::string> login_roles;
 };
 
-/// Makes sure the caller roles exist and hold their grants (mnemo.ensure_caller_roles, as the
-/// owner through `owner_pool`), then builds the caller pool from `options` (conninfo, budget,
+/// Whether OpenCallerPool may create roles and grants.
+enum class CallerRoles {
+    kEnsure,   // create what is missing (mnemo.ensure_caller_roles)
+    kInspect,  // write nothing: missing roles become the refusal (`mnemo doctor`)
+};
+
+/// Makes sure (kEnsure) the caller roles exist and hold their grants (mnemo.ensure_caller_roles, as
+/// the owner through `owner_pool`), then builds the caller pool from `options` (conninfo, budget,
 /// tenant context): each connection logs in as the first of `role_count` login roles that has
 /// no connection yet (CONNECTION LIMIT 1 makes PostgreSQL refuse a second one), so no two
 /// connections — of this process or any other — share a role.
@@ -38,7 +44,8 @@ struct CallerSetup {
 [[nodiscard]] pqpool::Result<CallerSetup> OpenCallerPool(pqpool::Pool& owner_pool,
                                                          const TenantKeys& keys,
                                                          pqpool::PoolOptions options,
-                                                         std::size_t role_count);
+                                                         std::size_t role_count,
+                                                         CallerRoles roles = CallerRoles::kEnsure);
 
 /// One line of `mnemo doctor` about the caller roles.
 struct CallerFinding {

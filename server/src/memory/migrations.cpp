@@ -35,10 +35,14 @@ int LatestCompiled() {
 
 pqpool::Result<int> AppliedVersion(pqpool::Lease& lease,
                                    std::optional<pqpool::Deadline> deadline = std::nullopt) {
-    constexpr const char* kSql =
-        "SELECT CASE WHEN to_regclass('mnemo.schema_migrations') IS NULL THEN 0 "
-        "ELSE (SELECT coalesce(max(version), 0) FROM mnemo.schema_migrations) END";
-    auto result = deadline ? lease.Execute(kSql, {}, *deadline) : lease.Execute(kSql);
+    auto run = [&](const char* sql) {
+        return deadline ? lease.Execute(sql, {}, *deadline) : lease.Execute(sql);
+    };
+    // Two statements: where the table is missing, a query naming it would not even parse.
+    auto exists = run("SELECT to_regclass('mnemo.schema_migrations') IS NOT NULL");
+    if (!exists.ok()) return std::move(exists).error();
+    if (exists->Get(0, 0) != "t") return 0;
+    auto result = run("SELECT coalesce(max(version), 0) FROM mnemo.schema_migrations");
     if (!result.ok()) return std::move(result).error();
     return std::stoi(std::string(result->Get(0, 0)));
 }

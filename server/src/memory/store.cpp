@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <optional>
 
+#include "memory/secret_check.hpp"
+
 namespace mnemo::memory {
 namespace {
 
@@ -126,9 +128,7 @@ pqpool::Status Store::RegisterSecret() {
         if (same->is_boolean() && same->get<bool>()) return RegisterOwner("");
         // null: a concurrent first start inserted after our snapshot; read again.
         if (same->is_boolean()) {
-            return Error(ErrorCode::kInvalidArgument,
-                         "this database was set up with a different mnemo secret: give every "
-                         "mnemo process on it the same MNEMO_SECRET (or $MNEMO_HOME/secret)");
+            return Error(ErrorCode::kInvalidArgument, SecretProblem(SecretFit::kDiffers));
         }
     }
     return Error(ErrorCode::kInvalidArgument, "could not record the mnemo secret's hash");

@@ -80,13 +80,26 @@ pqpool::Result<std::string> CreateSecret(const std::filesystem::path& path) {
 
 pqpool::Result<TenantKeys> TenantKeys::Load(const std::string& secret,
                                             const std::filesystem::path& home) {
-    if (!secret.empty()) return TenantKeys(secret);
-    const auto path = home / "secret";
-    std::error_code ec;
-    auto loaded = std::filesystem::exists(path, ec) ? ReadSecret(path) : CreateSecret(path);
-    if (!loaded.ok()) return std::move(loaded).error();
-    return TenantKeys(std::move(loaded).value());
+    auto found = Find(secret, home);
+    if (!found.ok()) return std::move(found).error();
+    if (found->has_value()) return std::move(**found);
+    auto created = CreateSecret(SecretFile(home));
+    if (!created.ok()) return std::move(created).error();
+    return TenantKeys(std::move(created).value());
 }
+
+pqpool::Result<std::optional<TenantKeys>> TenantKeys::Find(const std::string& secret,
+                                                           const std::filesystem::path& home) {
+    if (!secret.empty()) return std::optional<TenantKeys>(TenantKeys(secret));
+    const auto path = SecretFile(home);
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return std::optional<TenantKeys>();
+    auto read = ReadSecret(path);
+    if (!read.ok()) return std::move(read).error();
+    return std::optional<TenantKeys>(TenantKeys(std::move(read).value()));
+}
+
+TenantKeys TenantKeys::Ephemeral() { return TenantKeys(RandomHex(32)); }
 
 std::string TenantKeys::TokenFor(std::string_view tenant) const {
     unsigned char digest[EVP_MAX_MD_SIZE];

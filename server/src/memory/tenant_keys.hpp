@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,20 @@ public:
     /// Errors: kInvalidArgument when the file cannot be read or created (names the path).
     [[nodiscard]] static pqpool::Result<TenantKeys> Load(const std::string& secret,
                                                          const std::filesystem::path& home);
+
+    /// Like Load, but never creates anything: nullopt when `secret` is empty and `home`/secret
+    /// does not exist. Errors: kInvalidArgument when the file exists but cannot be read.
+    [[nodiscard]] static pqpool::Result<std::optional<TenantKeys>> Find(
+        const std::string& secret, const std::filesystem::path& home);
+
+    /// Keys from a random secret that is never stored: for a pool that only reads the
+    /// database's state before the real secret is known (tokens from it open no project).
+    [[nodiscard]] static TenantKeys Ephemeral();
+
+    /// Where Load and Find look for the secret when none is given.
+    [[nodiscard]] static std::filesystem::path SecretFile(const std::filesystem::path& home) {
+        return home / "secret";
+    }
 
     /// The token bound as mnemo.tenant for `tenant` (a project name or kRegistryTenant).
     [[nodiscard]] std::string TokenFor(std::string_view tenant) const;

@@ -2,20 +2,13 @@
 // Tool support: project resolution and error mapping.
 #include "tools/tool_support.hpp"
 
+#include "tools/project_discovery.hpp"
+#include "util/log.hpp"
+
 namespace mnemo::tools {
 namespace {
 
 using pqpool::ErrorCode;
-
-std::string ProjectNames(memory::Store& store, const std::string& owner) {
-    auto projects = store.ListProjects(owner);
-    if (!projects.ok() || projects->empty()) return "none yet";
-    std::string names;
-    for (const auto& project : *projects) {
-        names += (names.empty() ? "" : ", ") + project.value("name", "");
-    }
-    return names;
-}
 
 }  // namespace
 
@@ -24,8 +17,9 @@ Json ProjectProperty() {
             {"maxLength", 64},
             {"pattern", "^[a-z0-9][a-z0-9_-]{0,63}$"},
             {"description",
-             "Project name. Default: the project this session selected, else the configured "
-             "default project."}};
+             "Project name. Default: the project this session selected, else (over HTTP) the "
+             "client's first root's directory name, else the server's default project, else "
+             "your only project."}};
 }
 
 Json ObjectSchema(Json properties, std::vector<std::string> required) {
@@ -77,7 +71,10 @@ ResolvedProject ResolveProject(const Json& arguments, const mcp::Session& sessio
     std::string name = OptionalString(arguments, "project").value_or("");
     bool is_default = false;
     if (name.empty()) name = session.selected_project();
-    if (name.empty()) {
+    // Over HTTP the server's default is not the client's directory: a client that shares its
+    // roots names the project first (DiscoverProject asks while the call runs).
+    const bool roots_first = config.transport == Transport::kHttp && session.ClientCan("roots");
+    if (name.empty() && !roots_first) {
         name = config.default_project;
         is_default = true;
     }
@@ -99,14 +96,24 @@ mcp::LeaseTenantFn RegistryLeaseTenant() {
 
 ToolResult WithProject(const ToolCall& call, ToolServices& services,
                        const std::function<pqpool::Result<Json>(const memory::ProjectRef&)>& body) {
-    const auto [project, is_default] =
-        ResolveProject(call.arguments, call.session, services.config);
+    auto [project, is_default] = ResolveProject(call.arguments, call.session, services.config);
     if (project.name.empty()) {
-        return ToolResult::Error("no_project",
-                                 "No project selected. Existing projects: " +
-                                     ProjectNames(services.store, call.session.owner()) +
-                                     ". Call select_project (or create_project), or pass "
-                                     "\"project\".");
+        auto discovered = DiscoverProject(call, services);
+        if (!discovered.ok()) {
+            if (discovered.error().sqlstate() == kNoProject) {
+                return ToolResult::Error("no_project", discovered.error().message());
+            }
+            return ErrorResult(discovered.error(), "");
+        }
+        project = memory::ProjectRef(call.session.owner(), discovered->name);
+        is_default = true;
+        // Remembered like select_project's choice (over HTTP, across restarts and replicas).
+        call.session.SelectProject(discovered->name);
+        call.Log(mcp::LogLevel::kInfo,
+                 {{"project", discovered->name}, {"chosen_from", discovered->source}});
+        log::Info("project_discovered", {{"project", discovered->name},
+                                         {"source", discovered->source},
+                                         {"session", call.session.id()}});
     }
     auto result = body(project);
     if (!result.ok() && is_default && result.error().sqlstate() == memory::kProjectMissing) {

@@ -48,8 +48,12 @@ void RegisterFileTools(mcp::ToolRegistry& registry, ToolServices& services);
 /// "Connection pool timeout:" text).
 [[nodiscard]] ToolResult ErrorResult(const pqpool::Error& error, const std::string& project);
 
-/// The project a call names (argument → session selection → configured default), with
-/// whether it is the default; "" when none.
+/// Tags the error of a call for which no project could be found (see DiscoverProject).
+inline constexpr const char* kNoProject = "MNEMO_NO_PROJECT";
+
+/// The project a call names (argument → session selection → configured default, except over
+/// HTTP when the client shares roots, which DiscoverProject asks first), with whether it is
+/// the default; "" when none.
 struct ResolvedProject {
     memory::ProjectRef project;
     bool is_default = false;
@@ -62,9 +66,10 @@ struct ResolvedProject {
 [[nodiscard]] mcp::LeaseTenantFn ProjectLeaseTenant(const ToolServices& services);
 [[nodiscard]] mcp::LeaseTenantFn RegistryLeaseTenant();
 
-/// Resolves the project (ResolveProject), runs `body`
-/// with it and turns its outcome into a tool result. The configured default project is
-/// created on first use; a missing explicit project is an error that lists the projects.
+/// Resolves the project (ResolveProject, else DiscoverProject, whose find becomes the
+/// session's selection), runs `body` with it and turns its outcome into a tool result. A
+/// default or discovered project is created on first use; a missing explicit project is an
+/// error that lists the projects.
 [[nodiscard]] ToolResult WithProject(
     const ToolCall& call, ToolServices& services,
     const std::function<pqpool::Result<Json>(const memory::ProjectRef& project)>& body);
