@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstdlib>
 #include <string_view>
 #include <vector>
 
@@ -117,7 +118,11 @@ Error PgConnection::ResultError(const PGresult* result) const {
     if (message.empty()) message = TrimMessage(PQerrorMessage(conn_.get()));
     const ErrorCode code =
         PQstatus(conn_.get()) == CONNECTION_OK ? ErrorCode::kSql : ErrorCode::kConnectionLost;
-    return Error(code, std::move(message), state != nullptr ? state : "");
+    Error error(code, std::move(message), state != nullptr ? state : "");
+    if (const char* position = PQresultErrorField(result, PG_DIAG_STATEMENT_POSITION)) {
+        error.WithStatementPosition(std::atoi(position));
+    }
+    return error;
 }
 
 Result<PGresult*> PgConnection::NextResult(Deadline deadline) {

@@ -476,7 +476,7 @@ TEST_F(AccessTest, SameProjectNameForTwoOwnersIsTwoProjects) {
     EXPECT_EQ(Recall({alice, name}, "plan"), "alice's plan");
     EXPECT_EQ(Recall({bob, name}, "plan"), "bob's plan");
     EXPECT_EQ(QueryAs({bob, name}, "SELECT content FROM mnemo.contexts"), R"([["bob's plan"]])");
-    EXPECT_EQ(QueryAs({alice, name}, "SELECT count(*) FROM mnemo.projects"), R"([["1"]])");
+    EXPECT_EQ(QueryAs({alice, name}, "SELECT count(*) FROM mnemo.projects"), R"([[1]])");
 }
 
 TEST_F(AccessTest, LocalOwnerDoesNotListUsersProjects) {

@@ -66,7 +66,7 @@ TEST_F(CallerSqlTest, RunsAsARestrictedLoginRoleNotAsMnemo) {
     const std::string rows = Rows(b_, "SELECT current_user, session_user");
     EXPECT_NE(rows.find(TestDatabase::Shared().role() + "_query_"), std::string::npos) << rows;
     EXPECT_EQ(Rows(b_, "SELECT pg_has_role('" + TestDatabase::Shared().role() + "', 'USAGE')"),
-              R"([["f"]])");
+              R"([[false]])");
 }
 
 TEST_F(CallerSqlTest, TokenAndServerTablesAreRefused) {
@@ -75,7 +75,7 @@ TEST_F(CallerSqlTest, TokenAndServerTablesAreRefused) {
         const std::string rows = Rows(b_, std::string("SELECT * FROM mnemo.") + table);
         EXPECT_NE(rows.find("permission denied"), std::string::npos) << table << ": " << rows;
     }
-    EXPECT_EQ(Rows(b_, "SELECT count(*) FROM mnemo.projects"), R"([["1"]])");
+    EXPECT_EQ(Rows(b_, "SELECT count(*) FROM mnemo.projects"), R"([[1]])");
 }
 
 TEST_F(CallerSqlTest, SettingsAndRolesDoNotOutliveTheCall) {
@@ -105,7 +105,7 @@ TEST_F(CallerSqlTest, SettingsAndRolesDoNotOutliveTheCall) {
         const std::string rows = Rows(b_,
                                       "SELECT current_setting('statement_timeout'), "
                                       "current_user = session_user, count(*) FROM mnemo.projects");
-        EXPECT_EQ(rows, R"([["5s","t","1"]])");
+        EXPECT_EQ(rows, R"([["5s",true,1]])");
     }
 }
 
@@ -127,33 +127,71 @@ TEST_F(CallerSqlTest, AnotherUsersRunningCallSurvivesAttemptsToKillIt) {
     EXPECT_EQ(texts.find("pg_sleep"), std::string::npos) << texts;
     // Its own backend only: harmless to others.
     (void)Rows(b_, "SELECT pg_terminate_backend(pg_backend_pid())");
-    EXPECT_EQ(slow.get(), R"([["1",""]])");
-    EXPECT_EQ(Rows(b_, "SELECT 1"), R"([["1"]])");
+    EXPECT_EQ(slow.get(), R"([[1,""]])");
+    EXPECT_EQ(Rows(b_, "SELECT 1"), R"([[1]])");
     auto recalled = store().RecallContext(a_, "secret", std::nullopt, false);
     EXPECT_TRUE(recalled.ok());
 }
 
-TEST_F(CallerSqlTest, ValuesKeepTheirTextAndNulls) {
+TEST_F(CallerSqlTest, ValuesAreTypedByTheirColumnsAndNullsStayNull) {
     memory::QueryRequest request;
     request.sql =
         "SELECT $1::int AS n, NULL AS nothing, true AS yes, ROW(NULL, NULL) AS r, "
-        "'{1,2}'::int[] AS a; -- trailing comment";
+        "'{1,2}'::int[] AS a, 2.5::float8 AS f, 'NaN'::float8 AS nan, 10.25::numeric AS exact, "
+        "12345678901234567.5::numeric AS wide, 9007199254740993::int8 AS big, "
+        "'{\"k\": [1, null]}'::jsonb AS j, '42'::text AS t; -- trailing comment";
     request.params = {std::optional<std::string>("5")};
     auto result = store().Query(b_, request);
     ASSERT_TRUE(result.ok()) << result.error().message();
-    EXPECT_EQ((*result)["columns"].dump(), R"(["n","nothing","yes","r","a"])");
-    EXPECT_EQ((*result)["rows"].dump(), R"js([["5",null,"t","(,)","{1,2}"]])js");
+    EXPECT_EQ((*result)["columns"].dump(),
+              R"(["n","nothing","yes","r","a","f","nan","exact","wide","big","j","t"])");
+    EXPECT_EQ((*result)["column_types"].dump(),
+              R"(["integer","text","boolean","record","integer[]","double precision",)"
+              R"("double precision","numeric","numeric","bigint","jsonb","text"])");
+    EXPECT_EQ((*result)["rows"].dump(),
+              R"js([[5,null,true,"(,)","{1,2}",2.5,"NaN",10.25,"12345678901234567.5",)js"
+              R"js("9007199254740993",{"k":[1,null]},"42"]])js");
     EXPECT_FALSE((*result)["truncated"].get<bool>());
+}
+
+TEST_F(CallerSqlTest, ShowAndExplainRunAndWritesAreRefusedBeforeRunning) {
+    auto show = Query(b_, "SHOW statement_timeout");
+    ASSERT_TRUE(show.ok()) << show.error().message();
+    EXPECT_EQ((*show)["rows"].dump(), R"([["5s"]])");
+    auto plan = Query(b_, "EXPLAIN (FORMAT JSON) SELECT * FROM mnemo.topics");
+    ASSERT_TRUE(plan.ok()) << plan.error().message();
+    EXPECT_EQ((*plan)["column_types"].dump(), R"(["json"])");
+    EXPECT_TRUE((*plan)["rows"][0][0].is_array()) << plan->dump();
+    auto refused = Query(b_, "DELETE FROM mnemo.contexts");
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().message(),
+              "query_database runs read-only queries (SELECT, WITH … SELECT, VALUES, TABLE, "
+              "SHOW, EXPLAIN), not DELETE");
+    auto analyze = Query(b_, "EXPLAIN ANALYZE DELETE FROM mnemo.contexts");
+    ASSERT_FALSE(analyze.ok());
+    EXPECT_NE(analyze.error().message().find("read-only transaction"), std::string::npos)
+        << analyze.error().message();
+}
+
+TEST_F(CallerSqlTest, ErrorsQuoteTheCallersSqlNotTheWrapper) {
+    auto unknown = Query(b_, "SELECT nope\nFROM mnemo.topics");
+    ASSERT_FALSE(unknown.ok());
+    EXPECT_EQ(unknown.error().message().substr(0, unknown.error().message().find("\nHINT")),
+              "ERROR:  column \"nope\" does not exist\nLINE 1: SELECT nope\n"
+              "               ^");
+    auto runtime = Query(b_, "SELECT 1 / (count(*) - count(*)) FROM mnemo.topics");
+    ASSERT_FALSE(runtime.ok());
+    EXPECT_EQ(runtime.error().message(), "ERROR:  division by zero");
 }
 
 TEST_F(CallerSqlTest, EveryKindOfQueryStandsInsideTheCuttingSelect) {
     EXPECT_EQ(Rows(b_, "SELECT 'a;--' AS x; /* c; */ -- d;\n  ;"), R"([["a;--"]])");
     EXPECT_EQ(Rows(b_, "SELECT $$;)$$ AS y, $tag$'$tag$ AS z;"), R"js([[";)","'"]])js");
-    EXPECT_EQ(Rows(b_, "VALUES (1, 'one'), (2, 'two')"), R"([["1","one"],["2","two"]])");
+    EXPECT_EQ(Rows(b_, "VALUES (1, 'one'), (2, 'two')"), R"([[1,"one"],[2,"two"]])");
     EXPECT_EQ(Rows(b_, "TABLE mnemo.topics"), R"([])");
-    EXPECT_EQ(Rows(b_, "WITH w AS (SELECT 2 AS n) SELECT n, n FROM w"), R"([["2","2"]])");
+    EXPECT_EQ(Rows(b_, "WITH w AS (SELECT 2 AS n) SELECT n, n FROM w"), R"([[2,2]])");
     EXPECT_EQ(Rows(b_, "SELECT g FROM generate_series(1, 3) g ORDER BY g DESC"),
-              R"([["3"],["2"],["1"]])");
+              R"([[3],[2],[1]])");
     // Not one query: refused before anything runs.
     EXPECT_EQ(Rows(b_, "SELECT 1) AS t(c1) UNION SELECT repeat('x', 10) FROM (SELECT 1")
                   .rfind("error: ", 0),

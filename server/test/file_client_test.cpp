@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 // index_files argument checks, index path rules and query_files cursors.
+#include <optional>
+
 #include <gtest/gtest.h>
 
 #include "files/client_files.hpp"
@@ -53,6 +55,32 @@ TEST(FileClientTest, ParsesAValidBatch) {
     EXPECT_EQ(batch->files[0].summary, "The A.");
     EXPECT_EQ(batch->deletions.size(), 1u);
     EXPECT_FALSE(batch->deletions[0].expected.has_value());
+}
+
+TEST(FileClientTest, MtimeIsSecondsOrAnIso8601DateTimeToTheNanosecond) {
+    auto nanos = [](Json mtime) -> std::optional<std::int64_t> {
+        auto batch =
+            ParseClientBatch(Json::array({{{"path", "a"}, {"size", 1}, {"mtime", mtime}}}), Json());
+        if (!batch.ok()) return std::nullopt;
+        return batch->files[0].mtime_ns;
+    };
+    EXPECT_EQ(nanos(1700000000.25), 1700000000250000000);
+    EXPECT_EQ(nanos("2023-11-14T22:13:20Z"), 1700000000000000000);
+    EXPECT_EQ(nanos("2023-11-14T22:13:20.25Z"), 1700000000250000000);
+    EXPECT_EQ(nanos("2023-11-14 23:13:20.123456789+01:00"), 1700000000123456789);
+    EXPECT_EQ(nanos("2023-11-14t20:43:20-01:30"), 1700000000000000000);
+    EXPECT_EQ(nanos("1970-01-01T00:00:00Z"), 0);
+    for (const char* bad : {"2023-11-14T22:13:20", "2023-02-30T00:00:00Z", "2023-11-14T22:13Z",
+                            "2023-11-14T22:13:20.Z", "yesterday", "1969-12-31T23:59:59Z",
+                            "2023-11-14T22:13:20+1:00", "2023-11-14T22:13:20Z trailing"}) {
+        EXPECT_FALSE(nanos(bad)) << bad;
+    }
+    auto batch =
+        ParseClientBatch(Json::array({{{"path", "a"}, {"size", 1}, {"mtime", "soon"}}}), Json());
+    ASSERT_FALSE(batch.ok());
+    EXPECT_NE(batch.error().message().find("files[0].mtime must be the modification time"),
+              std::string::npos)
+        << batch.error().message();
 }
 
 TEST(FileClientTest, RefusesBadEntriesNamingThem) {

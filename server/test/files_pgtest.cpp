@@ -323,10 +323,10 @@ TEST_F(FilesPgTest, ProjectsCannotSeeEachOthersFiles) {
                               {"sql",
                                "SELECT (SELECT count(*) FROM mnemo.files) AS files, "
                                "(SELECT count(*) FROM mnemo.file_changes) AS changes"}});
-    EXPECT_EQ(seen["rows"][0][0], "0") << seen.dump();
-    EXPECT_EQ(seen["rows"][0][1], "0") << seen.dump();
+    EXPECT_EQ(seen["rows"][0][0], 0) << seen.dump();
+    EXPECT_EQ(seen["rows"][0][1], 0) << seen.dump();
     const Json mine = Ok("query_database", {{"sql", "SELECT count(*) AS n FROM mnemo.files"}});
-    EXPECT_EQ(mine["rows"][0][0], "1") << mine.dump();
+    EXPECT_EQ(mine["rows"][0][0], 1) << mine.dump();
 }
 
 TEST_F(FilesPgTest, WakeUpMentionsFilesChangedSinceTheLastHandover) {

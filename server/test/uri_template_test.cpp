@@ -33,6 +33,30 @@ TEST(UriTemplateTest, ExpandsAndMatchesRoundTrip) {
     EXPECT_EQ(values->at("topic"), "a/b c");
 }
 
+TEST(UriTemplateTest, ReservedExpansionKeepsSlashesAndMatchesToTheLastLiteral) {
+    const char* latest = "mnemo://projects/{project}/contexts/{+topic}";
+    const char* versioned = "mnemo://projects/{project}/contexts/{+topic}/versions/{version}";
+    EXPECT_EQ(ExpandUriTemplate(latest, {{"project", "p1"}, {"topic", "a/b c?#%"}}),
+              "mnemo://projects/p1/contexts/a/b%20c%3F%23%25");
+    auto plain = MatchUriTemplate(latest, "mnemo://projects/p1/contexts/rules/git");
+    ASSERT_TRUE(plain);
+    EXPECT_EQ(plain->at("topic"), "rules/git");
+    auto encoded = MatchUriTemplate(latest, "mnemo://projects/p1/contexts/rules%2Fgit");
+    ASSERT_TRUE(encoded);
+    EXPECT_EQ(encoded->at("topic"), "rules/git");
+    auto version =
+        MatchUriTemplate(versioned, "mnemo://projects/p1/contexts/a/versions/b/versions/3");
+    ASSERT_TRUE(version);
+    EXPECT_EQ(version->at("topic"), "a/versions/b");
+    EXPECT_EQ(version->at("version"), "3");
+    const auto round =
+        MatchUriTemplate(latest, ExpandUriTemplate(latest, {{"project", "p"}, {"topic", "x/%41"}}));
+    ASSERT_TRUE(round);
+    EXPECT_EQ(round->at("topic"), "x/%41");
+    EXPECT_FALSE(MatchUriTemplate(latest, "mnemo://projects/p1/contexts/"));
+    EXPECT_FALSE(MatchUriTemplate(versioned, "mnemo://projects/p1/contexts/a/versions/"));
+}
+
 TEST(UriTemplateTest, MatchingIsExact) {
     const char* tmpl = "mnemo://projects/{project}/contexts/{topic}";
     EXPECT_FALSE(MatchUriTemplate(tmpl, "mnemo://projects/p/contexts/"));     // empty value

@@ -215,9 +215,12 @@ describe("context round trip", () => {
         assert.equal(unlocked.always_check, false);
     });
 
-    it("recall_context after unlocking every version is an error", async () => {
+    it("recall_context after unlocking every version is an error that says how to read them", async () => {
         const message = await callError(client, "recall_context", { project, topic: DEPLOY_TOPIC });
         assert.match(message, /no context 'rules\/deploy-process'/);
+        assert.match(message, /every version is archived \(1, 2\); read one with recall_context and version=2/);
+        const never = await callError(client, "recall_context", { project, topic: "rules/never-locked" });
+        assert.doesNotMatch(never, /archived/);
     });
 
     it("an archived version stays readable by number", async () => {
@@ -303,7 +306,7 @@ describe("concurrent locks through one client", () => {
                 "SELECT count(*), count(DISTINCT version), min(version), max(version) " +
                 "FROM mnemo.contexts",
         });
-        assert.deepEqual(byVersion.rows, [["20", "20", "1", "20"]]);
+        assert.deepEqual(byVersion.rows, [[20, 20, 1, 20]]);
     });
 
     it("two mnemo processes locking one topic in parallel take versions 21..40", async () => {

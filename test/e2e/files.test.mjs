@@ -268,6 +268,28 @@ describe("file index over Streamable HTTP", () => {
             const message = await callError(a.client, "index_files", { project, files: [bad] });
             assert.match(message, pattern);
         }
+        for (const mtime of ["yesterday", "2026-02-30T00:00:00Z", "2026-12-06T05:51:20"]) {
+            const message = await callError(a.client, "index_files", { project, files: [{ path: "a.txt", size: 1, mtime }] });
+            assert.match(message, /ISO 8601 date-time with 'Z' or an offset/, mtime);
+        }
+        // The mtime query_files returns is one index_files takes back: the file stays unchanged.
+        const listed = await callOk(a.client, "query_files", { project, path_prefix: "docs/" });
+        const design = listed.files[0];
+        assert.equal(design.mtime, "2023-11-14T22:13:20.25Z", "to the fraction of a second");
+        const roundTrip = await callOk(a.client, "index_files", {
+            project,
+            files: [{ path: design.path, size: design.size, mtime: design.mtime, hash: design.hash, summary: design.summary }],
+        });
+        assert.equal(roundTrip.unchanged, 1, JSON.stringify(roundTrip));
+        const offset = await callOk(a.client, "index_files", {
+            project,
+            files: [{ path: "src/m1.ts", size: 101, mtime: "2023-11-14T23:13:21.000+01:00" }],
+        });
+        assert.equal(offset.unchanged, 1, "1700000001 s, written with an offset");
+        // `files` is required ([] when only deleting).
+        assert.match(await callError(a.client, "index_files", { project, deleted: ["src/m1.ts"] }), /files/);
+        const onlyDeleted = await callOk(a.client, "index_files", { project, files: [], deleted: ["src/m1.ts"] });
+        assert.equal(onlyDeleted.deleted, 1);
         const tooMany = Array.from({ length: 1001 }, (_, i) => ({ path: `x/${i}`, size: 1, mtime: 1 }));
         assert.match(await callError(a.client, "index_files", { project, files: tooMany }), /at most 1000/);
 
@@ -277,7 +299,8 @@ describe("file index over Streamable HTTP", () => {
         const bobs = await callOk(b.client, "query_files", { project });
         assert.equal(bobs.total, 0);
         const rows = await callOk(b.client, "query_database", { project, sql: "SELECT count(*) FROM mnemo.files" });
-        assert.equal(rows.rows[0][0], "0");
+        assert.equal(rows.rows[0][0], 0);
+        assert.deepEqual(rows.column_types, ["bigint"]);
         await a.client.close();
         await b.client.close();
     });

@@ -150,7 +150,7 @@ describe("HTTP authentication and user isolation", () => {
                 "(SELECT count(*) FROM mnemo.projects) AS projects",
         });
         assert.deepEqual(rows.columns, ["contexts", "projects"]);
-        assert.deepEqual(rows.rows[0], ["0", "1"]);
+        assert.deepEqual(rows.rows[0], [0, 1]);
         // The server's tables are not even readable by caller SQL's roles.
         for (const table of ["http_sessions", "api_tokens", "users", "owner_keys"]) {
             const refused = await callError(b.client, "query_database", {

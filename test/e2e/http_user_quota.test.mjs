@@ -78,7 +78,7 @@ describe("Per-user connection quota", () => {
             const started = performance.now();
             const answer = await callOk(victim, "query_database", { project: own, sql: "SELECT 1 AS one" });
             slowest = performance.now() - started;
-            assert.deepEqual(answer.rows, [["1"]], JSON.stringify(answer));
+            assert.deepEqual(answer.rows, [[1]], JSON.stringify(answer));
         }
         for (let i = 0; i < 5; ++i) {
             const started = performance.now();

@@ -49,7 +49,7 @@ describe("project isolation", () => {
         });
         assert.equal(role.rows.length, 1);
         assert.match(role.rows[0][0], new RegExp(`^${db.name}_query_[0-9]+$`));
-        assert.deepEqual(role.rows[0].slice(1), ["f", "f", "f"]);
+        assert.deepEqual(role.rows[0].slice(1), [false, false, false]);
     });
 
     it("project A sees its own three contexts (the isolation checks are not vacuous)", async () => {
@@ -62,7 +62,7 @@ describe("project isolation", () => {
             project: projectA,
             sql: "SELECT count(*) FROM mnemo.contexts",
         });
-        assert.deepEqual(counted.rows, [["3"]]);
+        assert.deepEqual(counted.rows, [[3]]);
     });
 
     it("recall_context from project B does not see A's topic", async () => {
@@ -93,7 +93,8 @@ describe("project isolation", () => {
             sql: "SELECT count(*) FROM mnemo.contexts",
         });
         assert.deepEqual(contexts.columns, ["count"]);
-        assert.deepEqual(contexts.rows, [["1"]]);
+        assert.deepEqual(contexts.rows, [[1]]);
+        assert.deepEqual(contexts.column_types, ["bigint"]);
         const topics = await callOk(client, "query_database", {
             project: projectB,
             sql: "SELECT topic FROM mnemo.contexts ORDER BY topic",
@@ -108,7 +109,7 @@ describe("project isolation", () => {
             project: projectB,
             sql: "SELECT count(*) FROM mnemo.handovers",
         });
-        assert.deepEqual(handovers.rows, [["0"]]);
+        assert.deepEqual(handovers.rows, [[0]]);
     });
 
     it("query_database cannot forge the tenant setting to see A's rows", async () => {
@@ -138,7 +139,7 @@ describe("project isolation", () => {
             project: projectB,
             sql: "SELECT count(*) FROM mnemo.contexts",
         });
-        assert.deepEqual(after.rows, [["1"]]);
+        assert.deepEqual(after.rows, [[1]]);
     });
 
     it("query_database cannot read A's contents through the rows of the topics table", async () => {
@@ -190,7 +191,8 @@ describe("query_database", () => {
             params: [41, "hello", null],
         });
         assert.deepEqual(result.columns, ["answer", "word", "missing"]);
-        assert.deepEqual(result.rows, [["42", "hello", "t"]]);
+        assert.deepEqual(result.rows, [[42, "hello", true]]);
+        assert.deepEqual(result.column_types, ["integer", "text", "boolean"]);
     });
 
     it("stops at the row limit and says it truncated", async () => {
@@ -199,7 +201,7 @@ describe("query_database", () => {
             sql: "SELECT g FROM generate_series(1, 10) g",
             limit: 3,
         });
-        assert.deepEqual(result.rows, [["1"], ["2"], ["3"]]);
+        assert.deepEqual(result.rows, [[1], [2], [3]]);
         assert.equal(result.row_count, 3);
         assert.equal(result.truncated, true);
     });
@@ -247,7 +249,7 @@ describe("query_database", () => {
             project,
             sql: "SELECT count(*) FROM mnemo.contexts",
         });
-        assert.deepEqual(counted.rows, [["1"]]);
+        assert.deepEqual(counted.rows, [[1]]);
     });
 
     it("a project that does not exist is an error, as in every other tool", async () => {

@@ -112,7 +112,8 @@ describe("MCP features over stdio", () => {
     it("serves every locked context as a resource, latest and by version", async () => {
         await callOk(client, "lock_context", { topic: "architecture/db", content: "v1: PostgreSQL 15" });
         await callOk(client, "lock_context", { topic: "architecture/db", content: "v2: PostgreSQL 16" });
-        const uri = `mnemo://projects/${project}/contexts/architecture%2Fdb`;
+        // The topic's '/' stays a '/' ({+topic}); the percent-encoded form is read too.
+        const uri = `mnemo://projects/${project}/contexts/architecture/db`;
 
         const { resources } = await client.listResources();
         const listed = resources.find((resource) => resource.uri === uri);
@@ -125,11 +126,13 @@ describe("MCP features over stdio", () => {
         assert.equal(latest.contents[0].uri, uri);
         const first = await client.readResource({ uri: `${uri}/versions/1` });
         assert.equal(first.contents[0].text, "v1: PostgreSQL 15");
+        const encoded = await client.readResource({ uri: `mnemo://projects/${project}/contexts/architecture%2Fdb` });
+        assert.equal(encoded.contents[0].text, "v2: PostgreSQL 16");
 
         const { resourceTemplates } = await client.listResourceTemplates();
         const templates = resourceTemplates.map((t) => t.uriTemplate);
-        assert.ok(templates.includes("mnemo://projects/{project}/contexts/{topic}"));
-        assert.ok(templates.includes("mnemo://projects/{project}/contexts/{topic}/versions/{version}"));
+        assert.ok(templates.includes("mnemo://projects/{project}/contexts/{+topic}"));
+        assert.ok(templates.includes("mnemo://projects/{project}/contexts/{+topic}/versions/{version}"));
 
         const missing = await rpcError(
             client.readResource({ uri: `mnemo://projects/${project}/contexts/nothing-here` }),
@@ -229,14 +232,14 @@ describe("MCP features over stdio", () => {
     it("completes project names and topics for templates and prompt arguments", async () => {
         const prefix = project.slice(0, 12);
         const projects = await client.complete({
-            ref: { type: "ref/resource", uri: "mnemo://projects/{project}/contexts/{topic}" },
+            ref: { type: "ref/resource", uri: "mnemo://projects/{project}/contexts/{+topic}" },
             argument: { name: "project", value: prefix },
         });
         assert.ok(projects.completion.values.includes(project), JSON.stringify(projects));
         assert.ok(projects.completion.values.every((v) => v.startsWith(prefix)));
 
         const topics = await client.complete({
-            ref: { type: "ref/resource", uri: "mnemo://projects/{project}/contexts/{topic}" },
+            ref: { type: "ref/resource", uri: "mnemo://projects/{project}/contexts/{+topic}" },
             argument: { name: "topic", value: "architecture" },
             context: { arguments: { project } },
         });

@@ -156,10 +156,17 @@ describe("SQL injection through every string argument", () => {
 
     it("query_database cannot change the schema or data", async () => {
         const before = tableCounts(db.name);
-        for (const sql of ["DROP TABLE mnemo.contexts", "DELETE FROM mnemo.contexts", "SELECT 1; DROP TABLE mnemo.topics"]) {
+        for (const [sql, keyword] of [["DROP TABLE mnemo.contexts", "DROP"], ["  delete FROM mnemo.contexts", "DELETE"], ["/* x */ UPDATE mnemo.topics SET topic = 'y'", "UPDATE"]]) {
             const message = await callError(server.client, "query_database", { project, sql });
-            assert.ok(message.length > 0);
+            assert.match(message, new RegExp(`query_database runs read-only queries \\(SELECT, WITH … SELECT, VALUES, TABLE, SHOW, EXPLAIN\\), not ${keyword}$`), message);
         }
+        // Queries that would still write meet READ ONLY; errors quote the caller's SQL.
+        for (const sql of ["SELECT 1; DROP TABLE mnemo.topics", "WITH d AS (DELETE FROM mnemo.contexts RETURNING 1) SELECT * FROM d", "EXPLAIN ANALYZE DELETE FROM mnemo.contexts"]) {
+            const message = await callError(server.client, "query_database", { project, sql });
+            assert.doesNotMatch(message, /DECLARE|CURSOR|num_nulls/, message);
+        }
+        const typo = await callError(server.client, "query_database", { project, sql: "SELECT topic FROM mnemo.topics WHERE" });
+        assert.match(typo, /syntax error at end of input\nLINE 1: SELECT topic FROM mnemo\.topics WHERE\n {44}\^/, typo);
         assert.deepEqual(tableCounts(db.name), before);
     });
 });

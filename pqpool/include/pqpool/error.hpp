@@ -42,6 +42,14 @@ public:
     /// Empty unless the server reported one.
     [[nodiscard]] const std::string& sqlstate() const noexcept { return sqlstate_; }
 
+    /// For kSql: the 1-based character position in the statement the server's error points
+    /// at (PG_DIAG_STATEMENT_POSITION); 0 when it named none.
+    [[nodiscard]] int statement_position() const noexcept { return statement_position_; }
+    Error& WithStatementPosition(int position) noexcept {
+        statement_position_ = position;
+        return *this;
+    }
+
     [[nodiscard]] bool IsTimeout() const noexcept { return code_ == ErrorCode::kTimeout; }
     [[nodiscard]] bool IsUniqueViolation() const noexcept { return sqlstate_ == "23505"; }
     [[nodiscard]] bool IsSerializationFailure() const noexcept { return sqlstate_ == "40001"; }
@@ -57,6 +65,7 @@ private:
     ErrorCode code_;
     std::string message_;
     std::string sqlstate_;
+    int statement_position_ = 0;
 };
 
 /// Aborts with a message: for broken invariants (bugs), never for expected failures.

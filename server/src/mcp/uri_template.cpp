@@ -17,15 +17,21 @@ int HexValue(char c) {
     return -1;
 }
 
-}  // namespace
+/// RFC 3986 reserved characters that reserved expansion ({+name}) leaves as they are; '?',
+/// '#', '[' and ']' are encoded anyway (they would end or confuse a URI's path), and '%'
+/// always is, so that decoding gives back exactly what was expanded.
+bool IsKeptByReservedExpansion(unsigned char c) {
+    return IsUnreserved(c) ||
+           std::string_view("/:@!$&'()*+,;=").find(static_cast<char>(c)) != std::string_view::npos;
+}
 
-std::string PercentEncode(std::string_view value) {
+std::string Encode(std::string_view value, bool reserved) {
     static constexpr char kHex[] = "0123456789ABCDEF";
     std::string out;
     out.reserve(value.size());
     for (const char c : value) {
         const auto byte = static_cast<unsigned char>(c);
-        if (IsUnreserved(byte)) {
+        if (reserved ? IsKeptByReservedExpansion(byte) : IsUnreserved(byte)) {
             out.push_back(c);
         } else {
             out.push_back('%');
@@ -35,6 +41,10 @@ std::string PercentEncode(std::string_view value) {
     }
     return out;
 }
+
+}  // namespace
+
+std::string PercentEncode(std::string_view value) { return Encode(value, /*reserved=*/false); }
 
 std::optional<std::string> PercentDecode(std::string_view text) {
     std::string out;
@@ -65,9 +75,11 @@ std::string ExpandUriTemplate(std::string_view uri_template, const UriVariables&
             break;
         }
         out.append(uri_template.substr(pos, open - pos));
-        const auto name = uri_template.substr(open + 1, close - open - 1);
+        auto name = uri_template.substr(open + 1, close - open - 1);
+        const bool reserved = name.starts_with('+');
+        if (reserved) name.remove_prefix(1);
         if (const auto found = values.find(name); found != values.end()) {
-            out += PercentEncode(found->second);
+            out += Encode(found->second, reserved);
         }
         pos = close + 1;
     }
@@ -87,19 +99,34 @@ std::optional<UriVariables> MatchUriTemplate(std::string_view uri_template, std:
         }
         const auto close = uri_template.find('}', t);
         if (close == std::string_view::npos) return std::nullopt;
-        const std::string name(uri_template.substr(t + 1, close - t - 1));
+        std::string_view name = uri_template.substr(t + 1, close - t - 1);
+        const bool reserved = name.starts_with('+');
+        if (reserved) name.remove_prefix(1);
         t = close + 1;
-        // The value runs to the next literal character of the template (or the end).
-        const char stop = t < uri_template.size() ? uri_template[t] : '\0';
         std::size_t end = u;
-        while (end < uri.size() && uri[end] != stop && uri[end] != '/' && uri[end] != '?' &&
-               uri[end] != '#') {
-            ++end;
+        if (reserved) {
+            // The value may hold '/': it runs to the last place where the template's next
+            // literal text occurs (or to the end), so "a/versions/b/versions/3" keeps the
+            // topic "a/versions/b".
+            const auto next = uri_template.find('{', t);
+            const auto literal = uri_template.substr(
+                t, next == std::string_view::npos ? std::string_view::npos : next - t);
+            const auto stop = uri.find_first_of("?#", u);
+            const auto rest = uri.substr(0, stop);
+            end = literal.empty() ? rest.size() : rest.rfind(literal);
+            if (end == std::string_view::npos || end < u) return std::nullopt;
+        } else {
+            // The value runs to the next literal character of the template (or the end).
+            const char stop = t < uri_template.size() ? uri_template[t] : '\0';
+            while (end < uri.size() && uri[end] != stop && uri[end] != '/' && uri[end] != '?' &&
+                   uri[end] != '#') {
+                ++end;
+            }
         }
         if (end == u) return std::nullopt;
         auto decoded = PercentDecode(uri.substr(u, end - u));
         if (!decoded) return std::nullopt;
-        values[name] = std::move(*decoded);
+        values[std::string(name)] = std::move(*decoded);
         u = end;
     }
     if (u != uri.size()) return std::nullopt;

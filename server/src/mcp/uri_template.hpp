@@ -18,12 +18,16 @@ using UriVariables = std::map<std::string, std::string, std::less<>>;
 /// Decodes %XX escapes; nullopt for a malformed escape or a decoded NUL.
 [[nodiscard]] std::optional<std::string> PercentDecode(std::string_view text);
 
-/// Replaces each `{name}` in `uri_template` by the encoded value of `name` ("" when absent).
+/// Replaces each `{name}` in `uri_template` by the encoded value of `name` ("" when absent);
+/// `{+name}` (RFC 6570 reserved expansion) keeps '/' and the other reserved characters that
+/// are safe in a path (`:@!$&'()*+,;=`): "a/b c" → "a/b%20c".
 [[nodiscard]] std::string ExpandUriTemplate(std::string_view uri_template,
                                             const UriVariables& values);
 
 /// The variables of `uri` when it matches `uri_template`: literals must match exactly; a
-/// variable matches one or more characters up to the next literal and never '/', '?' or '#'.
+/// variable matches one or more characters up to the next literal and never '/', '?' or '#';
+/// a `{+name}` variable may hold '/' and runs to the last occurrence of the literal text after
+/// it (or to the end, before any '?' or '#').
 /// Values are percent-decoded; nullopt when `uri` does not match or is malformed.
 [[nodiscard]] std::optional<UriVariables> MatchUriTemplate(std::string_view uri_template,
                                                            std::string_view uri);

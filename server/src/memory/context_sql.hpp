@@ -43,7 +43,7 @@ FROM c)sql";
 
 /// $1 topic, $2 version (NULL = latest live), $3 preview_only. A read: the latest live
 /// version is the topic row's (one primary-key lookup each). One row: NULL when the project
-/// does not exist, else JSON with "found".
+/// does not exist, else JSON with "found" (and, when not found, the topic's "archived_versions").
 inline constexpr std::string_view kRecallContext = R"sql(
 WITH pid AS (SELECT mnemo.current_project_id() AS id),
 hit AS (
@@ -63,7 +63,10 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE coalesce(
                           WHERE v.project_id = h.project_id AND v.topic = h.topic
                             AND v.archived_at IS NULL))
      FROM hit h),
-    json_build_object('found', false)) END)sql";
+    json_build_object('found', false, 'archived_versions',
+        (SELECT coalesce(json_agg(a.version ORDER BY a.version), '[]') FROM mnemo.contexts a
+         WHERE a.project_id = (SELECT id FROM pid) AND a.topic = $1
+           AND a.archived_at IS NOT NULL))) END)sql";
 
 /// search_contexts and check_contexts (see SearchQuery and docs/server.md, "Search"):
 /// $1 strict tsquery text ('' = none), $2 any-term tsquery text, $3 each term's tsquery text

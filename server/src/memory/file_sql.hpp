@@ -142,8 +142,11 @@ page AS (
 SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(
     'files', (SELECT coalesce(json_agg(json_build_object(
         'path', path, 'size', size_bytes,
-        'mtime', to_char(to_timestamp(mtime_ns / 1e9) AT TIME ZONE 'UTC',
-                         'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+        'mtime', to_char(to_timestamp(mtime_ns / 1000000000) AT TIME ZONE 'UTC',
+                         'YYYY-MM-DD"T"HH24:MI:SS') ||
+                 CASE WHEN mtime_ns % 1000000000 = 0 THEN ''
+                      ELSE '.' || rtrim(lpad((mtime_ns % 1000000000)::text, 9, '0'), '0') END ||
+                 'Z',
         'hash', content_hash, 'kind', kind, 'language', language, 'lines', line_count,
         'summary', summary, 'changed_at', changed_at, 'score', score)
         ORDER BY score DESC, path), '[]') FROM page),

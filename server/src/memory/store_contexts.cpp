@@ -37,11 +37,18 @@ pqpool::Result<Json> Store::RecallContext(const ProjectRef& project, const std::
                                       Param(preview_only ? "true" : "false")};
     auto result = ProjectJson(project, "recall_context", sql::kRecallContext, params);
     if (result.ok() && !result->value("found", false)) {
-        return Error(ErrorCode::kInvalidArgument,
-                     "no context '" + topic + "'" +
-                         (version ? " version " + std::to_string(*version) : std::string()) +
-                         " in project '" + project.name + "'",
-                     kNotFound);
+        std::string message = "no context '" + topic + "'" +
+                              (version ? " version " + std::to_string(*version) : std::string()) +
+                              " in project '" + project.name + "'";
+        const Json archived = result->value("archived_versions", Json::array());
+        if (!version && !archived.empty()) {
+            std::string numbers;
+            for (const auto& n : archived) numbers += (numbers.empty() ? "" : ", ") + n.dump();
+            message += ": every version is archived (" + numbers +
+                       "); read one with recall_context and version=" + archived.back().dump() +
+                       ", or store a new one with lock_context";
+        }
+        return Error(ErrorCode::kInvalidArgument, message, kNotFound);
     }
     return result;
 }

@@ -5,6 +5,9 @@
 #include <cctype>
 #include <optional>
 
+#include <libpq-fe.h>
+
+#include "memory/caller_sql_text.hpp"
 #include "memory/statement_canceller.hpp"
 #include "memory/store.hpp"
 
@@ -42,62 +45,6 @@ std::size_t Utf8Prefix(std::string_view text, std::size_t chars, std::size_t max
     return boundary;
 }
 
-/// `sql` without what follows its last token: trailing whitespace, comments and semicolons
-/// (so that it can stand inside parentheses). Strings, quoted names, dollar quotes and
-/// comments are skipped whole, so a ';' or "--" inside them is not taken for an end.
-std::string_view WithoutTrailer(std::string_view sql) {
-    std::size_t end = 0;  // one past the last character of a token
-    std::size_t i = 0;
-    while (i < sql.size()) {
-        const char c = sql[i];
-        if (std::isspace(static_cast<unsigned char>(c)) != 0 || c == ';') {
-            ++i;
-        } else if (sql.substr(i, 2) == "--") {
-            const auto newline = sql.find('\n', i);
-            i = newline == std::string_view::npos ? sql.size() : newline;
-        } else if (sql.substr(i, 2) == "/*") {
-            int depth = 0;
-            while (i < sql.size()) {
-                if (sql.substr(i, 2) == "/*") {
-                    ++depth;
-                    i += 2;
-                } else if (sql.substr(i, 2) == "*/") {
-                    i += 2;
-                    if (--depth == 0) break;
-                } else {
-                    ++i;
-                }
-            }
-        } else if (c == '\'' || c == '"') {
-            // '' and "" inside are two quotes in a row: the loop steps over both.
-            const auto close = sql.find(c, i + 1);
-            i = close == std::string_view::npos ? sql.size() : close + 1;
-            end = i;
-        } else if (c == '$' &&
-                   (i == 0 || std::isalnum(static_cast<unsigned char>(sql[i - 1])) == 0)) {
-            const auto tag_end = sql.find('$', i + 1);
-            const auto tag = tag_end == std::string_view::npos ? std::string_view()
-                                                               : sql.substr(i, tag_end - i + 1);
-            const bool is_tag =
-                !tag.empty() &&
-                tag.find_first_not_of(
-                    "$_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") ==
-                    std::string_view::npos &&
-                std::isdigit(static_cast<unsigned char>(tag[1 % tag.size()])) == 0;
-            if (is_tag) {
-                const auto close = sql.find(tag, i + tag.size());
-                i = close == std::string_view::npos ? sql.size() : close + tag.size();
-            } else {
-                ++i;  // a parameter such as $1
-            }
-            end = i;
-        } else {
-            end = ++i;
-        }
-    }
-    return sql.substr(0, end);
-}
-
 /// `SELECT <each column cut to value_chars + 1 characters, as text> FROM (<sql>) AS t(c1, …)`:
 /// one character more than shown tells a cut value. format('%s') is the type's output
 /// function (what PostgreSQL would send), num_nulls keeps SQL NULL apart from a row of NULLs.
@@ -124,8 +71,9 @@ std::string CuttingSql(std::string_view sql, int columns, std::size_t value_char
 /// Accumulates fetched rows into query_database's answer, within kMaxQueryBytes.
 class RowCollector {
 public:
-    RowCollector(Json columns, int limit, std::size_t value_chars)
+    RowCollector(Json columns, std::vector<unsigned> types, int limit, std::size_t value_chars)
         : columns_(std::move(columns)),
+          types_(std::move(types)),
           limit_(limit),
           value_chars_(value_chars),
           value_bytes_(std::max(kMinValueChars,
@@ -148,12 +96,15 @@ public:
                 }
                 std::string_view value = result.Get(r, c);
                 const std::size_t keep = Utf8Prefix(value, value_chars_, value_bytes_);
-                if (keep < value.size()) {
+                const bool whole = keep == value.size();
+                if (!whole) {
                     value = value.substr(0, keep);
                     cut_columns.push_back(static_cast<std::size_t>(c));
                 }
                 row_bytes += value.size();
-                row.push_back(std::string(value));
+                const auto column = static_cast<std::size_t>(c);
+                row.push_back(
+                    TypedValue(value, column < types_.size() ? types_[column] : 0, whole));
             }
             if (bytes_ + row_bytes > kMaxQueryBytes) {
                 truncated_ = true;
@@ -171,9 +122,10 @@ public:
         return true;
     }
 
-    Json Finish() && {
+    Json Finish(Json column_types) && {
         const auto row_count = rows_.size();
         Json answer{{"columns", std::move(columns_)},
+                    {"column_types", std::move(column_types)},
                     {"rows", std::move(rows_)},
                     {"row_count", row_count},
                     {"truncated", truncated_ || cut_count_ > 0}};
@@ -187,6 +139,7 @@ public:
 
 private:
     Json columns_;
+    std::vector<unsigned> types_;  // type OIDs, one per column
     int limit_;
     std::size_t value_chars_;
     std::size_t value_bytes_;  // Multi-byte characters: cut at this many bytes too.
@@ -196,6 +149,113 @@ private:
     std::size_t bytes_ = 0;
     bool truncated_ = false;
 };
+
+/// The columns' names and type OIDs of `result`.
+struct Columns {
+    Json names = Json::array();
+    std::vector<unsigned> types;
+};
+
+Columns ColumnsOf(const pqpool::QueryResult& result) {
+    Columns columns;
+    for (int c = 0; c < result.columns(); ++c) {
+        columns.names.push_back(result.ColumnName(c));
+        columns.types.push_back(
+            result.native() != nullptr ? static_cast<unsigned>(PQftype(result.native(), c)) : 0);
+    }
+    return columns;
+}
+
+/// The SQL names of `types` (format_type), e.g. ["integer", "text"].
+pqpool::Result<Json> TypeNames(pqpool::Connection& connection, const std::vector<unsigned>& types,
+                               pqpool::Deadline deadline) {
+    std::string array = "{";
+    for (std::size_t i = 0; i < types.size(); ++i) {
+        array += (i > 0 ? "," : "") + std::to_string(types[i]);
+    }
+    array += "}";
+    const std::array<Param, 1> param{Param(array)};
+    auto names = connection.Execute(
+        "SELECT coalesce(json_agg(pg_catalog.format_type(t, NULL) ORDER BY n), '[]') "
+        "FROM unnest($1::oid[]) WITH ORDINALITY AS u(t, n)",
+        param, deadline);
+    if (!names.ok()) return std::move(names).error();
+    return Json::parse(names->Get(0, 0));
+}
+
+/// The answer's value width for `columns` columns: values are cut to this many characters.
+std::size_t ValueChars(std::size_t columns) {
+    return std::max(kMinValueChars, kMaxQueryBytes / std::max<std::size_t>(columns, 1));
+}
+
+/// A query through cursors: first the caller's own, only for its columns and types (FETCH 0
+/// reads no row), then the one that is read, every value cut in the database to a bounded
+/// length. Each step is one round trip (pipeline); the tenant context is already applied.
+pqpool::Result<Json> QueryThroughCursor(pqpool::Connection& connection, const QueryRequest& request,
+                                        const std::vector<Param>& params,
+                                        pqpool::Deadline deadline) {
+    const std::string declare_q0 = "DECLARE q0 NO SCROLL CURSOR FOR " + request.sql;
+    const std::array<pqpool::Statement, 2> describe{
+        pqpool::Statement{declare_q0, params}, pqpool::Statement{"FETCH FORWARD 0 FROM q0", {}}};
+    auto result = connection.ExecuteBatch(describe, deadline);
+    if (!result.ok() && result.error().sqlstate() == "0A000" &&
+        result.error().message().find("data-modifying") != std::string::npos) {
+        return Error(ErrorCode::kInvalidArgument,
+                     "query_database runs read-only queries: this WITH holds a data-modifying "
+                     "statement (INSERT, UPDATE, DELETE or MERGE)",
+                     kRefused);
+    }
+    if (!result.ok()) {
+        return QuoteCallerSql(result.error(), request.sql,
+                              Utf8Length(declare_q0) - Utf8Length(request.sql));
+    }
+    Columns columns = ColumnsOf(*result);
+    auto type_names = TypeNames(connection, columns.types, deadline);
+    if (!type_names.ok()) return std::move(type_names).error();
+    const std::size_t width = std::max<std::size_t>(columns.types.size(), 1);
+    const std::size_t value_chars = ValueChars(columns.types.size());
+    const std::size_t batch =
+        std::clamp<std::size_t>(kFetchBytes / (width * (value_chars + 1) * 4), 1,
+                                static_cast<std::size_t>(request.limit) + 1);
+    RowCollector collector(std::move(columns.names), std::move(columns.types), request.limit,
+                           value_chars);
+    if (result->columns() > 0) {
+        const std::string declare_q = "DECLARE q NO SCROLL CURSOR FOR " +
+                                      CuttingSql(request.sql, result->columns(), value_chars);
+        const std::string fetch = "FETCH FORWARD " + std::to_string(batch) + " FROM q";
+        const std::array<pqpool::Statement, 3> first{pqpool::Statement{"CLOSE q0", {}},
+                                                     pqpool::Statement{declare_q, params},
+                                                     pqpool::Statement{fetch, {}}};
+        result = connection.ExecuteBatch(first, deadline);
+        while (result.ok() && collector.Add(*result) &&
+               static_cast<std::size_t>(result->rows()) == batch) {
+            result = connection.Execute(fetch, {}, deadline);
+        }
+        if (!result.ok()) {
+            // The caller's SQL follows "FROM (\n" in the cutting cursor.
+            const std::size_t prefix =
+                Utf8Length(declare_q.substr(0, declare_q.find(" FROM (\n") + 8));
+            return QuoteCallerSql(result.error(), request.sql, prefix);
+        }
+    }
+    return std::move(collector).Finish(std::move(type_names).value());
+}
+
+/// SHOW and EXPLAIN, which no cursor takes: run as they are. Their answers are small (a
+/// setting, a plan), so cutting values after they arrive is enough.
+pqpool::Result<Json> QueryAsIs(pqpool::Connection& connection, const QueryRequest& request,
+                               const std::vector<Param>& params, pqpool::Deadline deadline) {
+    auto result = connection.Execute(request.sql, params, deadline);
+    if (!result.ok()) return QuoteCallerSql(result.error(), request.sql, 0);
+    Columns columns = ColumnsOf(*result);
+    auto type_names = TypeNames(connection, columns.types, deadline);
+    if (!type_names.ok()) return std::move(type_names).error();
+    const std::size_t value_chars = ValueChars(columns.types.size());
+    RowCollector collector(std::move(columns.names), std::move(columns.types), request.limit,
+                           value_chars);
+    collector.Add(*result);
+    return std::move(collector).Finish(std::move(type_names).value());
+}
 
 }  // namespace
 
@@ -229,6 +289,10 @@ pqpool::Result<Json> Store::Query(const ProjectRef& project, const QueryRequest&
                                              : caller_.refusal,
                      kRefused);
     }
+    // Refused before it runs: anything but a query would only meet READ ONLY's refusal, or
+    // the cursor's syntax error quoting mnemo's wrapper.
+    auto kind = ClassifyCallerSql(request.sql);
+    if (!kind.ok()) return Error(ErrorCode::kInvalidArgument, kind.error().message(), kRefused);
     auto lease = Lease(project.Tenant(), "query_database", /*caller=*/true);
     if (!lease.ok()) return std::move(lease).error();
     const std::string timeout = std::to_string(request.timeout.count());
@@ -236,8 +300,8 @@ pqpool::Result<Json> Store::Query(const ProjectRef& project, const QueryRequest&
     std::vector<Param> params;
     for (const auto& p : request.params) params.push_back(p ? Param(*p) : Param(std::nullopt));
 
-    // A cursor bounds what is read; DECLARE accepts only queries, and READ ONLY makes
-    // PostgreSQL refuse any write a query might still attempt (e.g. nextval()).
+    // READ ONLY makes PostgreSQL refuse any write a query might still attempt (nextval(),
+    // EXPLAIN ANALYZE of a write).
     auto result = lease->Execute("BEGIN READ ONLY");
     if (result.ok()) {
         result = lease->Execute(
@@ -251,38 +315,13 @@ pqpool::Result<Json> Store::Query(const ProjectRef& project, const QueryRequest&
         const StatementCanceller canceller(lease->connection(), request.cancelled);
         // The server-side statement_timeout ends it first; this bounds a silent network.
         const auto deadline = pqpool::Clock::now() + request.timeout + std::chrono::seconds(2);
-        // First the caller's own cursor, only for its columns (FETCH 0 reads no row); then
-        // the cursor that is read, every value cut in the database to a bounded length.
-        // Each step is one round trip (pipeline); the tenant context is already applied.
-        const std::string declare_q0 = "DECLARE q0 NO SCROLL CURSOR FOR " + request.sql;
-        const std::array<pqpool::Statement, 2> describe{
-            pqpool::Statement{declare_q0, params},
-            pqpool::Statement{"FETCH FORWARD 0 FROM q0", {}}};
-        result = lease->connection().ExecuteBatch(describe, deadline);
-        if (result.ok()) {
-            const int columns = result->columns();
-            Json names = Json::array();
-            for (int c = 0; c < columns; ++c) names.push_back(result->ColumnName(c));
-            const std::size_t width = std::max<std::size_t>(static_cast<std::size_t>(columns), 1);
-            const std::size_t value_chars = std::max(kMinValueChars, kMaxQueryBytes / width);
-            const std::size_t batch =
-                std::clamp<std::size_t>(kFetchBytes / (width * (value_chars + 1) * 4), 1,
-                                        static_cast<std::size_t>(request.limit) + 1);
-            RowCollector collector(std::move(names), request.limit, value_chars);
-            if (columns > 0) {
-                const std::string declare_q = "DECLARE q NO SCROLL CURSOR FOR " +
-                                              CuttingSql(request.sql, columns, value_chars);
-                const std::string fetch = "FETCH FORWARD " + std::to_string(batch) + " FROM q";
-                const std::array<pqpool::Statement, 3> first{pqpool::Statement{"CLOSE q0", {}},
-                                                             pqpool::Statement{declare_q, params},
-                                                             pqpool::Statement{fetch, {}}};
-                result = lease->connection().ExecuteBatch(first, deadline);
-                while (result.ok() && collector.Add(*result) &&
-                       static_cast<std::size_t>(result->rows()) == batch) {
-                    result = lease->Execute(fetch, {}, deadline);
-                }
-            }
-            if (result.ok()) answer = std::move(collector).Finish();
+        auto rows = *kind == CallerStatement::kQuery
+                        ? QueryThroughCursor(lease->connection(), request, params, deadline)
+                        : QueryAsIs(lease->connection(), request, params, deadline);
+        if (rows.ok()) {
+            answer = std::move(rows).value();
+        } else {
+            result = std::move(rows).error();
         }
     }
     // Session-level side effects a query can cause despite READ ONLY: GUCs (undone by the

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Context resources: mnemo://projects/{project}/contexts/{topic}[/versions/{version}].
+// Context resources: mnemo://projects/{project}/contexts/{+topic}[/versions/{version}].
 #include <charconv>
 
 #include "mcp/jsonrpc.hpp"

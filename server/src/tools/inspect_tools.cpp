@@ -79,12 +79,15 @@ void RegisterInspectTools(mcp::ToolRegistry& registry, ToolServices& services) {
         {.name = "query_database",
          .title = "Query the project's data with SQL",
          .description =
-             "Run one read-only SQL query (SELECT/WITH/VALUES/TABLE) over this project's rows "
-             "only: tables mnemo.contexts, mnemo.topics, mnemo.handovers, mnemo.projects, "
-             "mnemo.files, mnemo.file_changes. Parameters as $1, $2, ... Runs in a READ ONLY "
-             "transaction with a statement timeout, as a restricted database role; at most "
-             "'limit' rows (default 100) and 64 KiB are returned, long values are cut "
-             "('cut_values' says which).",
+             "Run one read-only SQL query (SELECT, WITH … SELECT, VALUES, TABLE, SHOW, EXPLAIN; "
+             "anything else is refused before it runs) over this project's rows only: tables "
+             "mnemo.contexts, mnemo.topics, mnemo.handovers, mnemo.projects, mnemo.files, "
+             "mnemo.file_changes. Parameters as $1, $2, ... Runs in a READ ONLY transaction "
+             "with a statement timeout, as a restricted database role. Returns 'columns', "
+             "'column_types' (SQL type names) and 'rows': booleans, integers, floats and "
+             "json/jsonb as JSON values, numeric as a number when a double holds it exactly "
+             "(else a string, like every other type); at most 'limit' rows (default 100) and "
+             "64 KiB, long values are cut ('cut_values' says which; a cut value is a string).",
          .input_schema =
              ObjectSchema({{"sql",
                             {{"type", "string"},

@@ -12,12 +12,12 @@
 namespace mnemo::tools {
 
 /// URI templates of context resources: the latest live version, and one version.
-inline constexpr const char* kContextUriTemplate = "mnemo://projects/{project}/contexts/{topic}";
+inline constexpr const char* kContextUriTemplate = "mnemo://projects/{project}/contexts/{+topic}";
 inline constexpr const char* kContextVersionUriTemplate =
-    "mnemo://projects/{project}/contexts/{topic}/versions/{version}";
+    "mnemo://projects/{project}/contexts/{+topic}/versions/{version}";
 
-/// The URI of the latest version of `topic` in `project` (topics are percent-encoded, so
-/// "architecture/db" becomes "architecture%2Fdb").
+/// The URI of the latest version of `topic` in `project`: the topic by reserved expansion, so
+/// "architecture/db" stays "…/contexts/architecture/db" ("architecture%2Fdb" is read too).
 [[nodiscard]] std::string ContextUri(const std::string& project, const std::string& topic);
 
 /// Every locked context as a resource: resources/list pages through the session's project

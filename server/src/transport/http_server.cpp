@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdio>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -54,8 +55,12 @@ public:
         if (acceptor_.open(endpoint.protocol(), ec); ec) return Fail(ec.message());
         acceptor_.set_option(net::socket_base::reuse_address(true), ec);
         if (acceptor_.bind(endpoint, ec); ec) {
+            const bool taken = ec == net::error::address_in_use;
             return Fail("cannot listen on " + http_.host + ":" + std::to_string(http_.port) + ": " +
-                        ec.message());
+                        ec.message() +
+                        (taken ? " (another program listens there; pick another address with "
+                                 "--http HOST:PORT, or MNEMO_LISTEN with scripts/run)"
+                               : ""));
         }
         if (acceptor_.listen(net::socket_base::max_listen_connections, ec); ec) {
             return Fail(ec.message());
@@ -106,8 +111,9 @@ public:
 private:
     using beast_error_code = boost::system::error_code;
 
-    int Fail(const std::string& message) {
-        log::Error("server_failed", {{"transport", "http"}, {"error", message}});
+    /// A start-up failure: one plain line, like every other error that stops mnemo at start.
+    static int Fail(const std::string& message) {
+        std::fprintf(stderr, "mnemo: %s\n", message.c_str());
         return 1;
     }
 
