@@ -74,29 +74,34 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE coalesce(
 /// the rows shown, so a full page of exact hits never pays for it): 2 every item
 /// matches, 1 some do, 0 a word of the query is within a typo (pg_trgm similarity) of up to
 /// eight words of the project's vocabulary, which are then searched exactly. Only each topic's
-/// latest live version (the topic row's). NULL when the project does not exist, else a JSON array
-/// of hits, best first.
+/// latest live version: the rows of contexts_doc (sql/009_search_speed.sql), found by their
+/// project-keyed lexemes, then tested against the query itself. NULL when the project does not
+/// exist, else a JSON array of hits, best first.
 inline constexpr std::string_view kSearchContexts = R"sql(
 WITH pid AS (SELECT mnemo.current_project_id() AS id),
-q AS (SELECT nullif(mnemo.fold($1), '')::tsquery AS strict, nullif(mnemo.fold($2), '')::tsquery AS anyq),
+q AS (SELECT nullif(mnemo.fold($1), '')::tsquery AS strict, nullif(mnemo.fold($2), '')::tsquery AS anyq,
+             mnemo.keyed_query((SELECT id FROM pid), nullif(mnemo.fold($1), '')) AS kstrict,
+             mnemo.keyed_query((SELECT id FROM pid), nullif(mnemo.fold($2), '')) AS kany),
 want AS (SELECT $7::int + $8::int AS n, $7::int - 1 + $8::int AS shown),
 exact AS (
     SELECT c.topic, c.version, 2 AS tier, c.priority, c.created_at, 1.0::float8 AS coverage,
            ts_rank_cd(c.search, (SELECT anyq FROM q), 32) AS rank,
            ts_filter(c.search, '{a}') @@ (SELECT anyq FROM q) AS topic_match
     FROM mnemo.contexts c
-    JOIN mnemo.topics t ON t.project_id = c.project_id AND t.topic = c.topic
-                       AND t.latest_version = c.version
-    WHERE c.project_id = (SELECT id FROM pid) AND c.archived_at IS NULL
+    WHERE c.project_id = (SELECT id FROM pid) AND c.archived_at IS NULL AND NOT c.superseded
+      AND mnemo.keyed_doc(c.project_id, c.search) @@ (SELECT kstrict FROM q)
       AND c.search @@ (SELECT strict FROM q) AND NOT $9::bool
       AND ($5::text[] IS NULL OR c.priority = ANY ($5::text[])) AND c.tags @> $6::text[]),
 terms AS MATERIALIZED (
     SELECT x.q, ln(1 + 1000.0 / (1 + (
         SELECT count(*) FROM (SELECT 1 FROM mnemo.contexts d
                               WHERE d.project_id = (SELECT id FROM pid) AND d.archived_at IS NULL
+                                AND NOT d.superseded AND mnemo.keyed_doc(d.project_id, d.search)
+                                    @@ mnemo.keyed_query((SELECT id FROM pid), x.t)
                                 AND d.search @@ x.q LIMIT 1000) s))) AS w
-    FROM (SELECT mnemo.fold(u)::tsquery AS q FROM unnest($3::text[]) u) x
-    WHERE (SELECT count(*) FROM exact) < (SELECT n FROM want)),
+    FROM (SELECT mnemo.fold(u) AS t, mnemo.fold(u)::tsquery AS q FROM unnest($3::text[]) u) x
+    WHERE (SELECT count(*) FROM exact) < (SELECT n FROM want)
+      AND ($9::bool OR cardinality($3::text[]) > 1)),
 partial AS (
     SELECT c.topic, c.version, 1 AS tier, c.priority, c.created_at,
            (SELECT coalesce(sum(w) FILTER (WHERE c.search @@ terms.q), 0) / nullif(sum(w), 0)
@@ -104,11 +109,10 @@ partial AS (
            ts_rank_cd(c.search, (SELECT anyq FROM q), 32) AS rank,
            ts_filter(c.search, '{a}') @@ (SELECT anyq FROM q) AS topic_match
     FROM mnemo.contexts c
-    JOIN mnemo.topics t ON t.project_id = c.project_id AND t.topic = c.topic
-                       AND t.latest_version = c.version
     WHERE (SELECT count(*) FROM exact) < (SELECT n FROM want)
       AND ($9::bool OR cardinality($3::text[]) > 1)  -- one item: nothing partial to find
-      AND c.project_id = (SELECT id FROM pid) AND c.archived_at IS NULL
+      AND c.project_id = (SELECT id FROM pid) AND c.archived_at IS NULL AND NOT c.superseded
+      AND mnemo.keyed_doc(c.project_id, c.search) @@ (SELECT kany FROM q)
       AND c.search @@ (SELECT anyq FROM q)
       AND ($9::bool OR (SELECT strict FROM q) IS NULL OR NOT c.search @@ (SELECT strict FROM q))
       AND ($5::text[] IS NULL OR c.priority = ANY ($5::text[])) AND c.tags @> $6::text[]),
@@ -123,16 +127,18 @@ fixes AS (
       AND mnemo.similar_words(v.word, mnemo.fold_all($4::text[]))
     ORDER BY similarity DESC, v.word
     LIMIT 8),
-fixq AS (SELECT to_tsquery('simple', string_agg(word, ' | ')) AS tsq FROM fixes),
+fixq AS (SELECT to_tsquery('simple', string_agg(word, ' | ')) AS tsq,
+                mnemo.keyed_query((SELECT id FROM pid), string_agg(quote_literal(word), ' | '))
+                    AS ktsq
+         FROM fixes),
 typo AS (
     SELECT c.topic, c.version, 0 AS tier, c.priority, c.created_at,
            0.5 * (SELECT max(f.similarity) FROM fixes f
                   WHERE c.search @@ to_tsquery('simple', f.word))::float8 AS coverage,
            0::real AS rank, false AS topic_match
     FROM mnemo.contexts c
-    JOIN mnemo.topics t ON t.project_id = c.project_id AND t.topic = c.topic
-                       AND t.latest_version = c.version
-    WHERE c.project_id = (SELECT id FROM pid) AND c.archived_at IS NULL
+    WHERE c.project_id = (SELECT id FROM pid) AND c.archived_at IS NULL AND NOT c.superseded
+      AND mnemo.keyed_doc(c.project_id, c.search) @@ (SELECT ktsq FROM fixq)
       AND c.search @@ (SELECT tsq FROM fixq)
       AND ((SELECT anyq FROM q) IS NULL OR NOT c.search @@ (SELECT anyq FROM q))
       AND ($5::text[] IS NULL OR c.priority = ANY ($5::text[])) AND c.tags @> $6::text[]
