@@ -10,7 +10,9 @@
 -- in the statement that changes the versions: a trigger on topics moves it whenever
 -- latest_version changes, in the same transaction, so any writer that keeps the topic row
 -- right (the server, imports, bulk loads) keeps the flag right too. A version inserted below
--- the topic's latest (an import of history) is marked by a trigger on contexts.
+-- the topic's latest (an import of history) is marked by a trigger on contexts; a new version
+-- is never superseded when it is written (its topic row, which the foreign key requires, names
+-- it or an older version as the latest).
 
 ALTER TABLE mnemo.contexts ADD COLUMN superseded boolean NOT NULL DEFAULT false;
 
@@ -19,10 +21,8 @@ FROM mnemo.topics t
 WHERE t.project_id = c.project_id AND t.topic = c.topic AND c.archived_at IS NULL
   AND c.version IS DISTINCT FROM t.latest_version;
 
--- Each topic's latest live version (normally one entry per topic): the trigger below finds
--- the version to mark through it, and small projects are searched through it (see
--- memory/context_sql.hpp: a project of a few hundred contexts is read whole instead of
--- intersecting its index entry with words that other projects use a lot).
+-- Each topic's latest live version (one entry per topic): the trigger below finds the
+-- version to mark through it without reading the topic's other versions.
 CREATE INDEX contexts_latest ON mnemo.contexts (project_id, topic)
     WHERE archived_at IS NULL AND NOT superseded;
 
@@ -46,8 +46,6 @@ $$;
 CREATE TRIGGER topics_follow_latest AFTER UPDATE OF latest_version ON mnemo.topics
     FOR EACH ROW WHEN (OLD.latest_version IS DISTINCT FROM NEW.latest_version)
     EXECUTE FUNCTION mnemo.follow_latest_version();
-CREATE TRIGGER topics_follow_latest_new AFTER INSERT ON mnemo.topics
-    FOR EACH ROW EXECUTE FUNCTION mnemo.follow_latest_version();
 
 CREATE FUNCTION mnemo.mark_old_version() RETURNS trigger
     LANGUAGE plpgsql
