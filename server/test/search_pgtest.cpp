@@ -198,6 +198,28 @@ TEST_F(SearchTest, UnlockingTheLatestFallsBackToThePreviousLiveVersion) {
     EXPECT_EQ((*final_latest)["version"], 8);
 }
 
+// A page that the tier "every item matches" fills comes from kSearchExact alone; a larger page
+// runs kSearchContexts. Both must rank and describe the hits alike.
+TEST_F(SearchTest, TheExactTierAloneRanksLikeTheFullStatement) {
+    const char* priorities[] = {"reference", "important", "always_check"};
+    for (int i = 0; i < 15; ++i) {
+        Lock(project_,
+             i % 4 == 0 ? "kiwi/note-" + std::to_string(i) : "misc/note-" + std::to_string(i),
+             std::string(i % 2 ? "kiwi kiwi orchard" : "a kiwi") + " number " + std::to_string(i),
+             priorities[i % 3]);
+    }
+    auto small = store().SearchContexts(project_, {"kiwi", std::nullopt, {}, 10, 0});  // 15 >= 11
+    auto large = store().SearchContexts(project_, {"kiwi", std::nullopt, {}, 20, 0});  // 15 < 21
+    ASSERT_TRUE(small.ok() && large.ok());
+    ASSERT_EQ(small->size(), 11u);  // one more than the page: there is a next page
+    ASSERT_EQ(large->size(), 15u);
+    for (std::size_t i = 0; i < small->size(); ++i) {
+        EXPECT_EQ((*small)[i].dump(), (*large)[i].dump()) << i;
+    }
+    EXPECT_EQ((*small)[0]["priority"], "always_check");
+    EXPECT_EQ((*small)[0]["matched"], Json::parse(R"(["topic","content"])"));
+}
+
 // sql/009_search_speed.sql: the search index holds only rows with `superseded` false, which
 // triggers keep in step with topics.latest_version. After writers, unlocks, relocks and an
 // import of history written straight into the tables, every topic has exactly one such live

@@ -65,6 +65,43 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE coalesce(
      FROM hit h),
     json_build_object('found', false)) END)sql";
 
+/// search_contexts' first statement: the tier where every item matches, alone. $1 strict
+/// tsquery text, $2 any-term tsquery text, $3 priorities (text[]; NULL = any), $4 tags (text[],
+/// all required), $5 rows (one more than shown), $6 offset. NULL when the project does not
+/// exist, else {"total": hits of this tier, "hits": the page, ranked as kSearchContexts ranks
+/// them}. When total reaches rows + offset, kSearchContexts would return the same page (its
+/// other tiers run only below that), so the caller stops here: most searches then pay for
+/// planning this small statement only (0.4 ms against 1.5 ms for kSearchContexts, measured).
+inline constexpr std::string_view kSearchExact = R"sql(
+WITH pid AS (SELECT mnemo.current_project_id() AS id),
+q AS (SELECT nullif(mnemo.fold($1), '')::tsquery AS strict, nullif(mnemo.fold($2), '')::tsquery AS anyq,
+             mnemo.keyed_query((SELECT id FROM pid), nullif(mnemo.fold($1), '')) AS kstrict),
+exact AS (
+    SELECT c.topic, c.version, c.priority, c.created_at, c.tags, c.preview, c.search,
+           2::float8 + ts_rank_cd(c.search, (SELECT anyq FROM q), 32)  -- as kSearchContexts
+           + CASE WHEN ts_filter(c.search, '{a}') @@ (SELECT anyq FROM q) THEN 0.5 ELSE 0 END
+           + CASE c.priority WHEN 'always_check' THEN 0.3 WHEN 'important' THEN 0.15 ELSE 0 END
+           + 0.2 / (1 + extract(epoch FROM now() - c.created_at) / 2592000) AS score
+    FROM mnemo.contexts c
+    WHERE c.project_id = (SELECT id FROM pid) AND c.archived_at IS NULL AND NOT c.superseded
+      AND mnemo.keyed_doc(c.project_id, c.search) @@ (SELECT kstrict FROM q)
+      AND c.search @@ (SELECT strict FROM q)
+      AND ($3::text[] IS NULL OR c.priority = ANY ($3::text[])) AND c.tags @> $4::text[]),
+page AS (SELECT * FROM exact ORDER BY score DESC, created_at DESC, topic
+         LIMIT $5::int OFFSET $6::int)
+SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(
+    'total', (SELECT count(*) FROM exact),
+    'hits', (SELECT coalesce(json_agg(json_build_object(
+        'topic', r.topic, 'version', r.version, 'priority', r.priority, 'tags', r.tags,
+        'preview', left(r.preview, 300), 'score', round(r.score::numeric, 4), 'match', 'all',
+        'matched', (
+            SELECT coalesce(json_agg(f.name ORDER BY f.ord), '[]') FROM (VALUES
+                (1, 'topic', '{a}'::"char"[]), (2, 'tags', '{b}'), (3, 'content', '{c}'))
+                AS f(ord, name, w)
+            WHERE ts_filter(r.search, f.w) @@ (SELECT anyq FROM q)),
+        'content', NULL, 'created_at', r.created_at)
+        ORDER BY r.score DESC, r.created_at DESC, r.topic), '[]') FROM page r)) END)sql";
+
 /// search_contexts and check_contexts (see SearchQuery and docs/server.md, "Search"):
 /// $1 strict tsquery text ('' = none), $2 any-term tsquery text, $3 each term's tsquery text
 /// (text[]), $4 words for typo matching (text[]), $5 priorities (text[]; NULL = any), $6 tags

@@ -138,6 +138,16 @@ pqpool::Result<Json> Store::SearchContexts(const ProjectRef& project,
                          : std::nullopt;
     const std::string limit = std::to_string(request.limit + 1);  // one more: is there a next page?
     const std::string offset = std::to_string(request.offset);
+    // First the tier where every item matches, alone (kSearchExact): when it fills the page,
+    // the full statement would return the same page, so it is not planned at all.
+    const std::array<Param, 6> exact_params{Param(query.strict), Param(query.any),
+                                            AsParam(priorities), Param(tags),
+                                            Param(limit),        Param(offset)};
+    auto exact = ProjectJson(project, "search_contexts", sql::kSearchExact, exact_params);
+    if (!exact.ok()) return exact;
+    if ((*exact)["total"].get<long>() >= request.limit + 1 + request.offset) {
+        return std::move((*exact)["hits"]);
+    }
     const std::array<Param, 9> params{Param(query.strict), Param(query.any),    Param(terms),
                                       Param(fuzzy),        AsParam(priorities), Param(tags),
                                       Param(limit),        Param(offset),       Param("false")};
