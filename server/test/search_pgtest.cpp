@@ -199,7 +199,8 @@ TEST_F(SearchTest, UnlockingTheLatestFallsBackToThePreviousLiveVersion) {
 }
 
 // A page that the tier "every item matches" fills comes from kSearchExact alone; a larger page
-// runs kSearchContexts. Both must rank and describe the hits alike.
+// of a two-word query (15 hits < 21) runs kSearchContexts. Both must rank and describe the hits
+// alike.
 TEST_F(SearchTest, TheExactTierAloneRanksLikeTheFullStatement) {
     const char* priorities[] = {"reference", "important", "always_check"};
     for (int i = 0; i < 15; ++i) {
@@ -208,8 +209,8 @@ TEST_F(SearchTest, TheExactTierAloneRanksLikeTheFullStatement) {
              std::string(i % 2 ? "kiwi kiwi orchard" : "a kiwi") + " number " + std::to_string(i),
              priorities[i % 3]);
     }
-    auto small = store().SearchContexts(project_, {"kiwi", std::nullopt, {}, 10, 0});  // 15 >= 11
-    auto large = store().SearchContexts(project_, {"kiwi", std::nullopt, {}, 20, 0});  // 15 < 21
+    auto small = store().SearchContexts(project_, {"kiwi number", std::nullopt, {}, 10, 0});
+    auto large = store().SearchContexts(project_, {"kiwi number", std::nullopt, {}, 20, 0});
     ASSERT_TRUE(small.ok() && large.ok());
     ASSERT_EQ(small->size(), 11u);  // one more than the page: there is a next page
     ASSERT_EQ(large->size(), 15u);

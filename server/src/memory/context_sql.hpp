@@ -69,8 +69,8 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE coalesce(
 /// tsquery text, $2 any-term tsquery text, $3 priorities (text[]; NULL = any), $4 tags (text[],
 /// all required), $5 rows (one more than shown), $6 offset. NULL when the project does not
 /// exist, else {"total": hits of this tier, "hits": the page, ranked as kSearchContexts ranks
-/// them}. When total reaches rows + offset, kSearchContexts would return the same page (its
-/// other tiers run only below that), so the caller stops here: most searches then pay for
+/// them}. When kSearchContexts' other tiers would not run (Store::SearchContexts says when),
+/// it would return the same page, so the caller stops here: most searches then pay for
 /// planning this small statement only (0.4 ms against 1.5 ms for kSearchContexts, measured).
 inline constexpr std::string_view kSearchExact = R"sql(
 WITH pid AS (SELECT mnemo.current_project_id() AS id),
