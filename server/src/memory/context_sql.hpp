@@ -76,8 +76,9 @@ inline constexpr std::string_view kSearchExact = R"sql(
 WITH pid AS (SELECT mnemo.current_project_id() AS id),
 q AS (SELECT nullif(mnemo.fold($1), '')::tsquery AS strict, nullif(mnemo.fold($2), '')::tsquery AS anyq,
              mnemo.keyed_query((SELECT id FROM pid), nullif(mnemo.fold($1), '')) AS kstrict),
+-- Narrow rows (the page reads the rest by primary key): 10 000 hits stay in work_mem.
 exact AS (
-    SELECT c.topic, c.version, c.priority, c.created_at, c.tags, c.preview, c.search,
+    SELECT c.topic, c.version, c.priority, c.created_at,
            2::float8 + ts_rank_cd(c.search, (SELECT anyq FROM q), 32)  -- as kSearchContexts
            + CASE WHEN ts_filter(c.search, '{a}') @@ (SELECT anyq FROM q) THEN 0.5 ELSE 0 END
            + CASE c.priority WHEN 'always_check' THEN 0.3 WHEN 'important' THEN 0.15 ELSE 0 END
@@ -87,8 +88,13 @@ exact AS (
       AND mnemo.keyed_doc(c.project_id, c.search) @@ (SELECT kstrict FROM q)
       AND c.search @@ (SELECT strict FROM q)
       AND ($3::text[] IS NULL OR c.priority = ANY ($3::text[])) AND c.tags @> $4::text[]),
-page AS (SELECT * FROM exact ORDER BY score DESC, created_at DESC, topic
-         LIMIT $5::int OFFSET $6::int)
+top AS (SELECT * FROM exact ORDER BY score DESC, created_at DESC, topic
+        LIMIT $5::int OFFSET $6::int),
+page AS (
+    SELECT t.*, c.tags, c.preview, c.search
+    FROM top t
+    JOIN mnemo.contexts c ON c.project_id = (SELECT id FROM pid) AND c.topic = t.topic
+                         AND c.version = t.version)
 SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(
     'total', (SELECT count(*) FROM exact),
     'hits', (SELECT coalesce(json_agg(json_build_object(
