@@ -91,3 +91,7 @@ $$;
 DROP INDEX mnemo.contexts_doc;
 CREATE INDEX contexts_doc ON mnemo.contexts USING gin (mnemo.keyed_doc(project_id, search))
     WHERE archived_at IS NULL AND NOT superseded;
+
+-- The file index likewise (query_files): a prefix reads this project's postings only.
+DROP INDEX mnemo.files_doc;
+CREATE INDEX files_doc ON mnemo.files USING gin (mnemo.keyed_doc(project_id, search));
