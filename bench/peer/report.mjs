@@ -135,6 +135,13 @@ export function printGoals(results, sizes, shared, startupMs, idleMiB) {
         const r = m.callsPerSecond / p.callsPerSecond;
         lines.push(`${key} calls/s at ${at} items >= 100x the peer's: ${ratio(r)} — ${verdict(r >= 100)}`);
     }
+    // Issue 15: a search matching 1 % at 10 000 items, at least 10x the peer's calls/s.
+    const m = results.get(`mnemo|search|10000`);
+    const p = results.get(`server-memory|search|10000`);
+    if (m && p) {
+        const r = m.callsPerSecond / p.callsPerSecond;
+        lines.push(`search calls/s at 10000 items >= 10x the peer's: ${ratio(r)} — ${verdict(r >= 10)}`);
+    }
     const small = sizes[0];
     const large = sizes[sizes.length - 1];
     for (const key of ["write", "read", "search"]) {

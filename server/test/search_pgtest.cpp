@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "pg_test_support.hpp"
 #include "server_pg_support.hpp"
 
 namespace mnemo {
@@ -195,6 +196,97 @@ TEST_F(SearchTest, UnlockingTheLatestFallsBackToThePreviousLiveVersion) {
     auto final_latest = store().RecallContext(project_, "notes/v", std::nullopt, true);
     ASSERT_TRUE(final_latest.ok());
     EXPECT_EQ((*final_latest)["version"], 8);
+}
+
+// A page that the tier "every item matches" fills comes from kSearchExact alone; a larger page
+// of a two-word query (15 hits < 21) runs kSearchContexts. Both must rank and describe the hits
+// alike.
+TEST_F(SearchTest, TheExactTierAloneRanksLikeTheFullStatement) {
+    const char* priorities[] = {"reference", "important", "always_check"};
+    for (int i = 0; i < 15; ++i) {
+        Lock(project_,
+             i % 4 == 0 ? "kiwi/note-" + std::to_string(i) : "misc/note-" + std::to_string(i),
+             std::string(i % 2 ? "kiwi kiwi orchard" : "a kiwi") + " number " + std::to_string(i),
+             priorities[i % 3]);
+    }
+    auto small = store().SearchContexts(project_, {"kiwi number", std::nullopt, {}, 10, 0});
+    auto large = store().SearchContexts(project_, {"kiwi number", std::nullopt, {}, 20, 0});
+    ASSERT_TRUE(small.ok() && large.ok());
+    ASSERT_EQ(small->size(), 11u);  // one more than the page: there is a next page
+    ASSERT_EQ(large->size(), 15u);
+    for (std::size_t i = 0; i < small->size(); ++i) {
+        EXPECT_EQ((*small)[i].dump(), (*large)[i].dump()) << i;
+    }
+    EXPECT_EQ((*small)[0]["priority"], "always_check");
+    EXPECT_EQ((*small)[0]["matched"], Json::parse(R"(["topic","content"])"));
+}
+
+// sql/009_search_speed.sql: the search index holds only rows with `superseded` false, which
+// triggers keep in step with topics.latest_version. After writers, unlocks, relocks and an
+// import of history written straight into the tables, every topic has exactly one such live
+// row, its latest version, and search finds only its words.
+TEST_F(SearchTest, EachTopicHasOneUnsupersededLiveRowItsLatestVersion) {
+    Lock(project_, "notes/a", "alpha apricot");
+    Lock(project_, "notes/a", "alpha blueberry");
+    Lock(project_, "notes/a", "alpha cranberry");
+    Lock(project_, "notes/b", "beta elderberry");
+    ASSERT_TRUE(store().UnlockContext(project_, "notes/a", 3, false).ok());             // latest: 2
+    ASSERT_TRUE(store().UnlockContext(project_, "notes/b", std::nullopt, false).ok());  // none
+    Lock(project_, "notes/b", "beta fig");                                              // version 2
+    std::vector<std::thread> writers;
+    for (int i = 0; i < 6; ++i) {
+        writers.emplace_back([&, i] {
+            if (i % 3 == 2) {
+                (void)store().UnlockContext(project_, "notes/a", 2, false);
+            } else {
+                (void)store().LockContext(project_, {"notes/a", "alpha durian", {}, "reference"});
+            }
+        });
+    }
+    for (auto& t : writers) t.join();
+
+    pqpool::testing::AdminConnection admin(TestDatabase::Shared().admin_dsn());
+    const std::string pid =
+        admin.Scalar("SELECT project_id FROM mnemo.projects WHERE name = $1", project_.c_str());
+    // An import of history: the topic row first (latest 3), then versions 3, 1 and 2.
+    admin.Scalar(
+        "INSERT INTO mnemo.topics (project_id, topic, last_version, latest_version, "
+        "latest_priority, latest_at) VALUES (" +
+        pid + ", 'notes/imported', 3, 3, 'reference', now())");
+    for (const char* row : {"3, 'gamma newest'", "1, 'gamma oldest'", "2, 'gamma middle'"}) {
+        admin.Scalar(
+            "INSERT INTO mnemo.contexts (project_id, topic, version, content, preview, "
+            "priority, content_hash, size_bytes) SELECT " +
+            pid + ", 'notes/imported', v, c, c, 'reference', md5(c), 1 FROM (VALUES (" + row +
+            ")) AS r(v, c)");
+    }
+    // Every live topic: one unsuperseded live row, and it is the topic row's latest version;
+    // no other live row is unsuperseded.
+    EXPECT_EQ(admin.Scalar("SELECT count(*) FROM mnemo.topics t WHERE t.project_id = " + pid +
+                           " AND t.latest_version IS NOT NULL AND (SELECT array_agg(c.version) "
+                           "FROM mnemo.contexts c WHERE c.project_id = t.project_id AND c.topic "
+                           "= t.topic AND c.archived_at IS NULL AND NOT c.superseded) IS "
+                           "DISTINCT FROM ARRAY[t.latest_version]"),
+              "0");
+    EXPECT_EQ(admin.Scalar("SELECT count(*) FROM mnemo.contexts c JOIN mnemo.topics t USING "
+                           "(project_id, topic) WHERE c.project_id = " +
+                           pid +
+                           " AND c.archived_at IS NULL AND NOT c.superseded AND c.version IS "
+                           "DISTINCT FROM t.latest_version"),
+              "0");
+    EXPECT_EQ(admin.Scalar("SELECT count(*) FROM mnemo.topics WHERE project_id = " + pid +
+                           " AND latest_version IS NOT NULL"),
+              "3");
+    EXPECT_EQ(Topics(project_, "gamma newest"), std::vector<std::string>{"notes/imported"});
+    EXPECT_TRUE(Topics(project_, "oldest").empty());
+    EXPECT_TRUE(Topics(project_, "middle").empty());
+    EXPECT_EQ(Topics(project_, "fig"), std::vector<std::string>{"notes/b"});
+    EXPECT_TRUE(Topics(project_, "elderberry").empty());
+    EXPECT_EQ(Topics(project_, "alpha"), std::vector<std::string>{"notes/a"});
+    EXPECT_EQ(Topics(project_, "durian"), std::vector<std::string>{"notes/a"});
+    for (const char* gone : {"apricot", "blueberry", "cranberry"}) {
+        EXPECT_TRUE(Topics(project_, gone).empty()) << gone;
+    }
 }
 
 TEST_F(SearchTest, EveryNewPathSeesOnlyItsOwnProject) {

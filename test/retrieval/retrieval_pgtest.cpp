@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Retrieval quality of search_contexts on the test set of corpus.hpp: recall@5 and MRR@10,
-// printed next to a plain substring baseline (what @modelcontextprotocol/server-memory does:
-// the whole query as a case-insensitive substring of topic + content, hits in insertion
-// order), with floors a little below the measured values.
+// printed next to two baselines — mnemo's search before 005 (its statement, run on the same
+// contexts) and a plain substring (what @modelcontextprotocol/server-memory does: the whole
+// query as a case-insensitive substring of topic + content, hits in insertion order) — with
+// floors a little below the measured values.
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -14,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "corpus.hpp"
+#include "pg_test_support.hpp"
 #include "server_pg_support.hpp"
 
 namespace mnemo {
@@ -46,6 +48,52 @@ private:
 std::string Lower(std::string s) {
     for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return s;
+}
+
+/// The documents of mnemo before 005 (English stemming, topic separators as spaces), built
+/// once from the project's live contexts into a temporary table of the admin session.
+std::string OldDocumentsSql(const std::string& project) {
+    return R"sql(
+CREATE TEMP TABLE old_docs AS
+SELECT c.topic, c.created_at,
+       setweight(to_tsvector('english', translate(c.topic, '/._-', '    ')), 'A') ||
+       setweight(to_tsvector('english', array_to_string(c.tags, ' ')), 'B') ||
+       setweight(to_tsvector('english', left(c.content, 100000)), 'C') AS search
+FROM mnemo.contexts c JOIN mnemo.projects p ON p.project_id = c.project_id
+WHERE p.name = ')sql" +
+           project + "' AND c.archived_at IS NULL AND NOT c.superseded";
+}
+
+/// search_contexts before 005 (git history: server/src/memory/context_sql.hpp), on old_docs:
+/// the query in websearch syntax over English stems, or the whole query as a substring of the
+/// topic; ranked by ts_rank_cd plus 1 for a topic match, newest first. $1 the query; the
+/// first ten topics, one a line.
+constexpr const char* kOldSearchSql = R"sql(
+WITH q AS (SELECT websearch_to_tsquery('english', $1) AS tsq,
+                  '%' || replace(replace(replace($1, '\', '\\'), '%', '\%'), '_', '\_') || '%'
+                      AS pattern),
+hits AS (
+    SELECT d.topic, d.created_at,
+           ts_rank_cd(d.search, q.tsq) + CASE WHEN d.topic ILIKE q.pattern THEN 1 ELSE 0 END
+               AS score
+    FROM old_docs d, q
+    WHERE d.search @@ q.tsq OR d.topic ILIKE q.pattern
+    ORDER BY score DESC, d.created_at DESC, d.topic
+    LIMIT 10)
+SELECT coalesce(string_agg(topic, E'\n' ORDER BY score DESC, created_at DESC, topic), '')
+FROM hits)sql";
+
+/// 1-based rank of `topic` among the lines of `listing` (0 = absent).
+int RankIn(const std::string& listing, const std::string& topic) {
+    int rank = 0;
+    std::size_t at = 0;
+    while (at < listing.size()) {
+        const std::size_t end = std::min(listing.find('\n', at), listing.size());
+        ++rank;
+        if (listing.compare(at, end - at, topic) == 0) return rank;
+        at = end + 1;
+    }
+    return 0;
 }
 
 struct Scores {
@@ -105,7 +153,10 @@ TEST(RetrievalTest, RecallAndMrrOnTheTestSet) {
     const auto loaded = std::chrono::steady_clock::now();
     std::printf("loaded %zu contexts in %.1f s\n", stored.size(),
                 std::chrono::duration<double>(loaded - started).count());
+    pqpool::testing::AdminConnection admin(testing::TestDatabase::Shared().admin_dsn());
+    ASSERT_EQ(admin.Scalar(OldDocumentsSql(project)), "");
     Scores mnemo;
+    Scores before;
     Scores substring;
     std::vector<std::pair<double, std::string>> slowest;
     std::string misses;
@@ -134,6 +185,8 @@ TEST(RetrievalTest, RecallAndMrrOnTheTestSet) {
                           std::to_string(rank) + ")\n";
             }
 
+            before.Add(RankIn(admin.Scalar(kOldSearchSql, query), target.topic));
+
             const std::string needle = Lower(query);
             int base_rank = 0;
             int position = 0;
@@ -156,6 +209,8 @@ TEST(RetrievalTest, RecallAndMrrOnTheTestSet) {
                 targets.size(), mnemo.queries);
     std::printf("  %-28s recall@5 %.3f  MRR@10 %.3f\n", "mnemo search_contexts", mnemo.Recall(),
                 mnemo.Mrr());
+    std::printf("  %-28s recall@5 %.3f  MRR@10 %.3f\n", "mnemo before 005", before.Recall(),
+                before.Mrr());
     std::printf("  %-28s recall@5 %.3f  MRR@10 %.3f\n", "substring baseline", substring.Recall(),
                 substring.Mrr());
     std::sort(slowest.rbegin(), slowest.rend());

@@ -102,12 +102,16 @@ inline constexpr std::string_view kQueryFiles = R"sql(
 WITH pid AS (SELECT mnemo.current_project_id() AS id),
 q AS (SELECT nullif(mnemo.fold($1), '')::tsquery AS strict,
              nullif(mnemo.fold($2), '')::tsquery AS anyq,
+             mnemo.keyed_query((SELECT id FROM pid), nullif(mnemo.fold($2), '')) AS kany,
              (SELECT coalesce(array_agg(mnemo.fold(u)::tsquery), '{}') FROM unnest($3::text[]) u)
                  AS terms),
+-- files_doc holds project-keyed lexemes (sql/009_search_speed.sql); the rows found are then
+-- tested against the query itself.
 matched AS (
     SELECT f.*
     FROM mnemo.files f
     WHERE $1::text IS NOT NULL AND f.project_id = (SELECT id FROM pid)
+      AND mnemo.keyed_doc(f.project_id, f.search) @@ (SELECT kany FROM q)
       AND f.search @@ (SELECT anyq FROM q)
       AND ($4::text IS NULL OR f.language = $4 OR f.kind = $4)
       AND ($5::text IS NULL OR starts_with(f.path, $5))

@@ -145,6 +145,20 @@ pqpool::Result<Json> Store::SearchContexts(const ProjectRef& project,
                          : std::nullopt;
     const std::string limit = std::to_string(request.limit + 1);  // one more: is there a next page?
     const std::string offset = std::to_string(request.offset);
+    // First the tier where every item matches, alone (kSearchExact). The full statement adds
+    // the tier "some items match" only when this one found fewer than rows + offset and the
+    // query has more than one item, and the typo tier only when fewer than the rows shown were
+    // found and the query has a word of five letters or more; when neither would run, its
+    // page is this one, so it is not even planned.
+    const std::array<Param, 6> exact_params{Param(query.strict), Param(query.any),
+                                            AsParam(priorities), Param(tags),
+                                            Param(limit),        Param(offset)};
+    auto exact = ProjectJson(project, "search_contexts", sql::kSearchExact, exact_params);
+    if (!exact.ok()) return exact;
+    const long total = (*exact)["total"].get<long>();
+    const bool some_tier = total < request.limit + 1 + request.offset && query.terms.size() > 1;
+    const bool typo_tier = total < request.limit + request.offset && !query.fuzzy.empty();
+    if (!some_tier && !typo_tier) return std::move((*exact)["hits"]);
     const std::array<Param, 9> params{Param(query.strict), Param(query.any),    Param(terms),
                                       Param(fuzzy),        AsParam(priorities), Param(tags),
                                       Param(limit),        Param(offset),       Param("false")};
