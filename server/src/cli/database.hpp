@@ -31,6 +31,14 @@ struct Database {
 /// the role bypasses row-level security. Errors say which step failed and why.
 [[nodiscard]] pqpool::Result<Database> OpenDatabase(const Config& config);
 
+/// Opens the database for one short-lived hook process (`mnemo hook EVENT`), every wait ending
+/// by `deadline`: the embedded cluster is started only when its socket does not answer, a pool
+/// of at most two connections, migrations only when the schema is behind (one quick version
+/// read otherwise); no caller pool and no secret registration. Errors: as OpenDatabase, and
+/// kTimeout when `deadline` passes.
+[[nodiscard]] pqpool::Result<Database> OpenDatabaseForHook(const Config& config,
+                                                           pqpool::Deadline deadline);
+
 /// `conninfo` with any password replaced by "***".
 [[nodiscard]] std::string RedactConninfo(const std::string& conninfo);
 
