@@ -16,9 +16,10 @@ namespace {
 
 using Json = nlohmann::json;
 
-/// Redacted first, then cut, so that a cut never leaves half a secret to escape redaction.
+/// Redacted, then cut to `max_chars`. Redaction sees a margin beyond the cut (so a secret
+/// across the cut is still recognised) but never the whole of a huge text.
 std::string Clean(std::string_view text, std::size_t max_chars) {
-    std::string flat = RedactSecrets(text);
+    std::string flat = RedactSecrets(text.substr(0, 4 * max_chars + 1024));
     std::replace(flat.begin(), flat.end(), '\r', ' ');
     const auto begin = flat.find_first_not_of(" \n\t");
     if (begin == std::string::npos) return {};
@@ -94,10 +95,10 @@ void DigestAssistant(const Json& line, TranscriptDigest& digest, const Transcrip
     const Json& message = line.value("message", Json::object());
     if (!message.is_object()) return;
     const Json& content = message.value("content", Json());
+    // Only the last text is kept: it is cleaned once, at the end (DigestTranscript).
     if (content.is_string()) {
-        if (auto text = Clean(content.get<std::string>(), limits.max_summary_chars);
-            !text.empty()) {
-            digest.last_assistant_text = std::move(text);
+        if (content.get<std::string>().find_first_not_of(" \n\t") != std::string::npos) {
+            digest.last_assistant_text = content.get<std::string>();
         }
         return;
     }
@@ -109,8 +110,8 @@ void DigestAssistant(const Json& line, TranscriptDigest& digest, const Transcrip
         if (type == "text") text += (text.empty() ? "" : "\n") + block.value("text", "");
         if (type == "tool_use") DigestToolUse(block, digest, limits);
     }
-    if (auto cleaned = Clean(text, limits.max_summary_chars); !cleaned.empty()) {
-        digest.last_assistant_text = std::move(cleaned);
+    if (text.find_first_not_of(" \n\t") != std::string::npos) {
+        digest.last_assistant_text = std::move(text);
     }
 }
 
@@ -153,6 +154,7 @@ void ForEachLine(std::string_view text, const std::function<void(std::string_vie
 TranscriptDigest DigestTranscript(std::string_view text, const TranscriptLimits& limits) {
     TranscriptDigest digest;
     ForEachLine(text, [&](std::string_view line) { DigestLine(line, digest, limits); });
+    digest.last_assistant_text = Clean(digest.last_assistant_text, limits.max_summary_chars);
     return digest;
 }
 
