@@ -173,9 +173,12 @@ pqpool::Result<HookOutcome> HookHandler::Handover(const memory::ProjectRef& proj
                      "this token is read-only: an automatic handover needs a write token",
                      memory::kRefused);
     }
+    if (!settings_.read_transcripts) {
+        return HookOutcome{Json(), "transcripts are not read here (http hooks)"};
+    }
     if (event.transcript_path.empty()) return HookOutcome{Json(), "no transcript"};
     auto digest = ReadTranscript(event.transcript_path, settings_.transcript);
-    if (!digest.ok()) return std::move(digest).error();
+    if (!digest.ok()) return HookOutcome{Json(), digest.error().message()};
     if (digest->called_sleep) return HookOutcome{Json(), "the conversation called sleep"};
     if (digest->requests.empty() && digest->files.empty() && digest->commands.empty() &&
         digest->last_assistant_text.empty()) {

@@ -24,6 +24,10 @@ struct HookSettings {
     /// text's words found + rank + bonuses (see docs/server.md, "Search").
     double min_score = 1.0;
     TranscriptLimits transcript;
+    /// Whether transcript_path may be read. Only a local command hook may: over HTTP the path
+    /// names a file on the client's machine, and reading whatever path a caller names on the
+    /// server would hand them the server's files.
+    bool read_transcripts = true;
 };
 
 /// What to answer: `output` is the JSON for Claude Code (null: print nothing); `note` says
@@ -49,7 +53,8 @@ struct HookOutcome {
 /// - PreCompact, SessionEnd: stores an automatic handover from the transcript unless the
 ///   conversation called sleep (see Store::StoreAutomaticHandover); prints nothing. Needs
 ///   `can_write` (else kInvalidArgument tagged memory::kRefused). Creates the project if it
-///   does not exist yet.
+///   does not exist yet. Nothing when settings.read_transcripts is off or the transcript
+///   cannot be read (the note says why).
 /// Errors: the store's (database unavailable, timeouts), and transcript read errors.
 /// Thread safety: Handle may run concurrently.
 class HookHandler {

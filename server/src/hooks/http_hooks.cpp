@@ -46,6 +46,7 @@ HttpHookAnswer AnswerHttpHook(memory::Store& store, const memory::AccessStore& a
     if (project.empty()) return Fail(400, "no project name comes of cwd '" + event->cwd + "'");
     HookSettings settings;
     settings.min_score = config.hook_min_score;
+    settings.read_transcripts = false;
     HookHandler handler(store, settings);
     auto outcome =
         handler.Handle(memory::ProjectRef(principal.user, project), *event, principal.can_write);

@@ -25,7 +25,9 @@ struct HttpHookAnswer {
 /// token, 403 when a read-only token would store an automatic handover (PreCompact,
 /// SessionEnd), 400 for a malformed event, 503 when the database does not answer. The project
 /// is the token user's project named after the event's cwd (HookProjectName), so users never
-/// see each other's memory. Thread safety: may run concurrently.
+/// see each other's memory. Transcripts are never read over HTTP (transcript_path names a
+/// file on the client's machine; see HookSettings::read_transcripts), so PreCompact and
+/// SessionEnd store no automatic handover here. Thread safety: may run concurrently.
 [[nodiscard]] HttpHookAnswer AnswerHttpHook(memory::Store& store, const memory::AccessStore& access,
                                             const Config& config,
                                             const std::optional<std::string>& bearer,

@@ -42,8 +42,8 @@ struct LockRequest {
     std::string priority;  // always_check | important | reference
     GuardMode guard_mode = GuardMode::kKeep;
     /// With kSet: an RE2 pattern the caller checked (1..1000 characters) and deny | ask.
-    std::string guard_pattern;
-    std::string guard_decision;
+    std::string guard_pattern{};
+    std::string guard_decision{};
 };
 
 /// An automatic handover, built by a hook from a conversation's transcript.
