@@ -134,7 +134,8 @@ describe("mnemo hook EVENT (the real process)", () => {
             assert.equal(result.code, 0, `${name}: ${result.stderr}`);
             assert.equal(result.stdout, "", `${name} printed nothing`);
             assert.ok(result.ms < 2000 + 1000, `${name} took ${result.ms} ms`);
-            assert.match(result.stderr, /hook_skipped/);
+            // Refused connects are retried until the bound, as serve retries them.
+            assert.match(result.stderr, /hook_skipped|hook_timeout/);
         }
     });
 
@@ -229,7 +230,7 @@ describe("mnemo hooks install|uninstall|status", () => {
         assert.equal(merged.hooks.PreToolUse.length, 2);
 
         result = run("status");
-        assert.match(result.stdout, /user .*installed: SessionStart \(command\)/);
+        assert.match(result.stdout, /user .*installed: .*SessionStart \(command\)/);
 
         assert.equal(run("uninstall").status, 0);
         assert.deepEqual(JSON.parse(readFileSync(settings, "utf8")), mine);
