@@ -126,11 +126,34 @@ describe("mnemo hook EVENT (the real process)", () => {
         assert.doesNotMatch(text, /sk-ant|hunter2|Secret Lane/);
     });
 
+    it("sets up a database it finds empty (migrations run when the schema is missing)", async () => {
+        const fresh = createTestDatabase();
+        try {
+            const transcript = join(dirname(project.dir), "fresh-transcript.jsonl");
+            writeFileSync(transcript, readFileSync(join(FIXTURES, "transcript.jsonl")));
+            const env = serverEnv(fresh);
+            const end = await runHook(
+                "PreCompact",
+                event("PreCompact", { cwd: project.dir, transcript_path: transcript }),
+                env,
+            );
+            assert.equal(end.code, 0, end.stderr);
+            const start = await runHook("SessionStart", event("SessionStart", { cwd: project.dir }), env);
+            assert.match(JSON.parse(start.stdout).hookSpecificOutput.additionalContext, /automatic/);
+        } finally {
+            fresh.drop();
+        }
+    });
+
     it("exits 0 with nothing on stdout, within the bound, when the database is down", async () => {
         const port = await freePort();  // nothing listens there: a stopped database
         const env = serverEnv(db, { DATABASE_URL: `postgresql://nobody@127.0.0.1:${port}/none` });
+        // A readable transcript, so that PreCompact and SessionEnd do reach for the database.
+        const transcript = join(dirname(project.dir), "down-transcript.jsonl");
+        writeFileSync(transcript, readFileSync(join(FIXTURES, "transcript.jsonl")));
         for (const name of Object.keys(EVENTS)) {
-            const result = await runHook(name, event(name, { cwd: project.dir }), env);
+            const body = event(name, { cwd: project.dir, transcript_path: transcript });
+            const result = await runHook(name, body, env);
             assert.equal(result.code, 0, `${name}: ${result.stderr}`);
             assert.equal(result.stdout, "", `${name} printed nothing`);
             assert.ok(result.ms < 2000 + 1000, `${name} took ${result.ms} ms`);

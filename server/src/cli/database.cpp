@@ -212,11 +212,16 @@ pqpool::Result<Database> OpenDatabaseForHook(const Config& config, pqpool::Deadl
     auto pool = pqpool::Pool::Create(std::move(options));
     if (!pool.ok()) return Wrap(pool.error(), "creating the connection pool");
     db.pool = std::move(pool).value();
-    if (auto applied = memory::ApplyMigrations(*db.pool); !applied.ok()) {
-        return Wrap(applied.error(), "checking migrations on " + db.conninfo_for_display);
-    }
+    // No migration check here: it would cost a round trip on every hook. A schema that is
+    // behind shows as an undefined table, column or function (SchemaBehind), and then the hook
+    // applies the migrations and tries again.
     db.store = std::make_unique<memory::Store>(db.pool, *keys);
     return db;
+}
+
+bool SchemaBehind(const pqpool::Error& error) {
+    const std::string& state = error.sqlstate();
+    return state == "42P01" || state == "42703" || state == "42883" || state == "3F000";
 }
 
 }  // namespace mnemo::cli

@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "cli/database.hpp"
 #include "hooks/hook_handler.hpp"
+#include "memory/migrations.hpp"
 #include "util/log.hpp"
 
 namespace mnemo::cli {
@@ -70,6 +71,13 @@ std::string RunHookWork(const Config& config, hooks::HookEventKind kind, bool pr
     settings.min_score = config.hook_min_score;
     hooks::HookHandler handler(*db->store, settings);
     auto outcome = handler.Handle(memory::ProjectRef(project), *event, /*can_write=*/true);
+    if (!outcome.ok() && SchemaBehind(outcome.error())) {
+        // A new database, or one this binary's migrations have not reached yet.
+        auto applied = memory::ApplyMigrations(*db->pool);
+        if (applied.ok() && db->store->RegisterSecret().ok()) {
+            outcome = handler.Handle(memory::ProjectRef(project), *event, /*can_write=*/true);
+        }
+    }
     (void)db->pool->Close(Clock::now() + std::chrono::milliseconds(100));
     if (!outcome.ok()) {
         log::Warning("hook_skipped", {{"hook_event", name},
