@@ -161,7 +161,8 @@ std::string Post(const std::string& body) {
            std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
-void RunHttp(const Options& options, const std::vector<std::string>& env, const Json& prompt) {
+void RunHttp(const Options& options, const std::vector<std::string>& env, const Json& start,
+             const Json& prompt) {
     const std::uint16_t port = FreePort();
     ChildOptions child;
     child.path = options.mnemo;
@@ -184,23 +185,27 @@ void RunHttp(const Options& options, const std::vector<std::string>& env, const 
         if (BenchClock::now() > ready_by) Fail("mnemo serve --http did not answer /healthz");
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    const std::string hook = Post(prompt.dump());
-    connection.Exchange(hook, BenchClock::now() + std::chrono::seconds(5), reply);
-    if (reply.status != 200 || reply.body.find("additionalContext") == std::string::npos) {
-        Fail("POST /hooks/claude-code answered " + std::to_string(reply.status) + ": " +
-             reply.body);
+    const std::vector<std::string> requests{health, Post(start.dump()), Post(prompt.dump())};
+    for (std::size_t r = 1; r < requests.size(); ++r) {
+        connection.Exchange(requests[r], BenchClock::now() + std::chrono::seconds(5), reply);
+        if (reply.status != 200 || reply.body.find("additionalContext") == std::string::npos) {
+            Fail("POST /hooks/claude-code answered " + std::to_string(reply.status) + ": " +
+                 reply.body);
+        }
     }
-    std::vector<Series> series{{"GET /healthz (baseline)", {}}, {"POST /hooks/claude-code", {}}};
+    std::vector<Series> series{{"GET /healthz (baseline)", {}},
+                               {"POST /hooks/claude-code SessionStart", {}},
+                               {"POST /hooks/claude-code UserPromptSubmit", {}}};
     for (int i = 0; i < options.http_calls && !Interrupted(); ++i) {
         for (std::size_t s = 0; s < series.size(); ++s) {
             const auto begin = BenchClock::now();
-            connection.Exchange(s == 0 ? health : hook, begin + std::chrono::seconds(5), reply);
+            connection.Exchange(requests[s], begin + std::chrono::seconds(5), reply);
             series[s].samples.push_back(NsBetween(begin, BenchClock::now()));
         }
     }
     ::kill(server->pid(), SIGTERM);
     (void)server->Stop(std::chrono::seconds(5));
-    Report("HTTP hook (UserPromptSubmit), one keep-alive connection, loopback:", series);
+    Report("HTTP hooks, one keep-alive connection, loopback (MNEMO_AUTH=none):", series);
 }
 
 int Run(const Options& options) {
@@ -263,7 +268,7 @@ int Run(const Options& options) {
         }
     }
     Report("Command hooks, process start to exit, embedded cluster (Unix socket):", series);
-    RunHttp(options, env, prompt);
+    RunHttp(options, env, session_start, prompt);
 
     if (start.started) (void)embedded::EmbeddedCluster(home).Stop();
     if (own_home) fs::remove_all(home);
