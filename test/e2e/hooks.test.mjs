@@ -61,7 +61,10 @@ describe("mnemo hook EVENT (the real process)", () => {
         db = createTestDatabase();
         project = projectDirectory("hook");
     });
-    after(() => db?.drop());
+    after(() => {
+        db?.drop();
+        if (project) rmSync(dirname(project.dir), { recursive: true, force: true });
+    });
 
     it("briefs, guards and stays quiet when nothing is relevant", async () => {
         const server = await startServer(db, { project: project.name });
