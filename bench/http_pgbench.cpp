@@ -89,8 +89,8 @@ Pgbench::Pgbench(const std::string& binary, const HttpFixture& fixture,
       directory_(std::move(directory)) {
     fs::create_directories(directory_);
     const std::string lock =
-        Substitute(memory::sql::kLockContext,
-                   {"('bench/lock-' || :t::text)", ":content", ":priority", ":tags"});
+        Substitute(memory::sql::kLockContext, {"('bench/lock-' || :t::text)", ":content",
+                                               ":priority", ":tags", "NULL", "NULL", "'keep'"});
     const std::string recall = Substitute(memory::sql::kRecallContext,
                                           {"('bench/recall-' || :r::text)", "NULL", ":preview"});
     const std::string search = Substitute(

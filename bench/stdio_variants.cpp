@@ -36,8 +36,13 @@ public:
 
     void Lock(std::size_t index) override {
         const std::string& topic = workload_.lock_topics[index % workload_.lock_topics.size()];
-        const std::array<const char*, 4> values{topic.c_str(), workload_.content.c_str(),
-                                                workload_.priority.c_str(), tags_.c_str()};
+        const std::array<const char*, 7> values{topic.c_str(),
+                                                workload_.content.c_str(),
+                                                workload_.priority.c_str(),
+                                                tags_.c_str(),
+                                                nullptr,
+                                                nullptr,
+                                                "keep"};
         Run("lock_context", lock_token_, lock_sql_, values.data(), static_cast<int>(values.size()));
     }
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// mnemo: the command line (serve, migrate, doctor, pg).
+// mnemo: the command line (serve, migrate, doctor, token, pg, hook, hooks).
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
@@ -85,6 +85,35 @@ int main(int argc, char** argv) {
         AddDatabaseFlags(*command, flags);
     }
 
+    std::string hook_event;
+    auto* hook = app.add_subcommand(
+        "hook", "Answer one Claude Code hook event (JSON on stdin); installed by `mnemo hooks`");
+    hook->add_option("event", hook_event,
+                     "SessionStart | UserPromptSubmit | PreToolUse | PreCompact | SessionEnd")
+        ->required();
+    hook->add_option("--project", flags.project,
+                     "Project (default: $MNEMO_PROJECT, else the event cwd's git root's name)");
+    AddDatabaseFlags(*hook, flags);
+
+    mnemo::cli::HooksCommand hooks_command;
+    auto* hooks = app.add_subcommand("hooks", "Install mnemo's Claude Code hooks");
+    hooks->require_subcommand(1);
+    auto* hooks_install = hooks->add_subcommand(
+        "install", "Merge mnemo's hooks into Claude Code's settings (other settings are kept)");
+    auto* hooks_uninstall = hooks->add_subcommand("uninstall", "Remove mnemo's hooks only");
+    auto* hooks_status = hooks->add_subcommand("status", "Show where mnemo's hooks are installed");
+    for (auto* command : {hooks_install, hooks_uninstall}) {
+        command
+            ->add_option("--scope", hooks_command.scope,
+                         "user (~/.claude/settings.json, default) | project "
+                         "(.claude/settings.json) | local (.claude/settings.local.json)")
+            ->check(CLI::IsMember({"user", "project", "local"}));
+    }
+    hooks_install->add_option("--http", hooks_command.http_url,
+                              "Use http hooks to a hosted mnemo at this URL (…/hooks/claude-code)");
+    hooks_install->add_option("--token-env", hooks_command.token_env,
+                              "With --http: the environment variable holding the bearer token");
+
     std::string pg_action;
     auto* pg = app.add_subcommand("pg", "Manage the embedded PostgreSQL cluster");
     pg->add_option("action", pg_action, "start | stop | status")
@@ -107,6 +136,15 @@ int main(int argc, char** argv) {
         }
     }
     CLI11_PARSE(app, argc, argv);
+
+    if (*hook) return mnemo::cli::RunHook(hook_event, flags);
+    if (*hooks) {
+        hooks_command.action = hooks_install->parsed()     ? "install"
+                               : hooks_uninstall->parsed() ? "uninstall"
+                                                           : "status";
+        (void)hooks_status;
+        return mnemo::cli::RunHooks(hooks_command);
+    }
 
     mnemo::Config config;
     if (*serve) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Two mnemo binaries starting at once on one fresh embedded cluster.
+// The mnemo binary on the embedded cluster: two starting at once on a fresh one; a hook
+// starting a stopped one.
 #include "embedded_test_support.hpp"
 
 namespace mnemo::embedded {
@@ -15,8 +16,11 @@ struct StdioServer {
     fs::path log;
 };
 
-/// Starts MNEMO_BINARY serve --stdio with MNEMO_HOME=`home` and without DATABASE_URL.
-StdioServer SpawnServer(const fs::path& home, const fs::path& log) {
+/// Starts MNEMO_BINARY `args` (default serve --stdio) with MNEMO_HOME=`home`, `extra_env` and
+/// without DATABASE_URL.
+StdioServer SpawnServer(const fs::path& home, const fs::path& log,
+                        std::vector<std::string> args = {"serve", "--stdio"},
+                        const std::vector<std::string>& extra_env = {}) {
     StdioServer server;
     server.log = log;
     std::array<int, 2> to_child{};
@@ -30,6 +34,7 @@ StdioServer SpawnServer(const fs::path& home, const fs::path& log) {
     posix_spawn_file_actions_adddup2(&actions, from_child[1], 1);
     posix_spawn_file_actions_adddup2(&actions, log_fd, 2);
     std::vector<std::string> env_strings = {"MNEMO_HOME=" + home.string()};
+    env_strings.insert(env_strings.end(), extra_env.begin(), extra_env.end());
     for (char** entry = environ; *entry != nullptr; ++entry) {
         const std::string_view text(*entry);
         if (!text.starts_with("DATABASE_URL=") && !text.starts_with("MNEMO_HOME=")) {
@@ -40,8 +45,10 @@ StdioServer SpawnServer(const fs::path& home, const fs::path& log) {
     env.reserve(env_strings.size() + 1);
     for (auto& text : env_strings) env.push_back(text.data());
     env.push_back(nullptr);
-    std::string program = MNEMO_BINARY, serve = "serve", stdio = "--stdio";
-    std::array<char*, 4> argv = {program.data(), serve.data(), stdio.data(), nullptr};
+    std::string program = MNEMO_BINARY;
+    std::vector<char*> argv = {program.data()};
+    for (auto& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
     EXPECT_EQ(posix_spawn(&server.pid, program.c_str(), &actions, nullptr, argv.data(), env.data()),
               0)
         << program;
@@ -137,6 +144,30 @@ TEST_F(MnemoBinaryTest, TwoStdioServersStartAtOnceOnAFreshEmbeddedCluster) {
             ReadUntil(server, Clock::now() + seconds(5), [](const std::string&) { return false; }));
     }
     EXPECT_EQ(Postmasters(home / "pg" / "data").size(), 1u);  // It outlives them.
+}
+
+TEST_F(MnemoBinaryTest, AHookStartsAStoppedClusterAndExitsWithinItsBound) {
+    const fs::path home = NewHome();
+    ASSERT_TRUE(EmbeddedCluster(home).EnsureRunning(Clock::now() + kStartBudget).ok());
+    ASSERT_TRUE(EmbeddedCluster(home).Stop().ok());
+    ASSERT_FALSE(EmbeddedCluster(home).Status()->running);
+    const fs::path project = temp_ / "hooked-project";
+    fs::create_directories(project / ".git");
+    // The default bound is 2 s; a loaded CI machine may take longer to start PostgreSQL.
+    servers_.push_back(SpawnServer(home, temp_ / "hook.log", {"hook", "SessionStart"},
+                                   {"MNEMO_HOOK_TIMEOUT_MS=15000"}));
+    StdioServer& hook = servers_.back();
+    const std::string event = R"({"session_id":"s1","cwd":")" + project.string() +
+                              R"(","hook_event_name":"SessionStart","source":"startup"})";
+    ASSERT_EQ(write(hook.in, event.data(), event.size()), static_cast<ssize_t>(event.size()));
+    close(std::exchange(hook.in, -1));
+    SCOPED_TRACE("mnemo stderr:\n" + ReadFile(hook.log));
+    EXPECT_TRUE(
+        ReadUntil(hook, Clock::now() + seconds(20), [](const std::string&) { return false; }));
+    EXPECT_TRUE(ReapOrKill(std::exchange(hook.pid, -1), Clock::now() + seconds(5)));
+    EXPECT_EQ(hook.buffered, "") << "a project without memory: nothing to say";
+    EXPECT_TRUE(EmbeddedCluster(home).Status()->running) << "the hook started the cluster";
+    EXPECT_EQ(Postmasters(home / "pg" / "data").size(), 1u);
 }
 
 }  // namespace

@@ -38,6 +38,25 @@ int RunDoctor(const Config& config);
 /// `mnemo pg start|stop|status`: manages the embedded cluster under config.home.
 int RunPg(const Config& config, const std::string& action);
 
+/// `mnemo hook EVENT`: answers one Claude Code hook event read from stdin (see
+/// hooks::HookHandler). Never in the way: always exits 0; when the event is malformed, the
+/// database is down or the answer takes longer than config.hook_timeout, prints nothing on
+/// stdout and logs why on stderr.
+int RunHook(const std::string& event_name, const ConfigFlags& flags);
+
+/// What `mnemo hooks install|uninstall|status` was asked.
+struct HooksCommand {
+    std::string action;          // install | uninstall | status
+    std::string scope = "user";  // user | project | local
+    std::string http_url;        // install: http hooks to this URL instead of command hooks
+    std::string token_env;       // with http_url: the variable holding the bearer token
+};
+
+/// `mnemo hooks ...`: merges mnemo's hooks into (or removes them from) the scope's Claude Code
+/// settings file, keeping everything else; status lists every scope. A settings file that is
+/// not valid JSON is refused (exit 1) and left untouched.
+int RunHooks(const HooksCommand& command);
+
 /// Prints "mnemo: <message>" on stderr (for humans; logs are JSON lines).
 void PrintError(const std::string& message);
 

@@ -100,6 +100,15 @@ std::string RedactConninfo(const std::string& conninfo) {
     return redacted;
 }
 
+/// The embedded cluster's conninfo at once when its socket answers, else started by
+/// `deadline` (EnsureRunning).
+pqpool::Result<std::string> ResolveHookConninfo(const Config& config, pqpool::Deadline deadline) {
+    if (!config.database_url.empty()) return config.database_url;
+    embedded::EmbeddedCluster cluster(config.home);
+    if (auto status = cluster.Status(); status.ok() && status->running) return status->conninfo;
+    return cluster.EnsureRunning(deadline);
+}
+
 pqpool::Result<std::string> ResolveConninfo(const Config& config) {
     if (!config.database_url.empty()) return config.database_url;
     embedded::EmbeddedCluster cluster(config.home);
@@ -231,6 +240,40 @@ pqpool::Result<Database> OpenDatabase(const Config& config, Access access) {
     db.store->SetCaller(std::move(setup));
     WarnIfRoleBypassesSecurity(*db.store);
     return db;
+}
+
+pqpool::Result<Database> OpenDatabaseForHook(const Config& config, pqpool::Deadline deadline) {
+    auto keys = memory::TenantKeys::Load(config.secret, config.home);
+    if (!keys.ok()) return Wrap(keys.error(), "loading the secret");
+    auto conninfo = ResolveHookConninfo(config, deadline);
+    if (!conninfo.ok()) return Wrap(conninfo.error(), "starting the embedded database");
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+        return Error(ErrorCode::kTimeout, "the hook's time ran out while starting the database");
+    }
+    Database db;
+    db.embedded = config.database_url.empty();
+    db.conninfo_for_display = RedactConninfo(*conninfo);
+    auto options = MakePoolOptions(config, *conninfo, *keys);
+    options.max_size = 2;
+    options.max_connecting = 2;
+    options.acquire_timeout = left;
+    options.connect_timeout = left;
+    options.statement_timeout = left;
+    auto pool = pqpool::Pool::Create(std::move(options));
+    if (!pool.ok()) return Wrap(pool.error(), "creating the connection pool");
+    db.pool = std::move(pool).value();
+    // No migration check here: it would cost a round trip on every hook. A schema that is
+    // behind shows as an undefined table, column or function (SchemaBehind), and then the hook
+    // applies the migrations and tries again.
+    db.store = std::make_unique<memory::Store>(db.pool, *keys);
+    return db;
+}
+
+bool SchemaBehind(const pqpool::Error& error) {
+    const std::string& state = error.sqlstate();
+    return state == "42P01" || state == "42703" || state == "42883" || state == "3F000";
 }
 
 }  // namespace mnemo::cli

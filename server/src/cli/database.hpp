@@ -63,6 +63,17 @@ enum class Access {
 [[nodiscard]] pqpool::Result<Database> OpenDatabase(const Config& config,
                                                     Access access = Access::kChange);
 
+/// Opens the database for one short-lived hook process (`mnemo hook EVENT`), every wait ending
+/// by `deadline`: the embedded cluster is started only when its socket does not answer, a pool
+/// of at most two connections; no migration check (see SchemaBehind), no caller pool, no
+/// secret registration. Errors: as OpenDatabase, and kTimeout when `deadline` passes.
+[[nodiscard]] pqpool::Result<Database> OpenDatabaseForHook(const Config& config,
+                                                           pqpool::Deadline deadline);
+
+/// True when `error` says mnemo's schema is missing or older than this binary (an undefined
+/// schema, table, column or function): the caller applies the migrations and retries.
+[[nodiscard]] bool SchemaBehind(const pqpool::Error& error);
+
 /// `conninfo` with any password replaced by "***".
 [[nodiscard]] std::string RedactConninfo(const std::string& conninfo);
 

@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/database.hpp"
+#include "hooks/http_hooks.hpp"
 #include "mcp/dispatcher.hpp"
 #include "memory/access_store.hpp"
 #include "memory/migrations.hpp"
@@ -127,9 +128,15 @@ int RunServeHttp(const Config& config) {
         memory::SessionLimits{config.http.session_ttl, config.http.max_sessions_per_user});
     log::Info("database_ready",
               {{"database", server->db.conninfo_for_display}, {"embedded", server->db.embedded}});
+    memory::Store& store = *server->db.store;
+    transport::HookHttpHandler hooks = [&store, &access,
+                                        &config](const transport::HookHttpRequest& request) {
+        auto answer = hooks::AnswerHttpHook(store, access, config, request.bearer, request.body);
+        return transport::HookHttpReply{answer.status, std::move(answer.body), answer.bad_token};
+    };
     return transport::RunHttp({config, server->dispatcher, server->db.pool,
                                server->db.store->caller().pool, access, metrics,
-                               &server->subscriptions});
+                               &server->subscriptions, std::move(hooks)});
 }
 
 int RunMigrate(const Config& config) {

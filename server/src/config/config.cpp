@@ -56,6 +56,24 @@ std::filesystem::path DefaultHome(const std::map<std::string, std::string>& env)
     return std::filesystem::current_path() / ".mnemo";
 }
 
+/// MNEMO_HOOK_TIMEOUT_MS and MNEMO_HOOK_MIN_SCORE (Claude Code hooks).
+pqpool::Status ReadHookSettings(const std::map<std::string, std::string>& env, Config& config) {
+    long long timeout = config.hook_timeout.count();
+    if (auto s = ReadInteger(env, "MNEMO_HOOK_TIMEOUT_MS", 50, 60'000, timeout); !s.ok()) return s;
+    config.hook_timeout = std::chrono::milliseconds(timeout);
+    if (const auto found = env.find("MNEMO_HOOK_MIN_SCORE"); found != env.end()) {
+        const std::string& text = found->second;
+        char* end = nullptr;
+        const double value = std::strtod(text.c_str(), &end);
+        if (text.empty() || end != text.c_str() + text.size() || !(value >= 0 && value <= 10)) {
+            return Invalid("MNEMO_HOOK_MIN_SCORE must be a number from 0 to 10, got '" + text +
+                           "'");
+        }
+        config.hook_min_score = value;
+    }
+    return {};
+}
+
 pqpool::Status ReadLimits(const std::map<std::string, std::string>& env, Config& config) {
     long long pool = static_cast<long long>(config.pool_max_connections);
     long long project = static_cast<long long>(config.project_max_connections);
@@ -116,7 +134,7 @@ pqpool::Status ReadLimits(const std::map<std::string, std::string>& env, Config&
     config.pool_max_waiting = static_cast<std::size_t>(waiting);
     config.client_request_timeout = std::chrono::milliseconds(client_request);
     config.statement_timeout = std::chrono::milliseconds(statement);
-    return {};
+    return ReadHookSettings(env, config);
 }
 
 /// Splits HOST:PORT ("[::1]:8080" for IPv6).

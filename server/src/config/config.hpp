@@ -110,6 +110,12 @@ struct Config {
     /// Server secret (MNEMO_SECRET) from which per-project tenant tokens derive; empty = read
     /// or create `home`/secret.
     std::string secret;
+    /// Hard bound on one `mnemo hook EVENT` (MNEMO_HOOK_TIMEOUT_MS, 50..60000), default 2 s:
+    /// past it the hook prints nothing and exits 0.
+    std::chrono::milliseconds hook_timeout{2'000};
+    /// The check_contexts score from which a rule counts as relevant to a prompt or a command
+    /// in hooks (MNEMO_HOOK_MIN_SCORE, 0..10), default 1.0.
+    double hook_min_score = 1.0;
     /// "debug" | "info" | "warning" | "error" (MNEMO_LOG_LEVEL).
     std::string log_level = "info";
     HttpConfig http;

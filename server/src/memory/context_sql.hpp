@@ -7,11 +7,18 @@
 
 namespace mnemo::memory::sql {
 
-/// $1 topic, $2 content, $3 priority, $4 tags (text[] literal). Takes the next version of the
-/// topic under the topic row's lock and makes it the topic's latest live version in the same
-/// statement. One row of JSON; no row when the tenant token matches no project.
+/// $1 topic, $2 content, $3 priority, $4 tags (text[] literal), $5 guard pattern, $6 guard
+/// decision, $7 guard mode: 'set' ($5, $6), 'clear' (none), 'keep' (the previous latest
+/// version's guard, if any). Takes the next version of the topic under the topic row's lock
+/// and makes it the topic's latest live version in the same statement. One row of JSON; no row
+/// when the tenant token matches no project.
 inline constexpr std::string_view kLockContext = R"sql(
-WITH v AS (
+WITH prev AS (
+    SELECT c.guard_pattern, c.guard_decision FROM mnemo.topics t
+    JOIN mnemo.contexts c ON c.project_id = t.project_id AND c.topic = t.topic
+                         AND c.version = t.latest_version
+    WHERE t.project_id = mnemo.current_project_id() AND t.topic = $1 AND $7 = 'keep'),
+v AS (
     INSERT INTO mnemo.topics AS t (project_id, topic, last_version, latest_version,
                                    latest_priority, latest_at)
     SELECT p.id, $1, 1, 1, $3, now()
@@ -22,12 +29,14 @@ WITH v AS (
     RETURNING t.project_id, t.last_version),
 c AS (
     INSERT INTO mnemo.contexts (project_id, topic, version, content, preview, priority, tags,
-                                content_hash, size_bytes)
+                                content_hash, size_bytes, guard_pattern, guard_decision)
     SELECT v.project_id, $1, v.last_version, $2, left($2, 500), $3, $4::text[],
-           encode(sha256(convert_to($2, 'UTF8')), 'hex'), octet_length($2)
+           encode(sha256(convert_to($2, 'UTF8')), 'hex'), octet_length($2),
+           CASE $7 WHEN 'set' THEN $5 WHEN 'keep' THEN (SELECT guard_pattern FROM prev) END,
+           CASE $7 WHEN 'set' THEN $6 WHEN 'keep' THEN (SELECT guard_decision FROM prev) END
     FROM v
     RETURNING project_id, topic, version, priority, tags, content_hash, size_bytes, preview,
-              created_at, search),
+              created_at, search, guard_pattern, guard_decision),
 -- New words of five letters or more join the project's vocabulary (typo matching); sorted,
 -- so that concurrent writers insert shared words in the same order.
 voc AS (
@@ -38,7 +47,9 @@ voc AS (
     ON CONFLICT DO NOTHING)
 SELECT json_build_object('topic', topic, 'version', version, 'priority', priority,
                          'tags', tags, 'content_hash', content_hash, 'size_bytes', size_bytes,
-                         'preview', preview, 'created_at', created_at)
+                         'preview', preview, 'created_at', created_at,
+                         'guard', CASE WHEN guard_pattern IS NOT NULL THEN json_build_object(
+                             'pattern', guard_pattern, 'decision', guard_decision) END)
 FROM c)sql";
 
 /// $1 topic, $2 version (NULL = latest live), $3 preview_only. A read: the latest live
@@ -57,6 +68,8 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE coalesce(
         'found', true, 'topic', h.topic, 'version', h.version, 'priority', h.priority,
         'tags', h.tags, 'created_at', h.created_at, 'content_hash', h.content_hash,
         'size_bytes', h.size_bytes, 'archived_at', h.archived_at, 'preview', h.preview,
+        'guard', CASE WHEN h.guard_pattern IS NOT NULL THEN json_build_object(
+            'pattern', h.guard_pattern, 'decision', h.guard_decision) END,
         'content', CASE WHEN $3::bool THEN NULL ELSE h.content END,
         'live_versions', (SELECT coalesce(json_agg(v.version ORDER BY v.version), '[]')
                           FROM mnemo.contexts v

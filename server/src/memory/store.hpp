@@ -28,11 +28,36 @@ inline constexpr const char* kProjectMissing = "MNEMO_PROJECT_MISSING";
 inline constexpr const char* kNotFound = "MNEMO_NOT_FOUND";
 inline constexpr const char* kRefused = "MNEMO_REFUSED";
 
+/// What a new version does with the topic's guard (see sql/007_hooks.sql).
+enum class GuardMode {
+    kKeep,   // the previous latest version's guard, if any
+    kSet,    // guard_pattern / guard_decision
+    kClear,  // none
+};
+
 struct LockRequest {
     std::string topic;
     std::string content;
     std::vector<std::string> tags;
     std::string priority;  // always_check | important | reference
+    GuardMode guard_mode = GuardMode::kKeep;
+    /// With kSet: an RE2 pattern the caller checked (1..1000 characters) and deny | ask.
+    std::string guard_pattern{};
+    std::string guard_decision{};
+};
+
+/// An automatic handover, built by a hook from a conversation's transcript.
+struct AutomaticHandoverRequest {
+    std::string summary;
+    std::vector<std::string> completed;
+    std::vector<std::string> pending;
+    std::string notes;
+    /// The client's conversation id (Claude Code's session_id): one automatic handover per
+    /// conversation, updated by its later hooks.
+    std::string client_session;
+    /// When the conversation started (a timestamp PostgreSQL reads; "" = unknown): a handover
+    /// written by sleep since then means the conversation wrote its own, and nothing is stored.
+    std::string since;
 };
 
 struct SearchRequest {
@@ -169,6 +194,18 @@ public:
     pqpool::Result<Json> LastHandover(const ProjectRef& project);
     /// The session-start briefing, bounded in size.
     pqpool::Result<Json> WakeUp(const ProjectRef& project);
+
+    // Hooks (store_hooks.cpp).
+    /// The guards in force: each live topic's latest version that carries one, as
+    /// [{topic, version, priority, pattern, decision, content (first 1000 characters)}], at
+    /// most 200, by topic. kProjectMissing.
+    pqpool::Result<Json> Guards(const ProjectRef& project);
+    /// Stores (or updates: one per client_session) an automatic handover, unless a handover
+    /// written by sleep exists for this conversation (same client session, or since
+    /// request.since). {stored, updated, handover_id, skipped (why not stored)}.
+    /// kProjectMissing.
+    pqpool::Result<Json> StoreAutomaticHandover(const ProjectRef& project,
+                                                const AutomaticHandoverRequest& request);
 
     // The file index (store_files.cpp). Each call is one statement on one lease.
     /// The indexed files at or under `prefix` ("" = all). kProjectMissing.

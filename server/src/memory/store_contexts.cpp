@@ -25,8 +25,13 @@ Param AsParam(const std::optional<std::string>& value) {
 
 pqpool::Result<Json> Store::LockContext(const ProjectRef& project, const LockRequest& request) {
     const std::string tags = TextArrayLiteral(request.tags);
-    const std::array<Param, 4> params{Param(request.topic), Param(request.content),
-                                      Param(request.priority), Param(tags)};
+    const char* mode = request.guard_mode == GuardMode::kSet     ? "set"
+                       : request.guard_mode == GuardMode::kClear ? "clear"
+                                                                 : "keep";
+    const std::array<Param, 7> params{
+        Param(request.topic), Param(request.content),       Param(request.priority),
+        Param(tags),          Param(request.guard_pattern), Param(request.guard_decision),
+        Param(mode)};
     return ProjectJson(project, "lock_context", sql::kLockContext, params);
 }
 
@@ -177,7 +182,11 @@ live AS (
     SELECT t.topic, t.latest_version, t.latest_priority AS priority,
            (SELECT count(*) FROM mnemo.contexts c
             WHERE c.project_id = t.project_id AND c.topic = t.topic AND c.archived_at IS NULL)
-               AS versions
+               AS versions,
+           (SELECT json_build_object('pattern', g.guard_pattern, 'decision', g.guard_decision)
+            FROM mnemo.contexts g
+            WHERE g.project_id = t.project_id AND g.topic = t.topic
+              AND g.version = t.latest_version AND g.guard_pattern IS NOT NULL) AS guard
     FROM mnemo.topics t
     WHERE t.project_id = (SELECT id FROM pid) AND t.latest_version IS NOT NULL
       AND t.topic COLLATE "C" >= $1 AND t.topic COLLATE "C" < $1 || chr(1114111)
@@ -185,7 +194,8 @@ live AS (
     ORDER BY t.topic COLLATE "C" LIMIT $2::int)
 SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE
     (SELECT coalesce(json_agg(json_build_object('topic', topic, 'latest_version', latest_version,
-                                                'versions', versions, 'priority', priority)
+                                                'versions', versions, 'priority', priority,
+                                                'guard', guard)
                               ORDER BY topic COLLATE "C"), '[]') FROM live) END)sql";
     return ProjectJson(project, "explore_context_tree", kSql, params);
 }

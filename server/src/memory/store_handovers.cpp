@@ -34,7 +34,7 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE coalesce(
         'available', true, 'handover_id', h.handover_id, 'created_at', h.created_at,
         'age_hours', round((extract(epoch FROM now() - h.created_at) / 3600)::numeric, 2),
         'summary', h.summary, 'completed', h.completed, 'pending', h.pending,
-        'notes', h.notes, 'session', h.session_id)
+        'notes', h.notes, 'session', h.session_id, 'automatic', h.automatic)
      FROM mnemo.handovers h WHERE h.project_id = (SELECT id FROM pid)
      ORDER BY h.created_at DESC, h.handover_id DESC LIMIT 1),
     json_build_object('available', false)) END)sql";
@@ -69,7 +69,8 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(
     'handover', (SELECT json_build_object(
         'created_at', h.created_at,
         'age_hours', round((extract(epoch FROM now() - h.created_at) / 3600)::numeric, 2),
-        'summary', h.summary, 'completed', h.completed, 'pending', h.pending, 'notes', h.notes)
+        'summary', h.summary, 'completed', h.completed, 'pending', h.pending, 'notes', h.notes,
+        'automatic', h.automatic)
         FROM mnemo.handovers h WHERE h.project_id = (SELECT id FROM pid)
         ORDER BY h.created_at DESC, h.handover_id DESC LIMIT 1),
     'always_check', (SELECT coalesce(json_agg(json_build_object(

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Context tools: lock, recall, unlock, search, explore, check.
+#include "tools/guard.hpp"
 #include "tools/memory_features.hpp"
 #include "tools/text_rules.hpp"
 #include "tools/tool_support.hpp"
@@ -32,6 +33,49 @@ Json TagsProperty() {
 Json VersionProperty(const char* description) {
     return {
         {"type", "integer"}, {"minimum", 1}, {"maximum", 2147483647}, {"description", description}};
+}
+
+Json GuardProperty() {
+    return {{"type", "object"},
+            {"properties",
+             {{"pattern",
+               {{"type", "string"},
+                {"minLength", 1},
+                {"description",
+                 "Regular expression (RE2 syntax, at most 1000 characters) searched in a Bash "
+                 "command or an edited file's path before Claude Code runs the tool."}}},
+              {"decision",
+               {{"type", "string"},
+                {"enum", {"deny", "ask", "none"}},
+                {"description",
+                 "deny: the tool call is refused with this rule as the reason; ask: the user "
+                 "is asked; none: remove the topic's guard."}}}}},
+            {"required", {"decision"}},
+            {"additionalProperties", false},
+            {"description",
+             "A guard enforced by mnemo's Claude Code hooks (mnemo hooks install). Without "
+             "it, a new version keeps the previous version's guard."}};
+}
+
+/// Reads lock_context's `guard` into `request`; a tool error when it is unusable.
+std::optional<ToolResult> ReadGuard(const ToolCall& call, memory::LockRequest& request) {
+    const auto guard = call.arguments.find("guard");
+    if (guard == call.arguments.end()) return std::nullopt;
+    const std::string decision = guard->value("decision", "");
+    if (decision == "none") {
+        request.guard_mode = memory::GuardMode::kClear;
+        return std::nullopt;
+    }
+    const std::string pattern = guard->value("pattern", "");
+    std::string problem = pattern.empty()
+                              ? "guard.pattern is required with decision '" + decision + "'"
+                              : GuardPatternProblem(pattern);
+    if (!problem.empty())
+        return ToolResult::Error("invalid_arguments", "Invalid arguments: " + problem);
+    request.guard_mode = memory::GuardMode::kSet;
+    request.guard_pattern = pattern;
+    request.guard_decision = decision;
+    return std::nullopt;
 }
 
 constexpr std::size_t kMaxRecallChars = 40'000;
@@ -68,6 +112,7 @@ ToolResult LockContext(const ToolCall& call, ToolServices& services) {
                                      " bytes; the limit is " + std::to_string(limit) +
                                      " bytes (MNEMO_MAX_CONTENT_BYTES). Split it into topics.");
     }
+    if (auto bad = ReadGuard(call, request)) return *bad;
     const auto priority = OptionalString(call.arguments, "priority");
     request.priority = priority.value_or(InferPriority(request.content));
     return WithProject(call, services, [&](const memory::ProjectRef& project) {
@@ -188,7 +233,9 @@ void RegisterContextTools(mcp::ToolRegistry& registry, ToolServices& services) {
              "Store a rule, decision or note as a new immutable version of a topic (v1, v2, ...; "
              "earlier versions stay). Priority: always_check (rules to check before acting), "
              "important, or reference; inferred from the text when omitted (always/never/must "
-             "-> always_check; important/critical/required -> important).",
+             "-> always_check; important/critical/required -> important). A guard "
+             "(pattern + deny|ask) makes Claude Code's hooks stop matching Bash commands and "
+             "file edits.",
          .input_schema =
              ObjectSchema({{"topic", TopicProperty()},
                            {"content",
@@ -197,6 +244,7 @@ void RegisterContextTools(mcp::ToolRegistry& registry, ToolServices& services) {
                              {"description", "The text to remember (at most 1 MiB by default)."}}},
                            {"tags", TagsProperty()},
                            {"priority", PriorityProperty("How prominently wake_up shows it.")},
+                           {"guard", GuardProperty()},
                            {"project", ProjectProperty()}},
                           {"topic", "content"}),
          .handler = bind(LockContext),
@@ -277,7 +325,7 @@ void RegisterContextTools(mcp::ToolRegistry& registry, ToolServices& services) {
         {.name = "explore_context_tree",
          .title = "Explore topics as a tree",
          .description = "Show the project's live topics as a tree (split on '/' and '.') with "
-                        "their latest version, version count and priority.",
+                        "their latest version, version count, priority and guard.",
          .input_schema = ObjectSchema({{"prefix",
                                         {{"type", "string"},
                                          {"maxLength", 256},

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "mcp/jsonrpc.hpp"
+#include "tools/briefing.hpp"
 #include "tools/memory_features.hpp"
 
 namespace mnemo::tools {
@@ -19,51 +20,6 @@ void AppendList(std::ostringstream& out, const nlohmann::json& items) {
     for (const auto& item : items) {
         if (item.is_string()) out << "- " << item.get<std::string>() << "\n";
     }
-}
-
-/// The wake_up briefing as text an assistant reads at the start of a conversation.
-std::string RenderBriefing(const std::string& project, const nlohmann::json& briefing) {
-    std::ostringstream out;
-    out << "You are starting a session on project '" << project
-        << "' with mnemo as its persistent memory.\n";
-    const auto& handover = briefing.value("handover", nlohmann::json());
-    if (handover.is_object()) {
-        out << "\n## Last handover (" << handover.value("age_hours", nlohmann::json(0)).dump()
-            << " hours ago)\n"
-            << handover.value("summary", "") << "\n";
-        if (!handover.value("pending", nlohmann::json::array()).empty()) {
-            out << "\nPending:\n";
-            AppendList(out, handover["pending"]);
-        }
-        if (!handover.value("completed", nlohmann::json::array()).empty()) {
-            out << "\nCompleted:\n";
-            AppendList(out, handover["completed"]);
-        }
-        if (const auto notes = handover.value("notes", ""); !notes.empty()) {
-            out << "\nNotes: " << notes << "\n";
-        }
-    } else {
-        out << "\nNo handover yet: this is the project's first recorded session.\n";
-    }
-    const auto rules = briefing.value("always_check", nlohmann::json::array());
-    if (!rules.empty()) {
-        out << "\n## Rules to follow (always_check contexts)\n";
-        for (const auto& rule : rules) {
-            out << "\n### " << rule.value("topic", "") << " (v" << rule.value("version", 0) << ")\n"
-                << rule.value("content", "") << (rule.value("truncated", false) ? " [...]" : "")
-                << "\n";
-        }
-    }
-    const auto important = briefing.value("important", nlohmann::json::array());
-    if (!important.empty()) {
-        out << "\n## Important contexts (recall_context for the full text)\n";
-        for (const auto& entry : important) {
-            out << "- " << entry.value("topic", "") << ": " << entry.value("preview", "") << "\n";
-        }
-    }
-    out << "\nLock new decisions with lock_context as they are made, and call sleep with a "
-           "summary and the pending items before the conversation ends.";
-    return out.str();
 }
 
 /// Ok (no value) when a prompt can use `name`, else the -32602 error saying why.

@@ -54,7 +54,9 @@ void RegisterSessionTools(mcp::ToolRegistry& registry, ToolServices& services) {
                       "Call at the start of every conversation. Returns the project's last "
                       "handover (summary, pending items, age), every always_check context in "
                       "full, important contexts as previews, counts by priority, recent "
-                      "changes, and the files changed since the last handover (file index).",
+                      "changes, and the files changed since the last handover (file index). A "
+                      "handover with automatic: true was written by a Claude Code hook from the "
+                      "conversation's transcript, not by sleep.",
                   .input_schema = project_only,
                   .annotations = {{"readOnlyHint", true}},
                   .handler = bind(WakeUp),
@@ -82,8 +84,9 @@ void RegisterSessionTools(mcp::ToolRegistry& registry, ToolServices& services) {
          .lease_tenant = ProjectLeaseTenant(services)});
     registry.Add({.name = "get_last_handover",
                   .title = "Read the last handover",
-                  .description = "The project's most recent handover written by sleep, with "
-                                 "its age; available: false when there is none.",
+                  .description = "The project's most recent handover (written by sleep, or "
+                                 "automatic: true when a Claude Code hook wrote it from a "
+                                 "transcript), with its age; available: false when there is none.",
                   .input_schema = project_only,
                   .annotations = {{"readOnlyHint", true}},
                   .handler = bind(LastHandover),

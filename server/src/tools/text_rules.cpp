@@ -45,6 +45,10 @@ Json NodeJson(const std::string& name, const Node& node) {
         out["version"] = node.topic["latest_version"];
         out["versions"] = node.topic["versions"];
         out["priority"] = node.topic["priority"];
+        if (const auto guard = node.topic.find("guard");
+            guard != node.topic.end() && !guard->is_null()) {
+            out["guard"] = *guard;
+        }
     }
     if (node.more_topics > 0) out["more_topics"] = node.more_topics;
     if (!node.children.empty()) {

@@ -18,10 +18,10 @@ namespace mnemo::tools {
 /// control characters, and no leading or trailing whitespace.
 [[nodiscard]] std::string TopicProblem(std::string_view topic);
 
-/// Builds a tree from topic rows ({topic, latest_version, versions, priority}), splitting
-/// topics on '/' and '.'. Nodes deeper than `depth` are folded into their ancestor's
+/// Builds a tree from topic rows ({topic, latest_version, versions, priority, guard?}),
+/// splitting topics on '/' and '.'. Nodes deeper than `depth` are folded into their ancestor's
 /// `more_topics` count. Each node: {name, path, topics (count below), children[], and for a
-/// topic itself: version, versions, priority}.
+/// topic itself: version, versions, priority, and guard when it has one}.
 [[nodiscard]] nlohmann::json BuildTopicTree(const nlohmann::json& rows, int depth);
 
 /// A piece of UTF-8 `text`: at most `max_chars` code points starting at code point `offset`.

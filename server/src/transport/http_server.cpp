@@ -42,6 +42,7 @@ public:
           workers_(services.config.pool_max_connections + services.config.query_max_connections),
           endpoint_(services.config, services.dispatcher, services.pool, services.caller_pool,
                     services.access, workers_, services.subscriptions),
+          hooks_(http_, services.hooks, workers_),
           acceptor_(ioc_),
           signals_(ioc_, SIGINT, SIGTERM),
           drain_timer_(ioc_) {}
@@ -196,6 +197,7 @@ private:
     net::io_context ioc_;
     net::thread_pool workers_;
     McpEndpoint endpoint_;
+    HookRoute hooks_;
     tcp::acceptor acceptor_;
     net::signal_set signals_;
     net::steady_timer drain_timer_;
@@ -219,6 +221,9 @@ void HttpServer::Handle(HttpRequest request, std::shared_ptr<Exchange> exchange)
     const std::string_view target = request.target();
     const std::string_view path = target.substr(0, target.find('?'));
     if (path == "/mcp") return endpoint_.Handle(std::move(request), std::move(exchange));
+    if (path == HookRoute::kPath && services_.hooks) {
+        return hooks_.Handle(std::move(request), std::move(exchange));
+    }
     if (path == "/healthz")
         return exchange->Reply(Simple(request, http::status::ok, {{"status", "ok"}}));
     if (path == "/readyz") return Ready(std::move(request), std::move(exchange));

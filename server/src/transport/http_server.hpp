@@ -8,6 +8,7 @@
 #include "mcp/dispatcher.hpp"
 #include "memory/access_store.hpp"
 #include "pqpool/pool.hpp"
+#include "transport/hook_route.hpp"
 #include "util/metrics.hpp"
 
 namespace mnemo::transport {
@@ -22,14 +23,15 @@ struct HttpServices {
     util::Metrics& metrics;
     /// Resource subscriptions, delivered on sessions' GET streams; null when not offered.
     mcp::Subscriptions* subscriptions = nullptr;
+    /// Answers POST /hooks/claude-code (Claude Code's http hooks); empty: the route is off.
+    HookHttpHandler hooks{};
 };
 
-/// Serves /mcp, /healthz, /readyz, /metrics and the OAuth protected-resource metadata on
-/// config.http.host:port until SIGTERM or SIGINT; then stops accepting, answers what is in
-/// flight (up to config.http.shutdown_timeout), ends SSE streams and returns 0. Returns 1
-/// when it cannot listen (the reason is logged). I/O runs on config.http.io_threads threads;
-/// database work on a worker pool of config.pool_max_connections +
-/// config.query_max_connections threads.
+/// Serves /mcp, /hooks/claude-code, /healthz, /readyz, /metrics and the OAuth protected-resource
+/// metadata on config.http.host:port until SIGTERM or SIGINT; then stops accepting, answers what is
+/// in flight (up to config.http.shutdown_timeout), ends SSE streams and returns 0. Returns 1 when
+/// it cannot listen (the reason is logged). I/O runs on config.http.io_threads threads; database
+/// work on a worker pool of config.pool_max_connections + config.query_max_connections threads.
 int RunHttp(const HttpServices& services);
 
 }  // namespace mnemo::transport
