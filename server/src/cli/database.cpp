@@ -268,6 +268,7 @@ pqpool::Result<Database> OpenDatabaseForHook(const Config& config, pqpool::Deadl
     // behind shows as an undefined table, column or function (SchemaBehind), and then the hook
     // applies the migrations and tries again.
     db.store = std::make_unique<memory::Store>(db.pool, *keys);
+    db.keys = std::move(keys).value();
     return db;
 }
 

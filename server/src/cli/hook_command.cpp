@@ -11,6 +11,7 @@
 #include "cli/database.hpp"
 #include "hooks/hook_handler.hpp"
 #include "memory/migrations.hpp"
+#include "memory/secret_check.hpp"
 #include "util/log.hpp"
 
 namespace mnemo::cli {
@@ -71,8 +72,13 @@ std::string RunHookWork(const Config& config, hooks::HookEventKind kind, bool pr
     settings.min_score = config.hook_min_score;
     hooks::HookHandler handler(*db->store, settings);
     auto outcome = handler.Handle(memory::ProjectRef(project), *event, /*can_write=*/true);
-    if (!outcome.ok() && SchemaBehind(outcome.error())) {
-        // A new database, or one this binary's migrations have not reached yet.
+    // A new database, or one this binary's migrations have not reached yet: set up as serve
+    // would, but never with a secret other than the one the database was set up with.
+    const auto secret_fits = [&db] {
+        auto fit = memory::CheckSecret(*db->pool, db->keys);
+        return fit.ok() && *fit != memory::SecretFit::kDiffers;
+    };
+    if (!outcome.ok() && SchemaBehind(outcome.error()) && secret_fits()) {
         auto applied = memory::ApplyMigrations(*db->pool);
         if (applied.ok() && db->store->RegisterSecret().ok()) {
             outcome = handler.Handle(memory::ProjectRef(project), *event, /*can_write=*/true);
