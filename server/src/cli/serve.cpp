@@ -16,6 +16,7 @@
 #include "tools/tool_support.hpp"
 #include "transport/http_server.hpp"
 #include "transport/stdio.hpp"
+#include "ui/ui_service.hpp"
 #include "util/log.hpp"
 #include "util/metrics.hpp"
 
@@ -127,9 +128,13 @@ int RunServeHttp(const Config& config) {
         memory::SessionLimits{config.http.session_ttl, config.http.max_sessions_per_user});
     log::Info("database_ready",
               {{"database", server->db.conninfo_for_display}, {"embedded", server->db.embedded}});
-    return transport::RunHttp({config, server->dispatcher, server->db.pool,
-                               server->db.store->caller().pool, access, metrics,
-                               &server->subscriptions});
+    ui::UiService browser(
+        ui::UiServices{*server->db.store, access, config, metrics, &server->subscriptions});
+    transport::HttpServices services{config,  server->dispatcher, server->db.pool,
+                                     server->db.store->caller().pool, access, metrics,
+                                     &server->subscriptions};
+    services.routes.push_back({"/ui", &browser});
+    return transport::RunHttp(services);
 }
 
 int RunMigrate(const Config& config) {

@@ -3,11 +3,13 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "config/config.hpp"
 #include "mcp/dispatcher.hpp"
 #include "memory/access_store.hpp"
 #include "pqpool/pool.hpp"
+#include "util/http_route.hpp"
 #include "util/metrics.hpp"
 
 namespace mnemo::transport {
@@ -22,9 +24,13 @@ struct HttpServices {
     util::Metrics& metrics;
     /// Resource subscriptions, delivered on sessions' GET streams; null when not offered.
     mcp::Subscriptions* subscriptions = nullptr;
+    /// Path prefixes served by layers below (the /ui memory browser); checked after the Host
+    /// check, before the built-in endpoints. The handlers must outlive RunHttp.
+    std::vector<util::Route> routes{};
 };
 
-/// Serves /mcp, /healthz, /readyz, /metrics and the OAuth protected-resource metadata on
+/// Serves /mcp, /healthz, /readyz, /metrics, the OAuth protected-resource metadata and
+/// services.routes on
 /// config.http.host:port until SIGTERM or SIGINT; then stops accepting, answers what is in
 /// flight (up to config.http.shutdown_timeout), ends SSE streams and returns 0. Returns 1
 /// when it cannot listen (the reason is logged). I/O runs on config.http.io_threads threads;
