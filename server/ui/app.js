@@ -144,6 +144,8 @@ export async function route() {
         }
         if (ticket !== routing) return;
         document.body.setAttribute("data-ready", parts[0] ?? "projects");
+        // When the page became usable, for bench/ui (ms since the navigation started).
+        performance.mark("mnemo-ready");
         main.querySelector("h1")?.focus({ preventScroll: true });
     } catch (error) {
         if (ticket !== routing) return;

@@ -18,7 +18,7 @@ using pqpool::ErrorCode;
 using util::RouteResponse;
 
 /// Contexts of each priority on a project page (the rest: the topic tree and search).
-constexpr int kPerPriority = 100;
+constexpr int kPerPriority = 50;
 constexpr int kHandoversPerPage = 20;
 constexpr int kTopicsPerLevel = 200;
 constexpr int kSearchPage = 20;
