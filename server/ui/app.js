@@ -105,7 +105,10 @@ function parseHash() {
     const hash = location.hash.replace(/^#/, "") || "/";
     const [path, query = ""] = hash.split("?");
     const parts = path.split("/").filter((part) => part !== "").map(decodeURIComponent);
-    return { parts, params: new URLSearchParams(query) };
+    // A topic keeps its empty segments ("a//b"): everything after "/c/", decoded piecewise.
+    const at = path.indexOf("/c/");
+    const topic = at >= 0 ? path.slice(at + 3).split("/").map(decodeURIComponent).join("/") : "";
+    return { parts, params: new URLSearchParams(query), topic };
 }
 
 let routing = 0;
@@ -114,7 +117,7 @@ export async function route() {
     const ticket = ++routing;
     stopLive();
     document.body.removeAttribute("data-ready");
-    const { parts, params } = parseHash();
+    const { parts, params, topic } = parseHash();
     if (!session) await loadSession().catch(() => {});
     if (!session) {
         // The hashchange this causes renders the login page (once).
@@ -125,8 +128,8 @@ export async function route() {
     try {
         if (parts[0] === "p" && parts[1]) {
             const project = parts[1];
-            if (parts[2] === "c" && parts[3] !== undefined) {
-                await showContext(main, project, parts.slice(3).join("/"), params, session);
+            if (parts[2] === "c" && topic !== "") {
+                await showContext(main, project, topic, params, session);
             } else if (parts[2] === "search") {
                 await showSearch(main, project, params);
             } else if (parts[2] === "files") {

@@ -130,9 +130,9 @@ int RunServeHttp(const Config& config) {
               {{"database", server->db.conninfo_for_display}, {"embedded", server->db.embedded}});
     ui::UiService browser(
         ui::UiServices{*server->db.store, access, config, metrics, &server->subscriptions});
-    transport::HttpServices services{config,  server->dispatcher, server->db.pool,
-                                     server->db.store->caller().pool, access, metrics,
-                                     &server->subscriptions};
+    transport::HttpServices services{
+        config,  server->dispatcher,    server->db.pool, server->db.store->caller().pool, access,
+        metrics, &server->subscriptions};
     services.routes.push_back({"/ui", &browser});
     return transport::RunHttp(services);
 }

@@ -258,13 +258,13 @@ void HttpServer::Route(util::RouteHandler& handler, HttpRequest request,
     }
     routed.body = std::move(request.body());
     routed.client_address = exchange->client_address();
-    handler.Handle(std::move(routed), [exchange, version = request.version()](
-                                          util::RouteResponse answer) {
-        HttpResponse response{static_cast<http::status>(answer.status), version};
-        for (auto& [name, value] : answer.headers) response.insert(name, value);
-        response.body() = std::move(answer.body);
-        exchange->Reply(std::move(response));
-    });
+    handler.Handle(std::move(routed),
+                   [exchange, version = request.version()](util::RouteResponse answer) {
+                       HttpResponse response{static_cast<http::status>(answer.status), version};
+                       for (auto& [name, value] : answer.headers) response.insert(name, value);
+                       response.body() = std::move(answer.body);
+                       exchange->Reply(std::move(response));
+                   });
 }
 
 void HttpServer::Ready(HttpRequest request, std::shared_ptr<Exchange> exchange) {

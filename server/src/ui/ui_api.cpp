@@ -37,10 +37,9 @@ RouteResponse StoreError(const pqpool::Error& error) {
             if (error.sqlstate() == memory::kRefused) return ErrorReply(409, error.message());
             return ErrorReply(400, error.message());
         case ErrorCode::kSql:
-            return ErrorReply(500, "Database error (SQLSTATE " + error.sqlstate() +
-                                       "): " + error.message());
-        default:
-            return ErrorReply(503, error.message());
+            return ErrorReply(
+                500, "Database error (SQLSTATE " + error.sqlstate() + "): " + error.message());
+        default: return ErrorReply(503, error.message());
     }
 }
 
@@ -50,8 +49,7 @@ RouteResponse Answer(pqpool::Result<json> result) {
 }
 
 /// A text argument: from the query of a GET, the body of a POST.
-std::optional<std::string> Text(const UiCall& call, const char* query_name,
-                                const char* body_name) {
+std::optional<std::string> Text(const UiCall& call, const char* query_name, const char* body_name) {
     if (call.body.is_object()) {
         const auto found = call.body.find(body_name);
         if (found == call.body.end() || !found->is_string()) return std::nullopt;
@@ -63,9 +61,8 @@ std::optional<std::string> Text(const UiCall& call, const char* query_name,
 }
 
 /// An integer argument within [min, max]; `fallback` when absent. nullopt when malformed.
-std::optional<long long> Integer(const UiCall& call, const char* query_name,
-                                 const char* body_name, long long min, long long max,
-                                 long long fallback) {
+std::optional<long long> Integer(const UiCall& call, const char* query_name, const char* body_name,
+                                 long long min, long long max, long long fallback) {
     long long value = fallback;
     if (call.body.is_object()) {
         const auto found = call.body.find(body_name);
@@ -96,8 +93,9 @@ Named ProjectOf(const UiCall& call) {
     if (!name) return {std::nullopt, ErrorReply(400, "name the project (p=NAME)")};
     if (!std::regex_match(*name, kName)) {
         return {std::nullopt,
-                ErrorReply(400, "a project name is 1-64 of a-z, 0-9, '_' and '-', starting "
-                                "with a letter or digit")};
+                ErrorReply(400,
+                           "a project name is 1-64 of a-z, 0-9, '_' and '-', starting "
+                           "with a letter or digit")};
     }
     return {memory::ProjectRef(call.principal.user, *name), {}};
 }
@@ -213,8 +211,8 @@ RouteResponse UiService::Version(const UiCall& call) {
     if (!topic) return problem;
     const auto version = Integer(call, "v", "version", 1, INT32_MAX, 0);
     if (!version || *version == 0) return ErrorReply(400, "v must be a version number (>= 1)");
-    return Answer(services_.store.RecallContext(*named.project, *topic,
-                                                static_cast<int>(*version), false));
+    return Answer(
+        services_.store.RecallContext(*named.project, *topic, static_cast<int>(*version), false));
 }
 
 RouteResponse UiService::Search(const UiCall& call) {
@@ -256,7 +254,8 @@ RouteResponse UiService::Live(const UiCall& call) const {
         const std::string name = call.principal.user.empty()
                                      ? tenant.tenant
                                      : tenant.tenant.substr(call.principal.user.size() + 1);
-        projects.push_back({{"project", name}, {"in_use", tenant.in_use}, {"waiting", tenant.waiting}});
+        projects.push_back(
+            {{"project", name}, {"in_use", tenant.in_use}, {"waiting", tenant.waiting}});
     }
     std::uint64_t calls = 0;
     std::uint64_t errors = 0;
@@ -267,22 +266,24 @@ RouteResponse UiService::Live(const UiCall& call) const {
         latency_ns += tool.latency_sum_ns;
     }
     const auto now = std::chrono::system_clock::now().time_since_epoch();
-    return JsonReply(
-        200,
-        {{"at_ms", std::chrono::duration_cast<std::chrono::milliseconds>(now).count()},
-         {"pool",
-          {{"in_use", pool.in_use},
-           {"idle", pool.idle},
-           {"waiting", pool.waiting},
-           {"connecting", pool.connecting},
-           {"budget", pool.effective_max_size}}},
-         {"projects", projects},
-         {"acquire_wait_ms",
-          {{"p50", static_cast<double>(pool.acquire_wait.QuantileNs(0.5)) / 1e6},
-           {"p99", static_cast<double>(pool.acquire_wait.QuantileNs(0.99)) / 1e6}}},
-         {"acquires", pool.acquires},
-         {"timeouts", pool.timeouts},
-         {"tools", {{"calls", calls}, {"errors", errors}, {"latency_sum_ms", static_cast<double>(latency_ns) / 1e6}}}});
+    return JsonReply(200,
+                     {{"at_ms", std::chrono::duration_cast<std::chrono::milliseconds>(now).count()},
+                      {"pool",
+                       {{"in_use", pool.in_use},
+                        {"idle", pool.idle},
+                        {"waiting", pool.waiting},
+                        {"connecting", pool.connecting},
+                        {"budget", pool.effective_max_size}}},
+                      {"projects", projects},
+                      {"acquire_wait_ms",
+                       {{"p50", static_cast<double>(pool.acquire_wait.QuantileNs(0.5)) / 1e6},
+                        {"p99", static_cast<double>(pool.acquire_wait.QuantileNs(0.99)) / 1e6}}},
+                      {"acquires", pool.acquires},
+                      {"timeouts", pool.timeouts},
+                      {"tools",
+                       {{"calls", calls},
+                        {"errors", errors},
+                        {"latency_sum_ms", static_cast<double>(latency_ns) / 1e6}}}});
 }
 
 RouteResponse UiService::Edit(const UiCall& call) {

@@ -27,8 +27,7 @@ inline constexpr std::string_view kContentSecurityPolicy =
 
 /// The parameters of a request target's query ("a=1&b=x%20y"): percent-decoded, '+' as a
 /// space; the first value of a repeated name. nullopt when an escape is malformed.
-[[nodiscard]] std::optional<std::map<std::string, std::string>> ParseQuery(
-    std::string_view target);
+[[nodiscard]] std::optional<std::map<std::string, std::string>> ParseQuery(std::string_view target);
 
 /// The value of cookie `name` in a Cookie header; "" when absent.
 [[nodiscard]] std::string CookieValue(std::string_view header, std::string_view name);
@@ -44,8 +43,7 @@ inline constexpr std::string_view kContentSecurityPolicy =
 /// True when a write may come from this page: an Origin header, when present, names this
 /// server (scheme://Host, or `public_url`), and Sec-Fetch-Site, when present, is
 /// "same-origin".
-[[nodiscard]] bool SameOriginWrite(const util::RouteRequest& request,
-                                   std::string_view public_url);
+[[nodiscard]] bool SameOriginWrite(const util::RouteRequest& request, std::string_view public_url);
 
 /// True for "application/json" with optional parameters.
 [[nodiscard]] bool IsJson(std::string_view content_type);
@@ -54,8 +52,7 @@ inline constexpr std::string_view kContentSecurityPolicy =
 [[nodiscard]] bool ValidUtf8(std::string_view text);
 
 /// A response carrying the browser-hardening headers (CSP, nosniff, no framing, no referrer).
-[[nodiscard]] util::RouteResponse Secured(int status, std::string content_type,
-                                          std::string body);
+[[nodiscard]] util::RouteResponse Secured(int status, std::string content_type, std::string body);
 /// A JSON response (not cached), invalid UTF-8 replaced.
 [[nodiscard]] util::RouteResponse JsonReply(int status, const nlohmann::json& body);
 /// {"error": message} with `status`.

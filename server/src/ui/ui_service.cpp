@@ -75,8 +75,7 @@ void UiService::Handle(RouteRequest request, util::RouteReply reply) {
     if (asset == nullptr) {
         return reply(Secured(404, "text/plain; charset=utf-8", "not found\n"));
     }
-    auto response =
-        Secured(200, std::string(asset->content_type), std::string(asset->body));
+    auto response = Secured(200, std::string(asset->content_type), std::string(asset->body));
     response.headers.emplace_back("Cache-Control", "no-cache");
     reply(std::move(response));
 }
@@ -91,8 +90,9 @@ RouteResponse UiService::Api(RouteRequest request) {
     }
     if (post) {
         if (!SameOriginWrite(request, services_.config.http.public_url)) {
-            return ErrorReply(403, "cross-origin write refused: changes come only from mnemo's "
-                                   "own pages");
+            return ErrorReply(403,
+                              "cross-origin write refused: changes come only from mnemo's "
+                              "own pages");
         }
         if (!IsJson(request.Header("content-type"))) {
             return ErrorReply(415, "a change must be sent as application/json");
@@ -111,15 +111,15 @@ RouteResponse UiService::Api(RouteRequest request) {
     call.query = std::move(*query);
     if (post) {
         const std::string sent(call.request.Header(std::string(kCsrfHeader)));
-        if (sent.empty() ||
-            !SameSecret(sent, CsrfToken(CsrfSecret(call.request)))) {
+        if (sent.empty() || !SameSecret(sent, CsrfToken(CsrfSecret(call.request)))) {
             return ErrorReply(403, "missing or wrong CSRF token (X-CSRF-Token): reload the page");
         }
         call.body = nlohmann::json::parse(call.request.body, nullptr, false);
         if (!call.body.is_object()) return ErrorReply(400, "the body must be a JSON object");
         if (endpoint != "logout" && !call.principal.can_write) {
-            return ErrorReply(403, "this token is read-only: create one with --scope write to "
-                                   "change memory");
+            return ErrorReply(403,
+                              "this token is read-only: create one with --scope write to "
+                              "change memory");
         }
     }
     return Route(call);
@@ -230,14 +230,14 @@ std::string UiService::SessionCookie(const std::string& value, bool clear) const
 }
 
 RouteResponse UiService::Session(const UiCall& call) const {
-    return JsonReply(
-        200, {{"user", call.principal.user},
-              {"can_write", call.principal.can_write},
-              {"auth", services_.config.http.require_token ? "token" : "none"},
-              {"csrf", CsrfToken(CsrfSecret(call.request))},
-              {"max_content_bytes", services_.config.max_content_bytes},
-              // Export and import (download, upload) are offered once their routes exist.
-              {"features", {{"export", false}, {"import", false}}}});
+    return JsonReply(200,
+                     {{"user", call.principal.user},
+                      {"can_write", call.principal.can_write},
+                      {"auth", services_.config.http.require_token ? "token" : "none"},
+                      {"csrf", CsrfToken(CsrfSecret(call.request))},
+                      {"max_content_bytes", services_.config.max_content_bytes},
+                      // Export and import (download, upload) are offered once their routes exist.
+                      {"features", {{"export", false}, {"import", false}}}});
 }
 
 }  // namespace mnemo::ui
