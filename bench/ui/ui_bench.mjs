@@ -15,6 +15,7 @@
 // modules and three API calls (each with its token lookup), all over loopback. The baseline
 // is the browser's load of /healthz (a tiny JSON document) from the same server.
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 
@@ -68,19 +69,25 @@ function quantile(sorted, q) {
     return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-/// One fresh tab per round (the same browser session: its cookie), `measure` in the page.
-async function timeLoads(context, url, measure) {
-    const times = [];
-    for (let round = 0; round < rounds + 3; round++) {
-        const page = await context.newPage();
-        await page.setViewport({ width: 1280, height: 900 });
-        await page.goto(url, { waitUntil: "load" });
-        const ms = await page.evaluate(measure);
-        await page.close();
-        if (round >= 3) times.push(ms);  // the first rounds warm the server and the browser
-    }
-    return times.sort((a, b) => a - b);
+/// One load of `url` in a fresh tab (the same browser session: its cookie); `measure` runs in
+/// the page and returns milliseconds since the navigation started.
+async function timeLoad(context, url, measure) {
+    const page = await context.newPage();
+    await page.setViewport({ width: 1280, height: 900 });
+    await page.goto(url, { waitUntil: "load" });
+    const ms = await page.evaluate(measure);
+    await page.close();
+    return ms;
 }
+
+const untilUsable = async () => {
+    await new Promise((done) => {
+        const check = () => (document.body.dataset.ready ? done() : setTimeout(check, 2));
+        check();
+    });
+    if (document.body.dataset.ready !== "p") throw new Error(document.querySelector("main").textContent);
+    return performance.getEntriesByName("mnemo-ready")[0].startTime;
+};
 
 const db = createTestDatabase();
 const server = await startHttpServer(db);
@@ -98,23 +105,25 @@ try {
     await first.setCookie({ name: "mnemo_ui", value: token, url: `${server.base}/ui`, httpOnly: true, sameSite: "Strict" });
     await first.close();
 
-    const rows = [];
-    const baseline = await timeLoads(context, `${server.base}/healthz`,
-        () => performance.getEntriesByType("navigation")[0].loadEventEnd);
-    rows.push(["baseline: /healthz page load", baseline]);
+    // Interleaved: each round loads the baseline and every page once, so a busy machine
+    // slows them alike. The first three rounds warm the server and the browser.
+    const pages = [["baseline: /healthz page load", `${server.base}/healthz`,
+                    () => performance.getEntriesByType("navigation")[0].loadEventEnd]];
     for (const size of sizes) {
-        const times = await timeLoads(context, `${server.base}/ui/#/p/bench-${size}`, async () => {
-            await new Promise((done) => {
-                const check = () => (document.body.dataset.ready ? done() : setTimeout(check, 2));
-                check();
-            });
-            if (document.body.dataset.ready !== "p") throw new Error(document.querySelector("main").textContent);
-            return performance.getEntriesByName("mnemo-ready")[0].startTime;
-        });
-        rows.push([`/ui project page, ${size} contexts`, times]);
+        pages.push([`/ui project page, ${size} contexts`, `${server.base}/ui/#/p/bench-${size}`, untilUsable]);
     }
+    const rows = pages.map(([name]) => [name, []]);
+    for (let round = 0; round < rounds + 3; round++) {
+        for (const [i, [, url, measure]] of pages.entries()) {
+            const ms = await timeLoad(context, url, measure);
+            if (round >= 3) rows[i][1].push(ms);
+        }
+    }
+    for (const [, times] of rows) times.sort((a, b) => a - b);
+    const baseline = rows[0][1];
     const base50 = quantile(baseline, 0.5);
-    console.log(`# mnemo /ui bench: ${rounds} rounds each, chromium ${await browser.version()}, loopback`);
+    const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+    console.log(`# mnemo /ui bench: ${rounds} rounds each, chromium ${await browser.version()}, loopback, load average ${load}`);
     console.log("| page | p50 ms | p90 ms | max ms | p50 / baseline p50 |");
     console.log("|---|---:|---:|---:|---:|");
     for (const [name, times] of rows) {

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 // The memory browser: session, login, routing (#/...) and the projects list.
-import { ApiError, get, post, setCsrf } from "./api.js";
+import { ApiError, dropPrefetched, get, post, prefetch, setCsrf } from "./api.js";
 import { ago, h, replace, toast } from "./dom.js";
-import { showContext } from "./context.js";
-import { showLive, stopLive } from "./live.js";
 import { showFiles, showProject, showSearch } from "./project.js";
+
+// The context and live pages load their modules when first shown.
+let live = null;
+const stopLive = () => live?.stopLive();
 
 const main = document.getElementById("main");
 /// The session: {user, can_write, auth, csrf, features}; null until known.
@@ -60,6 +62,7 @@ function showLogin() {
         try {
             await post("login", { token: input.value });
             input.value = "";
+            dropPrefetched();
             await loadSession();
             if (location.hash === "#/") route();
             else location.hash = "#/";
@@ -129,6 +132,7 @@ export async function route() {
         if (parts[0] === "p" && parts[1]) {
             const project = parts[1];
             if (parts[2] === "c" && topic !== "") {
+                const { showContext } = await import("./context.js");
                 await showContext(main, project, topic, params, session);
             } else if (parts[2] === "search") {
                 await showSearch(main, project, params);
@@ -138,7 +142,8 @@ export async function route() {
                 await showProject(main, project, session);
             }
         } else if (parts[0] === "live") {
-            await showLive(main);
+            live = await import("./live.js");
+            await live.showLive(main);
         } else if (parts[0] === "login") {
             location.hash = "#/";
             return;
@@ -176,7 +181,16 @@ document.addEventListener("keydown", (event) => {
         }
     }
 });
-loadSession().then(route).catch((error) => {
+// A project page's reads start beside the session check (one round trip less to usable).
+{
+    const { parts } = parseHash();
+    if (parts[0] === "p" && parts[1] && parts.length === 2) {
+        prefetch("project", { p: parts[1] });
+        prefetch("handovers", { p: parts[1], before: 0 });
+        prefetch("topics", { p: parts[1], prefix: "" });
+    }
+}
+loadSession().then(() => { if (!session) dropPrefetched(); }).then(route).catch((error) => {
     replace(main, h("p", { class: "error", role: "alert" }, error.message));
     toast(error.message, "error");
 });

@@ -11,9 +11,10 @@ function svg(tag, attrs = {}) {
 
 /// series: [{label, cls, values: [number]}] sharing one x axis (samples, oldest first).
 export function lineChart(title, series, { width = 600, height = 160, unit = "" } = {}) {
-    const pad = { left: 44, right: 8, top: 10, bottom: 18 };
+    const pad = { left: unit ? 64 : 44, right: 8, top: 10, bottom: 18 };
     const all = series.flatMap((s) => s.values).filter(Number.isFinite);
-    const top = Math.max(1e-9, ...all) * 1.1 || 1;
+    // At least 1 (connections, ms): an idle server draws flat lines at the bottom.
+    const top = Math.max(1, ...all) * 1.1;
     const n = Math.max(2, ...series.map((s) => s.values.length));
     const x = (i) => pad.left + (i * (width - pad.left - pad.right)) / (n - 1);
     const y = (v) => height - pad.bottom - (v / top) * (height - pad.top - pad.bottom);
