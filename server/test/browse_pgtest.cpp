@@ -49,7 +49,6 @@ TEST_F(BrowseTest, ProjectOverviewListsLatestLiveVersionsByPriorityWithCounts) {
     EXPECT_EQ(counts["always_check"], 1);
     EXPECT_EQ(counts["important"], 1);
     EXPECT_EQ(counts["reference"], 1);  // notes/d is archived
-    EXPECT_EQ(counts["archived"], 1);
     // One per priority (per_priority = 1), each the latest live version.
     ASSERT_EQ((*page)["contexts"].size(), 3u);
     for (const Json& context : (*page)["contexts"]) {
@@ -104,6 +103,24 @@ TEST_F(BrowseTest, TopicLevelSplitsFoldersFromTopicsUnderAPrefix) {
     auto limited = store().TopicLevel(project_, "", 1);
     ASSERT_TRUE(limited.ok());
     EXPECT_TRUE((*limited)["more_folders"].get<bool>());
+}
+
+TEST_F(BrowseTest, TopicLevelCountsEveryLiveTopicOfEachFolder) {
+    for (const char* folder : {"a/", "b/", "c/"}) {
+        for (int i = 0; i < 4; ++i) Lock(std::string(folder) + "t" + std::to_string(i), "x");
+    }
+    Lock("b/gone", "archived below");
+    ASSERT_TRUE(store().UnlockContext(project_, "b/gone", std::nullopt, false).ok());
+    Lock("z1", "leaf");
+    Lock("z2", "leaf");
+    auto root = store().TopicLevel(project_, "", 10);
+    ASSERT_TRUE(root.ok()) << root.error().message();
+    ASSERT_EQ((*root)["folders"].size(), 3u);
+    for (const Json& folder : (*root)["folders"]) EXPECT_EQ(folder["topics"], 4);
+    ASSERT_EQ((*root)["topics"].size(), 2u);
+    EXPECT_EQ((*root)["topics"][1]["topic"], "z2");
+    EXPECT_FALSE((*root)["more_folders"].get<bool>());
+    EXPECT_FALSE((*root)["more_topics"].get<bool>());
 }
 
 TEST_F(BrowseTest, VersionsListArchivedOnesAndRestoreMakesAVersionLiveAgain) {

@@ -78,9 +78,10 @@ async function handoverTimeline(project) {
 }
 
 /// One level of the topic tree; folders expand in place (buttons, so the keyboard works).
+/// Returns the list and a promise of its first rows.
 function topicLevel(project, prefix) {
     const ul = h("ul", { class: "tree" });
-    get("topics", { p: project, prefix }).then((level) => {
+    ul.loaded = get("topics", { p: project, prefix }).then((level) => {
         for (const folder of level.folders) {
             const li = h("li", {});
             const button = h("button", { type: "button", class: "folder", "aria-expanded": "false" },
@@ -105,7 +106,8 @@ function topicLevel(project, prefix) {
 }
 
 export async function showProject(main, project, session) {
-    const [overview, timeline] = await Promise.all([get("project", { p: project }), handoverTimeline(project)]);
+    const tree = topicLevel(project, "");
+    const [overview, timeline] = await Promise.all([get("project", { p: project }), handoverTimeline(project), tree.loaded]);
     const sections = kPriorities.map(([priority, title, help]) => {
         const items = overview.contexts.filter((c) => c.priority === priority);
         const count = overview.counts[priority];
@@ -119,7 +121,6 @@ export async function showProject(main, project, session) {
         ...projectHeader(project, project),
         overview.description ? h("p", {}, overview.description) : null,
         h("p", { class: "counts" },
-          `${overview.counts.archived} archived versions · `,
           h("a", { href: `#/p/${encodeURIComponent(project)}/files` }, `file index (${overview.counts.files} files)`),
           // EXPORT-IMPORT: once the export route exists, session.features.export turns true and a
           // "Download this project" link goes here (GET /ui/api/export?p=NAME).
@@ -128,7 +129,7 @@ export async function showProject(main, project, session) {
           h("div", { class: "col" }, sections),
           h("div", { class: "col" },
             timeline,
-            h("section", { "aria-labelledby": "tree-h" }, h("h2", { id: "tree-h" }, "Topics"), topicLevel(project, "")))));
+            h("section", { "aria-labelledby": "tree-h" }, h("h2", { id: "tree-h" }, "Topics"), tree))));
 }
 
 export async function showSearch(main, project, params) {

@@ -189,7 +189,7 @@ public:
     // The memory browser (/ui; store_browse.cpp). Each call is one statement on one lease
     // (RestoreContext: one transaction). kProjectMissing when the project does not exist.
     /// A project's page: {project, description, created_at, counts {always_check, important,
-    /// reference, archived, handovers, files} (each counted up to 10 000), contexts [{topic,
+    /// reference, handovers, files} (each counted up to 10 000), contexts [{topic,
     /// version, priority, tags, preview (200 characters), created_at}]}: the latest live
     /// version of at most `per_priority` topics of each priority, most recent first.
     pqpool::Result<Json> ProjectOverview(const ProjectRef& project, int per_priority);
@@ -199,7 +199,8 @@ public:
     pqpool::Result<Json> Handovers(const ProjectRef& project, int limit, std::int64_t before);
     /// One level of the topic tree (topics split after '/' and '.') under `prefix`:
     /// {prefix, folders [{name, path, topics}], topics [{topic, name, version, priority}],
-    /// more_folders, more_topics}, each list in byte order and at most `limit` long.
+    /// more_folders, more_topics}, each list in byte order and at most `limit` long (the more_*
+    /// flags are also set when the walk stopped early: more than 2 × limit entries at a level).
     pqpool::Result<Json> TopicLevel(const ProjectRef& project, const std::string& prefix,
                                     int limit);
     /// Every version of `topic`, archived ones too, newest first (at most 500), without

@@ -15,8 +15,9 @@ using pqpool::Param;
 }  // namespace
 
 pqpool::Result<Json> Store::ProjectOverview(const ProjectRef& project, int per_priority) {
-    // Each priority's list reads topics_live_by_time backwards; counts stop at 10 000, so a
-    // page costs the same for ten contexts and for a million.
+    // Each priority's list reads topics_live_by_time backwards; counts stop at 10 000 and read
+    // only indexes, so a page costs about the same for ten contexts and for a million. (No
+    // count of archived versions: no index has them; each context's page lists its own.)
     constexpr std::string_view kSql = R"sql(
 WITH pid AS (SELECT mnemo.current_project_id() AS id),
 latest AS (
@@ -37,8 +38,6 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(
         'reference', (SELECT count(*) FROM (SELECT 1 FROM mnemo.topics t
             WHERE t.project_id = p.project_id AND t.latest_version IS NOT NULL
               AND t.latest_priority = 'reference' LIMIT 10000) n),
-        'archived', (SELECT count(*) FROM (SELECT 1 FROM mnemo.contexts c
-            WHERE c.project_id = p.project_id AND c.archived_at IS NOT NULL LIMIT 10000) n),
         'handovers', (SELECT count(*) FROM (SELECT 1 FROM mnemo.handovers h
             WHERE h.project_id = p.project_id LIMIT 10000) n),
         'files', (SELECT count(*) FROM (SELECT 1 FROM mnemo.files f
@@ -77,34 +76,51 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE
 
 pqpool::Result<Json> Store::TopicLevel(const ProjectRef& project, const std::string& prefix,
                                        int limit) {
-    // The range of topics_live_by_name under the prefix; each is a folder (its rest has a
-    // separator: the part up to it) or a topic of this level.
+    // A skip scan of topics_live_by_name under the prefix: each step seeks the next topic
+    // after the previous one, or past the whole folder it was in, so a level of 100 folders
+    // over 10 000 topics costs about 100 seeks (plus an index-only count per folder shown),
+    // not a read of every topic. The walk stops after 2 × (limit + 1) steps.
     constexpr std::string_view kSql = R"sql(
-WITH pid AS (SELECT mnemo.current_project_id() AS id),
-under AS (
-    SELECT t.topic, t.latest_version, t.latest_priority,
-           substring(substr(t.topic, char_length($1) + 1) FROM '^[^/.]*[/.]') AS folder
-    FROM mnemo.topics t
-    WHERE t.project_id = (SELECT id FROM pid) AND t.latest_version IS NOT NULL
-      AND t.topic COLLATE "C" >= $1 AND t.topic COLLATE "C" < $1 || chr(1114111)),
-folders AS (
-    SELECT folder, count(*) AS n FROM under WHERE folder IS NOT NULL
-    GROUP BY folder ORDER BY folder COLLATE "C" LIMIT $2::int + 1),
-leaves AS (
-    SELECT * FROM under WHERE folder IS NULL ORDER BY topic COLLATE "C" LIMIT $2::int + 1)
+WITH RECURSIVE pid AS (SELECT mnemo.current_project_id() AS id),
+walk(topic, version, priority, folder, n) AS (
+    (SELECT t.topic, t.latest_version, t.latest_priority,
+            substring(substr(t.topic, char_length($1) + 1) FROM '^[^/.]*[/.]'), 1
+     FROM mnemo.topics t
+     WHERE t.project_id = (SELECT id FROM pid) AND t.latest_version IS NOT NULL
+       AND t.topic COLLATE "C" >= $1 AND t.topic COLLATE "C" < $1 || chr(1114111)
+     ORDER BY t.topic COLLATE "C" LIMIT 1)
+    UNION ALL
+    SELECT x.topic, x.latest_version, x.latest_priority, x.folder, w.n + 1
+    FROM walk w, LATERAL (
+        SELECT t.topic, t.latest_version, t.latest_priority,
+               substring(substr(t.topic, char_length($1) + 1) FROM '^[^/.]*[/.]') AS folder
+        FROM mnemo.topics t
+        WHERE t.project_id = (SELECT id FROM pid) AND t.latest_version IS NOT NULL
+          AND t.topic COLLATE "C" > CASE WHEN w.folder IS NULL THEN w.topic
+                                         ELSE $1 || w.folder || chr(1114111) END
+          AND t.topic COLLATE "C" < $1 || chr(1114111)
+        ORDER BY t.topic COLLATE "C" LIMIT 1) x
+    WHERE w.n < 2 * ($2::int + 1)),
+folders AS (SELECT folder FROM walk WHERE folder IS NOT NULL ORDER BY n LIMIT $2::int),
+leaves AS (SELECT * FROM walk WHERE folder IS NULL ORDER BY n LIMIT $2::int),
+capped AS (SELECT count(*) >= 2 * ($2::int + 1) AS hit FROM walk)
 SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(
     'prefix', $1::text,
     'folders', (SELECT coalesce(json_agg(json_build_object(
-        'name', f.folder, 'path', $1 || f.folder, 'topics', f.n)
-        ORDER BY f.folder COLLATE "C"), '[]')
-        FROM (SELECT * FROM folders ORDER BY folder COLLATE "C" LIMIT $2::int) f),
-    'more_folders', (SELECT count(*) > $2::int FROM folders),
+        'name', f.folder, 'path', $1 || f.folder,
+        'topics', (SELECT count(*) FROM mnemo.topics t
+                   WHERE t.project_id = (SELECT id FROM pid) AND t.latest_version IS NOT NULL
+                     AND t.topic COLLATE "C" >= $1 || f.folder
+                     AND t.topic COLLATE "C" < $1 || f.folder || chr(1114111)))
+        ORDER BY f.folder COLLATE "C"), '[]') FROM folders f),
+    'more_folders', (SELECT count(*) > $2::int FROM walk WHERE folder IS NOT NULL)
+                    OR (SELECT hit FROM capped),
     'topics', (SELECT coalesce(json_agg(json_build_object(
         'topic', l.topic, 'name', substr(l.topic, char_length($1) + 1),
-        'version', l.latest_version, 'priority', l.latest_priority)
-        ORDER BY l.topic COLLATE "C"), '[]')
-        FROM (SELECT * FROM leaves ORDER BY topic COLLATE "C" LIMIT $2::int) l),
-    'more_topics', (SELECT count(*) > $2::int FROM leaves)) END)sql";
+        'version', l.version, 'priority', l.priority)
+        ORDER BY l.topic COLLATE "C"), '[]') FROM leaves l),
+    'more_topics', (SELECT count(*) > $2::int FROM walk WHERE folder IS NULL)
+                   OR (SELECT hit FROM capped)) END)sql";
     const std::string limit_text = std::to_string(limit);
     const std::array<Param, 2> params{Param(prefix), Param(limit_text)};
     return ProjectJson(project, "ui_topics", kSql, params);
