@@ -33,4 +33,4 @@ export MNEMO_UI_SHOTS=${MNEMO_UI_SHOTS:-${here}/../../docs/ui}
 # The fixtures (databases, tokens, mnemo processes, MCP clients) are the e2e suite's.
 "${here}/../../scripts/npm-install" "${here}/../e2e"
 "${here}/../../scripts/npm-install" "${here}"
-exec node --test --test-reporter=spec --test-concurrency=1 --test-timeout=60000 "$@" ./*.test.mjs
+exec node --test --test-reporter=spec --test-concurrency=1 --test-timeout=180000 "$@" ./*.test.mjs
