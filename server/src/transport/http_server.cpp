@@ -80,6 +80,9 @@ public:
         for (auto& thread : threads) thread.join();
         if (in_flight_.load() > 0) workers_.stop();  // the deadline passed: drop queued work
         workers_.join();
+        for (const util::Route& route : services_.routes) {
+            if (route.handler != nullptr) route.handler->Stop();
+        }
         log::Info("server_stopped", {{"transport", "http"}, {"unfinished", in_flight_.load()}});
         return 0;
     }

@@ -44,6 +44,11 @@ UiService::UiService(UiServices services)
 
 UiService::~UiService() { workers_->pool.join(); }
 
+void UiService::Stop() {
+    workers_->pool.stop();
+    workers_->pool.join();
+}
+
 void UiService::Handle(RouteRequest request, util::RouteReply reply) {
     const std::string& path = request.path;
     if (path.starts_with("/ui/api/")) {

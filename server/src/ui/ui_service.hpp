@@ -50,6 +50,8 @@ public:
     UiService& operator=(const UiService&) = delete;
 
     void Handle(util::RouteRequest request, util::RouteReply reply) override;
+    /// Drops queued API calls and waits for running ones (the server is shutting down).
+    void Stop() override;
 
 private:
     struct Workers;

@@ -44,6 +44,9 @@ class RouteHandler {
 public:
     virtual ~RouteHandler() = default;
     virtual void Handle(RouteRequest request, RouteReply reply) = 0;
+    /// Called once the server has stopped serving, before it is torn down: drop queued work
+    /// and wait for running work; no reply may be sent after it returns.
+    virtual void Stop() {}
 };
 
 /// Requests whose path is `prefix` or starts with `prefix` + "/" go to `handler`.
