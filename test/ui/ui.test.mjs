@@ -134,6 +134,10 @@ describe("/ui memory browser", () => {
         await page.keyboard.press("Enter");
         await page.waitForFunction(() => [...document.querySelectorAll(".tree .tree a")].some((a) => a.textContent === "pool"));
         await shot(page, "project");
+        // The file index's changes, one link away.
+        await page.click('a[href="#/p/notes/files"]');
+        await page.waitForFunction(() => document.querySelector("h1")?.textContent === "File index: recent changes");
+        assert.match(await page.$eval("main", (el) => el.textContent), /No changes recorded yet/);
         assert.deepEqual(page.problems, []);
         await page.closeAll();
     });
@@ -243,6 +247,10 @@ describe("/ui memory browser", () => {
         assert.equal(archive.status, 403);
         const versions = (await pageApi(page, "GET", "versions?p=notes&topic=rules%2Ftesting")).body;
         assert.equal(versions.latest_version, 2, "nothing changed");
+        // Logging out ends the session: back to the login page, the API refuses.
+        await page.click("#who button");
+        await page.waitForSelector("#token");
+        assert.equal((await pageApi(page, "GET", "projects", undefined, { csrf: false })).status, 401);
         await page.closeAll();
     });
 
