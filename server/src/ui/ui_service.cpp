@@ -210,7 +210,10 @@ RouteResponse UiService::Login(const RouteRequest& request) {
     RouteResponse failure;
     const auto principal = Authenticate(with_cookie, failure);
     if (!principal) {
-        if (failure.status == 401) return ErrorReply(401, "the token is unknown or revoked");
+        if (failure.status == 401) {
+            log::Warning("ui_login_refused", {{"client", request.client_address}});
+            return ErrorReply(401, "the token is unknown or revoked");
+        }
         return failure;
     }
     log::Info("ui_login", {{"user", principal->user}, {"can_write", principal->can_write}});
