@@ -2,7 +2,6 @@
 // UiService's endpoints: reads of a user's projects and the changes (edit, archive, restore).
 #include <charconv>
 #include <chrono>
-#include <regex>
 
 #include "memory/search_query.hpp"
 #include "tools/memory_features.hpp"
@@ -87,11 +86,21 @@ struct Named {
     RouteResponse problem;
 };
 
+/// The projects table's rule: ^[a-z0-9][a-z0-9_-]{0,63}$.
+bool ProjectNameValid(std::string_view name) {
+    if (name.empty() || name.size() > 64) return false;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        const char c = name[i];
+        const bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        if (!alnum && (i == 0 || (c != '_' && c != '-'))) return false;
+    }
+    return true;
+}
+
 Named ProjectOf(const UiCall& call) {
-    static const std::regex kName("^[a-z0-9][a-z0-9_-]{0,63}$");
     const auto name = Text(call, "p", "project");
     if (!name) return {std::nullopt, ErrorReply(400, "name the project (p=NAME)")};
-    if (!std::regex_match(*name, kName)) {
+    if (!ProjectNameValid(*name)) {
         return {std::nullopt,
                 ErrorReply(400,
                            "a project name is 1-64 of a-z, 0-9, '_' and '-', starting "
