@@ -368,5 +368,20 @@ TEST(MetricsTest, ConcurrentRecordingLosesNothing) {
     EXPECT_EQ(parsed.Number("mnemo_http_responses_total", {{"status", "200"}}), kThreads * kCalls);
 }
 
+TEST(MetricsTest, ToolSnapshotHasTheNumbersRenderShows) {
+    Metrics metrics;
+    metrics.RecordToolCall("recall_context", "success", std::chrono::milliseconds(2));
+    metrics.RecordToolCall("recall_context", "error", std::chrono::milliseconds(4));
+    metrics.RecordToolCall("sleep", "success", std::chrono::milliseconds(1));
+    const auto tools = metrics.ToolSnapshot();
+    ASSERT_EQ(tools.size(), 2u);
+    EXPECT_EQ(tools[0].tool, "recall_context");
+    EXPECT_EQ(tools[0].calls, 2u);
+    EXPECT_EQ(tools[0].errors, 1u);
+    EXPECT_EQ(tools[0].latency_sum_ns, 6'000'000u);
+    EXPECT_EQ(tools[1].tool, "sleep");
+    EXPECT_EQ(tools[1].errors, 0u);
+}
+
 }  // namespace
 }  // namespace mnemo::util

@@ -17,6 +17,7 @@
 #include "tools/tool_support.hpp"
 #include "transport/http_server.hpp"
 #include "transport/stdio.hpp"
+#include "ui/ui_service.hpp"
 #include "util/log.hpp"
 #include "util/metrics.hpp"
 
@@ -134,9 +135,18 @@ int RunServeHttp(const Config& config) {
         auto answer = hooks::AnswerHttpHook(store, access, config, request.bearer, request.body);
         return transport::HookHttpReply{answer.status, std::move(answer.body), answer.bad_token};
     };
-    return transport::RunHttp({config, server->dispatcher, server->db.pool,
-                               server->db.store->caller().pool, access, metrics,
-                               &server->subscriptions, std::move(hooks)});
+    ui::UiService browser(
+        ui::UiServices{*server->db.store, access, config, metrics, &server->subscriptions});
+    transport::HttpServices services{config,
+                                     server->dispatcher,
+                                     server->db.pool,
+                                     server->db.store->caller().pool,
+                                     access,
+                                     metrics,
+                                     &server->subscriptions,
+                                     std::move(hooks)};
+    services.routes.push_back({"/ui", &browser});
+    return transport::RunHttp(services);
 }
 
 int RunMigrate(const Config& config) {

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -221,6 +222,36 @@ public:
     /// {files, total, deleted}: see sql::kQueryFiles. Rows: request.limit at most.
     /// kProjectMissing; kInvalidArgument for a changed_since PostgreSQL cannot read.
     pqpool::Result<Json> QueryFiles(const ProjectRef& project, const FileQuery& request);
+
+    // The memory browser (/ui; store_browse.cpp). Each call is one statement on one lease
+    // (RestoreContext: one transaction). kProjectMissing when the project does not exist.
+    /// A project's page: {project, description, created_at, counts {always_check, important,
+    /// reference, handovers, files} (each counted up to 10 000), contexts [{topic,
+    /// version, priority, tags, preview (200 characters), created_at}]}: the latest live
+    /// version of at most `per_priority` topics of each priority, most recent first.
+    pqpool::Result<Json> ProjectOverview(const ProjectRef& project, int per_priority);
+    /// Handovers newest first: at most `limit`, older than handover `before` (0 = from the
+    /// newest). [{handover_id, created_at, session, summary, completed, pending, notes}]; the
+    /// notes are cut to 4000 characters.
+    pqpool::Result<Json> Handovers(const ProjectRef& project, int limit, std::int64_t before);
+    /// One level of the topic tree (topics split after '/' and '.') under `prefix`:
+    /// {prefix, folders [{name, path, topics}], topics [{topic, name, version, priority}],
+    /// more_folders, more_topics}, each list in byte order and at most `limit` long (the more_*
+    /// flags are also set when the walk stopped early: more than 2 × limit entries at a level).
+    pqpool::Result<Json> TopicLevel(const ProjectRef& project, const std::string& prefix,
+                                    int limit);
+    /// Every version of `topic`, archived ones too, newest first (at most 500), without
+    /// content: {topic, latest_version (null when none is live), versions [{version, priority,
+    /// tags, created_at, archived_at, archive_reason, size_bytes, content_hash}]}. kNotFound.
+    pqpool::Result<Json> ContextVersions(const ProjectRef& project, const std::string& topic);
+    /// Makes archived `version` of `topic` live again (the topic's latest live version when it
+    /// is newer than the current one). {topic, version, restored: true}. kNotFound when the
+    /// version does not exist; kRefused when it is not archived.
+    pqpool::Result<Json> RestoreContext(const ProjectRef& project, const std::string& topic,
+                                        int version);
+    /// The file index's latest changes: {files (indexed, up to 100 000), changes [{path,
+    /// change, size_bytes, changed_at}]}, newest first, at most `limit`.
+    pqpool::Result<Json> RecentFileChanges(const ProjectRef& project, int limit);
 
     // Inspection.
     pqpool::Result<Json> Status(const ProjectRef& project);

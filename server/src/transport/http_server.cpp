@@ -2,7 +2,9 @@
 // HttpServer: accept loop, routing, operator endpoints, signals and graceful shutdown.
 #include "transport/http_server.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <mutex>
@@ -84,6 +86,9 @@ public:
         for (auto& thread : threads) thread.join();
         if (in_flight_.load() > 0) workers_.stop();  // the deadline passed: drop queued work
         workers_.join();
+        for (const util::Route& route : services_.routes) {
+            if (route.handler != nullptr) route.handler->Stop();
+        }
         log::Info("server_stopped", {{"transport", "http"}, {"unfinished", in_flight_.load()}});
         return 0;
     }
@@ -189,6 +194,9 @@ private:
         return response;
     }
 
+    /// Hands the request to a route's handler (plain values in and out).
+    void Route(util::RouteHandler& handler, HttpRequest request,
+               std::shared_ptr<Exchange> exchange);
     void Ready(HttpRequest request, std::shared_ptr<Exchange> exchange);
     void Metrics(HttpRequest request, std::shared_ptr<Exchange> exchange);
 
@@ -220,6 +228,12 @@ void HttpServer::Handle(HttpRequest request, std::shared_ptr<Exchange> exchange)
     }
     const std::string_view target = request.target();
     const std::string_view path = target.substr(0, target.find('?'));
+    for (const util::Route& route : services_.routes) {
+        if (route.handler != nullptr && path.substr(0, route.prefix.size()) == route.prefix &&
+            (path.size() == route.prefix.size() || path[route.prefix.size()] == '/')) {
+            return Route(*route.handler, std::move(request), std::move(exchange));
+        }
+    }
     if (path == "/mcp") return endpoint_.Handle(std::move(request), std::move(exchange));
     if (path == HookRoute::kPath && services_.hooks) {
         return hooks_.Handle(std::move(request), std::move(exchange));
@@ -242,6 +256,29 @@ void HttpServer::Handle(HttpRequest request, std::shared_ptr<Exchange> exchange)
     exchange->Reply(Simple(
         request, http::status::not_found,
         {{"error", "not found"}, {"endpoints", {"/mcp", "/healthz", "/readyz", "/metrics"}}}));
+}
+
+void HttpServer::Route(util::RouteHandler& handler, HttpRequest request,
+                       std::shared_ptr<Exchange> exchange) {
+    util::RouteRequest routed;
+    routed.method = std::string(request.method_string());
+    routed.target = std::string(request.target());
+    routed.path = routed.target.substr(0, routed.target.find('?'));
+    for (const auto& field : request) {
+        std::string name(field.name_string());
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        routed.headers.emplace(std::move(name), std::string(field.value()));
+    }
+    routed.body = std::move(request.body());
+    routed.client_address = exchange->client_address();
+    handler.Handle(std::move(routed),
+                   [exchange, version = request.version()](util::RouteResponse answer) {
+                       HttpResponse response{static_cast<http::status>(answer.status), version};
+                       for (auto& [name, value] : answer.headers) response.insert(name, value);
+                       response.body() = std::move(answer.body);
+                       exchange->Reply(std::move(response));
+                   });
 }
 
 void HttpServer::Ready(HttpRequest request, std::shared_ptr<Exchange> exchange) {

@@ -3,12 +3,14 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "config/config.hpp"
 #include "mcp/dispatcher.hpp"
 #include "memory/access_store.hpp"
 #include "pqpool/pool.hpp"
 #include "transport/hook_route.hpp"
+#include "util/http_route.hpp"
 #include "util/metrics.hpp"
 
 namespace mnemo::transport {
@@ -25,13 +27,17 @@ struct HttpServices {
     mcp::Subscriptions* subscriptions = nullptr;
     /// Answers POST /hooks/claude-code (Claude Code's http hooks); empty: the route is off.
     HookHttpHandler hooks{};
+    /// Path prefixes served by layers below (the /ui memory browser); checked after the Host
+    /// check, before the built-in endpoints. The handlers must outlive RunHttp.
+    std::vector<util::Route> routes{};
 };
 
-/// Serves /mcp, /hooks/claude-code, /healthz, /readyz, /metrics and the OAuth protected-resource
-/// metadata on config.http.host:port until SIGTERM or SIGINT; then stops accepting, answers what is
-/// in flight (up to config.http.shutdown_timeout), ends SSE streams and returns 0. Returns 1 when
-/// it cannot listen (the reason is logged). I/O runs on config.http.io_threads threads; database
-/// work on a worker pool of config.pool_max_connections + config.query_max_connections threads.
+/// Serves /mcp, /hooks/claude-code, /healthz, /readyz, /metrics, the OAuth protected-resource
+/// metadata and services.routes on config.http.host:port until SIGTERM or SIGINT; then stops
+/// accepting, answers what is in flight (up to config.http.shutdown_timeout), ends SSE streams
+/// and returns 0. Returns 1 when it cannot listen (the reason is printed). I/O runs on
+/// config.http.io_threads threads; database work on a worker pool of
+/// config.pool_max_connections + config.query_max_connections threads.
 int RunHttp(const HttpServices& services);
 
 }  // namespace mnemo::transport

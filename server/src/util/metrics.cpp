@@ -238,6 +238,22 @@ void Metrics::RecordHttpResponse(int status) {
     ++it->second;
 }
 
+std::vector<Metrics::ToolTotals> Metrics::ToolSnapshot() const {
+    std::vector<ToolTotals> totals;
+    const std::lock_guard lock(mu_);
+    totals.reserve(tools_.size());
+    for (const auto& [tool, series] : tools_) {
+        ToolTotals& entry = totals.emplace_back();
+        entry.tool = tool;
+        entry.calls = series.count;
+        if (const auto errors = series.outcomes.find("error"); errors != series.outcomes.end()) {
+            entry.errors = errors->second;
+        }
+        entry.latency_sum_ns = series.sum_ns;
+    }
+    return totals;
+}
+
 std::string Metrics::Render(const pqpool::PoolStats& pool, std::int64_t live_sessions,
                             std::int64_t open_connections,
                             std::int64_t client_requests_waiting) const {

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "pqpool/stats.hpp"
 
@@ -33,6 +34,14 @@ namespace mnemo::util {
 /// server process; not copyable or movable.
 class Metrics {
 public:
+    /// One tool's counters, as mnemo_tool_calls_total and mnemo_tool_latency_seconds show them.
+    struct ToolTotals {
+        std::string tool;
+        std::uint64_t calls = 0;
+        std::uint64_t errors = 0;  // outcome "error"
+        std::uint64_t latency_sum_ns = 0;
+    };
+
     /// Upper bounds (inclusive, seconds) of the tool latency histogram; +Inf is implicit.
     static constexpr std::size_t kLatencyBucketCount = 13;
     /// The most distinct values kept per label dimension.
@@ -70,6 +79,9 @@ public:
     [[nodiscard]] std::string Render(const pqpool::PoolStats& pool, std::int64_t live_sessions,
                                      std::int64_t open_connections,
                                      std::int64_t client_requests_waiting = 0) const;
+
+    /// The numbers behind mnemo_tool_calls_total and mnemo_tool_latency_seconds, by tool name.
+    [[nodiscard]] std::vector<ToolTotals> ToolSnapshot() const;
 
 private:
     using CounterMap = std::map<std::string, std::uint64_t, std::less<>>;
