@@ -154,7 +154,11 @@ pqpool::Result<ProjectImport> ProjectImport::Open(Store& store, const std::strin
     auto lease =
         store.pool().Acquire(pqpool::AcquireLabel(OwnerRegistryTenant(owner), "import"));
     if (!lease.ok()) return std::move(lease).error();
+    // The per-record lookups must use the primary key even where the planner has no
+    // statistics yet (a fresh database filling up during the import would otherwise be
+    // scanned once per record: quadratic). Transaction-local, like the tenant token.
     auto begun = lease->Execute("BEGIN");
+    if (begun.ok()) begun = lease->Execute("SELECT set_config('enable_seqscan', 'off', true)");
     if (!begun.ok()) return std::move(begun).error();
     const std::string hash = store.keys().TokenHashFor(ref.Tenant());
     const std::array<Param, 5> params{
@@ -215,16 +219,20 @@ pqpool::Result<KindCounts> ProjectImport::WriteContexts(const std::string& batch
                 return r["line"] == line;
             });
             const Json& r = *it;
+            // Params view their text: every value lives in a local until the statement ran.
             const std::string tags =
                 TextArrayLiteral(r.value("tags", Json::array()).get<std::vector<std::string>>());
             const auto created = OptionalText(r, "created_at");
             const auto archived = OptionalText(r, "archived_at");
             const auto reason = OptionalText(r, "archive_reason");
+            const auto& topic = r["topic"].get_ref<const std::string&>();
+            const auto& content = r["content"].get_ref<const std::string&>();
+            const auto& priority = r["priority"].get_ref<const std::string&>();
             const std::array<Param, 8> append{
                 Param(id),
-                Param(r["topic"].get<std::string>()),
-                Param(r["content"].get<std::string>()),
-                Param(r["priority"].get<std::string>()),
+                Param(topic),
+                Param(content),
+                Param(priority),
                 Param(tags),
                 created ? Param(*created) : Param(std::nullopt),
                 archived ? Param(*archived) : Param(std::nullopt),
