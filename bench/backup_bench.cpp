@@ -119,11 +119,13 @@ void Load(const std::string& dsn, const std::string& pid, long count) {
     for (long from = 1; from <= topics; from += 10000) {
         const long last = std::min(topics, from + 9999);
         const std::string rows =
-            "SELECT " + pid + "::bigint AS project_id, 'notes/item-' || i AS topic, v, "
+            "SELECT " + pid +
+            "::bigint AS project_id, 'notes/item-' || i AS topic, v, "
             "'Note ' || i || ' v' || v || ': ' || (SELECT string_agg('w' || ((i * 7919 + k * "
             "104729) % 2000)::text, ' ') FROM generate_series(1, 40) k) AS content, "
             "CASE WHEN v = 1 AND i % 3 = 0 THEN now() END AS archived_at "
-            "FROM generate_series(" + std::to_string(from) + ", " + std::to_string(last) +
+            "FROM generate_series(" +
+            std::to_string(from) + ", " + std::to_string(last) +
             ") i, LATERAL generate_series(1, CASE WHEN i % 3 = 0 THEN 2 ELSE 1 END) v";
         Sql(dsn,
             "WITH r AS MATERIALIZED (" + rows +
@@ -137,8 +139,8 @@ void Load(const std::string& dsn, const std::string& pid, long count) {
                 "octet_length(content), archived_at, CASE WHEN archived_at IS NOT NULL THEN "
                 "'unlock_context' END FROM r");
     }
-    Sql(dsn, "INSERT INTO mnemo.handovers (project_id, summary, completed, pending) SELECT " +
-                 pid + ", 'session ' || i, '[\"a\"]', '[]' FROM generate_series(1, 100) i");
+    Sql(dsn, "INSERT INTO mnemo.handovers (project_id, summary, completed, pending) SELECT " + pid +
+                 ", 'session ' || i, '[\"a\"]', '[]' FROM generate_series(1, 100) i");
 }
 
 std::string Rate(double rows, double seconds) {
@@ -199,15 +201,17 @@ int Main(const Options& options) {
         Child({options.psql, "-X", "-q", "-d", admin_source, "-c",
                "\\copy (SELECT " + columns + " FROM mnemo.contexts WHERE project_id = " + pid +
                    " ORDER BY topic, version) TO '" + copy_file + "'"});
-    struct stat export_stat {}, copy_stat{};
+    struct stat export_stat {
+    }, copy_stat{};
     stat(export_file.c_str(), &export_stat);
     stat(copy_file.c_str(), &copy_stat);
 
     const Run mnemo_import =
         Child({options.mnemo, "import", export_file, "--database-url", target});
     const Run reimport = Child({options.mnemo, "import", export_file, "--database-url", target});
-    Sql(admin_target, "CREATE TABLE public.copy_baseline (LIKE mnemo.contexts INCLUDING DEFAULTS "
-                "INCLUDING GENERATED INCLUDING INDEXES)");
+    Sql(admin_target,
+        "CREATE TABLE public.copy_baseline (LIKE mnemo.contexts INCLUDING DEFAULTS "
+        "INCLUDING GENERATED INCLUDING INDEXES)");
     const Run copy_import =
         Child({options.psql, "-X", "-q", "-d", admin_target, "-c",
                "\\copy public.copy_baseline (" + columns + ") FROM '" + copy_file + "'"});

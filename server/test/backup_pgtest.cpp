@@ -36,22 +36,23 @@ std::string BuildExport(const std::string& project, int topics) {
         for (int v = 1; v <= 2; ++v) {
             // Short texts (the search document PostgreSQL derives costs per character);
             // every tenth has quotes, markup, accents and a second line.
-            std::string content = "Topic " + std::to_string(t) + " version " +
-                                  std::to_string(v) + " pooling";
+            std::string content =
+                "Topic " + std::to_string(t) + " version " + std::to_string(v) + " pooling";
             if (t % 10 == 0) content += ": \"quoted\", <script>alert(1)</script>, ünïcödé,\nline 2";
-            Json record = {{"type", "context"},
-                           {"project", project},
-                           {"topic", "area" + std::to_string(t % 17) + "/topic-" + std::to_string(t)},
-                           {"version", v},
-                           {"priority", priorities[(t + v) % 3]},
-                           {"tags", Json::array({"tag" + std::to_string(t % 5), "bulk"})},
-                           {"content", content},
-                           {"content_hash", files::Sha256Hex(content)},
-                           {"created_at", "2025-03-0" + std::to_string(v) + "T10:00:00." +
-                                              std::to_string(100000 + t) + "Z"},
-                           {"archived_at", nullptr},
-                           {"archive_reason", nullptr},
-                           {"a_field_from_a_newer_mnemo", true}};
+            Json record = {
+                {"type", "context"},
+                {"project", project},
+                {"topic", "area" + std::to_string(t % 17) + "/topic-" + std::to_string(t)},
+                {"version", v},
+                {"priority", priorities[(t + v) % 3]},
+                {"tags", Json::array({"tag" + std::to_string(t % 5), "bulk"})},
+                {"content", content},
+                {"content_hash", files::Sha256Hex(content)},
+                {"created_at",
+                 "2025-03-0" + std::to_string(v) + "T10:00:00." + std::to_string(100000 + t) + "Z"},
+                {"archived_at", nullptr},
+                {"archive_reason", nullptr},
+                {"a_field_from_a_newer_mnemo", true}};
             if (v == 1 && t % 3 == 0) {
                 record["archived_at"] = "2025-04-01T00:00:00.000001Z";
                 record["archive_reason"] = "unlock_context";
@@ -70,12 +71,18 @@ std::string BuildExport(const std::string& project, int topics) {
               {"pending", Json::array()},
               {"notes", ""}});
     }
-    line({{"type", "file"},         {"project", project},
-          {"path", "src/main.cpp"}, {"size_bytes", 120},
-          {"mtime_ns", 1700000000000000000}, {"content_hash", std::string(64, 'a')},
-          {"kind", "text"},         {"language", "cpp"},
-          {"line_count", 10},       {"summary", "entry point"},
-          {"revision", 2},          {"indexed_at", "2025-05-01T00:00:00.000000Z"},
+    line({{"type", "file"},
+          {"project", project},
+          {"path", "src/main.cpp"},
+          {"size_bytes", 120},
+          {"mtime_ns", 1700000000000000000},
+          {"content_hash", std::string(64, 'a')},
+          {"kind", "text"},
+          {"language", "cpp"},
+          {"line_count", 10},
+          {"summary", "entry point"},
+          {"revision", 2},
+          {"indexed_at", "2025-05-01T00:00:00.000000Z"},
           {"changed_at", "2025-05-01T00:00:00.000000Z"}});
     line({{"type", "file_change"},
           {"project", project},
@@ -106,8 +113,8 @@ class BackupTest : public ::testing::Test {
 protected:
     void SetUp() override {
         db_ = TestDatabase::Shared().Open(4);
-        admin_ = std::make_unique<pqpool::testing::AdminConnection>(
-            TestDatabase::Shared().admin_dsn());
+        admin_ =
+            std::make_unique<pqpool::testing::AdminConnection>(TestDatabase::Shared().admin_dsn());
     }
 
     memory::Store& store() { return *db_.store; }
@@ -149,9 +156,10 @@ SELECT coalesce(md5(string_agg(x, '|' ORDER BY x)), 'none') || ':' || count(*) F
     }
 
     bool Exists(const std::string& owner, const std::string& project) {
-        return admin_->Scalar("SELECT count(*) FROM mnemo.projects WHERE owner = "
-                              "split_part($1, '/', 1) AND name = split_part($1, '/', 2)",
-                              (owner + "/" + project).c_str()) == "1";
+        return admin_->Scalar(
+                   "SELECT count(*) FROM mnemo.projects WHERE owner = "
+                   "split_part($1, '/', 1) AND name = split_part($1, '/', 2)",
+                   (owner + "/" + project).c_str()) == "1";
     }
 
     cli::Database db_;
@@ -162,9 +170,11 @@ TEST_F(BackupTest, RoundTripOfTenThousandContextsGivesTheSameRecords) {
     const std::string project = UniqueProject("rt");
     // Some rows written by the tools' own paths, the rest from a built file.
     ASSERT_TRUE(Import(BuildExport(project, 5000)).ok());
-    ASSERT_TRUE(store().LockContext(project, {"live/rule", "Never block", {"x"}, "always_check"}).ok());
+    ASSERT_TRUE(
+        store().LockContext(project, {"live/rule", "Never block", {"x"}, "always_check"}).ok());
     ASSERT_TRUE(store().UnlockContext(project, "live/rule", std::nullopt, true).ok());
-    ASSERT_TRUE(store().LockContext(project, {"live/rule", "Never block I/O", {}, "always_check"}).ok());
+    ASSERT_TRUE(
+        store().LockContext(project, {"live/rule", "Never block I/O", {}, "always_check"}).ok());
     ASSERT_TRUE(store().Sleep(project, {"slept", {"done"}, {"todo"}, "n", "sess"}).ok());
 
     const std::string first = Export("", {project});
@@ -213,7 +223,8 @@ TEST_F(BackupTest, ASecondImportOfTheSameFileChangesNothing) {
 TEST_F(BackupTest, AVersionTakenByOtherContentIsAddedAsTheNextVersionOnce) {
     const std::string project = UniqueProject("merge");
     ASSERT_TRUE(store().CreateProject(project, "").ok());
-    ASSERT_TRUE(store().LockContext(project, {"area0/topic-0", "local text", {}, "reference"}).ok());
+    ASSERT_TRUE(
+        store().LockContext(project, {"area0/topic-0", "local text", {}, "reference"}).ok());
     const std::string file = BuildExport(project, 1);
     auto first = Import(file);
     ASSERT_TRUE(first.ok()) << first.ErrorText();
@@ -244,9 +255,12 @@ TEST_F(BackupTest, AMalformedLineIsRefusedWithItsNumberAndNothingIsImported) {
     int broken_line = 0;
     for (std::size_t i = 0; i < b_lines.size(); ++i) {
         if (i + 1 == b_lines.size()) {
-            file += R"({"type":"end","projects":2})" "\n";
+            file += R"({"type":"end","projects":2})"
+                    "\n";
         } else if (i == 5) {
-            file += R"({"type":"context","project":")" + b + R"(","topic":"x","version":)" "\n";
+            file += R"({"type":"context","project":")" + b +
+                    R"(","topic":"x","version":)"
+                    "\n";
             broken_line = static_cast<int>(std::count(first.begin(), first.end(), '\n')) + 6;
         } else {
             file += b_lines[i] + "\n";
@@ -266,8 +280,11 @@ TEST_F(BackupTest, AMalformedLineIsRefusedWithItsNumberAndNothingIsImported) {
     wrong.replace(at, 22, "\"priority\":\"urgent\"");
     report = Import(wrong);
     ASSERT_FALSE(report.ok());
-    EXPECT_EQ(report.error->line, 3 + static_cast<int>(std::count(wrong.begin(),
-                                                                   wrong.begin() + static_cast<long>(at), '\n')) - 2);
+    EXPECT_EQ(report.error->line,
+              3 +
+                  static_cast<int>(
+                      std::count(wrong.begin(), wrong.begin() + static_cast<long>(at), '\n')) -
+                  2);
     EXPECT_NE(report.ErrorText().find("priority must be always_check, important or reference"),
               std::string::npos)
         << report.ErrorText();
@@ -317,8 +334,7 @@ TEST_F(BackupTest, ALineOverTheLimitIsRefusedWithoutReadingItWhole) {
     const std::string project = UniqueProject("long");
     std::string file = BuildExport(project, 2);
     const std::string huge(5000, 'x');
-    file.insert(file.find("\n") + 1,
-                R"({"type":"note","text":")" + huge + "\"}\n");
+    file.insert(file.find("\n") + 1, R"({"type":"note","text":")" + huge + "\"}\n");
     backup::ImportOptions options;
     options.max_line_bytes = 1000;
     auto report = Import(file, options);

@@ -24,23 +24,21 @@ std::string UtcNow() {
 pqpool::Result<memory::ExportCounts> Export(
     memory::Store& store, const ExportOptions& options,
     const std::function<bool(std::string_view)>& write_line) {
-    const nlohmann::ordered_json header = {{"type", "header"},
-                         {"format", kFormatName},
-                         {"version", kFormatVersion},
-                         {"mnemo_version", MNEMO_VERSION},
-                         {"exported_at", UtcNow()},
-                         {"owner", options.owner}};
+    const nlohmann::ordered_json header = {
+        {"type", "header"},          {"format", kFormatName},
+        {"version", kFormatVersion}, {"mnemo_version", MNEMO_VERSION},
+        {"exported_at", UtcNow()},   {"owner", options.owner}};
     if (!write_line(header.dump())) {
         return pqpool::Error(pqpool::ErrorCode::kCancelled, "the export was stopped");
     }
     auto counts = memory::ExportProjects(store, options.owner, options.projects, write_line);
     if (!counts.ok()) return counts;
     const nlohmann::ordered_json end = {{"type", "end"},
-                      {"projects", counts->projects},
-                      {"contexts", counts->contexts},
-                      {"handovers", counts->handovers},
-                      {"files", counts->files},
-                      {"file_changes", counts->file_changes}};
+                                        {"projects", counts->projects},
+                                        {"contexts", counts->contexts},
+                                        {"handovers", counts->handovers},
+                                        {"files", counts->files},
+                                        {"file_changes", counts->file_changes}};
     if (!write_line(end.dump())) {
         return pqpool::Error(pqpool::ErrorCode::kCancelled, "the export was stopped");
     }

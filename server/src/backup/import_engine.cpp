@@ -208,9 +208,9 @@ private:
         if (current_) {
             auto written = current_->Write(*batch_kind_, batch_);
             if (!written.ok()) {
-                return Fail(ImportError{batch_first_line_, last_file_,
-                                        "in the records from this line on: " +
-                                            written.error().message()});
+                return Fail(
+                    ImportError{batch_first_line_, last_file_,
+                                "in the records from this line on: " + written.error().message()});
             }
             auto& counts = report_.counts[KindName(*batch_kind_)];
             counts.added += written->added;
@@ -229,9 +229,9 @@ private:
         auto finished = current_->Finish();
         current_.reset();
         if (!finished.ok()) {
-            return Fail(ImportError{project_line_, last_file_,
-                                    "could not commit project '" + target_ +
-                                        "': " + finished.error().message()});
+            return Fail(ImportError{
+                project_line_, last_file_,
+                "could not commit project '" + target_ + "': " + finished.error().message()});
         }
         report_.projects.push_back(target_);
         return true;

@@ -74,7 +74,8 @@ nlohmann::json ImportReport::ToJson() const {
 std::string ImportReport::ErrorText() const {
     if (!error) return "";
     std::string where = error->file;
-    if (error->line > 0) where += (where.empty() ? "line " : " line ") + std::to_string(error->line);
+    if (error->line > 0)
+        where += (where.empty() ? "line " : " line ") + std::to_string(error->line);
     return where.empty() ? error->message : where + ": " + error->message;
 }
 
@@ -83,8 +84,7 @@ ImportReport ImportMnemo(memory::Store& store, std::istream& in, const ImportOpt
     return detail::RunImport(store, *source, options);
 }
 
-ImportReport ImportServerMemory(memory::Store& store, std::istream& in,
-                                ImportOptions options) {
+ImportReport ImportServerMemory(memory::Store& store, std::istream& in, ImportOptions options) {
     if (auto missing = NeedsProject(options, "server-memory")) return *missing;
     std::vector<detail::SourceRecord> records;
     std::optional<ImportError> error;

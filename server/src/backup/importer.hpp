@@ -51,9 +51,9 @@ struct ImportError {
 /// nothing of the failing project was written; a file that fails its checks writes nothing.
 struct ImportReport {
     bool dry_run = false;
-    std::vector<std::string> projects;             // imported (or checked, with dry_run)
+    std::vector<std::string> projects;                 // imported (or checked, with dry_run)
     std::map<std::string, memory::KindCounts> counts;  // "projects", "contexts", ...
-    std::int64_t skipped = 0;                      // records of a type this version ignores
+    std::int64_t skipped = 0;                          // records of a type this version ignores
     std::optional<ImportError> error;
 
     [[nodiscard]] bool ok() const { return !error.has_value(); }
@@ -81,8 +81,7 @@ struct ImportReport {
 /// Imports every *.md file under `folder` (or the one file `folder` names) into
 /// options.project: one context per file, topic from the front matter's `topic` (else
 /// `title`, else the path without .md), priority and tags from the front matter.
-[[nodiscard]] ImportReport ImportMarkdown(memory::Store& store,
-                                          const std::filesystem::path& folder,
+[[nodiscard]] ImportReport ImportMarkdown(memory::Store& store, const std::filesystem::path& folder,
                                           ImportOptions options);
 
 /// Opens `path` and imports it in `format` (kAuto: a folder is Markdown; a file whose first

@@ -84,8 +84,8 @@ std::string ParseNote(const std::string& text, Note& note, std::int64_t& line) {
             if (key == "priority") {
                 if (value != "always_check" && value != "important" && value != "reference") {
                     line = static_cast<std::int64_t>(i) + 1;
-                    return "priority must be always_check, important or reference, not '" +
-                           value + "'";
+                    return "priority must be always_check, important or reference, not '" + value +
+                           "'";
                 }
                 note.priority = value;
             }
@@ -112,9 +112,8 @@ bool IsMarkdown(const fs::path& path) {
 
 }  // namespace
 
-bool MarkdownRecords(const fs::path& folder, const std::string& project,
-                     std::size_t max_file_bytes, std::vector<SourceRecord>& records,
-                     std::optional<ImportError>& error) {
+bool MarkdownRecords(const fs::path& folder, const std::string& project, std::size_t max_file_bytes,
+                     std::vector<SourceRecord>& records, std::optional<ImportError>& error) {
     std::error_code ec;
     std::vector<fs::path> files;
     if (fs::is_regular_file(folder, ec)) {
@@ -166,7 +165,8 @@ bool MarkdownRecords(const fs::path& folder, const std::string& project,
             return false;
         }
         std::string topic = !note.topic.empty() ? note.topic : note.title;
-        if (topic.empty()) topic = relative.substr(0, relative.size() - file.extension().string().size());
+        if (topic.empty())
+            topic = relative.substr(0, relative.size() - file.extension().string().size());
         records.push_back({1,
                            relative,
                            {{"type", "context"},

@@ -177,14 +177,10 @@ std::optional<RecordKind> KindOf(std::string_view type) {
 
 const char* KindName(RecordKind kind) {
     switch (kind) {
-        case RecordKind::kContext:
-            return "contexts";
-        case RecordKind::kHandover:
-            return "handovers";
-        case RecordKind::kFile:
-            return "files";
-        case RecordKind::kFileChange:
-            return "file_changes";
+        case RecordKind::kContext: return "contexts";
+        case RecordKind::kHandover: return "handovers";
+        case RecordKind::kFile: return "files";
+        case RecordKind::kFileChange: return "file_changes";
     }
     return "";
 }
@@ -193,14 +189,10 @@ std::string CheckRecord(const Json& record, RecordKind kind, std::int64_t line, 
     row = Json::object();
     row["line"] = line;
     switch (kind) {
-        case RecordKind::kContext:
-            return CheckContext(record, row);
-        case RecordKind::kHandover:
-            return CheckHandover(record, row);
-        case RecordKind::kFile:
-            return CheckFile(record, row);
-        case RecordKind::kFileChange:
-            return CheckFileChange(record, row);
+        case RecordKind::kContext: return CheckContext(record, row);
+        case RecordKind::kHandover: return CheckHandover(record, row);
+        case RecordKind::kFile: return CheckFile(record, row);
+        case RecordKind::kFileChange: return CheckFileChange(record, row);
     }
     return "unknown kind";
 }

@@ -53,8 +53,8 @@ bool ServerMemoryRecords(std::istream& in, const std::string& project, std::size
         if (status == LineReader::Status::kEnd) break;
         const std::int64_t number = reader.line_number();
         if (status == LineReader::Status::kTooLong) {
-            error = ImportError{number, "", "the line is longer than " +
-                                                std::to_string(max_line_bytes) + " bytes"};
+            error = ImportError{
+                number, "", "the line is longer than " + std::to_string(max_line_bytes) + " bytes"};
             return false;
         }
         if (line.find_first_not_of(" \t") == std::string::npos) continue;

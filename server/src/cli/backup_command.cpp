@@ -104,7 +104,8 @@ int RunImport(const Config& config, const ImportCommand& command) {
         }
         return 1;
     }
-    std::printf("%s%s: %s\n", command.dry_run ? "dry run (nothing changed), would import " : "imported ",
+    std::printf("%s%s: %s\n",
+                command.dry_run ? "dry run (nothing changed), would import " : "imported ",
                 projects.empty() ? "no project" : projects.c_str(), CountsLine(report).c_str());
     if (report.skipped > 0) {
         std::printf("skipped %lld record(s) of types this mnemo does not know\n",

@@ -8,7 +8,8 @@ namespace mnemo::memory::sql {
 
 // Timestamps are written in UTC with microseconds, whatever the session's time zone, so that
 // two exports of the same rows are byte for byte the same.
-#define MNEMO_UTC(column) "to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+#define MNEMO_UTC(column) \
+    "to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 /// $1 owner, $2 names (text[]; NULL = all). The owner's projects by name: id and record.
 inline constexpr std::string_view kExportProjects =

@@ -107,8 +107,7 @@ std::optional<std::string> OptionalText(const Json& record, const char* key) {
 pqpool::Result<ExportCounts> ExportProjects(Store& store, const std::string& owner,
                                             const std::vector<std::string>& projects,
                                             const ExportLineSink& sink) {
-    auto lease =
-        store.pool().Acquire(pqpool::AcquireLabel(OwnerRegistryTenant(owner), "export"));
+    auto lease = store.pool().Acquire(pqpool::AcquireLabel(OwnerRegistryTenant(owner), "export"));
     if (!lease.ok()) return std::move(lease).error();
     auto begun = lease->Execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     if (!begun.ok()) return std::move(begun).error();
@@ -143,16 +142,14 @@ pqpool::Result<ExportCounts> ExportProjects(Store& store, const std::string& own
 }
 
 pqpool::Result<ProjectImport> ProjectImport::Open(Store& store, const std::string& owner,
-                                                  const ImportProjectInfo& project,
-                                                  bool dry_run) {
+                                                  const ImportProjectInfo& project, bool dry_run) {
     if (!owner.empty()) {
         if (auto registered = store.RegisterOwner(owner); !registered.ok()) {
             return std::move(registered).error();
         }
     }
     const ProjectRef ref(owner, project.name);
-    auto lease =
-        store.pool().Acquire(pqpool::AcquireLabel(OwnerRegistryTenant(owner), "import"));
+    auto lease = store.pool().Acquire(pqpool::AcquireLabel(OwnerRegistryTenant(owner), "import"));
     if (!lease.ok()) return std::move(lease).error();
     // The per-record lookups must use the primary key even where the planner has no
     // statistics yet (a fresh database filling up during the import would otherwise be
@@ -175,9 +172,9 @@ pqpool::Result<ProjectImport> ProjectImport::Open(Store& store, const std::strin
         return std::move(opened).error();
     }
     if (opened->IsNull(0, 0)) {
-        return Error(ErrorCode::kInvalidArgument,
-                     "project '" + project.name + "' was created by someone else meanwhile; "
-                     "import again");
+        return Error(ErrorCode::kInvalidArgument, "project '" + project.name +
+                                                      "' was created by someone else meanwhile; "
+                                                      "import again");
     }
     return ProjectImport(std::move(lease).value(), ToInt64(opened->Get(0, 0)),
                          opened->Get(0, 1) == "t", dry_run);
@@ -215,9 +212,8 @@ pqpool::Result<KindCounts> ProjectImport::WriteContexts(const std::string& batch
         // order, so the appended versions follow the file.
         const Json records = Json::parse(batch);
         for (const auto& line : conflicts) {
-            const auto it = std::find_if(records.begin(), records.end(), [&](const Json& r) {
-                return r["line"] == line;
-            });
+            const auto it = std::find_if(records.begin(), records.end(),
+                                         [&](const Json& r) { return r["line"] == line; });
             const Json& r = *it;
             // Params view their text: every value lives in a local until the statement ran.
             const std::string tags =
@@ -228,15 +224,14 @@ pqpool::Result<KindCounts> ProjectImport::WriteContexts(const std::string& batch
             const auto& topic = r["topic"].get_ref<const std::string&>();
             const auto& content = r["content"].get_ref<const std::string&>();
             const auto& priority = r["priority"].get_ref<const std::string&>();
-            const std::array<Param, 8> append{
-                Param(id),
-                Param(topic),
-                Param(content),
-                Param(priority),
-                Param(tags),
-                created ? Param(*created) : Param(std::nullopt),
-                archived ? Param(*archived) : Param(std::nullopt),
-                reason ? Param(*reason) : Param(std::nullopt)};
+            const std::array<Param, 8> append{Param(id),
+                                              Param(topic),
+                                              Param(content),
+                                              Param(priority),
+                                              Param(tags),
+                                              created ? Param(*created) : Param(std::nullopt),
+                                              archived ? Param(*archived) : Param(std::nullopt),
+                                              reason ? Param(*reason) : Param(std::nullopt)};
             auto appended = lease_.Execute(sql::kAppendContext, append);
             if (!appended.ok()) return std::move(appended).error();
             ++counts.added;

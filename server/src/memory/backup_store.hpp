@@ -96,8 +96,7 @@ public:
 
 private:
     ProjectImport(pqpool::Lease lease, std::int64_t project_id, bool created, bool dry_run)
-        : lease_(std::move(lease)), project_id_(project_id), created_(created),
-          dry_run_(dry_run) {}
+        : lease_(std::move(lease)), project_id_(project_id), created_(created), dry_run_(dry_run) {}
 
     pqpool::Result<KindCounts> WriteContexts(const std::string& batch);
 
