@@ -330,6 +330,38 @@ TEST_F(BackupTest, ATruncatedFileIsRefusedWithItsLineAndNothingIsImported) {
     EXPECT_FALSE(Exists("", project));
 }
 
+/// A stream that cannot seek, like a pipe or an upload read as it arrives.
+class PipeBuffer : public std::stringbuf {
+public:
+    explicit PipeBuffer(const std::string& text) : std::stringbuf(text) {}
+
+protected:
+    pos_type seekoff(off_type, std::ios_base::seekdir, std::ios_base::openmode) override {
+        return pos_type(off_type(-1));
+    }
+    pos_type seekpos(pos_type, std::ios_base::openmode) override { return pos_type(off_type(-1)); }
+};
+
+TEST_F(BackupTest, FromAStreamReadOnceABadLineRollsBackOnlyItsProject) {
+    const std::string a = UniqueProject("pipe-a");
+    const std::string b = UniqueProject("pipe-b");
+    std::string file = BuildExport(a, 5);
+    file = file.substr(0, file.rfind("{\"contexts\""));
+    const auto b_lines = Records(BuildExport(b, 5));
+    for (std::size_t i = 0; i < 4; ++i) file += b_lines[i] + "\n";
+    const int bad_line = static_cast<int>(std::count(file.begin(), file.end(), '\n')) + 1;
+    file += "{\"type\":\"context\",\"project\":\"" + b + "\",\"topic\":\"cut\n";
+
+    PipeBuffer buffer(file);
+    std::istream in(&buffer);
+    const auto report = backup::ImportMnemo(store(), in, {});
+    ASSERT_FALSE(report.ok());
+    EXPECT_EQ(report.error->line, bad_line);
+    EXPECT_EQ(report.projects, std::vector<std::string>{a});  // committed before the bad line
+    EXPECT_TRUE(Exists("", a));
+    EXPECT_FALSE(Exists("", b));  // nothing of the project the bad line is in
+}
+
 TEST_F(BackupTest, ALineOverTheLimitIsRefusedWithoutReadingItWhole) {
     const std::string project = UniqueProject("long");
     std::string file = BuildExport(project, 2);

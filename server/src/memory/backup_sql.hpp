@@ -66,29 +66,47 @@ SELECT coalesce((SELECT project_id FROM k),
 /// $1 project id, $2 the batch (JSON array of context records with "line"). Adds the
 /// versions whose slot is free, counts the ones already held, and returns the lines of the
 /// ones whose version is taken by other content ("conflicts", added by kAppendContext).
-/// Topic rows get their version counter; the vocabulary its new words (as kLockContext).
+/// Topic rows get their version counter and latest live version (the highest live version:
+/// the old one or a new one, whichever is higher); the vocabulary its new words (as
+/// kLockContext). The topics' existing versions are read once, through the primary key
+/// (topic = ANY), never per record.
 inline constexpr std::string_view kImportContexts = R"sql(
-WITH input AS (
+WITH input AS MATERIALIZED (
     SELECT r.*, encode(sha256(convert_to(r.content, 'UTF8')), 'hex') AS hash
     FROM jsonb_to_recordset($2::jsonb) AS r(line bigint, topic text, version int, priority text,
         tags text[], content text, created_at timestamptz, archived_at timestamptz,
         archive_reason text)),
-classified AS (
+existing AS MATERIALIZED (
+    SELECT c.topic, c.version, c.content_hash, c.created_at FROM mnemo.contexts c
+    WHERE c.project_id = $1::bigint
+      AND c.topic = ANY ((SELECT array_agg(DISTINCT topic) FROM input)::text[])),
+classified AS MATERIALIZED (
     SELECT i.*,
-           EXISTS (SELECT 1 FROM mnemo.contexts c
-                   WHERE c.project_id = $1::bigint AND c.topic = i.topic AND c.content_hash = i.hash
-                     AND (c.version = i.version OR c.created_at = i.created_at
+           EXISTS (SELECT 1 FROM existing e
+                   WHERE e.topic = i.topic AND e.content_hash = i.hash
+                     AND (e.version = i.version OR e.created_at = i.created_at
                           OR i.created_at IS NULL)) AS same,
-           EXISTS (SELECT 1 FROM mnemo.contexts c
-                   WHERE c.project_id = $1::bigint AND c.topic = i.topic AND c.version = i.version)
+           EXISTS (SELECT 1 FROM existing e WHERE e.topic = i.topic AND e.version = i.version)
                AS taken
     FROM input i),
 fresh AS (SELECT * FROM classified WHERE NOT same AND NOT taken),
+fresh_latest AS (
+    SELECT DISTINCT ON (topic) topic, version, priority, coalesce(created_at, now()) AS at
+    FROM fresh WHERE archived_at IS NULL ORDER BY topic, version DESC),
 t AS (
-    INSERT INTO mnemo.topics AS t (project_id, topic, last_version)
-    SELECT $1::bigint, topic, max(version) FROM fresh GROUP BY topic
+    INSERT INTO mnemo.topics AS t (project_id, topic, last_version, latest_version,
+                                   latest_priority, latest_at)
+    SELECT $1::bigint, f.topic, f.last_version, l.version, l.priority, l.at
+    FROM (SELECT topic, max(version) AS last_version FROM fresh GROUP BY topic) f
+    LEFT JOIN fresh_latest l ON l.topic = f.topic
     ON CONFLICT (project_id, topic) DO UPDATE
-        SET last_version = greatest(t.last_version, excluded.last_version)),
+        SET last_version = greatest(t.last_version, excluded.last_version),
+            latest_version = CASE WHEN excluded.latest_version > coalesce(t.latest_version, 0)
+                                  THEN excluded.latest_version ELSE t.latest_version END,
+            latest_priority = CASE WHEN excluded.latest_version > coalesce(t.latest_version, 0)
+                                   THEN excluded.latest_priority ELSE t.latest_priority END,
+            latest_at = CASE WHEN excluded.latest_version > coalesce(t.latest_version, 0)
+                             THEN excluded.latest_at ELSE t.latest_at END),
 c AS (
     INSERT INTO mnemo.contexts (project_id, topic, version, content, preview, priority, tags,
                                 content_hash, size_bytes, created_at, archived_at, archive_reason)
@@ -111,10 +129,17 @@ SELECT json_build_object(
 
 /// $1 project id, $2 topic, $3 content, $4 priority, $5 tags (text[] literal), $6 created_at,
 /// $7 archived_at, $8 archive_reason. Adds the version as the topic's next one (its own
-/// version number is taken by other content). One row: the version.
+/// version number is taken by other content); being the highest, it is the latest live
+/// version unless archived. One row: the version.
 inline constexpr std::string_view kAppendContext = R"sql(
 WITH v AS (
-    UPDATE mnemo.topics t SET last_version = t.last_version + 1
+    UPDATE mnemo.topics t
+    SET last_version = t.last_version + 1,
+        latest_version = CASE WHEN $7::timestamptz IS NULL THEN t.last_version + 1
+                              ELSE t.latest_version END,
+        latest_priority = CASE WHEN $7::timestamptz IS NULL THEN $4 ELSE t.latest_priority END,
+        latest_at = CASE WHEN $7::timestamptz IS NULL THEN coalesce($6::timestamptz, now())
+                         ELSE t.latest_at END
     WHERE t.project_id = $1::bigint AND t.topic = $2
     RETURNING t.project_id, t.last_version),
 c AS (
@@ -132,17 +157,6 @@ voc AS (
     ORDER BY 1, 2
     ON CONFLICT DO NOTHING)
 SELECT version FROM c)sql";
-
-/// $1 project id, $2 the batch (JSON array of context records). Sets the latest live version
-/// of the batch's topics (as unlock_context does), after versions were added.
-inline constexpr std::string_view kImportLatest = R"sql(
-UPDATE mnemo.topics t
-SET (latest_version, latest_priority, latest_at) = (
-    SELECT c.version, c.priority, c.created_at FROM mnemo.contexts c
-    WHERE c.project_id = t.project_id AND c.topic = t.topic AND c.archived_at IS NULL
-    ORDER BY c.version DESC LIMIT 1)
-WHERE t.project_id = $1::bigint
-  AND t.topic IN (SELECT DISTINCT r.topic FROM jsonb_to_recordset($2::jsonb) AS r(topic text)))sql";
 
 /// $1 project id, $2 the batch of handover records.
 inline constexpr std::string_view kImportHandovers = R"sql(

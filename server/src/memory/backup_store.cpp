@@ -237,10 +237,6 @@ pqpool::Result<KindCounts> ProjectImport::WriteContexts(const std::string& batch
             ++counts.added;
         }
     }
-    if (counts.added > 0) {
-        auto latest = lease_.Execute(sql::kImportLatest, params);
-        if (!latest.ok()) return std::move(latest).error();
-    }
     return counts;
 }
 
