@@ -79,6 +79,12 @@ std::string Dsn(const std::string& dsn, const std::string& database, const std::
     return out;
 }
 
+/// Where the children's stderr goes (shown when one fails).
+const std::string& ErrorLog() {
+    static const std::string path = "/tmp/backup_bench_" + std::to_string(::getpid()) + ".err";
+    return path;
+}
+
 struct Run {
     double seconds = 0;
     long peak_rss_kib = 0;
@@ -88,12 +94,13 @@ struct Run {
 /// reports its wall time and peak RSS.
 Run Child(const std::vector<std::string>& argv, const std::string& out = "") {
     const auto began = Clock::now();
+    const std::string& error_log = ErrorLog();  // named by this process, not the child
     const pid_t pid = fork();
     if (pid < 0) Fail("fork failed");
     if (pid == 0) {
         const std::string target = out.empty() ? "/dev/null" : out;
         if (!freopen(target.c_str(), "w", stdout)) _exit(126);
-        if (!freopen("/dev/null", "w", stderr)) _exit(126);
+        if (!freopen(error_log.c_str(), "w", stderr)) _exit(126);
         std::vector<char*> args;
         for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
         args.push_back(nullptr);
@@ -106,7 +113,13 @@ Run Child(const std::vector<std::string>& argv, const std::string& out = "") {
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         std::string command;
         for (const auto& a : argv) command += a + " ";
-        Fail("failed (status " + std::to_string(status) + "): " + command);
+        std::string tail;
+        if (FILE* log = std::fopen(error_log.c_str(), "r")) {
+            char buffer[4096];
+            tail.assign(buffer, std::fread(buffer, 1, sizeof buffer, log));
+            std::fclose(log);
+        }
+        Fail("failed (status " + std::to_string(status) + "): " + command + "\n" + tail);
     }
     return {std::chrono::duration<double>(Clock::now() - began).count(), usage.ru_maxrss};
 }
@@ -171,6 +184,7 @@ int Main(const Options& options) {
     auto cleanup = [&] {
         std::remove(export_file.c_str());
         std::remove(copy_file.c_str());
+        std::remove(ErrorLog().c_str());
         rmdir(empty_dir.c_str());
         Sql(options.dsn, "DROP DATABASE IF EXISTS " + source_db + " WITH (FORCE)");
         Sql(options.dsn, "DROP DATABASE IF EXISTS " + target_db + " WITH (FORCE)");
