@@ -19,7 +19,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -29,8 +31,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+/// Drops what the run created; set once it exists, run by Fail too.
+std::function<void()> g_cleanup;
+
 [[noreturn]] void Fail(const std::string& what) {
     std::fprintf(stderr, "mnemo_backup_bench: %s\n", what.c_str());
+    if (auto cleanup = std::exchange(g_cleanup, nullptr)) cleanup();
     std::exit(1);
 }
 
@@ -134,7 +140,8 @@ void Load(const std::string& dsn, const std::string& pid, long count) {
         const std::string rows =
             "SELECT " + pid +
             "::bigint AS project_id, 'notes/item-' || i AS topic, v, "
-            "'Note ' || i || ' v' || v || ': ' || (SELECT string_agg('w' || ((i * 7919 + k * "
+            "'Note ' || i || ' v' || v || ': ' || (SELECT string_agg('w' || ((i::bigint * 7919 + k "
+            "* "
             "104729) % 2000)::text, ' ') FROM generate_series(1, 40) k) AS content, "
             "CASE WHEN v = 1 AND i % 3 = 0 THEN now() END AS archived_at "
             "FROM generate_series(" +
@@ -181,7 +188,7 @@ int Main(const Options& options) {
     setenv("MNEMO_SECRET", "backup-bench-secret-0123456789abcdef", 1);
     setenv("MNEMO_LOG_LEVEL", "error", 1);
 
-    auto cleanup = [&] {
+    g_cleanup = [&] {
         std::remove(export_file.c_str());
         std::remove(copy_file.c_str());
         std::remove(ErrorLog().c_str());
@@ -251,7 +258,7 @@ int Main(const Options& options) {
     line("import: mnemo import (empty db)", mnemo_import, 0, copy_import.seconds);
     line("import: psql \\copy FROM (baseline)", copy_import, 0, 0);
     line("import again: all unchanged", reimport, 0, copy_import.seconds);
-    cleanup();
+    std::exchange(g_cleanup, nullptr)();
     return 0;
 }
 

@@ -489,6 +489,14 @@ TEST_F(BackupTest, MarkdownFilesBecomeContextsWithTheirFrontMatter) {
     EXPECT_EQ(report.ErrorText(),
               "zz.md line 3: priority must be always_check, important or reference, not 'urgent'");
     EXPECT_FALSE(Exists("", *options.project));
+
+    // Two files naming one topic: refused, naming both.
+    std::ofstream(dir / "zz.md") << "---\ntopic: decisions/pool-size\n---\ntext\n";
+    report = backup::ImportPath(store(), dir, backup::ImportFormat::kAuto, options);
+    ASSERT_FALSE(report.ok());
+    EXPECT_EQ(report.ErrorText(),
+              "zz.md: its topic 'decisions/pool-size' is also decisions/pool.md's");
+    EXPECT_FALSE(Exists("", *options.project));
     fs::remove_all(dir);
 }
 

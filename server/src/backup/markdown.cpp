@@ -2,6 +2,7 @@
 // A folder of Markdown files (basic-memory, memory-bank) as mnemo records.
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "backup/converters.hpp"
@@ -142,6 +143,7 @@ bool MarkdownRecords(const fs::path& folder, const std::string& project, std::si
     std::sort(files.begin(), files.end());
     records.push_back({0, "", HeaderRecord(), 0});
     records.push_back({0, "", {{"type", "project"}, {"project", project}}, 0});
+    std::map<std::string, std::string> topics;  // topic -> the file it came from
     for (const auto& file : files) {
         const std::string relative = fs::relative(file, base).generic_string();
         const auto size = fs::file_size(file, ec);
@@ -167,6 +169,11 @@ bool MarkdownRecords(const fs::path& folder, const std::string& project, std::si
         std::string topic = !note.topic.empty() ? note.topic : note.title;
         if (topic.empty())
             topic = relative.substr(0, relative.size() - file.extension().string().size());
+        if (auto [it, fresh] = topics.try_emplace(topic, relative); !fresh) {
+            error =
+                ImportError{0, relative, "its topic '" + topic + "' is also " + it->second + "'s"};
+            return false;
+        }
         records.push_back({1,
                            relative,
                            {{"type", "context"},
