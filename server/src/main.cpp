@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// mnemo: the command line (serve, migrate, doctor, token, pg, hook, hooks).
+// mnemo: the command line (serve, migrate, doctor, token, export, import, pg, hook, hooks).
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
@@ -114,6 +114,34 @@ int main(int argc, char** argv) {
     hooks_install->add_option("--token-env", hooks_command.token_env,
                               "With --http: the environment variable holding the bearer token");
 
+    mnemo::cli::ExportCommand export_command;
+    auto* export_cli = app.add_subcommand(
+        "export", "Write projects (every version, handovers, file index) as one JSON Lines file");
+    export_cli->add_option("--project", export_command.project, "The project to export");
+    export_cli->add_flag("--all", export_command.all, "Export all of the user's projects");
+    export_cli->add_option("--output,-o", export_command.output, "File to write (default stdout)");
+    export_cli->add_option("--user", export_command.user,
+                           "Whose projects (a token user; default: the local owner)");
+    AddDatabaseFlags(*export_cli, flags);
+
+    mnemo::cli::ImportCommand import_command;
+    auto* import_cli = app.add_subcommand(
+        "import", "Import a mnemo export, a server-memory memory.json or a Markdown folder");
+    import_cli->add_option("file", import_command.path, "File (or Markdown folder) to import")
+        ->required();
+    import_cli
+        ->add_option("--format", import_command.format,
+                     "mnemo | server-memory | markdown (default: detected)")
+        ->check(CLI::IsMember({"auto", "mnemo", "server-memory", "markdown"}));
+    import_cli->add_option("--project", import_command.project,
+                           "Project to import into (mnemo: renames the file's one project; "
+                           "others: default $MNEMO_PROJECT or the directory's name)");
+    import_cli->add_flag("--dry-run", import_command.dry_run,
+                         "Check and count what would change; change nothing");
+    import_cli->add_option("--user", import_command.user,
+                           "Whose projects (a token user; default: the local owner)");
+    AddDatabaseFlags(*import_cli, flags);
+
     std::string pg_action;
     auto* pg = app.add_subcommand("pg", "Manage the embedded PostgreSQL cluster");
     pg->add_option("action", pg_action, "start | stop | status")
@@ -166,6 +194,11 @@ int main(int argc, char** argv) {
                                                       : "revoke";
         if (int code = Load(mnemo::Transport::kStdio, flags, config)) return code;
         return mnemo::cli::RunToken(config, token_command);
+    }
+    if (*export_cli || *import_cli) {
+        if (int code = Load(mnemo::Transport::kStdio, flags, config)) return code;
+        return *export_cli ? mnemo::cli::RunExport(config, export_command)
+                           : mnemo::cli::RunImport(config, import_command);
     }
     const auto transport = doctor_http ? mnemo::Transport::kHttp : mnemo::Transport::kStdio;
     if (int code = Load(transport, flags, config)) return code;

@@ -27,6 +27,31 @@ struct TokenCommand {
 /// revoke takes effect on the token's next request.
 int RunToken(const Config& config, const TokenCommand& command);
 
+/// What `mnemo export` was asked.
+struct ExportCommand {
+    std::string project;  // one project, or
+    bool all = false;     // all of the user's projects
+    std::string output;   // "" = stdout
+    std::string user;     // whose projects ("" = the local owner)
+};
+
+/// `mnemo export`: writes the JSON Lines export (docs/export-format.md) to the file (written
+/// whole or not at all) or stdout; counts on stderr.
+int RunExport(const Config& config, const ExportCommand& command);
+
+/// What `mnemo import` was asked.
+struct ImportCommand {
+    std::string path;
+    std::string format = "auto";  // auto | mnemo | server-memory | markdown
+    std::string project;          // "" = the file's (mnemo) or the default project
+    bool dry_run = false;
+    std::string user;  // whose projects ("" = the local owner)
+};
+
+/// `mnemo import`: imports and prints what was added and what was already there; on a
+/// problem, its line and what was (not) imported, exit 1.
+int RunImport(const Config& config, const ImportCommand& command);
+
 /// `mnemo migrate`: applies pending migrations and prints the schema version.
 int RunMigrate(const Config& config);
 

@@ -268,6 +268,8 @@ public:
     [[nodiscard]] const CallerSetup& caller() const { return caller_; }
 
     [[nodiscard]] pqpool::Pool& pool() { return *pool_; }
+    /// The keys that bind tenants (export and import open projects with them).
+    [[nodiscard]] const TenantKeys& keys() const { return keys_; }
 
 private:
     /// Runs one statement for `tenant` and parses its single JSON cell (null → Json()).
