@@ -57,6 +57,8 @@ std::string BuildExport(const std::string& project, int topics) {
                 record["archived_at"] = "2025-04-01T00:00:00.000001Z";
                 record["archive_reason"] = "unlock_context";
             }
+            if (t % 7 == 0)
+                record["guard"] = {{"pattern", "git push .*--force"}, {"decision", "deny"}};
             line(record);
             ++contexts;
         }
@@ -69,7 +71,9 @@ std::string BuildExport(const std::string& project, int topics) {
               {"summary", "session " + std::to_string(h)},
               {"completed", Json::array({"a"})},
               {"pending", Json::array()},
-              {"notes", ""}});
+              {"notes", ""},
+              {"automatic", h == 2},
+              {"client_session", h == 2 ? "conversation-2" : ""}});
     }
     line({{"type", "file"},
           {"project", project},
@@ -180,6 +184,23 @@ TEST_F(BackupTest, RoundTripOfTenThousandContextsGivesTheSameRecords) {
     const std::string first = Export("", {project});
     const auto records = Records(first);
     ASSERT_EQ(records.size(), 1u + 10002u + 4u + 1u + 1u + 1u);
+    // Guards and automatic handovers travel too.
+    int guarded = 0;
+    int automatic = 0;
+    for (const auto& line : records) {
+        const Json record = Json::parse(line);
+        if (record.value("guard", Json()).is_object()) {
+            EXPECT_EQ(record["guard"], Json::parse(R"({"pattern": "git push .*--force",
+                                                      "decision": "deny"})"));
+            ++guarded;
+        }
+        if (record.value("automatic", false)) {
+            EXPECT_EQ(record["client_session"], "conversation-2");
+            ++automatic;
+        }
+    }
+    EXPECT_EQ(guarded, 2 * ((5000 + 6) / 7));
+    EXPECT_EQ(automatic, 1);
     EXPECT_EQ(Json::parse(records.back())["contexts"], 10002);
 
     // Into an empty namespace (a user with no projects), then out again.

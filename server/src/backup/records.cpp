@@ -5,6 +5,7 @@
 #include <climits>
 
 #include "files/sha256.hpp"
+#include "tools/guard.hpp"
 
 namespace mnemo::backup {
 namespace {
@@ -89,6 +90,22 @@ std::string CheckContext(const Json& r, Json& row) {
     for (const char* key : {"created_at", "archived_at", "archive_reason"}) {
         if (!OptionalString(r, key, row)) return std::string(key) + " must be a string or null";
     }
+    row["guard_pattern"] = nullptr;
+    row["guard_decision"] = nullptr;
+    if (!IsAbsent(r, "guard")) {
+        const Json& guard = r["guard"];
+        if (!guard.is_object() || !guard.contains("pattern") || !guard["pattern"].is_string() ||
+            !guard.contains("decision") ||
+            (guard["decision"] != "deny" && guard["decision"] != "ask")) {
+            return "guard must be null or {\"pattern\": text, \"decision\": \"deny\" or \"ask\"}";
+        }
+        if (auto problem = tools::GuardPatternProblem(guard["pattern"].get<std::string>());
+            !problem.empty()) {
+            return "guard.pattern: " + problem;
+        }
+        row["guard_pattern"] = guard["pattern"];
+        row["guard_decision"] = guard["decision"];
+    }
     return "";
 }
 
@@ -99,9 +116,13 @@ std::string CheckHandover(const Json& r, Json& row) {
     }
     row["summary"] = r["summary"];
     row["created_at"] = r["created_at"];
-    for (const char* key : {"session_id", "notes"}) {
+    for (const char* key : {"session_id", "notes", "client_session"}) {
         if (!OptionalString(r, key, row)) return std::string(key) + " must be a string";
     }
+    if (!IsAbsent(r, "automatic") && !r["automatic"].is_boolean()) {
+        return "automatic must be true or false";
+    }
+    row["automatic"] = !IsAbsent(r, "automatic") && r["automatic"].get<bool>();
     for (const char* key : {"completed", "pending"}) {
         if (IsAbsent(r, key)) {
             row[key] = Json::array();

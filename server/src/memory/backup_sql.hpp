@@ -24,14 +24,16 @@ inline constexpr std::string_view kExportContexts =
     "'topic', c.topic, 'version', c.version, 'priority', c.priority, 'tags', c.tags, "
     "'content', c.content, 'content_hash', c.content_hash, "
     "'created_at', " MNEMO_UTC("c.created_at") ", "
-    "'archived_at', " MNEMO_UTC("c.archived_at") ", 'archive_reason', c.archive_reason)::text "
+    "'archived_at', " MNEMO_UTC("c.archived_at") ", 'archive_reason', c.archive_reason, "
+    "'guard', CASE WHEN c.guard_pattern IS NOT NULL THEN json_build_object("
+    "'pattern', c.guard_pattern, 'decision', c.guard_decision) END)::text "
     "FROM mnemo.contexts c WHERE c.project_id = %PID% ORDER BY c.topic, c.version";
 
 inline constexpr std::string_view kExportHandovers =
     "SELECT json_build_object('type', 'handover', 'project', $name$%NAME%$name$::text, "
     "'created_at', " MNEMO_UTC("h.created_at") ", 'session_id', h.session_id, "
     "'summary', h.summary, 'completed', h.completed, 'pending', h.pending, "
-    "'notes', h.notes)::text "
+    "'notes', h.notes, 'automatic', h.automatic, 'client_session', h.client_session)::text "
     "FROM mnemo.handovers h WHERE h.project_id = %PID% ORDER BY h.created_at, h.handover_id";
 
 inline constexpr std::string_view kExportFiles =
@@ -75,7 +77,7 @@ WITH input AS MATERIALIZED (
     SELECT r.*, encode(sha256(convert_to(r.content, 'UTF8')), 'hex') AS hash
     FROM jsonb_to_recordset($2::jsonb) AS r(line bigint, topic text, version int, priority text,
         tags text[], content text, created_at timestamptz, archived_at timestamptz,
-        archive_reason text)),
+        archive_reason text, guard_pattern text, guard_decision text)),
 existing AS MATERIALIZED (
     SELECT c.topic, c.version, c.content_hash, c.created_at FROM mnemo.contexts c
     WHERE c.project_id = $1::bigint
@@ -109,10 +111,11 @@ t AS (
                              THEN excluded.latest_at ELSE t.latest_at END),
 c AS (
     INSERT INTO mnemo.contexts (project_id, topic, version, content, preview, priority, tags,
-                                content_hash, size_bytes, created_at, archived_at, archive_reason)
+                                content_hash, size_bytes, created_at, archived_at, archive_reason,
+                                guard_pattern, guard_decision)
     SELECT $1::bigint, topic, version, content, left(content, 500), priority,
            coalesce(tags, '{}'), hash, octet_length(content), coalesce(created_at, now()),
-           archived_at, archive_reason
+           archived_at, archive_reason, guard_pattern, guard_decision
     FROM fresh
     RETURNING project_id, search),
 voc AS (
@@ -128,9 +131,9 @@ SELECT json_build_object(
                   WHERE taken AND NOT same)))sql";
 
 /// $1 project id, $2 topic, $3 content, $4 priority, $5 tags (text[] literal), $6 created_at,
-/// $7 archived_at, $8 archive_reason. Adds the version as the topic's next one (its own
-/// version number is taken by other content); being the highest, it is the latest live
-/// version unless archived. One row: the version.
+/// $7 archived_at, $8 archive_reason, $9 guard pattern, $10 guard decision. Adds the version as the
+/// topic's next one (its own version number is taken by other content); being the highest, it is
+/// the latest live version unless archived. One row: the version.
 inline constexpr std::string_view kAppendContext = R"sql(
 WITH v AS (
     UPDATE mnemo.topics t
@@ -144,10 +147,11 @@ WITH v AS (
     RETURNING t.project_id, t.last_version),
 c AS (
     INSERT INTO mnemo.contexts (project_id, topic, version, content, preview, priority, tags,
-                                content_hash, size_bytes, created_at, archived_at, archive_reason)
+                                content_hash, size_bytes, created_at, archived_at, archive_reason,
+                                guard_pattern, guard_decision)
     SELECT v.project_id, $2, v.last_version, $3, left($3, 500), $4, $5::text[],
            encode(sha256(convert_to($3, 'UTF8')), 'hex'), octet_length($3),
-           coalesce($6::timestamptz, now()), $7::timestamptz, $8
+           coalesce($6::timestamptz, now()), $7::timestamptz, $8, $9, $10
     FROM v
     RETURNING project_id, version, search),
 voc AS (
@@ -162,16 +166,22 @@ SELECT version FROM c)sql";
 inline constexpr std::string_view kImportHandovers = R"sql(
 WITH input AS (
     SELECT * FROM jsonb_to_recordset($2::jsonb) AS r(created_at timestamptz, session_id text,
-        summary text, completed jsonb, pending jsonb, notes text)),
+        summary text, completed jsonb, pending jsonb, notes text, automatic boolean,
+        client_session text)),
 ins AS (
     INSERT INTO mnemo.handovers (project_id, created_at, session_id, summary, completed,
-                                 pending, notes)
+                                 pending, notes, automatic, client_session)
     SELECT $1::bigint, coalesce(i.created_at, now()), coalesce(i.session_id, ''), i.summary,
-           coalesce(i.completed, '[]'), coalesce(i.pending, '[]'), coalesce(i.notes, '')
+           coalesce(i.completed, '[]'), coalesce(i.pending, '[]'), coalesce(i.notes, ''),
+           coalesce(i.automatic, false), coalesce(i.client_session, '')
     FROM input i
     WHERE NOT EXISTS (SELECT 1 FROM mnemo.handovers h
                       WHERE h.project_id = $1::bigint AND h.created_at = i.created_at
                         AND h.summary = i.summary AND h.session_id = coalesce(i.session_id, ''))
+    -- A conversation keeps one automatic handover (handovers_automatic_session): the one
+    -- already there stays.
+    ON CONFLICT (project_id, client_session) WHERE automatic AND client_session <> ''
+        DO NOTHING
     RETURNING 1)
 SELECT json_build_object('added', (SELECT count(*) FROM ins),
                          'unchanged', (SELECT count(*) FROM input) - (SELECT count(*) FROM ins)))sql";

@@ -221,17 +221,24 @@ pqpool::Result<KindCounts> ProjectImport::WriteContexts(const std::string& batch
             const auto created = OptionalText(r, "created_at");
             const auto archived = OptionalText(r, "archived_at");
             const auto reason = OptionalText(r, "archive_reason");
+            const auto guard_pattern = OptionalText(r, "guard_pattern");
+            const auto guard_decision = OptionalText(r, "guard_decision");
             const auto& topic = r["topic"].get_ref<const std::string&>();
             const auto& content = r["content"].get_ref<const std::string&>();
             const auto& priority = r["priority"].get_ref<const std::string&>();
-            const std::array<Param, 8> append{Param(id),
-                                              Param(topic),
-                                              Param(content),
-                                              Param(priority),
-                                              Param(tags),
-                                              created ? Param(*created) : Param(std::nullopt),
-                                              archived ? Param(*archived) : Param(std::nullopt),
-                                              reason ? Param(*reason) : Param(std::nullopt)};
+            const auto optional = [](const std::optional<std::string>& text) {
+                return text ? Param(*text) : Param(std::nullopt);
+            };
+            const std::array<Param, 10> append{Param(id),
+                                               Param(topic),
+                                               Param(content),
+                                               Param(priority),
+                                               Param(tags),
+                                               optional(created),
+                                               optional(archived),
+                                               optional(reason),
+                                               optional(guard_pattern),
+                                               optional(guard_decision)};
             auto appended = lease_.Execute(sql::kAppendContext, append);
             if (!appended.ok()) return std::move(appended).error();
             ++counts.added;
