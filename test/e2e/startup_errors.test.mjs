@@ -78,6 +78,9 @@ describe("the command line", () => {
     it("names an unknown command and lists the real ones", async () => {
         const run = spawnSync(mnemoBinary(), ["bogus"], { encoding: "utf8" });
         assert.equal(run.status, 2);
-        assert.match(run.stderr, /unknown command 'bogus' \(commands: serve, migrate, doctor, token, pg/);
+        assert.match(run.stderr, /unknown command 'bogus' \(commands: [a-z, ]+; see mnemo --help\)/);
+        for (const command of ["serve", "migrate", "doctor", "token", "hook", "hooks", "export", "import", "pg"]) {
+            assert.match(run.stderr, new RegExp(`[ (]${command}[,;]`), command);
+        }
     });
 });

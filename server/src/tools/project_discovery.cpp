@@ -44,8 +44,11 @@ std::optional<std::string> ProjectFromRoots(const Json& roots_result) {
 
 pqpool::Result<DiscoveredProject> DiscoverProject(const mcp::ToolCall& call,
                                                   ToolServices& services) {
+    // Over stdio the working directory names the project (the server's default); when it
+    // cannot, guessing another project would write where the user did not look.
+    const bool http = services.config.transport == Transport::kHttp;
     std::string roots_note = "the client shared no roots";
-    if (call.session.ClientCan("roots")) {
+    if (http && call.session.ClientCan("roots")) {
         const auto answer = call.RequestClient("roots/list", Json::object(), kRootsWait);
         if (!answer.ok) {
             roots_note = "the client's roots/list failed (" + answer.error + ")";
@@ -60,7 +63,7 @@ pqpool::Result<DiscoveredProject> DiscoverProject(const mcp::ToolCall& call,
     }
     auto projects = services.store.ListProjects(call.session.owner());
     if (!projects.ok()) return std::move(projects).error();
-    if (projects->size() == 1) {
+    if (http && projects->size() == 1) {
         return DiscoveredProject{(*projects)[0].value("name", ""), "only project"};
     }
     std::string names;
@@ -68,8 +71,8 @@ pqpool::Result<DiscoveredProject> DiscoverProject(const mcp::ToolCall& call,
         names += (names.empty() ? "" : ", ") + project.value("name", "");
     }
     return Error(ErrorCode::kInvalidArgument,
-                 "No project selected: " + roots_note +
-                     ", the server has no default project (--project, MNEMO_PROJECT), and " +
+                 "No project selected: " + (http ? roots_note + ", " : std::string()) +
+                     "the server has no default project (--project, MNEMO_PROJECT), and " +
                      (projects->empty() ? std::string("you have no projects yet")
                                         : "you have " + std::to_string(projects->size()) +
                                               " projects (" + names + ")") +

@@ -22,9 +22,10 @@ struct DiscoveredProject {
     std::string source;
 };
 
-/// Finds the project for `call` as stdio would: the client's roots (roots/list, asked once
-/// when the client declared the capability, answered within 5 s), else the server's default
-/// (--project, MNEMO_PROJECT, or stdio's working directory), else the owner's only project.
+/// Finds the project for `call` over HTTP as stdio would: the client's roots (roots/list,
+/// asked once when the client declared the capability, answered within 5 s), else the
+/// server's default (--project, MNEMO_PROJECT), else the owner's only project. Over stdio only
+/// the server's default (which holds the working directory's name when it makes one).
 /// Errors: a message that says what was tried and lists the owner's projects.
 ///
 /// Thread safety: the calling request's thread (it may wait for the client's answer).
