@@ -137,14 +137,9 @@ int RunServeHttp(const Config& config) {
     };
     ui::UiService browser(
         ui::UiServices{*server->db.store, access, config, metrics, &server->subscriptions});
-    transport::HttpServices services{config,
-                                     server->dispatcher,
-                                     server->db.pool,
-                                     server->db.store->caller().pool,
-                                     access,
-                                     metrics,
-                                     &server->subscriptions,
-                                     std::move(hooks)};
+    transport::HttpServices services{
+        config,  server->dispatcher,     server->db.pool, server->db.store->caller().pool, access,
+        metrics, &server->subscriptions, std::move(hooks)};
     services.routes.push_back({"/ui", &browser});
     return transport::RunHttp(services);
 }
