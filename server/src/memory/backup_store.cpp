@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <regex>
 
 #include "memory/backup_sql.hpp"
 
@@ -69,8 +68,11 @@ pqpool::Status ExportOne(pqpool::Lease& lease, std::string_view id, const std::s
                          const ExportLineSink& sink, ExportCounts& counts) {
     // The name is spliced into the cursor's query text; the database allows only
     // [a-z0-9_-] in project names, which cannot end the dollar quote.
-    static const std::regex kName("^[a-z0-9][a-z0-9_-]{0,63}$");
-    if (!std::regex_match(name, kName)) {
+    const bool plain =
+        !name.empty() && name.size() <= 64 &&
+        name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") == std::string::npos &&
+        name.front() != '_' && name.front() != '-';
+    if (!plain) {
         return Error(ErrorCode::kInvalidArgument, "unexpected project name '" + name + "'");
     }
     const struct {
