@@ -26,28 +26,37 @@ constexpr unsigned kFloat8 = 701;
 constexpr unsigned kNumeric = 1700;
 constexpr unsigned kJsonb = 3802;
 
+/// The index just past the comment that starts at `i` ("-- …" to the end of its line, or a
+/// nested "/* … */"); `i` itself when none starts there.
+std::size_t PastComment(std::string_view sql, std::size_t i) {
+    if (sql.substr(i, 2) == "--") {
+        const auto newline = sql.find('\n', i);
+        return newline == std::string_view::npos ? sql.size() : newline;
+    }
+    if (sql.substr(i, 2) != "/*") return i;
+    int depth = 0;
+    while (i < sql.size()) {
+        if (sql.substr(i, 2) == "/*") {
+            ++depth;
+            i += 2;
+        } else if (sql.substr(i, 2) == "*/") {
+            i += 2;
+            if (--depth == 0) break;
+        } else {
+            ++i;
+        }
+    }
+    return i;
+}
+
 /// The index just past comments, whitespace and opening parentheses at `i`.
 std::size_t SkipToKeyword(std::string_view sql, std::size_t i) {
     while (i < sql.size()) {
         const char c = sql[i];
         if (std::isspace(static_cast<unsigned char>(c)) != 0 || c == '(') {
             ++i;
-        } else if (sql.substr(i, 2) == "--") {
-            const auto newline = sql.find('\n', i);
-            i = newline == std::string_view::npos ? sql.size() : newline;
-        } else if (sql.substr(i, 2) == "/*") {
-            int depth = 0;
-            while (i < sql.size()) {
-                if (sql.substr(i, 2) == "/*") {
-                    ++depth;
-                    i += 2;
-                } else if (sql.substr(i, 2) == "*/") {
-                    i += 2;
-                    if (--depth == 0) break;
-                } else {
-                    ++i;
-                }
-            }
+        } else if (const std::size_t after = PastComment(sql, i); after != i) {
+            i = after;
         } else {
             break;
         }
@@ -164,22 +173,8 @@ std::string_view WithoutTrailer(std::string_view sql) {
         const char c = sql[i];
         if (std::isspace(static_cast<unsigned char>(c)) != 0 || c == ';') {
             ++i;
-        } else if (sql.substr(i, 2) == "--") {
-            const auto newline = sql.find('\n', i);
-            i = newline == std::string_view::npos ? sql.size() : newline;
-        } else if (sql.substr(i, 2) == "/*") {
-            int depth = 0;
-            while (i < sql.size()) {
-                if (sql.substr(i, 2) == "/*") {
-                    ++depth;
-                    i += 2;
-                } else if (sql.substr(i, 2) == "*/") {
-                    i += 2;
-                    if (--depth == 0) break;
-                } else {
-                    ++i;
-                }
-            }
+        } else if (const std::size_t after = PastComment(sql, i); after != i) {
+            i = after;
         } else if (c == '\'' || c == '"') {
             // '' and "" inside are two quotes in a row: the loop steps over both.
             const auto close = sql.find(c, i + 1);
