@@ -72,8 +72,8 @@ inline std::string ReadFile(const fs::path& file) {
     return text.str();
 }
 
-/// Pids of processes whose command line has `-D <data_directory>`: postmasters (backends
-/// rewrite their titles, and no pg_ctl runs once EnsureRunning returned).
+/// Pids of postmasters of `data_directory`: `postgres` processes whose command line has
+/// `-D <data_directory>` (backends rewrite their titles).
 inline std::vector<pid_t> Postmasters(const fs::path& data_directory) {
     std::vector<pid_t> pids;
     const std::string wanted =
@@ -83,7 +83,10 @@ inline std::vector<pid_t> Postmasters(const fs::path& data_directory) {
         const std::string name = entry.path().filename().string();
         if (name.find_first_not_of("0123456789") != std::string::npos) continue;
         const std::string cmdline = ReadFile(entry.path() / "cmdline");
-        if (cmdline.find(wanted) != std::string::npos) {
+        // Only the server itself: pg_ctl, and the shell it starts the server through, name the
+        // data directory too while a start is under way.
+        const fs::path program = cmdline.substr(0, cmdline.find('\0'));
+        if (program.filename() == "postgres" && cmdline.find(wanted) != std::string::npos) {
             pids.push_back(static_cast<pid_t>(std::stol(name)));
         }
     }
