@@ -12,6 +12,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <csignal>
@@ -73,22 +74,36 @@ inline std::string ReadFile(const fs::path& file) {
 }
 
 /// Pids of postmasters of `data_directory`: `postgres` processes whose command line has
-/// `-D <data_directory>` (backends rewrite their titles).
+/// `-D <data_directory>` and whose parent is not one of them (a backend keeps the
+/// postmaster's command line for an instant after its fork, until it sets its title).
 inline std::vector<pid_t> Postmasters(const fs::path& data_directory) {
-    std::vector<pid_t> pids;
     const std::string wanted =
         std::string("-D\0", 3) + fs::weakly_canonical(data_directory).string() + '\0';
+    std::vector<std::pair<pid_t, pid_t>> matches;  // pid, parent
     std::error_code error;
     for (const auto& entry : fs::directory_iterator("/proc", error)) {
         const std::string name = entry.path().filename().string();
         if (name.find_first_not_of("0123456789") != std::string::npos) continue;
         const std::string cmdline = ReadFile(entry.path() / "cmdline");
-        // Only the server itself: pg_ctl, and the shell it starts the server through, name the
-        // data directory too while a start is under way.
         const fs::path program = cmdline.substr(0, cmdline.find('\0'));
-        if (program.filename() == "postgres" && cmdline.find(wanted) != std::string::npos) {
-            pids.push_back(static_cast<pid_t>(std::stol(name)));
+        if (program.filename() != "postgres" || cmdline.find(wanted) == std::string::npos) {
+            continue;
         }
+        // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces, not ')'.
+        const std::string stat = ReadFile(entry.path() / "stat");
+        const auto after_comm = stat.rfind(')');
+        pid_t parent = 0;
+        if (after_comm != std::string::npos && after_comm + 4 < stat.size()) {
+            parent = static_cast<pid_t>(std::atol(stat.c_str() + after_comm + 4));
+        }
+        matches.emplace_back(static_cast<pid_t>(std::stol(name)), parent);
+    }
+    std::vector<pid_t> pids;
+    for (const auto& [pid, parent] : matches) {
+        const bool child =
+            std::any_of(matches.begin(), matches.end(),
+                        [parent = parent](const auto& m) { return m.first == parent; });
+        if (!child) pids.push_back(pid);
     }
     return pids;
 }
