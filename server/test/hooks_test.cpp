@@ -152,6 +152,41 @@ TEST(TranscriptTest, SleepCallsAreNoticedUnderAnyServerName) {
                      .called_sleep);
 }
 
+TEST(TranscriptTest, FieldsOfAnotherTypeAreIgnoredNotThrown) {
+    // Each line names a field Claude Code writes as a string or a boolean, with another type
+    // (a fuzzer found the first: "type" as an object ended the process).
+    const std::string text =
+        R"({"type":{"a":1},"message":{"content":"lost"}})"
+        "\n"
+        R"({"type":"user","isMeta":"yes","message":{"content":[{"type":7,"text":"x"},)"
+        R"({"type":"text","text":["y"]},{"type":"text","text":"kept request"}]}})"
+        "\n"
+        R"({"type":"user","isCompactSummary":1,"message":{"content":"second request"}})"
+        "\n"
+        R"({"type":"assistant","message":{"content":[{"type":"tool_use","name":5,"input":{}},)"
+        R"({"type":"tool_use","name":"Bash","input":{"command":["rm"]}},)"
+        R"({"type":"tool_use","name":"Edit","input":{"file_path":{"p":1}}},)"
+        R"({"type":"text","text":"done"}]}})";
+    TranscriptDigest digest;
+    ASSERT_NO_THROW(digest = DigestTranscript(text));
+    EXPECT_EQ(digest.lines, 4u);
+    EXPECT_EQ(digest.requests, (std::vector<std::string>{"kept request", "second request"}));
+    EXPECT_TRUE(digest.commands.empty());
+    EXPECT_TRUE(digest.files.empty());
+    EXPECT_TRUE(digest.compact_summary.empty());
+    EXPECT_EQ(digest.last_assistant_text, "done");
+}
+
+TEST(HookEventTest, StringFieldNeverThrows) {
+    EXPECT_EQ(StringField(Json{{"k", "v"}}, "k"), "v");
+    EXPECT_EQ(StringField(Json{{"k", 1}}, "k"), "");
+    EXPECT_EQ(StringField(Json::array({1}), "k"), "");
+    EXPECT_EQ(StringField(Json(), "k"), "");
+    EXPECT_TRUE(IsTrueField(Json{{"k", true}}, "k"));
+    EXPECT_FALSE(IsTrueField(Json{{"k", "true"}}, "k"));
+    EXPECT_FALSE(IsTrueField(Json("s"), "k"));
+}
+
 TEST(TranscriptTest, EverythingIsBounded) {
     std::string text;
     const std::string long_request(1000, 'r');
@@ -350,6 +385,8 @@ TEST(SettingsMergeTest, WrongShapesAreRefused) {
     EXPECT_FALSE(IsMnemoHook(
         Parse(R"({"type":"command","command":"/bin/mnemo-backup hook SessionStart"})")));
     EXPECT_TRUE(IsMnemoHook(Parse(R"({"type":"command","command":"mnemo hook PreToolUse"})")));
+    EXPECT_FALSE(IsMnemoHook(Parse(R"({"type":["command"],"command":"mnemo hook PreToolUse"})")));
+    EXPECT_FALSE(IsMnemoHook(Parse(R"({"type":"command","command":{"c":"mnemo hook X"}})")));
 }
 
 }  // namespace

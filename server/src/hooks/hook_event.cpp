@@ -59,6 +59,18 @@ std::string HookEventNames() {
     return names;
 }
 
+std::string StringField(const nlohmann::json& object, const char* key) {
+    if (!object.is_object()) return {};
+    const auto found = object.find(key);
+    return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
+bool IsTrueField(const nlohmann::json& object, const char* key) {
+    if (!object.is_object()) return false;
+    const auto found = object.find(key);
+    return found != object.end() && found->is_boolean() && found->get<bool>();
+}
+
 pqpool::Result<HookEvent> ParseHookEvent(std::string_view body,
                                          std::optional<HookEventKind> expected) {
     if (body.size() > kMaxHookEventBytes) {

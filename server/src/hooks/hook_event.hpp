@@ -27,6 +27,13 @@ enum class HookEventKind {
 /// "SessionStart, UserPromptSubmit, PreToolUse, PreCompact, SessionEnd" (for messages).
 [[nodiscard]] std::string HookEventNames();
 
+/// The string at `object[key]`: empty when `object` is not an object or the value is absent
+/// or not a string. For JSON from outside (events, transcripts, settings files): never throws,
+/// where nlohmann's `value(key, "")` throws on a value of another type.
+[[nodiscard]] std::string StringField(const nlohmann::json& object, const char* key);
+/// True only when `object[key]` is the boolean true; never throws.
+[[nodiscard]] bool IsTrueField(const nlohmann::json& object, const char* key);
+
 /// What mnemo reads of an event (the hooks reference's common fields and each event's own).
 struct HookEvent {
     HookEventKind kind = HookEventKind::kSessionStart;

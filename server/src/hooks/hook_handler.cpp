@@ -24,9 +24,9 @@ Json Context(const char* event_name, const std::string& text) {
 /// relative to the working directory (so "^src/" and "/src/" both work).
 std::vector<std::string> GuardSubjects(const HookEvent& event) {
     const Json& input = event.tool_input;
-    if (event.tool_name == "Bash") return {input.value("command", "")};
+    if (event.tool_name == "Bash") return {StringField(input, "command")};
     const char* field = event.tool_name == "NotebookEdit" ? "notebook_path" : "file_path";
-    const std::string path = input.value(field, "");
+    const std::string path = StringField(input, field);
     if (path.empty()) return {};
     std::vector<std::string> subjects{path};
     const std::filesystem::path absolute(path);

@@ -104,13 +104,13 @@ std::string ShellQuote(const std::string& text) {
 
 bool IsMnemoHook(const Json& hook) {
     if (!hook.is_object()) return false;
-    const std::string type = hook.value("type", "");
+    const std::string type = StringField(hook, "type");
     if (type == "http") {
-        const std::string url = hook.value("url", "");
+        const std::string url = StringField(hook, "url");
         return url.ends_with(kEndpointPath);
     }
     if (type != "command") return false;
-    const std::string command = hook.value("command", "");
+    const std::string command = StringField(hook, "command");
     // "<...>mnemo hook EVENT" or "'<...>/mnemo' hook EVENT": the program's name is mnemo.
     const auto at = command.find(" hook ");
     if (at == std::string::npos) return false;
@@ -176,7 +176,7 @@ std::vector<std::pair<std::string, std::string>> InstalledHooks(const Json& sett
                 continue;
             }
             for (const auto& hook : group["hooks"]) {
-                if (IsMnemoHook(hook)) found.emplace_back(event, hook.value("type", ""));
+                if (IsMnemoHook(hook)) found.emplace_back(event, StringField(hook, "type"));
             }
         }
     }

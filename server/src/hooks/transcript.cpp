@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hooks/hook_event.hpp"
 #include "hooks/redact.hpp"
 #include "tools/briefing.hpp"
 
@@ -57,32 +58,33 @@ void DigestUser(const Json& line, TranscriptDigest& digest, const TranscriptLimi
         text = content.get<std::string>();
     } else if (content.is_array()) {
         for (const auto& block : content) {
-            if (block.is_object() && block.value("type", "") == "text") {
-                text += (text.empty() ? "" : "\n") + block.value("text", "");
+            if (block.is_object() && StringField(block, "type") == "text") {
+                text += (text.empty() ? "" : "\n") + StringField(block, "text");
             }
         }
     }
     if (text.empty()) return;
-    if (line.value("isCompactSummary", false)) {
+    if (IsTrueField(line, "isCompactSummary")) {
         digest.compact_summary = Clean(text, limits.max_summary_chars);
         return;
     }
-    if (line.value("isMeta", false) || !IsTypedRequest(text)) return;
+    if (IsTrueField(line, "isMeta") || !IsTypedRequest(text)) return;
     PushBounded(digest.requests, Clean(text, limits.max_request_chars), limits.max_requests);
 }
 
 void DigestToolUse(const Json& block, TranscriptDigest& digest, const TranscriptLimits& limits) {
-    const std::string name = block.value("name", "");
+    const std::string name = StringField(block, "name");
     const Json& input = block.value("input", Json::object());
     if (!input.is_object()) return;
     if (IsSleepTool(name)) digest.called_sleep = true;
     if (name == "Bash") {
-        PushBounded(digest.commands, Clean(input.value("command", ""), limits.max_command_chars),
+        PushBounded(digest.commands, Clean(StringField(input, "command"), limits.max_command_chars),
                     limits.max_commands);
         return;
     }
     if (name == "Edit" || name == "Write" || name == "MultiEdit" || name == "NotebookEdit") {
-        std::string path = input.value(name == "NotebookEdit" ? "notebook_path" : "file_path", "");
+        std::string path =
+            StringField(input, name == "NotebookEdit" ? "notebook_path" : "file_path");
         path = Clean(path, 500);
         if (path.empty()) return;
         // Most recent last, each file once.
@@ -106,8 +108,8 @@ void DigestAssistant(const Json& line, TranscriptDigest& digest, const Transcrip
     std::string text;
     for (const auto& block : content) {
         if (!block.is_object()) continue;
-        const std::string type = block.value("type", "");
-        if (type == "text") text += (text.empty() ? "" : "\n") + block.value("text", "");
+        const std::string type = StringField(block, "type");
+        if (type == "text") text += (text.empty() ? "" : "\n") + StringField(block, "text");
         if (type == "tool_use") DigestToolUse(block, digest, limits);
     }
     if (text.find_first_not_of(" \n\t") != std::string::npos) {
@@ -128,7 +130,7 @@ void DigestLine(std::string_view raw, TranscriptDigest& digest, const Transcript
             digest.started_at = at->get<std::string>().substr(0, 64);
         }
     }
-    const std::string type = line.value("type", "");
+    const std::string type = StringField(line, "type");
     if (type == "user") DigestUser(line, digest, limits);
     if (type == "assistant") DigestAssistant(line, digest, limits);
     if (type == "summary") {
