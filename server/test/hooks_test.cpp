@@ -187,6 +187,17 @@ TEST(HookEventTest, StringFieldNeverThrows) {
     EXPECT_FALSE(IsTrueField(Json("s"), "k"));
 }
 
+TEST(TranscriptTest, ClaudeCodeErrorLinesAreNotTheAssistantsSummary) {
+    // As Claude Code 2.1.197 writes a failed API call (here: not logged in).
+    const std::string text =
+        R"({"type":"assistant","message":{"content":[{"type":"text","text":"Plan ready."}]}})"
+        "\n"
+        R"({"type":"assistant","error":"authentication_failed","isApiErrorMessage":true,)"
+        R"("message":{"model":"<synthetic>","role":"assistant","content":[{"type":"text",)"
+        R"("text":"Not logged in · Please run /login"}]}})";
+    EXPECT_EQ(DigestTranscript(text).last_assistant_text, "Plan ready.");
+}
+
 TEST(TranscriptTest, EverythingIsBounded) {
     std::string text;
     const std::string long_request(1000, 'r');

@@ -94,6 +94,9 @@ void DigestToolUse(const Json& block, TranscriptDigest& digest, const Transcript
 }
 
 void DigestAssistant(const Json& line, TranscriptDigest& digest, const TranscriptLimits& limits) {
+    // Claude Code's own error lines ("Not logged in", "API Error: …") are written as assistant
+    // messages; they are not what the assistant said.
+    if (IsTrueField(line, "isApiErrorMessage")) return;
     const Json& message = line.value("message", Json::object());
     if (!message.is_object()) return;
     const Json& content = message.value("content", Json());
