@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // AuthFailureLimiter: windows, Retry-After, per-client separation, bounded memory.
-#include "transport/auth_failure_limiter.hpp"
+#include "util/auth_failure_limiter.hpp"
 
 #include <cstdio>
 #include <string>
@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-namespace mnemo::transport {
+namespace mnemo::util {
 namespace {
 
 using std::chrono::seconds;
@@ -165,4 +165,4 @@ TEST(AuthFailureLimiterTest, ABurstFromOneSlash64IsOneEntry) {
 }
 
 }  // namespace
-}  // namespace mnemo::transport
+}  // namespace mnemo::util

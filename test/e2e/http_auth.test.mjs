@@ -267,4 +267,47 @@ describe("token guessing is rate limited per client address", () => {
         await new Promise((resolve) => setTimeout(resolve, 2100));
         assert.equal((await rawInitialize(server.url, token)).length, 64);
     });
+
+    it("one allowance per client for the whole server: /mcp, /hooks and /ui guesses count together", async () => {
+        const base = new URL(server.url).origin;
+        const wrong = `mnemo_${"2".repeat(64)}`;
+        const json = { "content-type": "application/json" };
+        const uiSession = (value) =>
+            fetch(`${base}/ui/api/session`, { headers: { cookie: `mnemo_ui=${value}` } });
+        const uiLogin = (value) =>
+            fetch(`${base}/ui/api/login`, {
+                method: "POST",
+                headers: json,
+                body: JSON.stringify({ token: value }),
+            });
+        const hook = (value) =>
+            fetch(`${base}/hooks/claude-code`, {
+                method: "POST",
+                headers: { ...json, authorization: `Bearer ${value}` },
+                body: JSON.stringify({
+                    hook_event_name: "UserPromptSubmit",
+                    session_id: "s",
+                    cwd: "/tmp/x",
+                    prompt: "hi",
+                }),
+            });
+        // One wrong token at each route: three failures, the limit.
+        assert.equal((await uiSession(wrong)).status, 401);
+        assert.equal((await hook(wrong)).status, 401);
+        assert.equal((await rawPost(server.url, PING, postHeaders(wrong, "x"))).status, 401);
+        // Now every route refuses this client, the valid token too, before looking at it.
+        for (const [name, reply] of [
+            ["/ui login", await uiLogin(token)],
+            ["/ui session", await uiSession(token)],
+            ["/hooks", await hook(token)],
+            ["/mcp", await rawPost(server.url, PING, postHeaders(token))],
+        ]) {
+            assert.equal(reply.status, 429, name);
+            const retry = Number(reply.headers.get("retry-after"));
+            assert.ok(retry >= 1 && retry <= 2, `${name}: Retry-After ${retry}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 2100));
+        const login = await uiLogin(token);
+        assert.equal(login.status, 200, await login.text());
+    });
 });

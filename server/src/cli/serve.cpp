@@ -18,6 +18,7 @@
 #include "transport/http_server.hpp"
 #include "transport/stdio.hpp"
 #include "ui/ui_service.hpp"
+#include "util/auth_failure_limiter.hpp"
 #include "util/log.hpp"
 #include "util/metrics.hpp"
 
@@ -88,6 +89,14 @@ std::unique_ptr<MemoryServer> OpenServer(const Config& config) {
     return std::make_unique<MemoryServer>(config, std::move(db).value());
 }
 
+util::AuthFailureLimiter::Options AuthFailureLimits(const HttpConfig& http) {
+    util::AuthFailureLimiter::Options options;
+    options.max_failures = http.auth_max_failures;
+    options.window = http.auth_failure_window;
+    options.ipv6_prefix = http.auth_ipv6_prefix;
+    return options;
+}
+
 }  // namespace
 
 void PrintError(const std::string& message) {
@@ -135,11 +144,14 @@ int RunServeHttp(const Config& config) {
         auto answer = hooks::AnswerHttpHook(store, access, config, request.bearer, request.body);
         return transport::HookHttpReply{answer.status, std::move(answer.body), answer.bad_token};
     };
-    ui::UiService browser(
-        ui::UiServices{*server->db.store, access, config, metrics, &server->subscriptions});
-    transport::HttpServices services{
-        config,  server->dispatcher,     server->db.pool, server->db.store->caller().pool, access,
-        metrics, &server->subscriptions, std::move(hooks)};
+    util::AuthFailureLimiter auth_failures(AuthFailureLimits(config.http));
+    ui::UiService browser(ui::UiServices{*server->db.store, access, config, metrics,
+                                         &server->subscriptions, &auth_failures});
+    transport::HttpServices services{config,          server->dispatcher,
+                                     server->db.pool, server->db.store->caller().pool,
+                                     access,          metrics,
+                                     auth_failures,   &server->subscriptions,
+                                     std::move(hooks)};
     services.routes.push_back({"/ui", &browser});
     return transport::RunHttp(services);
 }

@@ -21,19 +21,11 @@ std::string ErrorBody(const std::string& message) {
     return nlohmann::json{{"error", message}}.dump();
 }
 
-AuthFailureLimiter::Options Limits(const HttpConfig& http) {
-    AuthFailureLimiter::Options options;
-    options.max_failures = http.auth_max_failures;
-    options.window = http.auth_failure_window;
-    options.ipv6_prefix = http.auth_ipv6_prefix;
-    return options;
-}
-
 }  // namespace
 
 HookRoute::HookRoute(const HttpConfig& http, HookHttpHandler handler,
-                     boost::asio::thread_pool& workers)
-    : http_(http), handler_(std::move(handler)), workers_(workers), auth_failures_(Limits(http)) {}
+                     boost::asio::thread_pool& workers, util::AuthFailureLimiter& auth_failures)
+    : http_(http), handler_(std::move(handler)), workers_(workers), auth_failures_(auth_failures) {}
 
 void HookRoute::Handle(HttpRequest request, std::shared_ptr<Exchange> exchange) {
     if (request.method() != http::verb::post) {

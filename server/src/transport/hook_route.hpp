@@ -9,8 +9,8 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "config/config.hpp"
-#include "transport/auth_failure_limiter.hpp"
 #include "transport/http_exchange.hpp"
+#include "util/auth_failure_limiter.hpp"
 
 namespace mnemo::transport {
 
@@ -40,7 +40,9 @@ class HookRoute {
 public:
     static constexpr const char* kPath = "/hooks/claude-code";
 
-    HookRoute(const HttpConfig& http, HookHttpHandler handler, boost::asio::thread_pool& workers);
+    /// `auth_failures` is the server's limiter; it must outlive the route.
+    HookRoute(const HttpConfig& http, HookHttpHandler handler, boost::asio::thread_pool& workers,
+              util::AuthFailureLimiter& auth_failures);
 
     void Handle(HttpRequest request, std::shared_ptr<Exchange> exchange);
 
@@ -48,7 +50,7 @@ private:
     const HttpConfig& http_;
     HookHttpHandler handler_;
     boost::asio::thread_pool& workers_;
-    AuthFailureLimiter auth_failures_;
+    util::AuthFailureLimiter& auth_failures_;
 };
 
 }  // namespace mnemo::transport

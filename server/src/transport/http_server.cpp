@@ -43,8 +43,8 @@ public:
           ioc_(static_cast<int>(http_.io_threads)),
           workers_(services.config.pool_max_connections + services.config.query_max_connections),
           endpoint_(services.config, services.dispatcher, services.pool, services.caller_pool,
-                    services.access, workers_, services.subscriptions),
-          hooks_(http_, services.hooks, workers_),
+                    services.access, workers_, services.auth_failures, services.subscriptions),
+          hooks_(http_, services.hooks, workers_, services.auth_failures),
           acceptor_(ioc_),
           signals_(ioc_, SIGINT, SIGTERM),
           drain_timer_(ioc_) {}

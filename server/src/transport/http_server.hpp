@@ -10,6 +10,7 @@
 #include "memory/access_store.hpp"
 #include "pqpool/pool.hpp"
 #include "transport/hook_route.hpp"
+#include "util/auth_failure_limiter.hpp"
 #include "util/http_route.hpp"
 #include "util/metrics.hpp"
 
@@ -23,6 +24,8 @@ struct HttpServices {
     std::shared_ptr<pqpool::Pool> caller_pool;
     const memory::AccessStore& access;
     util::Metrics& metrics;
+    /// Failed token attempts per client, shared with every other route that takes a token.
+    util::AuthFailureLimiter& auth_failures;
     /// Resource subscriptions, delivered on sessions' GET streams; null when not offered.
     mcp::Subscriptions* subscriptions = nullptr;
     /// Answers POST /hooks/claude-code (Claude Code's http hooks); empty: the route is off.

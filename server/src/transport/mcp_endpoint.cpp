@@ -35,14 +35,6 @@ bool IsSupportedVersion(std::string_view version) {
     return std::find(supported.begin(), supported.end(), version) != supported.end();
 }
 
-AuthFailureLimiter::Options AuthLimits(const HttpConfig& http) {
-    AuthFailureLimiter::Options options;
-    options.max_failures = http.auth_max_failures;
-    options.window = http.auth_failure_window;
-    options.ipv6_prefix = http.auth_ipv6_prefix;
-    return options;
-}
-
 }  // namespace
 
 struct McpEndpoint::Call {
@@ -69,7 +61,7 @@ McpEndpoint::McpEndpoint(const Config& config, const mcp::Dispatcher& dispatcher
                          std::shared_ptr<pqpool::Pool> pool,
                          std::shared_ptr<pqpool::Pool> caller_pool,
                          const memory::AccessStore& access, boost::asio::thread_pool& workers,
-                         mcp::Subscriptions* subscriptions)
+                         util::AuthFailureLimiter& auth_failures, mcp::Subscriptions* subscriptions)
     : config_(config),
       dispatcher_(dispatcher),
       pool_(std::move(pool)),
@@ -77,7 +69,7 @@ McpEndpoint::McpEndpoint(const Config& config, const mcp::Dispatcher& dispatcher
       access_(access),
       workers_(workers),
       subscriptions_(subscriptions),
-      auth_failures_(AuthLimits(config.http)) {
+      auth_failures_(auth_failures) {
     if (subscriptions_ == nullptr) return;
     subscriptions_->SetDelivery([this](const std::string& session_key, const Json& notification) {
         std::shared_ptr<Exchange> stream;

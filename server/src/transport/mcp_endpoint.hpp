@@ -14,8 +14,8 @@
 #include "mcp/dispatcher.hpp"
 #include "memory/access_store.hpp"
 #include "pqpool/pool.hpp"
-#include "transport/auth_failure_limiter.hpp"
 #include "transport/http_exchange.hpp"
+#include "util/auth_failure_limiter.hpp"
 
 namespace mnemo::transport {
 
@@ -44,9 +44,11 @@ class McpEndpoint {
 public:
     /// `subscriptions` (may be null) gets its delivery set to the sessions' GET streams.
     /// `caller_pool` (may be null) lends the leases of caller-SQL tools (CallPlan::caller_pool).
+    /// `auth_failures` is the server's limiter; it must outlive the endpoint.
     McpEndpoint(const Config& config, const mcp::Dispatcher& dispatcher,
                 std::shared_ptr<pqpool::Pool> pool, std::shared_ptr<pqpool::Pool> caller_pool,
                 const memory::AccessStore& access, boost::asio::thread_pool& workers,
+                util::AuthFailureLimiter& auth_failures,
                 mcp::Subscriptions* subscriptions = nullptr);
     ~McpEndpoint();
 
@@ -96,7 +98,7 @@ private:
     const memory::AccessStore& access_;
     boost::asio::thread_pool& workers_;
     mcp::Subscriptions* subscriptions_;
-    AuthFailureLimiter auth_failures_;
+    util::AuthFailureLimiter& auth_failures_;
 
     std::mutex streams_mutex_;
     // Session key (SHA-256 of the id) → its GET stream. Ended streams (client gone) are swept

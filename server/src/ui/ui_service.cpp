@@ -2,6 +2,8 @@
 // UiService: files, the worker hand-off, sessions (login, cookie, CSRF) and API routing.
 #include "ui/ui_service.hpp"
 
+#include <chrono>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
@@ -166,7 +168,25 @@ std::optional<memory::Principal> UiService::Authenticate(const RouteRequest& req
         failure = ErrorReply(401, "not logged in: paste a token on the login page");
         return std::nullopt;
     }
+    // Before the token is looked at: a limited client cannot tell a hit from a refusal.
+    const auto now = std::chrono::steady_clock::now();
+    if (services_.auth_failures != nullptr) {
+        if (const auto wait = services_.auth_failures->RetryAfter(request.client_address, now);
+            wait.count() > 0) {
+            failure =
+                ErrorReply(429, "too many failed token attempts from this address; retry in " +
+                                    std::to_string(wait.count()) + " s");
+            failure.headers.emplace_back("Retry-After", std::to_string(wait.count()));
+            return std::nullopt;
+        }
+    }
+    const auto record_failure = [&] {
+        if (services_.auth_failures != nullptr) {
+            services_.auth_failures->RecordFailure(request.client_address, now);
+        }
+    };
     if (!TokenShaped(token)) {
+        record_failure();
         failure = ErrorReply(401, "the session cookie is not a mnemo token: log in again");
         failure.headers.emplace_back("Set-Cookie", SessionCookie("", true));
         return std::nullopt;
@@ -183,6 +203,7 @@ std::optional<memory::Principal> UiService::Authenticate(const RouteRequest& req
         return std::nullopt;
     }
     if (!resolved->principal) {
+        record_failure();
         failure = ErrorReply(401, "the session's token is unknown or revoked: log in again");
         failure.headers.emplace_back("Set-Cookie", SessionCookie("", true));
         return std::nullopt;

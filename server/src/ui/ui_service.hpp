@@ -9,6 +9,7 @@
 #include "mcp/subscriptions.hpp"
 #include "memory/access_store.hpp"
 #include "memory/store.hpp"
+#include "util/auth_failure_limiter.hpp"
 #include "util/http_route.hpp"
 #include "util/metrics.hpp"
 
@@ -22,6 +23,9 @@ struct UiServices {
     const util::Metrics& metrics;
     /// Told when a context changes (as lock_context does); may be null.
     mcp::Subscriptions* subscriptions = nullptr;
+    /// The server's failed-token limiter, shared with /mcp and the hooks route: a client over
+    /// it gets 429 before its cookie or pasted token is looked up. Null: no limit (tests).
+    util::AuthFailureLimiter* auth_failures = nullptr;
 };
 
 /// One browser request after authentication: who acts, and the request itself.

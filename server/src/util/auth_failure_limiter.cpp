@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 // AuthFailureLimiter: fixed windows of failed token attempts per client.
-#include "transport/auth_failure_limiter.hpp"
+#include "util/auth_failure_limiter.hpp"
 
 #include <arpa/inet.h>
 
 #include <algorithm>
 #include <array>
 
-namespace mnemo::transport {
+namespace mnemo::util {
 
 std::chrono::seconds AuthFailureLimiter::RetryAfter(std::string_view client,
                                                     Clock::time_point now) {
@@ -86,4 +86,4 @@ void AuthFailureLimiter::MakeRoomLocked(Clock::time_point now) {
     clients_.erase(victim);
 }
 
-}  // namespace mnemo::transport
+}  // namespace mnemo::util

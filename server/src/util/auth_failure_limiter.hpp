@@ -9,9 +9,11 @@
 #include <string_view>
 #include <unordered_map>
 
-namespace mnemo::transport {
+namespace mnemo::util {
 
-/// Counts failed authentication attempts per client in fixed windows. A client is an IPv4
+/// Counts failed authentication attempts per client in fixed windows. One per server, shared by
+/// every route that takes a token (/mcp, /hooks/claude-code, /ui), so a guesser gets one
+/// allowance, not one per route. A client is an IPv4
 /// address, or an IPv6 network of `ipv6_prefix` bits (a /64 by default: one host usually owns
 /// a whole /64, so counting its addresses apart would give it 2^64 allowances); an
 /// IPv4-mapped IPv6 address counts as its IPv4 address. A client with `max_failures` failures
@@ -73,4 +75,4 @@ private:
     std::unordered_map<std::string, Entry> clients_;  // guarded by mutex_
 };
 
-}  // namespace mnemo::transport
+}  // namespace mnemo::util
