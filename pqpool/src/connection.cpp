@@ -28,13 +28,27 @@ Result<QueryResult> Connection::ExecuteBatch(std::span<const Statement> statemen
         return Error(ErrorCode::kConnectionLost, "connection is broken and awaits return");
     }
     auto result = DoExecuteBatch(statements, result_index, deadline);
-    if (!result.ok()) {
-        const Error& error = result.error();
-        if (error.code() != ErrorCode::kSql || IsEvictingSqlState(error.sqlstate())) {
-            broken_ = true;
-        }
-    }
+    if (!result.ok()) NoteError(result.error());
     return result;
+}
+
+Status Connection::ExecuteScript(std::string_view sql, Deadline deadline) {
+    PQPOOL_DCHECK(leased_);  // Use after the lease returned the connection.
+    if (broken_) {
+        return Error(ErrorCode::kConnectionLost, "connection is broken and awaits return");
+    }
+    Status status = DoExecuteScript(sql, deadline);
+    if (!status.ok()) NoteError(status.error());
+    return status;
+}
+
+Status Connection::DoExecuteScript(std::string_view /*sql*/, Deadline /*deadline*/) {
+    return Error(ErrorCode::kInvalidArgument, "this connection cannot run scripts");
+}
+
+void Connection::NoteError(const Error& error) noexcept {
+    if (error.code() == ErrorCode::kInvalidArgument) return;
+    if (error.code() != ErrorCode::kSql || IsEvictingSqlState(error.sqlstate())) broken_ = true;
 }
 
 }  // namespace pqpool

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -198,6 +199,54 @@ Result<QueryResult> PgConnection::DoExecuteBatch(std::span<const Statement> stat
     }
     if (first_error) return *std::move(first_error);
     return wanted;
+}
+
+Status PgConnection::DoExecuteScript(std::string_view sql, Deadline deadline) {
+    PGconn* conn = conn_.get();
+    if (fatal_notice_ || PQsendQuery(conn, std::string(sql).c_str()) == 0) {
+        return LostError("sending a script");
+    }
+    // One result per statement, then a null; after an error the server skips the rest.
+    std::optional<Error> first_error;
+    for (;;) {
+        auto next = NextResult(deadline);
+        if (!next.ok()) return std::move(next).error();
+        if (next.value() == nullptr) break;
+        PgResultPtr result(next.value(), PQclear);
+        const ExecStatusType status = PQresultStatus(result.get());
+        if ((status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE) && !first_error) {
+            first_error = ResultError(result.get());
+        }
+    }
+    if (first_error) return *std::move(first_error);
+    return {};
+}
+
+namespace {
+
+/// PQcancel over a PGcancel taken while the connection was idle.
+class PgCanceller final : public Canceller {
+public:
+    explicit PgCanceller(PGcancel* cancel) : cancel_(cancel) {}
+    ~PgCanceller() override { PQfreeCancel(cancel_); }
+    PgCanceller(const PgCanceller&) = delete;
+    PgCanceller& operator=(const PgCanceller&) = delete;
+
+    bool Cancel() noexcept override {
+        char error[256];
+        return PQcancel(cancel_, error, sizeof error) == 1;
+    }
+
+private:
+    PGcancel* cancel_;
+};
+
+}  // namespace
+
+std::unique_ptr<Canceller> PgConnection::MakeCanceller() {
+    PGcancel* cancel = PQgetCancel(conn_.get());
+    if (cancel == nullptr) return nullptr;
+    return std::make_unique<PgCanceller>(cancel);
 }
 
 Status PgConnection::Ping(Deadline deadline) {

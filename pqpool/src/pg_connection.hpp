@@ -33,10 +33,12 @@ public:
     [[nodiscard]] bool CheckSocket() noexcept override;
     Status Ping(Deadline deadline) override;
     [[nodiscard]] pg_conn* native() noexcept override { return conn_.get(); }
+    [[nodiscard]] std::unique_ptr<Canceller> MakeCanceller() override;
 
 protected:
     Result<QueryResult> DoExecuteBatch(std::span<const Statement> statements,
                                        std::size_t result_index, Deadline deadline) override;
+    Status DoExecuteScript(std::string_view sql, Deadline deadline) override;
 
 private:
     static void OnNotice(void* self, const PGresult* result);

@@ -28,6 +28,10 @@ std::string_view QueryResult::ColumnName(int column) const noexcept {
     return name != nullptr ? std::string_view(name) : std::string_view();
 }
 
+std::uint32_t QueryResult::ColumnType(int column) const noexcept {
+    return result_ ? static_cast<std::uint32_t>(PQftype(result_.get(), column)) : 0;
+}
+
 std::int64_t QueryResult::AffectedRows() const noexcept {
     if (!result_) return 0;
     const char* tuples = PQcmdTuples(result_.get());

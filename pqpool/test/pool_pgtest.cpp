@@ -65,6 +65,78 @@ TEST_F(PgPoolTest, RunsStatementsWithParametersAndNulls) {
     EXPECT_TRUE(lease->Execute("SELECT 1").ok());
 }
 
+TEST_F(PgPoolTest, ScriptsRunSeveralStatementsAndReportTheFirstError) {
+    auto pool = Make(Options());
+    auto lease = pool->Acquire(In(5000));
+    ASSERT_TRUE(lease.ok()) << lease.error().message();
+    Connection& connection = lease->connection();
+    ASSERT_TRUE(connection
+                    .ExecuteScript("CREATE TEMP TABLE script_t (n int); INSERT INTO script_t "
+                                   "VALUES (1), (2); INSERT INTO script_t VALUES (3)")
+                    .ok());
+    EXPECT_EQ(lease->Execute("SELECT sum(n) FROM script_t")->Get(0, 0), "6");
+    // The second statement fails: the third does not run, and the first is undone with it
+    // (PostgreSQL runs a script without BEGIN/COMMIT as one implicit transaction).
+    const Status failed = connection.ExecuteScript(
+        "INSERT INTO script_t VALUES (10); SELECT * FROM no_such_table; "
+        "INSERT INTO script_t VALUES (100)");
+    ASSERT_FALSE(failed.ok());
+    EXPECT_EQ(failed.error().code(), ErrorCode::kSql);
+    EXPECT_EQ(failed.error().sqlstate(), "42P01");
+    EXPECT_FALSE(connection.broken());
+    EXPECT_EQ(lease->Execute("SELECT sum(n) FROM script_t")->Get(0, 0), "6");
+    // A script that opens a transaction and fails leaves it aborted, for the caller to end.
+    EXPECT_FALSE(connection
+                     .ExecuteScript("BEGIN; INSERT INTO script_t VALUES (1000); SELECT 1/0; "
+                                    "COMMIT")
+                     .ok());
+    EXPECT_EQ(connection.transaction_state(), TxState::kInError);
+    EXPECT_TRUE(connection.ExecuteScript("ROLLBACK").ok());
+    EXPECT_EQ(lease->Execute("SELECT sum(n) FROM script_t")->Get(0, 0), "6");
+    // Bounded like Execute: past the deadline the session is dropped.
+    const auto start = Clock::now();
+    const Status slow =
+        connection.ExecuteScript("SELECT 1; SELECT pg_sleep(10)", start + Millis(100));
+    EXPECT_LT(MillisSince(start), 100.0 + SlackMs());
+    ASSERT_FALSE(slow.ok());
+    EXPECT_TRUE(connection.broken());
+}
+
+TEST_F(PgPoolTest, ColumnTypesAreTypeOids) {
+    auto pool = Make(Options());
+    auto lease = pool->Acquire(In(5000));
+    ASSERT_TRUE(lease.ok()) << lease.error().message();
+    auto result = lease->Execute("SELECT 1::int4, 'x'::text, true, 1::int8");
+    ASSERT_TRUE(result.ok()) << result.error().message();
+    EXPECT_EQ(result->ColumnType(0), 23u);  // int4
+    EXPECT_EQ(result->ColumnType(1), 25u);  // text
+    EXPECT_EQ(result->ColumnType(2), 16u);  // bool
+    EXPECT_EQ(result->ColumnType(3), 20u);  // int8
+    EXPECT_EQ(QueryResult().ColumnType(0), 0u);
+}
+
+TEST_F(PgPoolTest, ACancellerStopsTheRunningStatementFromAnotherThread) {
+    auto pool = Make(Options());
+    auto lease = pool->Acquire(In(5000));
+    ASSERT_TRUE(lease.ok()) << lease.error().message();
+    const std::unique_ptr<Canceller> canceller = lease->connection().MakeCanceller();
+    ASSERT_NE(canceller, nullptr);
+    std::atomic<bool> delivered{false};
+    std::thread cancel([&] {
+        std::this_thread::sleep_for(Millis(200));
+        delivered = canceller->Cancel();
+    });
+    const auto start = Clock::now();
+    auto slow = lease->Execute("SELECT pg_sleep(10)", {}, start + Millis(8000));
+    cancel.join();
+    EXPECT_TRUE(delivered.load());
+    EXPECT_LT(MillisSince(start), 5000.0);
+    ASSERT_FALSE(slow.ok());
+    EXPECT_EQ(slow.error().sqlstate(), "57014");  // query_canceled
+    EXPECT_FALSE(lease->connection().broken());
+    EXPECT_TRUE(lease->Execute("SELECT 1").ok());
+}
+
 TEST_F(PgPoolTest, ConnectionsGetKeepaliveAndApplicationNameDefaults) {
     auto options = Options();
     auto pool = Make(options);

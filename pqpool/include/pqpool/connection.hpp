@@ -27,6 +27,19 @@ struct Statement {
     std::span<const Param> params;
 };
 
+/// Cancels, from any thread, whatever statement its connection is running (libpq's PQcancel:
+/// a separate connection to the server that asks it to stop). The statement then fails with
+/// SQLSTATE 57014 and the session stays usable.
+///
+/// Thread safety: Cancel may be called from any thread, concurrently with the connection's
+/// use. Must not outlive the connection it was made from.
+class Canceller {
+public:
+    virtual ~Canceller() = default;
+    /// True when the request was delivered (the statement may have finished already).
+    virtual bool Cancel() noexcept = 0;
+};
+
 /// Transaction status as libpq reports it.
 enum class TxState { kIdle, kActive, kInTransaction, kInError, kUnknown };
 
@@ -61,6 +74,19 @@ public:
                                      std::size_t result_index = kLastResult);
     static constexpr std::size_t kLastResult = static_cast<std::size_t>(-1);
 
+    /// Runs `sql`, which may hold several statements separated by semicolons and no
+    /// parameters (the simple query protocol: a migration, a schema script), bounded by
+    /// `deadline` as Execute is. Without BEGIN/COMMIT of its own the script is one implicit
+    /// transaction: an error undoes all of it; one that opened a transaction and failed leaves
+    /// it aborted (TxState::kInError) for the caller to roll back. Errors: kSql (the first failing
+    /// statement's, with SQLSTATE), kConnectionLost, kTimeout; kInvalidArgument on connections that
+    /// cannot run scripts (test fakes).
+    Status ExecuteScript(std::string_view sql, Deadline deadline = Deadline::max());
+
+    /// A Canceller for this session's statements; null where the session cannot be cancelled
+    /// (test fakes).
+    [[nodiscard]] virtual std::unique_ptr<Canceller> MakeCanceller() { return nullptr; }
+
     /// True once an error showed the session cannot be reused.
     [[nodiscard]] bool broken() const noexcept { return broken_; }
     /// Marks the session for discarding on return (e.g. after a protocol-level surprise).
@@ -88,9 +114,14 @@ protected:
     /// REQUIRES: result_index < statements.size().
     virtual Result<QueryResult> DoExecuteBatch(std::span<const Statement> statements,
                                                std::size_t result_index, Deadline deadline) = 0;
+    /// Runs a parameterless multi-statement script; the default refuses (kInvalidArgument).
+    virtual Status DoExecuteScript(std::string_view sql, Deadline deadline);
 
 private:
     friend class Pool;
+    /// Marks the session broken when `error` shows it cannot be reused.
+    void NoteError(const Error& error) noexcept;
+
     bool broken_ = false;
     bool leased_ = false;  // Debug check against use after the lease ended; set by Pool.
 };

@@ -27,6 +27,9 @@ public:
     [[nodiscard]] std::string_view Get(int row, int column) const noexcept;
     [[nodiscard]] bool IsNull(int row, int column) const noexcept;
     [[nodiscard]] std::string_view ColumnName(int column) const noexcept;
+    /// The column's type as PostgreSQL's type OID (pg_type.oid, e.g. 23 for integer); 0 for
+    /// an empty result. REQUIRES: column < columns() when the result is not empty.
+    [[nodiscard]] std::uint32_t ColumnType(int column) const noexcept;
     /// Rows affected by INSERT/UPDATE/DELETE/…; 0 for other commands.
     [[nodiscard]] std::int64_t AffectedRows() const noexcept;
     /// The raw result for libpq users; null for an empty result.

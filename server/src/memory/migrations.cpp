@@ -2,10 +2,7 @@
 // Migrations: applied in one transaction under an advisory lock.
 #include "memory/migrations.hpp"
 
-#include <memory>
 #include <string>
-
-#include <libpq-fe.h>
 
 #include "util/log.hpp"
 
@@ -18,14 +15,13 @@ using pqpool::ErrorCode;
 // Any fixed number; every mnemo process uses the same one ("mnemo" in ASCII).
 constexpr const char* kMigrationLockSql = "SELECT pg_advisory_xact_lock(478560333679)";
 
-/// Runs `sql` (may hold several statements) with the simple query protocol.
-pqpool::Status ExecScript(PGconn* conn, const std::string& sql, const std::string& what) {
-    std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(conn, sql.c_str()), &PQclear);
-    const auto status = PQresultStatus(result.get());
-    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return {};
-    const char* sqlstate = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
-    return Error(ErrorCode::kSql, what + " failed: " + PQerrorMessage(conn),
-                 sqlstate != nullptr ? sqlstate : "");
+/// Runs `sql` (may hold several statements) with the simple query protocol; an error says
+/// what was being done.
+pqpool::Status ExecScript(pqpool::Lease& lease, const std::string& sql, const std::string& what) {
+    pqpool::Status status = lease.connection().ExecuteScript(sql);
+    if (status.ok()) return status;
+    const Error& error = status.error();
+    return Error(error.code(), what + " failed: " + error.message(), error.sqlstate());
 }
 
 int LatestCompiled() {
@@ -48,14 +44,12 @@ pqpool::Result<int> AppliedVersion(pqpool::Lease& lease,
 }
 
 pqpool::Result<int> ApplyPending(pqpool::Lease& lease) {
-    PGconn* conn = lease.connection().native();
-    if (conn == nullptr) return Error(ErrorCode::kInvalidArgument, "migrations need libpq");
     const std::string prologue = std::string("BEGIN; ") + kMigrationLockSql +
                                  "; CREATE SCHEMA IF NOT EXISTS mnemo; "
                                  "CREATE TABLE IF NOT EXISTS mnemo.schema_migrations ("
                                  "version integer PRIMARY KEY, name text NOT NULL, "
                                  "applied_at timestamptz NOT NULL DEFAULT now())";
-    if (auto s = ExecScript(conn, prologue, "locking for migrations"); !s.ok()) return s.error();
+    if (auto s = ExecScript(lease, prologue, "locking for migrations"); !s.ok()) return s.error();
     auto applied = AppliedVersion(lease);
     int count = 0;
     pqpool::Status status;
@@ -70,19 +64,19 @@ pqpool::Result<int> ApplyPending(pqpool::Lease& lease) {
     for (const auto& migration : CompiledMigrations()) {
         if (!status.ok()) break;
         if (migration.version <= *applied) continue;
-        status = ExecScript(conn, migration.sql, std::string("migration ") + migration.name);
+        status = ExecScript(lease, migration.sql, std::string("migration ") + migration.name);
         if (!status.ok()) break;
-        status = ExecScript(conn,
+        status = ExecScript(lease,
                             "INSERT INTO mnemo.schema_migrations (version, name) VALUES (" +
                                 std::to_string(migration.version) + ", '" + migration.name + "')",
                             std::string("recording migration ") + migration.name);
         ++count;
     }
     if (!status.ok()) {
-        (void)ExecScript(conn, "ROLLBACK", "rollback");
+        (void)ExecScript(lease, "ROLLBACK", "rollback");
         return status.error();
     }
-    if (auto s = ExecScript(conn, "COMMIT", "committing migrations"); !s.ok()) return s.error();
+    if (auto s = ExecScript(lease, "COMMIT", "committing migrations"); !s.ok()) return s.error();
     return count;
 }
 

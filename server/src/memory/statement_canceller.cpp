@@ -4,16 +4,14 @@
 
 #include <chrono>
 
-#include <libpq-fe.h>
-
 namespace mnemo::memory {
 
 StatementCanceller::StatementCanceller(pqpool::Connection& connection,
                                        const std::atomic<bool>* cancelled)
     : cancelled_(cancelled) {
-    if (cancelled_ == nullptr || connection.native() == nullptr) return;
-    cancel_ = PQgetCancel(connection.native());
-    if (cancel_ == nullptr) return;
+    if (cancelled_ == nullptr) return;
+    canceller_ = connection.MakeCanceller();
+    if (canceller_ == nullptr) return;
     watcher_ = std::jthread([this](std::stop_token stop) { Watch(stop); });
 }
 
@@ -22,7 +20,6 @@ StatementCanceller::~StatementCanceller() {
         watcher_.request_stop();
         watcher_.join();
     }
-    if (cancel_ != nullptr) PQfreeCancel(cancel_);
 }
 
 void StatementCanceller::Watch(std::stop_token stop) {
@@ -33,8 +30,7 @@ void StatementCanceller::Watch(std::stop_token stop) {
         if (stop.stop_requested()) return;
     }
     if (stop.stop_requested()) return;
-    char error[256];
-    fired_ = PQcancel(cancel_, error, sizeof error) == 1;
+    fired_ = canceller_->Cancel();
 }
 
 }  // namespace mnemo::memory

@@ -5,18 +5,17 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <thread>
 
 #include "pqpool/connection.hpp"
 
-struct pg_cancel;
-
 namespace mnemo::memory {
 
 /// While alive, watches `cancelled` (may be null: then it does nothing) and, once it turns
-/// true, asks PostgreSQL to cancel whatever `connection` is running (PQcancel, from a watcher
-/// thread, as libpq allows). The statement then fails with SQLSTATE 57014 and the connection
+/// true, asks PostgreSQL to cancel whatever `connection` is running (pqpool::Canceller, from a
+/// watcher thread). The statement then fails with SQLSTATE 57014 and the connection
 /// stays usable. Must not outlive `connection`.
 ///
 /// Thread safety: one owner thread; the watcher is internal.
@@ -34,7 +33,7 @@ private:
     void Watch(std::stop_token stop);
 
     const std::atomic<bool>* cancelled_;
-    pg_cancel* cancel_ = nullptr;
+    std::unique_ptr<pqpool::Canceller> canceller_;
     std::atomic<bool> fired_{false};
     std::mutex mutex_;
     std::condition_variable_any wake_;

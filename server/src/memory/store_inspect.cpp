@@ -5,8 +5,6 @@
 #include <cctype>
 #include <optional>
 
-#include <libpq-fe.h>
-
 #include "memory/caller_sql_text.hpp"
 #include "memory/statement_canceller.hpp"
 #include "memory/store.hpp"
@@ -160,8 +158,7 @@ Columns ColumnsOf(const pqpool::QueryResult& result) {
     Columns columns;
     for (int c = 0; c < result.columns(); ++c) {
         columns.names.push_back(result.ColumnName(c));
-        columns.types.push_back(
-            result.native() != nullptr ? static_cast<unsigned>(PQftype(result.native(), c)) : 0);
+        columns.types.push_back(result.ColumnType(c));
     }
     return columns;
 }
