@@ -20,11 +20,24 @@ function mib(bytes) {
     return `${Math.round((bytes / 1048576) * 10) / 10} MiB`;
 }
 
+// The kinds of records in the order of the file, singular and plural.
+const kKinds = [
+    ["projects", "project", "projects"],
+    ["contexts", "context", "contexts"],
+    ["handovers", "handover", "handovers"],
+    ["files", "file", "files"],
+    ["file_changes", "file change", "file changes"],
+];
+
 /// One line per kind of record: "7 contexts would be added, 2 already present".
 function countLines(report) {
     const verb = report.dry_run ? "would be added" : "added";
-    const lines = Object.entries(report.counts).map(([kind, c]) =>
-        h("li", {}, `${c.added} ${kind} ${verb}, ${c.unchanged} already present`));
+    const known = kKinds.filter(([kind]) => report.counts[kind]);
+    const other = Object.keys(report.counts).filter((kind) => !kKinds.some(([k]) => k === kind));
+    const lines = [...known, ...other.map((kind) => [kind, kind, kind])].map(([kind, one, many]) => {
+        const c = report.counts[kind];
+        return h("li", {}, `${c.added} ${c.added === 1 ? one : many} ${verb}, ${c.unchanged} already present`);
+    });
     if (report.skipped) lines.push(h("li", {}, `${report.skipped} records of unknown types skipped`));
     return lines.length ? h("ul", { class: "counts-list" }, lines) : h("p", { class: "muted" }, "The file holds no records.");
 }
