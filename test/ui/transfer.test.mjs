@@ -57,6 +57,32 @@ async function preview(page, file) {
     return page.$eval("#import-result", (el) => el.textContent);
 }
 
+/// Sends a POST's head announcing `length` bytes and 16 of them; resolves with the answer that
+/// arrives while the rest is unsent (rejects after 5 s without one).
+function announce(server, path, length, token, csrf) {
+    return new Promise((resolve, reject) => {
+        const socket = connect(server.port, "127.0.0.1", () => {
+            socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n` +
+                         `Cookie: mnemo_ui=${token}\r\nX-CSRF-Token: ${csrf}\r\n` +
+                         `Content-Type: application/octet-stream\r\nContent-Length: ${length}\r\n\r\n` +
+                         '{"type":"header"');
+        });
+        let text = "";
+        socket.setTimeout(5000, () => {
+            socket.destroy();
+            reject(new Error(`no answer while the body was unsent: ${text}`));
+        });
+        socket.on("data", (chunk) => {
+            text += chunk.toString("utf8");
+            if (text.includes("\r\n\r\n") && text.trimEnd().endsWith("}")) {
+                socket.destroy();
+                resolve(text);
+            }
+        });
+        socket.on("error", reject);
+    });
+}
+
 describe("/ui download and upload", () => {
     let db;
     let server;
@@ -209,25 +235,17 @@ describe("/ui download and upload", () => {
         assert.ok(!projects.projects.some((p) => p.name === "copy"), "nothing was written");
 
         // 1 GiB announced, 16 bytes sent: the 413 arrives while the body is still unsent.
-        const answer = await new Promise((resolve, reject) => {
-            const socket = connect(server.port, "127.0.0.1", () => {
-                socket.write(`POST /ui/api/import HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n` +
-                             `Cookie: mnemo_ui=${tokens.alice}\r\nX-CSRF-Token: ${csrf}\r\n` +
-                             "Content-Type: application/octet-stream\r\nContent-Length: 1073741824\r\n\r\n" +
-                             '{"type":"header"');
-            });
-            let text = "";
-            socket.setTimeout(5000, () => reject(new Error(`no answer while the body was unsent: ${text}`)));
-            socket.on("data", (chunk) => {
-                text += chunk.toString("utf8");
-                if (text.includes("\r\n\r\n") && text.includes("}")) {
-                    socket.destroy();
-                    resolve(text);
-                }
-            });
-            socket.on("error", reject);
-        });
+        const answer = await announce(server, "/ui/api/import", 1 << 30, tokens.alice, csrf);
         assert.match(answer, /^HTTP\/1\.1 413 /);
         assert.match(answer, /the limit is 33554432 bytes \(MNEMO_UI_MAX_UPLOAD_BYTES\)/);
+        // Beyond the server's 4 MiB but within the upload's limit: read and checked (line 1 is no record).
+        const big = await fetch(`${server.base}/ui/api/import?dry_run=1`, {
+            method: "POST", body: "x".repeat(5 << 20),
+            headers: { Cookie: `mnemo_ui=${tokens.alice}`, "X-CSRF-Token": csrf, "Content-Type": "application/octet-stream" } });
+        assert.equal(big.status, 400);
+        assert.match((await big.json()).error, /^line 1: /);
+        // The upload's limit is its own: another change keeps the server's (4 MiB).
+        const edit = await announce(server, "/ui/api/edit", 5 << 20, tokens.alice, csrf);
+        assert.match(edit, /^HTTP\/1\.1 413 [^]*the limit is 4194304 bytes \(MNEMO_MAX_BODY_BYTES\)/);
     });
 });
