@@ -278,8 +278,11 @@ TEST(ConfigTest, HttpLimitsAreReadFromTheEnvironment) {
                                     {"MNEMO_HTTP_THREADS", "4"},
                                     {"MNEMO_SHUTDOWN_TIMEOUT_MS", "0"},
                                     {"MNEMO_AUTH_MAX_FAILURES", "0"},
-                                    {"MNEMO_AUTH_FAILURE_WINDOW_S", "5"}});
+                                    {"MNEMO_AUTH_FAILURE_WINDOW_S", "5"},
+                                    {"MNEMO_UI_MAX_UPLOAD_BYTES", "4096"}});
     EXPECT_EQ(config.http.max_body_bytes, 2048u);
+    EXPECT_EQ(config.http.max_upload_bytes, 4096u);
+    EXPECT_EQ(LoadHttp({}).http.max_upload_bytes, 32u << 20);
     EXPECT_EQ(config.http.read_timeout.count(), 1500);
     EXPECT_EQ(config.http.session_ttl.count(), 600);
     EXPECT_EQ(config.http.max_sessions_per_user, 3u);
@@ -298,6 +301,8 @@ TEST(ConfigTest, HttpRangeErrorsNameTheVariable) {
         const char* message;
     };
     const Case cases[] = {
+        {"MNEMO_UI_MAX_UPLOAD_BYTES", "2GiB",
+         "MNEMO_UI_MAX_UPLOAD_BYTES must be an integer from 1024 to 1073741824, got '2GiB'"},
         {"MNEMO_MAX_BODY_BYTES", "1023",
          "MNEMO_MAX_BODY_BYTES must be an integer from 1024 to 268435456, got '1023'"},
         {"MNEMO_MAX_BODY_BYTES", "4MiB",

@@ -269,6 +269,15 @@ TEST(HttpChecksTest, FramingAcceptsOrdinaryRequests) {
     EXPECT_EQ(FramingProblem("\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n"), std::nullopt);
 }
 
+TEST(HttpChecksTest, RequestLineGivesMethodAndPathWithoutQuery) {
+    const RequestLine line = ParseRequestLine("\r\nPOST /ui/api/import?dry_run=1 HTTP/1.1\r\n");
+    EXPECT_EQ(line.method, "POST");
+    EXPECT_EQ(line.path, "/ui/api/import");
+    EXPECT_EQ(ParseRequestLine("GET /mcp HTTP/1.1\r\nHost: a\r\n\r\n").path, "/mcp");
+    EXPECT_EQ(ParseRequestLine("GARBAGE\r\n\r\n").method, "");
+    EXPECT_EQ(ParseRequestLine("GET /only\r\n\r\n").path, "");
+}
+
 TEST(HttpChecksTest, FramingRefusesTransferEncodingNotEndingInChunked) {
     for (const char* coding : {"xchunked", "chunked, identity", "identity", "chunked;q=1", ""}) {
         auto problem = Framing(std::string("Host: a\r\nTransfer-Encoding: ") + coding + "\r\n");

@@ -70,6 +70,10 @@ TEST(UiHttpTest, JsonContentTypeAndUtf8Checks) {
     EXPECT_TRUE(IsJson("Application/JSON; charset=utf-8"));
     EXPECT_FALSE(IsJson("text/plain"));
     EXPECT_FALSE(IsJson("application/x-www-form-urlencoded"));
+    EXPECT_TRUE(HasMediaType("application/octet-stream", "application/octet-stream"));
+    EXPECT_TRUE(HasMediaType(" Application/Octet-Stream ; x=1", "application/octet-stream"));
+    EXPECT_FALSE(HasMediaType("application/octet-streams", "application/octet-stream"));
+    EXPECT_FALSE(HasMediaType("multipart/form-data; boundary=x", "application/octet-stream"));
     EXPECT_TRUE(ValidUtf8("plain and ünïcødé ✓ 😀"));
     EXPECT_FALSE(ValidUtf8("\xff"));
     EXPECT_FALSE(ValidUtf8("\xc3"));          // truncated
@@ -103,7 +107,8 @@ TEST(UiHttpTest, TheAssetsAreCompiledIn) {
     EXPECT_EQ(FindUiAsset("app.js")->content_type, "text/javascript; charset=utf-8");
     EXPECT_EQ(FindUiAsset("../secret"), nullptr);
     // Nothing renders stored text as HTML.
-    for (const char* name : {"app.js", "project.js", "context.js", "live.js", "dom.js"}) {
+    for (const char* name :
+         {"app.js", "project.js", "context.js", "live.js", "dom.js", "transfer.js"}) {
         const UiAsset* script = FindUiAsset(name);
         ASSERT_NE(script, nullptr) << name;
         EXPECT_EQ(script->body.find("innerHTML"), std::string_view::npos) << name;

@@ -21,7 +21,9 @@ async function decode(response) {
         body = null;
     }
     if (!response.ok) {
-        throw new ApiError(response.status, body?.error ?? `HTTP ${response.status}`);
+        // The transport's own refusals (413 before the body is read) carry a JSON-RPC error.
+        const message = typeof body?.error === "string" ? body.error : body?.error?.message;
+        throw new ApiError(response.status, message ?? `HTTP ${response.status}`);
     }
     return body;
 }
@@ -76,6 +78,22 @@ export async function post(endpoint, body = {}) {
             "X-CSRF-Token": csrf,
         },
         body: JSON.stringify(body),
+    });
+    return decode(response);
+}
+
+/// POST /ui/api/<endpoint>?<params> with `file` (a File or Blob) as the body, as
+/// application/octet-stream, and the session's CSRF token.
+export async function upload(endpoint, params, file) {
+    const response = await fetch(url(endpoint, params), {
+        method: "POST",
+        credentials: "same-origin",
+        headers: {
+            "Content-Type": "application/octet-stream",
+            Accept: "application/json",
+            "X-CSRF-Token": csrf,
+        },
+        body: file,
     });
     return decode(response);
 }

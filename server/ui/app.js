@@ -3,13 +3,14 @@
 import { ApiError, dropPrefetched, get, post, prefetch, setCsrf } from "./api.js";
 import { ago, h, replace, toast } from "./dom.js";
 import { showFiles, showProject, showSearch } from "./project.js";
+import { uploadForm } from "./transfer.js";
 
 // The context and live pages load their modules when first shown.
 let live = null;
 const stopLive = () => live?.stopLive();
 
 const main = document.getElementById("main");
-/// The session: {user, can_write, auth, csrf, features}; null until known.
+/// The session: {user, can_write, auth, csrf, max_upload_bytes, features}; null until known.
 export let session = null;
 
 async function loadSession() {
@@ -98,9 +99,7 @@ async function showProjects() {
             ? h("p", { class: "muted" }, "No projects yet: an assistant creates them with create_project or lock_context.")
             : h("ul", { class: "plain projects" }, rows),
         data.more ? h("p", { class: "muted" }, "Showing the first 200 projects.") : null,
-        // EXPORT-IMPORT: once the export/import routes exist, session.features.import turns
-        // true and an "Upload a file" form goes here (POST /ui/api/import).
-        session.features?.import ? h("p", { id: "import-slot" }) : null);
+        session.features?.import ? uploadForm(session) : null);
 }
 
 /// Parses "#/p/NAME/c/TOPIC?x=y" into {parts, params}.

@@ -2,6 +2,7 @@
 // A project: contexts by priority, handovers timeline, topic tree; search; file changes.
 import { get } from "./api.js";
 import { ago, h, highlight, replace, when } from "./dom.js";
+import { downloadLink, uploadForm } from "./transfer.js";
 
 const kPriorities = [
     ["always_check", "Always check", "Rules the assistant reads at every start."],
@@ -122,14 +123,13 @@ export async function showProject(main, project, session) {
         overview.description ? h("p", {}, overview.description) : null,
         h("p", { class: "counts" },
           h("a", { href: `#/p/${encodeURIComponent(project)}/files` }, `file index (${overview.counts.files} files)`),
-          // EXPORT-IMPORT: once the export route exists, session.features.export turns true and a
-          // "Download this project" link goes here (GET /ui/api/export?p=NAME).
-          session.features?.export ? h("span", { id: "export-slot" }) : null),
+          session.features?.export ? [" · ", downloadLink(project)] : null),
         h("div", { class: "columns" },
           h("div", { class: "col" }, sections),
           h("div", { class: "col" },
             timeline,
-            h("section", { "aria-labelledby": "tree-h" }, h("h2", { id: "tree-h" }, "Topics"), tree))));
+            h("section", { "aria-labelledby": "tree-h" }, h("h2", { id: "tree-h" }, "Topics"), tree),
+            session.features?.import ? uploadForm(session, { project }) : null)));
 }
 
 export async function showSearch(main, project, params) {

@@ -17,9 +17,11 @@ export async function launchBrowser() {
 }
 
 /// A fresh page in its own browser context (cookies apart), at desktop or phone size, that
-/// records console errors, CSP violations and failed requests.
-export async function openPage(browser, { phone = false } = {}) {
-    const context = await browser.createBrowserContext();
+/// records console errors, CSP violations and failed requests. `downloads`: the folder its
+/// downloads are saved in.
+export async function openPage(browser, { phone = false, downloads } = {}) {
+    const context = await browser.createBrowserContext(
+        downloads ? { downloadBehavior: { policy: "allow", downloadPath: downloads } } : {});
     const page = await context.newPage();
     await page.setViewport(phone ? { width: 390, height: 844, deviceScaleFactor: 1, isMobile: true, hasTouch: true }
                                  : { width: 1280, height: 900, deviceScaleFactor: 1 });
@@ -48,4 +50,21 @@ export async function shot(page, name) {
     if (!dir) return;
     mkdirSync(dir, { recursive: true });
     await page.screenshot({ path: join(dir, `${name}.png`) });
+}
+
+/// Logs in through the login page with `token`; returns the page on the projects list.
+/// `options`: openPage's.
+export async function logIn(browser, server, token, options) {
+    const page = await openPage(browser, options);
+    await page.goto(`${server.base}/ui`);
+    await page.waitForSelector("#token");
+    await page.type("#token", token);
+    await page.keyboard.press("Enter");
+    try {
+        await ready(page, "projects");
+    } catch (error) {
+        const main = await page.$eval("main", (el) => el.textContent).catch(() => "?");
+        throw new Error(`login failed: ${main} ${page.problems.join("; ")} (${page.url()})`, { cause: error });
+    }
+    return page;
 }

@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { createTestDatabase } from "../e2e/harness.mjs";
 import { connectHttp, createToken, startHttpServer } from "../e2e/http_harness.mjs";
 
-import { launchBrowser, openPage, ready, shot } from "./browser.mjs";
+import { launchBrowser, logIn, openPage, ready, shot } from "./browser.mjs";
 
 const kXss = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">';
 
@@ -16,22 +16,6 @@ async function call(client, name, args) {
     const result = await client.callTool({ name, arguments: args });
     assert.ok(!result.isError, `${name}: ${JSON.stringify(result.content)}`);
     return result;
-}
-
-/// Logs in through the login page with `token`; returns the page on the projects list.
-async function logIn(browser, server, token, options) {
-    const page = await openPage(browser, options);
-    await page.goto(`${server.base}/ui`);
-    await page.waitForSelector("#token");
-    await page.type("#token", token);
-    await page.keyboard.press("Enter");
-    try {
-        await ready(page, "projects");
-    } catch (error) {
-        const main = await page.$eval("main", (el) => el.textContent).catch(() => "?");
-        throw new Error(`login failed: ${main} ${page.problems.join("; ")} (${page.url()})`, { cause: error });
-    }
-    return page;
 }
 
 /// A call of the API from inside the page (its cookie, its origin). `csrf`: true sends the

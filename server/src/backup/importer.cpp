@@ -126,6 +126,15 @@ ImportReport ImportPath(memory::Store& store, const std::filesystem::path& path,
     }
     std::ifstream in(path, std::ios::binary);
     if (!in) return Failed(options, ImportError{0, "", "cannot open '" + path.string() + "'"});
+    return ImportStream(store, in, format, options);
+}
+
+ImportReport ImportStream(memory::Store& store, std::istream& in, ImportFormat format,
+                          const ImportOptions& options) {
+    if (format == ImportFormat::kMarkdown) {
+        return Failed(options,
+                      ImportError{0, "", "Markdown is imported from a folder, not one stream"});
+    }
     if (format == ImportFormat::kAuto) {
         // A pipe cannot be read twice: without a format, it is taken for a mnemo export.
         format = in.tellg() != std::streampos(-1) ? Detect(in) : ImportFormat::kMnemo;

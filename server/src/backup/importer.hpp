@@ -84,6 +84,11 @@ struct ImportReport {
 [[nodiscard]] ImportReport ImportMarkdown(memory::Store& store, const std::filesystem::path& folder,
                                           ImportOptions options);
 
+/// Imports a file read from `in` in `format` (kAuto: detected from its first record when
+/// `in` can seek, else taken for a mnemo export). kMarkdown is refused (it reads folders).
+[[nodiscard]] ImportReport ImportStream(memory::Store& store, std::istream& in, ImportFormat format,
+                                        const ImportOptions& options);
+
 /// Opens `path` and imports it in `format` (kAuto: a folder is Markdown; a file whose first
 /// record is a mnemo header is a mnemo export; one of entities and relations is server-memory).
 [[nodiscard]] ImportReport ImportPath(memory::Store& store, const std::filesystem::path& path,

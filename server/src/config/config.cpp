@@ -209,6 +209,7 @@ pqpool::Status ReadHttp(const std::map<std::string, std::string>& env, const Con
                        http.public_url + "'");
     }
     long long body = static_cast<long long>(http.max_body_bytes);
+    long long upload = static_cast<long long>(http.max_upload_bytes);
     long long timeout = http.read_timeout.count();
     long long ttl = http.session_ttl.count();
     long long sessions = static_cast<long long>(http.max_sessions_per_user);
@@ -219,6 +220,7 @@ pqpool::Status ReadHttp(const std::map<std::string, std::string>& env, const Con
     long long ipv6_prefix = http.auth_ipv6_prefix;
     for (auto [name, min, max, value] :
          {std::tuple{"MNEMO_MAX_BODY_BYTES", 1024LL, 256LL << 20, &body},
+          std::tuple{"MNEMO_UI_MAX_UPLOAD_BYTES", 1024LL, 1024LL << 20, &upload},
           std::tuple{"MNEMO_HTTP_TIMEOUT_MS", 100LL, 3'600'000LL, &timeout},
           std::tuple{"MNEMO_SESSION_TTL_S", 60LL, 365LL * 24 * 3600, &ttl},
           std::tuple{"MNEMO_MAX_SESSIONS_PER_USER", 1LL, 1'000'000LL, &sessions},
@@ -230,6 +232,7 @@ pqpool::Status ReadHttp(const std::map<std::string, std::string>& env, const Con
         if (auto s = ReadInteger(env, name, min, max, *value); !s.ok()) return s;
     }
     http.max_body_bytes = static_cast<std::size_t>(body);
+    http.max_upload_bytes = static_cast<std::size_t>(upload);
     http.read_timeout = std::chrono::milliseconds(timeout);
     http.session_ttl = std::chrono::seconds(ttl);
     http.max_sessions_per_user = static_cast<std::size_t>(sessions);

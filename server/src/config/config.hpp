@@ -33,6 +33,9 @@ struct HttpConfig {
     std::string public_url;
     /// MNEMO_MAX_BODY_BYTES (default 4 MiB): larger requests get 413.
     std::size_t max_body_bytes = 4 << 20;
+    /// MNEMO_UI_MAX_UPLOAD_BYTES (default 32 MiB): the largest file /ui uploads (a larger
+    /// Content-Length gets 413 before the body is read) and the largest project it downloads.
+    std::size_t max_upload_bytes = std::size_t{32} << 20;
     /// MNEMO_HTTP_TIMEOUT_MS (default 30 s): to read a whole request, and idle keep-alive.
     std::chrono::milliseconds read_timeout{30'000};
     /// MNEMO_SESSION_TTL_S (default 24 h): sliding session expiry.

@@ -192,4 +192,15 @@ std::string JsonRpcErrorBody(int code, std::string_view message) {
         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+RequestLine ParseRequestLine(std::string_view header_block) {
+    while (header_block.starts_with("\r\n")) header_block.remove_prefix(2);
+    const std::string_view line = header_block.substr(0, header_block.find("\r\n"));
+    const auto first = line.find(' ');
+    if (first == std::string_view::npos) return {};
+    const auto second = line.find(' ', first + 1);
+    if (second == std::string_view::npos) return {};
+    const std::string_view target = line.substr(first + 1, second - first - 1);
+    return {line.substr(0, first), target.substr(0, target.find('?'))};
+}
+
 }  // namespace mnemo::transport

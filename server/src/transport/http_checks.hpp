@@ -46,6 +46,14 @@ namespace mnemo::transport {
 /// - more than one Host, more than one Origin.
 [[nodiscard]] std::optional<std::string> FramingProblem(std::string_view header_block);
 
+/// The method and the path (the target without its query) of a header block's request line
+/// (leading empty lines skipped); empty views when the line is not METHOD SP TARGET SP ....
+struct RequestLine {
+    std::string_view method;
+    std::string_view path;
+};
+[[nodiscard]] RequestLine ParseRequestLine(std::string_view header_block);
+
 /// A JSON-RPC error object with id null (HTTP-level refusals).
 [[nodiscard]] std::string JsonRpcErrorBody(int code, std::string_view message);
 

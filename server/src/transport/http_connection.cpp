@@ -128,7 +128,9 @@ void HttpConnection::DoRead() {
     if (hooks_.draining()) return Close();
     state_ = State::kReading;
     parser_.emplace();
-    parser_->body_limit(limits_.max_body_bytes);
+    body_limit_ = limits_.max_body_bytes;
+    body_limit_setting_ = "MNEMO_MAX_BODY_BYTES";
+    parser_->body_limit(body_limit_);
     parser_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
     // One timeout for the whole request: its header block and its body.
     stream_.expires_after(limits_.io_timeout);
@@ -145,8 +147,14 @@ void HttpConnection::ReadHead() {
     const auto bare = bytes.find("\n\n", start);
     if (end != std::string_view::npos || bare != std::string_view::npos) {
         if (end != std::string_view::npos && (bare == std::string_view::npos || end < bare)) {
-            if (auto problem = FramingProblem(bytes.substr(0, end + 4))) {
-                return RefuseRequest(*problem);
+            const std::string_view head = bytes.substr(0, end + 4);
+            if (auto problem = FramingProblem(head)) return RefuseRequest(*problem);
+            const RequestLine line = ParseRequestLine(head);
+            if (const util::BodyLimit own = hooks_.BodyLimitFor(line.method, line.path);
+                own.bytes != 0) {
+                body_limit_ = own.bytes;
+                body_limit_setting_ = std::string(own.setting);
+                parser_->body_limit(body_limit_);
             }
         }
         return http::async_read(
@@ -183,8 +191,8 @@ void HttpConnection::OnRead(beast::error_code ec, std::size_t /*bytes*/) {
         HttpResponse response{http::status::payload_too_large, 11};
         response.set(http::field::content_type, "application/json");
         response.body() = JsonRpcErrorBody(-32600, "Request body too large: the limit is " +
-                                                       std::to_string(limits_.max_body_bytes) +
-                                                       " bytes (MNEMO_MAX_BODY_BYTES)");
+                                                       std::to_string(body_limit_) + " bytes (" +
+                                                       body_limit_setting_ + ")");
         return RefuseEarly(std::move(response));
     }
     if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::eof ||
@@ -229,7 +237,7 @@ void HttpConnection::Linger() {
     buffer_.consume(buffer_.size());
     // Twice the body limit: a request up to twice the limit (its body mostly unread after an
     // early 413) still gets its answer; beyond that, or after linger_timeout, close anyway.
-    linger_left_ = 2 * limits_.max_body_bytes;
+    linger_left_ = 2 * std::max(body_limit_, limits_.max_body_bytes);
     stream_.expires_after(std::min(limits_.linger_timeout, limits_.io_timeout));
     stream_.async_read_some(
         buffer_.prepare(64 << 10),

@@ -15,6 +15,7 @@
 #include <boost/beast/core.hpp>
 
 #include "transport/http_exchange.hpp"
+#include "util/http_route.hpp"
 
 namespace mnemo::transport {
 
@@ -37,6 +38,12 @@ public:
     virtual void RequestFinished(const RequestRecord& record) = 0;
     /// True once the server stopped accepting: answer what is in flight, then close.
     [[nodiscard]] virtual bool draining() const = 0;
+    /// The body limit of a request from its request line (a route's own, or {} for the
+    /// connection's max_body_bytes).
+    [[nodiscard]] virtual util::BodyLimit BodyLimitFor(std::string_view /*method*/,
+                                                       std::string_view /*path*/) const {
+        return {};
+    }
 };
 
 struct ConnectionLimits {
@@ -51,12 +58,14 @@ struct ConnectionLimits {
 
 /// Serves requests one at a time (HTTP/1.1 keep-alive, no pipelining). Everything runs on the
 /// connection's strand; the Exchange handed to the handler may be used from any thread.
-/// The header block is read first and checked for strict framing (FramingProblem); then Beast
-/// parses it and reads the body. Oversized bodies get 413, oversized headers 431, malformed or
-/// ambiguously framed requests 400; each of those early answers is followed by a lingering
-/// close: the server half-closes, reads and discards what the client still sends (at most
-/// twice `max_body_bytes`, at most `linger_timeout`), then closes — so a client that sends its
-/// whole request before reading still gets the status instead of a reset (RFC 9112 §9.6).
+/// The header block is read first and checked for strict framing (FramingProblem); its request
+/// line sets the body limit (ConnectionHooks::BodyLimitFor); then Beast parses it and reads the
+/// body. Oversized bodies get 413 (from Content-Length alone, before any of the body is read),
+/// oversized headers 431, malformed or ambiguously framed requests 400; each of those early answers
+/// is followed by a lingering close: the server half-closes, reads and discards what the client
+/// still sends (at most twice `max_body_bytes`, at most `linger_timeout`), then closes — so a
+/// client that sends its whole request before reading still gets the status instead of a reset (RFC
+/// 9112 §9.6).
 class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
 public:
     HttpConnection(boost::asio::ip::tcp::socket socket, RequestHandler& handler,
@@ -115,6 +124,8 @@ private:
     bool close_after_write_ = false;
     bool linger_after_write_ = false;  // an early error: drain before closing
     std::size_t linger_left_ = 0;      // bytes a lingering close still reads at most
+    std::size_t body_limit_ = 0;       // the current request's (limits_ or its route's)
+    std::string body_limit_setting_;   // the variable that sets it
     bool request_open_ = false;        // counted by hooks_.RequestStarted, not yet finished
     bool answered_ = false;            // the current answer is complete (queued)
     std::atomic<std::uint64_t> live_generation_{0};  // the request still being answered

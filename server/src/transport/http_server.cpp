@@ -35,6 +35,12 @@ using Json = nlohmann::json;
 /// How long /readyz may take: load balancers' probes time out after about a second.
 constexpr std::chrono::milliseconds kReadyProbeBudget{900};
 
+/// True when `path` is the route's prefix or lies under it.
+bool RouteMatches(const util::Route& route, std::string_view path) {
+    return path.substr(0, route.prefix.size()) == route.prefix &&
+           (path.size() == route.prefix.size() || path[route.prefix.size()] == '/');
+}
+
 class HttpServer final : public RequestHandler, public ConnectionHooks {
 public:
     explicit HttpServer(const HttpServices& services)
@@ -113,6 +119,15 @@ public:
                    {"stream", record.stream}});
     }
     [[nodiscard]] bool draining() const override { return draining_.load(); }
+    [[nodiscard]] util::BodyLimit BodyLimitFor(std::string_view method,
+                                               std::string_view path) const override {
+        for (const util::Route& route : services_.routes) {
+            if (route.handler != nullptr && RouteMatches(route, path)) {
+                return route.handler->BodyLimitFor(method, path);
+            }
+        }
+        return {};
+    }
 
 private:
     using beast_error_code = boost::system::error_code;
@@ -229,8 +244,7 @@ void HttpServer::Handle(HttpRequest request, std::shared_ptr<Exchange> exchange)
     const std::string_view target = request.target();
     const std::string_view path = target.substr(0, target.find('?'));
     for (const util::Route& route : services_.routes) {
-        if (route.handler != nullptr && path.substr(0, route.prefix.size()) == route.prefix &&
-            (path.size() == route.prefix.size() || path[route.prefix.size()] == '/')) {
+        if (route.handler != nullptr && RouteMatches(route, path)) {
             return Route(*route.handler, std::move(request), std::move(exchange));
         }
     }

@@ -6,6 +6,7 @@
 #include "memory/search_query.hpp"
 #include "tools/memory_features.hpp"
 #include "tools/text_rules.hpp"
+#include "ui/ui_errors.hpp"
 #include "ui/ui_http.hpp"
 #include "ui/ui_service.hpp"
 
@@ -25,22 +26,6 @@ constexpr int kFileChanges = 100;
 constexpr std::size_t kMaxQueryBytes = 1000;
 constexpr std::size_t kMaxTags = 32;
 constexpr std::size_t kMaxTagBytes = 64;
-
-RouteResponse StoreError(const pqpool::Error& error) {
-    switch (error.code()) {
-        case ErrorCode::kInvalidArgument:
-            if (error.sqlstate() == memory::kProjectMissing ||
-                error.sqlstate() == memory::kNotFound) {
-                return ErrorReply(404, error.message());
-            }
-            if (error.sqlstate() == memory::kRefused) return ErrorReply(409, error.message());
-            return ErrorReply(400, error.message());
-        case ErrorCode::kSql:
-            return ErrorReply(
-                500, "Database error (SQLSTATE " + error.sqlstate() + "): " + error.message());
-        default: return ErrorReply(503, error.message());
-    }
-}
 
 RouteResponse Answer(pqpool::Result<json> result) {
     if (!result.ok()) return StoreError(result.error());
@@ -164,6 +149,22 @@ json Highlights(const std::string& query) {
 }
 
 }  // namespace
+
+RouteResponse StoreError(const pqpool::Error& error) {
+    switch (error.code()) {
+        case ErrorCode::kInvalidArgument:
+            if (error.sqlstate() == memory::kProjectMissing ||
+                error.sqlstate() == memory::kNotFound) {
+                return ErrorReply(404, error.message());
+            }
+            if (error.sqlstate() == memory::kRefused) return ErrorReply(409, error.message());
+            return ErrorReply(400, error.message());
+        case ErrorCode::kSql:
+            return ErrorReply(
+                500, "Database error (SQLSTATE " + error.sqlstate() + "): " + error.message());
+        default: return ErrorReply(503, error.message());
+    }
+}
 
 RouteResponse UiService::Projects(const UiCall& call) {
     auto listed = services_.store.ListProjects(call.principal.user);

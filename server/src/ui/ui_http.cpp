@@ -102,15 +102,17 @@ bool SameOriginWrite(const util::RouteRequest& request, std::string_view public_
     return !host.empty() && (origin == "http://" + host || origin == "https://" + host);
 }
 
-bool IsJson(std::string_view content_type) {
+bool HasMediaType(std::string_view content_type, std::string_view media_type) {
     const std::string_view type = Trim(content_type.substr(0, content_type.find(';')));
-    if (type.size() != 16) return false;
+    if (type.size() != media_type.size()) return false;
     for (std::size_t i = 0; i < type.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(type[i])) != "application/json"[i]) {
-            return false;
-        }
+        if (std::tolower(static_cast<unsigned char>(type[i])) != media_type[i]) return false;
     }
     return true;
+}
+
+bool IsJson(std::string_view content_type) {
+    return HasMediaType(content_type, "application/json");
 }
 
 bool ValidUtf8(std::string_view text) {

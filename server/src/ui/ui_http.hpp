@@ -45,6 +45,9 @@ inline constexpr std::string_view kContentSecurityPolicy =
 /// "same-origin".
 [[nodiscard]] bool SameOriginWrite(const util::RouteRequest& request, std::string_view public_url);
 
+/// True when a Content-Type header names `media_type` (lower-case), with optional parameters.
+[[nodiscard]] bool HasMediaType(std::string_view content_type, std::string_view media_type);
+
 /// True for "application/json" with optional parameters.
 [[nodiscard]] bool IsJson(std::string_view content_type);
 

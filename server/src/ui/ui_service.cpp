@@ -95,13 +95,18 @@ RouteResponse UiService::Api(RouteRequest request) {
         response.headers.emplace_back("Allow", "GET, POST");
         return response;
     }
+    // An upload's body is the file itself; every other change is a JSON object.
+    const bool upload = post && endpoint == "import";
     if (post) {
         if (!SameOriginWrite(request, services_.config.http.public_url)) {
             return ErrorReply(403,
                               "cross-origin write refused: changes come only from mnemo's "
                               "own pages");
         }
-        if (!IsJson(request.Header("content-type"))) {
+        if (upload && !HasMediaType(request.Header("content-type"), "application/octet-stream")) {
+            return ErrorReply(415, "an upload must be sent as application/octet-stream");
+        }
+        if (!upload && !IsJson(request.Header("content-type"))) {
             return ErrorReply(415, "a change must be sent as application/json");
         }
     }
@@ -121,8 +126,10 @@ RouteResponse UiService::Api(RouteRequest request) {
         if (sent.empty() || !SameSecret(sent, CsrfToken(CsrfSecret(call.request)))) {
             return ErrorReply(403, "missing or wrong CSRF token (X-CSRF-Token): reload the page");
         }
-        call.body = nlohmann::json::parse(call.request.body, nullptr, false);
-        if (!call.body.is_object()) return ErrorReply(400, "the body must be a JSON object");
+        if (!upload) {
+            call.body = nlohmann::json::parse(call.request.body, nullptr, false);
+            if (!call.body.is_object()) return ErrorReply(400, "the body must be a JSON object");
+        }
         if (endpoint != "logout" && !call.principal.can_write) {
             return ErrorReply(403,
                               "this token is read-only: create one with --scope write to "
@@ -144,7 +151,7 @@ RouteResponse UiService::Route(UiCall& call) {
         if (endpoint == "edit") return Edit(call);
         if (endpoint == "archive") return Archive(call);
         if (endpoint == "restore") return Restore(call);
-        // Export and import (download a project, upload a file) join here when they exist.
+        if (endpoint == "import") return Import(call);
         return ErrorReply(404, "no such change: " + endpoint);
     }
     if (endpoint == "session") return Session(call);
@@ -157,6 +164,7 @@ RouteResponse UiService::Route(UiCall& call) {
     if (endpoint == "search") return Search(call);
     if (endpoint == "files") return Files(call);
     if (endpoint == "live") return Live(call);
+    if (endpoint == "export") return Export(call);
     return ErrorReply(404, "no such endpoint: /ui/api/" + endpoint);
 }
 
@@ -259,14 +267,13 @@ std::string UiService::SessionCookie(const std::string& value, bool clear) const
 }
 
 RouteResponse UiService::Session(const UiCall& call) const {
-    return JsonReply(200,
-                     {{"user", call.principal.user},
-                      {"can_write", call.principal.can_write},
-                      {"auth", services_.config.http.require_token ? "token" : "none"},
-                      {"csrf", CsrfToken(CsrfSecret(call.request))},
-                      {"max_content_bytes", services_.config.max_content_bytes},
-                      // Export and import (download, upload) are offered once their routes exist.
-                      {"features", {{"export", false}, {"import", false}}}});
+    return JsonReply(200, {{"user", call.principal.user},
+                           {"can_write", call.principal.can_write},
+                           {"auth", services_.config.http.require_token ? "token" : "none"},
+                           {"csrf", CsrfToken(CsrfSecret(call.request))},
+                           {"max_content_bytes", services_.config.max_content_bytes},
+                           {"max_upload_bytes", services_.config.http.max_upload_bytes},
+                           {"features", {{"export", true}, {"import", true}}}});
 }
 
 }  // namespace mnemo::ui

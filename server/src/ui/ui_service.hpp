@@ -40,7 +40,8 @@ struct UiCall {
 /// docs/ui.md). The API authenticates like /mcp: the token (from the session cookie set by
 /// POST /ui/api/login, or none when MNEMO_AUTH=none) names a user, who sees only their own
 /// projects; a read-scope token gets 403 on every change. Every POST but login must carry
-/// the session's CSRF token in X-CSRF-Token, a JSON body, and no foreign Origin.
+/// the session's CSRF token in X-CSRF-Token, a JSON body (import: the file, as
+/// application/octet-stream), and no foreign Origin.
 ///
 /// Handle never blocks: files are answered at once, API calls run on the service's own small
 /// worker pool (each takes leases from the store's pool, bounded by its acquire timeout).
@@ -54,6 +55,10 @@ public:
     UiService& operator=(const UiService&) = delete;
 
     void Handle(util::RouteRequest request, util::RouteReply reply) override;
+    /// POST /ui/api/import takes files up to config.http.max_upload_bytes; the rest, the
+    /// server's limit.
+    [[nodiscard]] util::BodyLimit BodyLimitFor(std::string_view method,
+                                               std::string_view path) const override;
     /// Drops queued API calls and waits for running ones (the server is shutting down).
     void Stop() override;
 
@@ -85,6 +90,10 @@ private:
     [[nodiscard]] util::RouteResponse Edit(const UiCall& call);
     [[nodiscard]] util::RouteResponse Archive(const UiCall& call);
     [[nodiscard]] util::RouteResponse Restore(const UiCall& call);
+    /// GET export?p=: the project as `mnemo export --project` writes it, as an attachment.
+    [[nodiscard]] util::RouteResponse Export(const UiCall& call);
+    /// POST import?format=&project=&dry_run=: the body is the file (ui_transfer.cpp).
+    [[nodiscard]] util::RouteResponse Import(UiCall& call);
 
     UiServices services_;
     const std::string process_key_;  // the CSRF secret without authentication

@@ -2,9 +2,11 @@
 // RouteHandler: a path prefix of the HTTP server served by a layer below the transport (/ui).
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -34,6 +36,13 @@ struct RouteResponse {
     std::string body;
 };
 
+/// A route's own bound on the bodies of some of its requests (an upload), instead of the
+/// server's MNEMO_MAX_BODY_BYTES.
+struct BodyLimit {
+    std::size_t bytes = 0;     // 0: the server's limit
+    std::string_view setting;  // the variable that sets it, named in the 413 answer
+};
+
 /// Delivers the answer; call exactly once, from any thread.
 using RouteReply = std::function<void(RouteResponse)>;
 
@@ -44,6 +53,12 @@ class RouteHandler {
 public:
     virtual ~RouteHandler() = default;
     virtual void Handle(RouteRequest request, RouteReply reply) = 0;
+    /// The body limit of a request, asked from its request line alone, before any of its
+    /// body is read (a larger Content-Length is answered 413 at once). Must not block.
+    [[nodiscard]] virtual BodyLimit BodyLimitFor(std::string_view /*method*/,
+                                                 std::string_view /*path*/) const {
+        return {};
+    }
     /// Called once the server has stopped serving, before it is torn down: drop queued work
     /// and wait for running work; no reply may be sent after it returns.
     virtual void Stop() {}
