@@ -8,11 +8,11 @@
 
 #include "cli/commands.hpp"
 #include "cli/database.hpp"
+#include "conformance/fixtures.hpp"
 #include "hooks/http_hooks.hpp"
 #include "mcp/dispatcher.hpp"
 #include "memory/access_store.hpp"
 #include "memory/migrations.hpp"
-#include "tools/conformance_fixtures.hpp"
 #include "tools/memory_features.hpp"
 #include "tools/tool_support.hpp"
 #include "transport/http_server.hpp"
@@ -55,7 +55,7 @@ struct MemoryServer {
         resources.Add(tools::MakeContextResources(services));
         tools::RegisterMemoryPrompts(prompts, services);
         if (config.conformance_fixtures) {
-            tools::RegisterConformanceFixtures(registry, resources, prompts);
+            conformance::RegisterFixtures(registry, resources, prompts);
             log::Warning("conformance_fixtures", {{"message",
                                                    "serving the conformance suite's test tools, "
                                                    "resources and prompts: not for real use"}});

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Conformance fixtures: what @modelcontextprotocol/conformance's server scenarios expect.
-#include "tools/conformance_fixtures.hpp"
+#include "conformance/fixtures.hpp"
 
 #include <chrono>
 #include <thread>
@@ -8,7 +8,7 @@
 #include "mcp/jsonrpc.hpp"
 #include "mcp/uri_template.hpp"
 
-namespace mnemo::tools {
+namespace mnemo::conformance {
 namespace {
 
 using Json = nlohmann::json;
@@ -333,11 +333,11 @@ void AddPrompts(mcp::PromptRegistry& prompts) {
 
 }  // namespace
 
-void RegisterConformanceFixtures(mcp::ToolRegistry& tools, mcp::ResourceRegistry& resources,
-                                 mcp::PromptRegistry& prompts) {
+void RegisterFixtures(mcp::ToolRegistry& tools, mcp::ResourceRegistry& resources,
+                      mcp::PromptRegistry& prompts) {
     AddTools(tools);
     resources.Add(std::make_unique<TestResources>());
     AddPrompts(prompts);
 }
 
-}  // namespace mnemo::tools
+}  // namespace mnemo::conformance
