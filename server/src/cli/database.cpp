@@ -7,6 +7,7 @@
 #include "embedded/cluster.hpp"
 #include "memory/access_store.hpp"
 #include "memory/migrations.hpp"
+#include "memory/server_facts.hpp"
 #include "util/log.hpp"
 
 namespace mnemo::cli {
@@ -28,13 +29,10 @@ void ForwardPoolLog(pqpool::LogLevel level, std::string_view message) {
 }
 
 void WarnIfRoleBypassesSecurity(memory::Store& store) {
-    auto lease = store.pool().Acquire(pqpool::AcquireLabel("", "role_check"));
-    if (!lease.ok()) return;
-    auto role = lease->Execute(
-        "SELECT current_user, rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user");
-    if (role.ok() && role->rows() == 1 && role->Get(0, 1) == "t") {
+    const auto facts = memory::ReadServerFacts(store.pool(), "role_check");
+    if (facts.ok() && facts->bypasses_rls) {
         log::Warning("role_bypasses_row_security",
-                     {{"role", role->Get(0, 0)},
+                     {{"role", facts->role},
                       {"message",
                        "mnemo connects as a superuser or BYPASSRLS role: row-level security does "
                        "NOT isolate projects. Connect as an ordinary role that owns the mnemo "

@@ -8,6 +8,7 @@
 #include "cli/database.hpp"
 #include "memory/caller_pool.hpp"
 #include "memory/migrations.hpp"
+#include "memory/server_facts.hpp"
 
 namespace mnemo::cli {
 namespace {
@@ -32,36 +33,7 @@ private:
     }
 };
 
-/// One row of facts about the server and the role, read without mnemo's schema.
-struct ServerFacts {
-    int max_connections = 0;
-    int reserved = 0;  // superuser_reserved_connections (+ reserved_connections on PG 16+)
-    int in_use = 0;
-    std::string version;
-    std::string role;
-    bool bypasses_rls = false;
-};
-
-pqpool::Result<ServerFacts> ReadServerFacts(pqpool::Pool& pool) {
-    auto lease = pool.Acquire(pqpool::AcquireLabel("", "doctor"));
-    if (!lease.ok()) return std::move(lease).error();
-    auto row = lease->Execute(
-        "SELECT current_setting('max_connections')::int, "
-        "current_setting('superuser_reserved_connections')::int + "
-        "coalesce(nullif(current_setting('reserved_connections', true), '')::int, 0), "
-        "(SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'), "
-        "current_setting('server_version'), current_user, "
-        "(SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user)");
-    if (!row.ok()) return std::move(row).error();
-    ServerFacts facts;
-    facts.max_connections = std::stoi(std::string(row->Get(0, 0)));
-    facts.reserved = std::stoi(std::string(row->Get(0, 1)));
-    facts.in_use = std::stoi(std::string(row->Get(0, 2)));
-    facts.version = row->Get(0, 3);
-    facts.role = row->Get(0, 4);
-    facts.bypasses_rls = row->Get(0, 5) == "t";
-    return facts;
-}
+using memory::ServerFacts;
 
 void CheckBudget(const Config& config, const ServerFacts& facts, Report& report) {
     const int usable = facts.max_connections - facts.reserved;
@@ -197,7 +169,7 @@ int RunDoctor(const Config& config) {
         return Verdict(report);
     }
     report.Ok("database", std::string(db->embedded ? "embedded " : "") + db->conninfo_for_display);
-    auto facts = ReadServerFacts(*db->pool);
+    auto facts = memory::ReadServerFacts(*db->pool, "doctor");
     if (!facts.ok()) {
         report.Fail("server", facts.error().message());
     } else {
