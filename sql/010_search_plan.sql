@@ -16,9 +16,13 @@
 --
 -- Generic plans: the words searched for reach the plan only through the `q` CTE (InitPlans),
 -- so a custom plan cannot use their values; it would only fold the tier switches ($9,
--- cardinality($3)) and pay 0.5-1.5 ms of planning each call for it. force_generic_plan makes
+-- cardinality($3)) and pay 0.5-2 ms of planning each call for it. force_generic_plan makes
 -- the choice explicit (PL/pgSQL would otherwise plan the first five calls of each backend
--- anew, and keep custom plans for the tiers, whose folded estimates look cheaper).
+-- anew, and keep custom plans for the tiers, whose folded estimates look cheaper). One
+-- exception: with a priority filter (check_contexts always, search_contexts with `priority`)
+-- a call gets a custom plan, as before 010: only then can `priority = ANY (...)` be an index
+-- condition (contexts_live), which reads the few always_check rows of a project instead of
+-- every row that has a common word of the text. The SET LOCAL ends with the function.
 --
 -- The bodies are the statements as they were, with their parameters' casts moved into the
 -- signatures and one change: the score is float8 arithmetic throughout. The recency term's age
@@ -53,6 +57,9 @@ CREATE FUNCTION mnemo.search_exact(strict_query text, any_query text, priorities
     SET plan_cache_mode = force_generic_plan
     AS $fn$
 BEGIN
+    IF priorities IS NOT NULL THEN
+        PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
+    END IF;
     RETURN (
     WITH pid AS (SELECT mnemo.current_project_id() AS id),
     q AS (SELECT nullif(mnemo.fold($1), '')::tsquery AS strict, nullif(mnemo.fold($2), '')::tsquery AS anyq,
@@ -108,6 +115,9 @@ CREATE FUNCTION mnemo.search_tiers(strict_query text, any_query text, term_queri
     SET plan_cache_mode = force_generic_plan
     AS $fn$
 BEGIN
+    IF priorities IS NOT NULL THEN
+        PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
+    END IF;
     RETURN (
     WITH pid AS (SELECT mnemo.current_project_id() AS id),
     q AS (SELECT nullif(mnemo.fold($1), '')::tsquery AS strict, nullif(mnemo.fold($2), '')::tsquery AS anyq,
