@@ -78,6 +78,31 @@ TEST_F(CallerSqlTest, TokenAndServerTablesAreRefused) {
     EXPECT_EQ(Rows(b_, "SELECT count(*) FROM mnemo.projects"), R"([[1]])");
 }
 
+// sql/010_search_plan.sql: the search functions run as their caller (SECURITY INVOKER) and
+// only mnemo's role may call them; current_project_id(), PL/pgSQL since 010, still names the
+// caller's own project only.
+TEST_F(CallerSqlTest, TheSearchFunctionsAreRefusedAndTheProjectIsTheCallersOwn) {
+    for (const char* call :
+         {"SELECT mnemo.search_exact('''alpha''', '''alpha''', NULL, '{}', 11, 0)",
+          "SELECT mnemo.search_tiers('''alpha''', '''alpha''', '{}', '{}', NULL, '{}', 11, 0, "
+          "false)"}) {
+        const std::string rows = Rows(b_, call);
+        EXPECT_NE(rows.find("permission denied"), std::string::npos) << call << ": " << rows;
+    }
+    EXPECT_EQ(Rows(b_,
+                   "SELECT count(*) FROM mnemo.projects p "
+                   "WHERE p.project_id = mnemo.current_project_id()"),
+              R"([[1]])");
+    EXPECT_EQ(Rows(a_, "SELECT count(*) FROM mnemo.contexts"), R"([[1]])");
+    EXPECT_EQ(Rows(b_, "SELECT count(*) FROM mnemo.contexts"), R"([[0]])");
+    auto hits = store().SearchContexts(a_, {"alpha", std::nullopt, {}, 10, 0});
+    ASSERT_TRUE(hits.ok()) << hits.error().message();
+    EXPECT_EQ(hits->size(), 1u);
+    hits = store().SearchContexts(b_, {"alpha", std::nullopt, {}, 10, 0});
+    ASSERT_TRUE(hits.ok()) << hits.error().message();
+    EXPECT_TRUE(hits->empty());
+}
+
 TEST_F(CallerSqlTest, SettingsAndRolesDoNotOutliveTheCall) {
     const std::string owner = TestDatabase::Shared().role();
     // Not queries: DECLARE refuses them.

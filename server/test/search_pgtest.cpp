@@ -3,6 +3,7 @@
 // concurrent writers and readers, unlock of the latest, bad queries, and isolation of every
 // path that now filters by project itself (NO FORCE row-level security for the owner).
 #include <atomic>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -219,6 +220,55 @@ TEST_F(SearchTest, TheExactTierAloneRanksLikeTheFullStatement) {
     }
     EXPECT_EQ((*small)[0]["priority"], "always_check");
     EXPECT_EQ((*small)[0]["matched"], Json::parse(R"(["topic","content"])"));
+}
+
+// sql/010_search_plan.sql: each connection plans the search functions once, with a generic
+// plan, and reuses it for every later call whatever the parameters. On a pool of two
+// connections, after enough calls that both use their cached plans, every filter, the page
+// and the tiers must still give what they give on a first call.
+TEST_F(SearchTest, ACachedPlanHonoursEveryParameter) {
+    const char* priorities[] = {"reference", "important", "always_check"};
+    for (int i = 0; i < 9; ++i) {
+        auto locked = store().LockContext(
+            project_, {"plum/note-" + std::to_string(i), "plum orchard row " + std::to_string(i),
+                       i % 2 == 0 ? std::vector<std::string>{"even"} : std::vector<std::string>{},
+                       priorities[i % 3]});
+        ASSERT_TRUE(locked.ok()) << locked.error().message();
+    }
+    Lock(other_, "plum/elsewhere", "plum orchard in another project");
+    cli::Database small = TestDatabase::Shared().Open(2);
+    auto search = [&](memory::SearchRequest request) {
+        auto hits = small.store->SearchContexts(project_, request);
+        EXPECT_TRUE(hits.ok()) << hits.error().message();
+        std::set<std::string> topics;
+        if (hits.ok()) {
+            for (const auto& hit : *hits) topics.insert(hit["topic"].get<std::string>());
+        }
+        return topics;
+    };
+    for (int round = 0; round < 12; ++round) {
+        EXPECT_EQ(search({"plum", std::nullopt, {}, 20, 0}).size(), 9u) << round;
+        EXPECT_EQ(search({"plum orchard", std::nullopt, {}, 20, 0}).size(), 9u) << round;
+    }
+    EXPECT_EQ(search({"plum", std::string("important"), {}, 20, 0}),
+              (std::set<std::string>{"plum/note-1", "plum/note-4", "plum/note-7"}));
+    EXPECT_EQ(search({"plum", std::nullopt, {"even"}, 20, 0}).size(), 5u);
+    EXPECT_EQ(search({"plum", std::string("always_check"), {"even"}, 20, 0}),
+              (std::set<std::string>{"plum/note-2", "plum/note-8"}));
+    EXPECT_EQ(search({"plum", std::nullopt, {}, 2, 8}).size(), 1u);  // the last hit, no more
+    EXPECT_EQ(search({"plum", std::nullopt, {}, 3, 0}).size(), 4u);  // a page and one more
+    auto row4 = small.store->SearchContexts(project_, {"row 4", std::nullopt, {}, 20, 0});
+    ASSERT_TRUE(row4.ok());
+    ASSERT_EQ(row4->size(), 9u);  // note-4 matches every word, the others "row" only
+    EXPECT_EQ((*row4)[0]["topic"], "plum/note-4");
+    EXPECT_EQ((*row4)[0]["match"], "all");
+    EXPECT_EQ((*row4)[1]["match"], "some");
+    EXPECT_TRUE(search({"elsewhere", std::nullopt, {}, 20, 0}).empty());  // other_'s only
+    EXPECT_EQ(search({"orchrd", std::nullopt, {}, 20, 0}).size(), 9u);    // the typo tier
+    auto checked = small.store->CheckContexts(project_, "plum");
+    ASSERT_TRUE(checked.ok());
+    ASSERT_EQ(checked->size(), 6u);  // always_check and important only
+    EXPECT_EQ((*checked)[0]["priority"], "always_check");
 }
 
 // sql/009_search_speed.sql: the search index holds only rows with `superseded` false, which

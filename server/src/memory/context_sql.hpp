@@ -86,43 +86,12 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE coalesce(
 /// all required), $5 rows (one more than shown), $6 offset. NULL when the project does not
 /// exist, else {"total": hits of this tier, "hits": the page, ranked as kSearchContexts ranks
 /// them}. When kSearchContexts' other tiers would not run (Store::SearchContexts says when),
-/// it would return the same page, so the caller stops here: most searches then pay for
-/// planning this small statement only (0.4 ms against 1.5 ms for kSearchContexts, measured).
-inline constexpr std::string_view kSearchExact = R"sql(
-WITH pid AS (SELECT mnemo.current_project_id() AS id),
-q AS (SELECT nullif(mnemo.fold($1), '')::tsquery AS strict, nullif(mnemo.fold($2), '')::tsquery AS anyq,
-             mnemo.keyed_query((SELECT id FROM pid), nullif(mnemo.fold($1), '')) AS kstrict),
--- Narrow rows (the page reads the rest by primary key): 10 000 hits stay in work_mem.
-exact AS (
-    SELECT c.topic, c.version, c.priority, c.created_at,
-           2::float8 + ts_rank_cd(c.search, (SELECT anyq FROM q), 32)  -- as kSearchContexts
-           + CASE WHEN ts_filter(c.search, '{a}') @@ (SELECT anyq FROM q) THEN 0.5 ELSE 0 END
-           + CASE c.priority WHEN 'always_check' THEN 0.3 WHEN 'important' THEN 0.15 ELSE 0 END
-           + 0.2 / (1 + extract(epoch FROM now() - c.created_at) / 2592000) AS score
-    FROM mnemo.contexts c
-    WHERE c.project_id = (SELECT id FROM pid) AND c.archived_at IS NULL AND NOT c.superseded
-      AND mnemo.keyed_doc(c.project_id, c.search) @@ (SELECT kstrict FROM q)
-      AND c.search @@ (SELECT strict FROM q)
-      AND ($3::text[] IS NULL OR c.priority = ANY ($3::text[])) AND c.tags @> $4::text[]),
-top AS (SELECT * FROM exact ORDER BY score DESC, created_at DESC, topic
-        LIMIT $5::int OFFSET $6::int),
-page AS (
-    SELECT t.*, c.tags, c.preview, c.search
-    FROM top t
-    JOIN mnemo.contexts c ON c.project_id = (SELECT id FROM pid) AND c.topic = t.topic
-                         AND c.version = t.version)
-SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(
-    'total', (SELECT count(*) FROM exact),
-    'hits', (SELECT coalesce(json_agg(json_build_object(
-        'topic', r.topic, 'version', r.version, 'priority', r.priority, 'tags', r.tags,
-        'preview', left(r.preview, 300), 'score', round(r.score::numeric, 4), 'match', 'all',
-        'matched', (
-            SELECT coalesce(json_agg(f.name ORDER BY f.ord), '[]') FROM (VALUES
-                (1, 'topic', '{a}'::"char"[]), (2, 'tags', '{b}'), (3, 'content', '{c}'))
-                AS f(ord, name, w)
-            WHERE ts_filter(r.search, f.w) @@ (SELECT anyq FROM q)),
-        'content', NULL, 'created_at', r.created_at)
-        ORDER BY r.score DESC, r.created_at DESC, r.topic), '[]') FROM page r)) END)sql";
+/// it would return the same page, so the caller stops here.
+/// The statement is the PL/pgSQL function mnemo.search_exact (sql/010_search_plan.sql), whose
+/// plan each backend makes once: a call costs its execution only, not 0.6 ms of parsing and
+/// planning (docs/benchmarks.md, "Search: planned once per connection").
+inline constexpr std::string_view kSearchExact =
+    "SELECT mnemo.search_exact($1, $2, $3::text[], $4::text[], $5::int, $6::int)";
 
 /// search_contexts and check_contexts (see SearchQuery and docs/server.md, "Search"):
 /// $1 strict tsquery text ('' = none), $2 any-term tsquery text, $3 each term's tsquery text
@@ -136,101 +105,10 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(
 /// latest live version: the rows of contexts_doc (sql/009_search_speed.sql), found by their
 /// project-keyed lexemes, then tested against the query itself. NULL when the project does not
 /// exist, else a JSON array of hits, best first.
-inline constexpr std::string_view kSearchContexts = R"sql(
-WITH pid AS (SELECT mnemo.current_project_id() AS id),
-q AS (SELECT nullif(mnemo.fold($1), '')::tsquery AS strict, nullif(mnemo.fold($2), '')::tsquery AS anyq,
-             mnemo.keyed_query((SELECT id FROM pid), nullif(mnemo.fold($1), '')) AS kstrict,
-             mnemo.keyed_query((SELECT id FROM pid), nullif(mnemo.fold($2), '')) AS kany),
-want AS (SELECT $7::int + $8::int AS n, $7::int - 1 + $8::int AS shown),
-exact AS (
-    SELECT c.topic, c.version, 2 AS tier, c.priority, c.created_at, 1.0::float8 AS coverage,
-           ts_rank_cd(c.search, (SELECT anyq FROM q), 32) AS rank,
-           ts_filter(c.search, '{a}') @@ (SELECT anyq FROM q) AS topic_match
-    FROM mnemo.contexts c
-    WHERE c.project_id = (SELECT id FROM pid) AND c.archived_at IS NULL AND NOT c.superseded
-      AND mnemo.keyed_doc(c.project_id, c.search) @@ (SELECT kstrict FROM q)
-      AND c.search @@ (SELECT strict FROM q) AND NOT $9::bool
-      AND ($5::text[] IS NULL OR c.priority = ANY ($5::text[])) AND c.tags @> $6::text[]),
-terms AS MATERIALIZED (
-    SELECT x.q, ln(1 + 1000.0 / (1 + (
-        SELECT count(*) FROM (SELECT 1 FROM mnemo.contexts d
-                              WHERE d.project_id = (SELECT id FROM pid) AND d.archived_at IS NULL
-                                AND NOT d.superseded AND mnemo.keyed_doc(d.project_id, d.search)
-                                    @@ mnemo.keyed_query((SELECT id FROM pid), x.t)
-                                AND d.search @@ x.q LIMIT 1000) s))) AS w
-    FROM (SELECT mnemo.fold(u) AS t, mnemo.fold(u)::tsquery AS q FROM unnest($3::text[]) u) x
-    WHERE (SELECT count(*) FROM exact) < (SELECT n FROM want)
-      AND ($9::bool OR cardinality($3::text[]) > 1)),
-partial AS (
-    SELECT c.topic, c.version, 1 AS tier, c.priority, c.created_at,
-           (SELECT coalesce(sum(w) FILTER (WHERE c.search @@ terms.q), 0) / nullif(sum(w), 0)
-            FROM terms)::float8 AS coverage,
-           ts_rank_cd(c.search, (SELECT anyq FROM q), 32) AS rank,
-           ts_filter(c.search, '{a}') @@ (SELECT anyq FROM q) AS topic_match
-    FROM mnemo.contexts c
-    WHERE (SELECT count(*) FROM exact) < (SELECT n FROM want)
-      AND ($9::bool OR cardinality($3::text[]) > 1)  -- one item: nothing partial to find
-      AND c.project_id = (SELECT id FROM pid) AND c.archived_at IS NULL AND NOT c.superseded
-      AND mnemo.keyed_doc(c.project_id, c.search) @@ (SELECT kany FROM q)
-      AND c.search @@ (SELECT anyq FROM q)
-      AND ($9::bool OR (SELECT strict FROM q) IS NULL OR NOT c.search @@ (SELECT strict FROM q))
-      AND ($5::text[] IS NULL OR c.priority = ANY ($5::text[])) AND c.tags @> $6::text[]),
-fixes AS (
-    SELECT v.word,
-           (SELECT max(mnemo.trgm_similarity(v.word, f)) FROM unnest(mnemo.fold_all($4::text[])) f)
-               AS similarity
-    FROM mnemo.vocabulary v
-    WHERE (SELECT count(*) FROM exact) + (SELECT count(*) FROM partial) < (SELECT shown FROM want)
-      AND NOT $9::bool AND cardinality($4::text[]) > 0
-      AND v.project_id = (SELECT id FROM pid)
-      AND mnemo.similar_words(v.word, mnemo.fold_all($4::text[]))
-    ORDER BY similarity DESC, v.word
-    LIMIT 8),
-fixq AS (SELECT to_tsquery('simple', string_agg(word, ' | ')) AS tsq,
-                mnemo.keyed_query((SELECT id FROM pid), string_agg(quote_literal(word), ' | '))
-                    AS ktsq
-         FROM fixes),
-typo AS (
-    SELECT c.topic, c.version, 0 AS tier, c.priority, c.created_at,
-           0.5 * (SELECT max(f.similarity) FROM fixes f
-                  WHERE c.search @@ to_tsquery('simple', f.word))::float8 AS coverage,
-           0::real AS rank, false AS topic_match
-    FROM mnemo.contexts c
-    WHERE c.project_id = (SELECT id FROM pid) AND c.archived_at IS NULL AND NOT c.superseded
-      AND mnemo.keyed_doc(c.project_id, c.search) @@ (SELECT ktsq FROM fixq)
-      AND c.search @@ (SELECT tsq FROM fixq)
-      AND ((SELECT anyq FROM q) IS NULL OR NOT c.search @@ (SELECT anyq FROM q))
-      AND ($5::text[] IS NULL OR c.priority = ANY ($5::text[])) AND c.tags @> $6::text[]
-    LIMIT 200),
-ranked AS (
-    SELECT h.*,
-           2 * coalesce(h.coverage, 0) + h.rank + CASE WHEN h.topic_match THEN 0.5 ELSE 0 END
-           + CASE h.priority WHEN 'always_check' THEN 0.3 WHEN 'important' THEN 0.15 ELSE 0 END
-           + 0.2 / (1 + extract(epoch FROM now() - h.created_at) / 2592000) AS score
-    FROM (SELECT * FROM exact UNION ALL SELECT * FROM partial UNION ALL SELECT * FROM typo) h
-    ORDER BY CASE WHEN $9::bool THEN h.priority = 'always_check' END DESC, h.tier DESC,
-             score DESC, h.created_at DESC, h.topic
-    LIMIT $7::int OFFSET $8::int),
-page AS (
-    SELECT r.*, c.tags, c.preview, c.search,
-           CASE WHEN $9::bool AND c.priority = 'always_check' THEN left(c.content, 2000) END
-               AS content
-    FROM ranked r
-    JOIN mnemo.contexts c ON c.project_id = (SELECT id FROM pid) AND c.topic = r.topic
-                         AND c.version = r.version)
-SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE
-    (SELECT coalesce(json_agg(json_build_object(
-        'topic', r.topic, 'version', r.version, 'priority', r.priority, 'tags', r.tags,
-        'preview', left(r.preview, 300), 'score', round(r.score::numeric, 4),
-        'match', CASE r.tier WHEN 2 THEN 'all' WHEN 1 THEN 'some' ELSE 'typo' END,
-        'matched', (
-            SELECT coalesce(json_agg(f.name ORDER BY f.ord), '[]') FROM (VALUES
-                (1, 'topic', '{a}'::"char"[]), (2, 'tags', '{b}'), (3, 'content', '{c}'))
-                AS f(ord, name, w)
-            WHERE ts_filter(r.search, f.w) @@ CASE WHEN r.tier = 0 THEN (SELECT tsq FROM fixq)
-                                                   ELSE (SELECT anyq FROM q) END),
-        'content', r.content, 'created_at', r.created_at)
-        ORDER BY CASE WHEN $9::bool THEN r.priority = 'always_check' END DESC, r.tier DESC,
-                 r.score DESC, r.created_at DESC, r.topic), '[]') FROM page r) END)sql";
+/// The statement is the PL/pgSQL function mnemo.search_tiers (sql/010_search_plan.sql),
+/// planned once per backend like kSearchExact.
+inline constexpr std::string_view kSearchContexts =
+    "SELECT mnemo.search_tiers($1, $2, $3::text[], $4::text[], $5::text[], $6::text[], $7::int, "
+    "$8::int, $9::bool)";
 
 }  // namespace mnemo::memory::sql

@@ -154,7 +154,7 @@ pqpool::Result<Json> Store::SearchContexts(const ProjectRef& project,
     // the tier "some items match" only when this one found fewer than rows + offset and the
     // query has more than one item, and the typo tier only when fewer than the rows shown were
     // found and the query has a word of five letters or more; when neither would run, its
-    // page is this one, so it is not even planned.
+    // page is this one, so it is not run.
     const std::array<Param, 6> exact_params{Param(query.strict), Param(query.any),
                                             AsParam(priorities), Param(tags),
                                             Param(limit),        Param(offset)};
