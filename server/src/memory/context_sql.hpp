@@ -89,7 +89,7 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE coalesce(
 /// it would return the same page, so the caller stops here.
 /// The statement is the PL/pgSQL function mnemo.search_exact (sql/010_search_plan.sql), whose
 /// plan each backend makes once: a call costs its execution only, not 0.6 ms of parsing and
-/// planning (docs/benchmarks.md, "Search: planned once per connection").
+/// planning (docs/bench-runs/search.md, "Search: planned once per connection").
 inline constexpr std::string_view kSearchExact =
     "SELECT mnemo.search_exact($1, $2, $3::text[], $4::text[], $5::int, $6::int)";
 
