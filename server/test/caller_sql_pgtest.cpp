@@ -81,11 +81,12 @@ TEST_F(CallerSqlTest, TokenAndServerTablesAreRefused) {
 // sql/010_search_plan.sql: the search functions run as their caller (SECURITY INVOKER) and
 // only mnemo's role may call them; current_project_id(), PL/pgSQL since 010, still names the
 // caller's own project only.
-TEST_F(CallerSqlTest, TheSearchFunctionsAreRefusedAndTheProjectIsTheCallersOwn) {
+TEST_F(CallerSqlTest, TheSearchAndRecallFunctionsAreRefusedAndTheProjectIsTheCallersOwn) {
     for (const char* call :
          {"SELECT mnemo.search_exact('''alpha''', '''alpha''', NULL, '{}', 11, 0)",
           "SELECT mnemo.search_tiers('''alpha''', '''alpha''', '{}', '{}', NULL, '{}', 11, 0, "
-          "false)"}) {
+          "false)",
+          "SELECT mnemo.recall_context('notes/alpha', NULL, false)"}) {
         const std::string rows = Rows(b_, call);
         EXPECT_NE(rows.find("permission denied"), std::string::npos) << call << ": " << rows;
     }

@@ -55,31 +55,10 @@ FROM c)sql";
 /// $1 topic, $2 version (NULL = latest live), $3 preview_only. A read: the latest live
 /// version is the topic row's (one primary-key lookup each). One row: NULL when the project
 /// does not exist, else JSON with "found" (and, when not found, the topic's "archived_versions").
-inline constexpr std::string_view kRecallContext = R"sql(
-WITH pid AS (SELECT mnemo.current_project_id() AS id),
-hit AS (
-    SELECT c.* FROM mnemo.contexts c
-    WHERE c.project_id = (SELECT id FROM pid) AND c.topic = $1
-      AND c.version = coalesce($2::int,
-          (SELECT t.latest_version FROM mnemo.topics t
-           WHERE t.project_id = (SELECT id FROM pid) AND t.topic = $1)))
-SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE coalesce(
-    (SELECT json_build_object(
-        'found', true, 'topic', h.topic, 'version', h.version, 'priority', h.priority,
-        'tags', h.tags, 'created_at', h.created_at, 'content_hash', h.content_hash,
-        'size_bytes', h.size_bytes, 'archived_at', h.archived_at, 'preview', h.preview,
-        'guard', CASE WHEN h.guard_pattern IS NOT NULL THEN json_build_object(
-            'pattern', h.guard_pattern, 'decision', h.guard_decision) END,
-        'content', CASE WHEN $3::bool THEN NULL ELSE h.content END,
-        'live_versions', (SELECT coalesce(json_agg(v.version ORDER BY v.version), '[]')
-                          FROM mnemo.contexts v
-                          WHERE v.project_id = h.project_id AND v.topic = h.topic
-                            AND v.archived_at IS NULL))
-     FROM hit h),
-    json_build_object('found', false, 'archived_versions',
-        (SELECT coalesce(json_agg(a.version ORDER BY a.version), '[]') FROM mnemo.contexts a
-         WHERE a.project_id = (SELECT id FROM pid) AND a.topic = $1
-           AND a.archived_at IS NOT NULL))) END)sql";
+/// The statement is the PL/pgSQL function mnemo.recall_context (sql/011_recall_plan.sql),
+/// planned once per backend, as the search statements are (010).
+inline constexpr std::string_view kRecallContext =
+    "SELECT mnemo.recall_context($1::text, $2::int, $3::bool)";
 
 /// search_contexts' first statement: the tier where every item matches, alone. $1 strict
 /// tsquery text, $2 any-term tsquery text, $3 priorities (text[]; NULL = any), $4 tags (text[],
