@@ -9,6 +9,7 @@
 
 #include "backup/exporter.hpp"
 #include "backup/importer.hpp"
+#include "backup/records.hpp"
 #include "files/sha256.hpp"
 #include "pg_test_support.hpp"
 #include "server_pg_support.hpp"
@@ -169,6 +170,17 @@ SELECT coalesce(md5(string_agg(x, '|' ORDER BY x)), 'none') || ':' || count(*) F
     cli::Database db_;
     std::unique_ptr<pqpool::testing::AdminConnection> admin_;
 };
+
+TEST(BackupNamesTest, ProjectNamesFollowTheProjectsRule) {
+    EXPECT_EQ(backup::ProjectNameProblem("shop-2_api"), "");
+    for (const char* bad : {"", "-shop", "Shop", "my shop", "caf\xc3\xa9"}) {
+        EXPECT_NE(backup::ProjectNameProblem(bad).find("is not valid: 1-64 characters"),
+                  std::string::npos)
+            << bad;
+    }
+    EXPECT_EQ(backup::ProjectNameProblem(std::string(64, 'a')), "");
+    EXPECT_NE(backup::ProjectNameProblem(std::string(65, 'a')), "");
+}
 
 TEST_F(BackupTest, RoundTripOfTenThousandContextsGivesTheSameRecords) {
     const std::string project = UniqueProject("rt");

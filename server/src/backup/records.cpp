@@ -4,6 +4,7 @@
 
 #include <climits>
 
+#include "config/config.hpp"
 #include "files/sha256.hpp"
 #include "tools/guard.hpp"
 
@@ -219,10 +220,7 @@ std::string CheckRecord(const Json& record, RecordKind kind, std::int64_t line, 
 }
 
 std::string ProjectNameProblem(std::string_view name) {
-    auto lower_alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-    bool ok = !name.empty() && name.size() <= 64 && lower_alnum(name.front());
-    for (char c : name) ok = ok && (lower_alnum(c) || c == '_' || c == '-');
-    if (ok) return "";
+    if (IsValidProjectName(name)) return "";
     return "project name '" + std::string(name) +
            "' is not valid: 1-64 characters of a-z, 0-9, '_' and '-', starting with a letter or "
            "digit";

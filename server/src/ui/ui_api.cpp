@@ -71,21 +71,10 @@ struct Named {
     RouteResponse problem;
 };
 
-/// The projects table's rule: ^[a-z0-9][a-z0-9_-]{0,63}$.
-bool ProjectNameValid(std::string_view name) {
-    if (name.empty() || name.size() > 64) return false;
-    for (std::size_t i = 0; i < name.size(); ++i) {
-        const char c = name[i];
-        const bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-        if (!alnum && (i == 0 || (c != '_' && c != '-'))) return false;
-    }
-    return true;
-}
-
 Named ProjectOf(const UiCall& call) {
     const auto name = Text(call, "p", "project");
     if (!name) return {std::nullopt, ErrorReply(400, "name the project (p=NAME)")};
-    if (!ProjectNameValid(*name)) {
+    if (!IsValidProjectName(*name)) {
         return {std::nullopt,
                 ErrorReply(400,
                            "a project name is 1-64 of a-z, 0-9, '_' and '-', starting "
