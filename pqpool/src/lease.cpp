@@ -4,6 +4,8 @@
 
 #include <array>
 #include <cctype>
+#include <optional>
+#include <vector>
 
 #include "pool_internal.hpp"
 #include "pqpool/pool.hpp"
@@ -30,10 +32,23 @@ bool OpensTransaction(std::string_view sql) {
 
 }  // namespace
 
+struct Lease::Guard {
+    std::string sql;
+    std::vector<std::string> params;
+    bool pending = false;
+    std::optional<Error> failed;  // sticky: the lease is refused from then on
+};
+
 Lease::Lease(Lease&& other) noexcept
     : pool_(std::move(other.pool_)),
       slot_(std::exchange(other.slot_, nullptr)),
-      context_applied_(other.context_applied_) {}
+      context_applied_(other.context_applied_),
+      guard_(std::move(other.guard_)) {}
+
+Lease::Lease(std::shared_ptr<Pool> pool, detail::Slot* slot) noexcept
+    : pool_(std::move(pool)), slot_(slot) {}
+
+Lease::~Lease() { Release(); }
 
 Lease& Lease::operator=(Lease&& other) noexcept {
     if (this != &other) {
@@ -41,6 +56,7 @@ Lease& Lease::operator=(Lease&& other) noexcept {
         pool_ = std::move(other.pool_);
         slot_ = std::exchange(other.slot_, nullptr);
         context_applied_ = other.context_applied_;
+        guard_ = std::move(other.guard_);
     }
     return *this;
 }
@@ -61,32 +77,85 @@ const std::string& Lease::tenant() const {
     return slot_->tenant;
 }
 
+void Lease::SetGuard(std::string sql, std::vector<std::string> params) {
+    if (guard_ == nullptr) guard_ = std::make_unique<Guard>();
+    if (guard_->failed) return;  // refused already: nothing may run any more
+    guard_->sql = std::move(sql);
+    guard_->params = std::move(params);
+    guard_->pending = true;
+}
+
+bool Lease::guard_pending() const noexcept { return guard_ != nullptr && guard_->pending; }
+
+Status Lease::RunGuard(Deadline deadline) {
+    if (guard_ == nullptr) return {};
+    if (guard_->failed) return *guard_->failed;
+    if (!guard_->pending) return {};
+    // The guard alone: an empty statement after it would be a second statement to parse.
+    std::vector<Param> params(guard_->params.begin(), guard_->params.end());
+    guard_->pending = false;
+    auto result = connection().Execute(guard_->sql, params, deadline);
+    if (!result.ok()) {
+        guard_->failed = std::move(result).error();
+        return *guard_->failed;
+    }
+    return {};
+}
+
 Result<QueryResult> Lease::Execute(std::string_view sql, std::span<const Param> params,
                                    Deadline deadline) {
-    Connection& conn = connection();
+    if (guard_ != nullptr && guard_->failed) return *guard_->failed;
     if (const Millis bound = pool_->options().statement_timeout;
         deadline == Deadline::max() && bound.count() > 0) {
         deadline = Clock::now() + bound;
     }
-    const std::string& context_sql = pool_->options().tenant_context_sql;
-    if (context_sql.empty() || slot_->tenant.empty()) return conn.Execute(sql, params, deadline);
+    return ExecuteGuarded(Statement{sql, params}, deadline);
+}
 
+Result<QueryResult> Lease::ExecuteGuarded(const Statement& statement, Deadline deadline) {
+    Connection& conn = connection();
+    const std::string& context_sql = pool_->options().tenant_context_sql;
     const TxState state = conn.transaction_state();
     if (state == TxState::kIdle) context_applied_ = false;  // Each transaction needs it anew.
-    if (context_applied_) return conn.Execute(sql, params, deadline);
+    const bool needs_context = !context_sql.empty() && !slot_->tenant.empty() && !context_applied_;
+    const bool guarded = guard_pending();
+    if (!needs_context && !guarded) return conn.Execute(statement.sql, statement.params, deadline);
 
     const auto& map_value = pool_->options().tenant_context_value;
-    const std::string mapped = map_value ? map_value(slot_->tenant) : std::string();
+    const std::string mapped =
+        needs_context && map_value ? map_value(slot_->tenant) : std::string();
     const std::array<Param, 1> tenant{Param(map_value ? mapped : slot_->tenant)};
-    const Statement context{context_sql, tenant};
-    const Statement statement{sql, params};
-    // Outside a transaction both run in the pipeline's one implicit transaction; BEGIN goes
-    // first so the context is set inside the transaction it opens.
-    const bool begins = state == TxState::kIdle && OpensTransaction(sql);
-    const std::array<Statement, 2> batch = begins ? std::array<Statement, 2>{statement, context}
-                                                  : std::array<Statement, 2>{context, statement};
-    auto result = conn.ExecuteBatch(batch, deadline, begins ? 0 : 1);
-    if (result.ok() && conn.transaction_state() != TxState::kIdle) context_applied_ = true;
+    std::vector<Param> guard_params;
+    if (guarded) guard_params.assign(guard_->params.begin(), guard_->params.end());
+
+    // Order: BEGIN first when the statement opens a transaction (so the rest lands inside
+    // it), then the guard, then the context; the statement's result is the one returned.
+    std::array<Statement, 3> batch;
+    std::size_t size = 0;
+    std::size_t result_index = 0;
+    std::size_t guard_index = Error::kNoStatement;
+    const bool begins = state == TxState::kIdle && OpensTransaction(statement.sql);
+    if (begins) batch[size++] = statement;
+    if (guarded) {
+        guard_index = size;
+        batch[size++] = Statement{guard_->sql, guard_params};
+    }
+    if (needs_context) batch[size++] = Statement{context_sql, tenant};
+    if (!begins) {
+        result_index = size;
+        batch[size++] = statement;
+    }
+    if (guarded) guard_->pending = false;
+    auto result =
+        conn.ExecuteBatch(std::span<const Statement>(batch.data(), size), deadline, result_index);
+    if (!result.ok() && guarded) {
+        const std::size_t failed = result.error().failed_statement();
+        // The statement's own error means the guard, which ran before it, passed.
+        if (failed == guard_index || failed == Error::kNoStatement) guard_->failed = result.error();
+    }
+    if (result.ok() && needs_context && conn.transaction_state() != TxState::kIdle) {
+        context_applied_ = true;
+    }
     return result;
 }
 

@@ -179,10 +179,10 @@ Result<QueryResult> PgConnection::DoExecuteBatch(std::span<const Statement> stat
             PgResultPtr result(raw, PQclear);
             const ExecStatusType status = PQresultStatus(raw);
             if (status == PGRES_FATAL_ERROR) {
-                if (!first_error) first_error = ResultError(raw);
+                if (!first_error) first_error = ResultError(raw).WithFailedStatement(i);
                 if (!pipelined && PQstatus(conn) != CONNECTION_OK) return *first_error;
             } else if (status == PGRES_BAD_RESPONSE || status == PGRES_NONFATAL_ERROR) {
-                if (!first_error) first_error = ResultError(raw);
+                if (!first_error) first_error = ResultError(raw).WithFailedStatement(i);
             } else if (i == result_index && status != PGRES_PIPELINE_ABORTED) {
                 wanted = QueryResult(result.release());
             }

@@ -246,6 +246,72 @@ TEST_F(PgPoolTest, TenantContextValueMapsTheKeyBeforeItIsBound) {
               "token-for-alpha");
 }
 
+TEST_F(PgPoolTest, AGuardRunsInTheRoundTripAndTransactionOfTheNextStatement) {
+    auto options = Options();
+    options.tenant_context_sql = "SELECT set_config('pqpool.tenant', $1, true)";
+    auto pool = Make(options);
+    auto lease = pool->Acquire(In(5000), {"alpha"});
+    ASSERT_TRUE(lease.ok());
+    lease->SetGuard("SELECT set_config('pqpool.guarded', $1, true)", {"checked"});
+    EXPECT_TRUE(lease->guard_pending());
+    auto both = lease->Execute(
+        "SELECT current_setting('pqpool.guarded') || '/' || current_setting('pqpool.tenant')");
+    ASSERT_TRUE(both.ok()) << both.error().message();
+    EXPECT_EQ(both->Get(0, 0), "checked/alpha");  // same transaction, context still applied
+    EXPECT_FALSE(lease->guard_pending());
+    // Sent once: the next transaction no longer sees it.
+    EXPECT_EQ(
+        lease->Execute("SELECT coalesce(current_setting('pqpool.guarded', true), '')")->Get(0, 0),
+        "");
+    EXPECT_TRUE(lease->RunGuard().ok());
+}
+
+TEST_F(PgPoolTest, AFailedGuardStopsItsStatementAndRefusesTheLease) {
+    auto options = Options();
+    options.max_size = 1;  // one session: its temporary table outlives the lease
+    auto pool = Make(options);
+    constexpr const char* kGuard = "SELECT CASE WHEN $1 = 'valid' THEN 1 ELSE 1/0 END";
+    {
+        auto lease = pool->Acquire(In(5000));
+        ASSERT_TRUE(lease->Execute("CREATE TEMP TABLE guarded_writes (n int)").ok());
+        lease->SetGuard(kGuard, {"revoked"});
+        auto write = lease->Execute("INSERT INTO guarded_writes VALUES (1)");
+        ASSERT_FALSE(write.ok());
+        EXPECT_EQ(write.error().sqlstate(), "22012");
+        EXPECT_EQ(write.error().failed_statement(), 0u);
+        // Refused from then on, without a round trip.
+        auto after = lease->Execute("INSERT INTO guarded_writes VALUES (2)");
+        ASSERT_FALSE(after.ok());
+        EXPECT_EQ(after.error().sqlstate(), "22012");
+        EXPECT_EQ(lease->RunGuard().error().sqlstate(), "22012");
+        lease->SetGuard(kGuard, {"valid"});  // cannot lift the refusal
+        EXPECT_FALSE(lease->Execute("SELECT 1").ok());
+    }
+    {
+        auto lease = pool->Acquire(In(5000));
+        EXPECT_EQ(lease->Execute("SELECT count(*) FROM guarded_writes")->Get(0, 0), "0");
+        // A guard in front of BEGIN: it fails inside the transaction BEGIN opened.
+        lease->SetGuard(kGuard, {"revoked"});
+        EXPECT_FALSE(lease->Execute("BEGIN").ok());
+    }
+    {
+        auto lease = pool->Acquire(In(5000));  // the aborted transaction was rolled back
+        EXPECT_EQ(lease->connection().transaction_state(), TxState::kIdle);
+        // The statement's own error leaves a passed guard passed.
+        lease->SetGuard(kGuard, {"valid"});
+        auto bad = lease->Execute("SELECT 1/0");
+        ASSERT_FALSE(bad.ok());
+        EXPECT_EQ(bad.error().failed_statement(), 1u);
+        EXPECT_TRUE(lease->Execute("INSERT INTO guarded_writes VALUES (3)").ok());
+        // A guard no statement followed runs alone.
+        lease->SetGuard(kGuard, {"revoked"});
+        EXPECT_EQ(lease->RunGuard().error().sqlstate(), "22012");
+        EXPECT_FALSE(lease->Execute("SELECT 1").ok());
+    }
+    auto lease = pool->Acquire(In(5000));
+    EXPECT_EQ(lease->Execute("SELECT count(*) FROM guarded_writes")->Get(0, 0), "1");
+}
+
 TEST_F(PgPoolTest, AcquiresSucceedAfterEveryIdleConnectionWasTerminated) {
     auto options = Options();
     auto pool = Make(options);

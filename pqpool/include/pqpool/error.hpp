@@ -2,6 +2,7 @@
 // Typed errors and Result<T>: how pqpool reports every expected failure.
 #pragma once
 
+#include <cstddef>
 #include <cstdlib>
 #include <new>
 #include <string>
@@ -50,6 +51,15 @@ public:
         return *this;
     }
 
+    /// For an error from Connection::ExecuteBatch: the 0-based index of the statement that
+    /// failed; kNoStatement when no statement did (the connection failed) or it is unknown.
+    [[nodiscard]] std::size_t failed_statement() const noexcept { return failed_statement_; }
+    Error& WithFailedStatement(std::size_t index) noexcept {
+        failed_statement_ = index;
+        return *this;
+    }
+    static constexpr std::size_t kNoStatement = static_cast<std::size_t>(-1);
+
     [[nodiscard]] bool IsTimeout() const noexcept { return code_ == ErrorCode::kTimeout; }
     [[nodiscard]] bool IsUniqueViolation() const noexcept { return sqlstate_ == "23505"; }
     [[nodiscard]] bool IsSerializationFailure() const noexcept { return sqlstate_ == "40001"; }
@@ -66,6 +76,7 @@ private:
     std::string message_;
     std::string sqlstate_;
     int statement_position_ = 0;
+    std::size_t failed_statement_ = kNoStatement;
 };
 
 /// Aborts with a message: for broken invariants (bugs), never for expected failures.

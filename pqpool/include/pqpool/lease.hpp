@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "pqpool/connection.hpp"
 
@@ -30,7 +31,7 @@ public:
     Lease& operator=(Lease&& other) noexcept;
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
-    ~Lease() { Release(); }
+    ~Lease();
 
     /// Returns the connection to the pool now. Safe to call twice.
     void Release() noexcept;
@@ -53,14 +54,32 @@ public:
         return Execute(sql, std::span<const Param>(params.begin(), params.size()), deadline);
     }
 
+    /// Makes `sql` with `params` (copied) a precondition of the next statement on this lease:
+    /// Execute sends it first, in the same round trip (pipeline) and the same implicit
+    /// transaction, before the tenant context, so when it fails that statement does not run
+    /// and what it wrote is undone. A failed guard refuses the lease from then on: this and
+    /// every later Execute, and RunGuard, return its error (the caller should release the
+    /// lease). A connection failure during the guarded round trip counts as a failed guard.
+    /// Replaces a guard still pending. For checks the caller must not act without (e.g. that a
+    /// token is still valid) that should cost no round trip of their own.
+    void SetGuard(std::string sql, std::vector<std::string> params);
+    /// Sends a pending guard alone (one round trip, its own implicit transaction). OK when no
+    /// guard was set or it passed; its error when it failed, now or before.
+    Status RunGuard(Deadline deadline = Deadline::max());
+    /// True while a guard waits for the next statement.
+    [[nodiscard]] bool guard_pending() const noexcept;
+
 private:
     friend class Pool;
-    Lease(std::shared_ptr<Pool> pool, detail::Slot* slot) noexcept
-        : pool_(std::move(pool)), slot_(slot) {}
+    struct Guard;  // lease.cpp
+    Lease(std::shared_ptr<Pool> pool, detail::Slot* slot) noexcept;
+    /// Execute's round trip: the guard (if pending), the tenant context (if due), `statement`.
+    Result<QueryResult> ExecuteGuarded(const Statement& statement, Deadline deadline);
 
     std::shared_ptr<Pool> pool_;
     detail::Slot* slot_ = nullptr;
     bool context_applied_ = false;  // Tenant context set in the current transaction.
+    std::unique_ptr<Guard> guard_;  // null until SetGuard
 };
 
 }  // namespace pqpool
