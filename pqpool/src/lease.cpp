@@ -35,8 +35,16 @@ bool OpensTransaction(std::string_view sql) {
 struct Lease::Guard {
     std::string sql;
     std::vector<std::string> params;
+    GuardDecided decided;
     bool pending = false;
     std::optional<Error> failed;  // sticky: the lease is refused from then on
+
+    /// Records the outcome of the round trip that carried the guard.
+    void Decide(std::optional<Error> error) {
+        pending = false;
+        failed = std::move(error);
+        if (decided) std::exchange(decided, {})(failed ? Status(*failed) : Status());
+    }
 };
 
 Lease::Lease(Lease&& other) noexcept
@@ -63,6 +71,7 @@ Lease& Lease::operator=(Lease&& other) noexcept {
 
 void Lease::Release() noexcept {
     if (slot_ == nullptr) return;
+    if (guard_pending()) (void)RunGuard();
     pool_->Return(std::exchange(slot_, nullptr));
     pool_.reset();
 }
@@ -77,11 +86,15 @@ const std::string& Lease::tenant() const {
     return slot_->tenant;
 }
 
-void Lease::SetGuard(std::string sql, std::vector<std::string> params) {
+void Lease::SetGuard(std::string sql, std::vector<std::string> params, GuardDecided decided) {
     if (guard_ == nullptr) guard_ = std::make_unique<Guard>();
-    if (guard_->failed) return;  // refused already: nothing may run any more
+    if (guard_->failed) {  // refused already: nothing may run any more
+        if (decided) decided(*guard_->failed);
+        return;
+    }
     guard_->sql = std::move(sql);
     guard_->params = std::move(params);
+    guard_->decided = std::move(decided);
     guard_->pending = true;
 }
 
@@ -92,13 +105,14 @@ Status Lease::RunGuard(Deadline deadline) {
     if (guard_->failed) return *guard_->failed;
     if (!guard_->pending) return {};
     // The guard alone: an empty statement after it would be a second statement to parse.
-    std::vector<Param> params(guard_->params.begin(), guard_->params.end());
-    guard_->pending = false;
-    auto result = connection().Execute(guard_->sql, params, deadline);
-    if (!result.ok()) {
-        guard_->failed = std::move(result).error();
-        return *guard_->failed;
+    if (const Millis bound = pool_->options().statement_timeout;
+        deadline == Deadline::max() && bound.count() > 0) {
+        deadline = Clock::now() + bound;
     }
+    std::vector<Param> params(guard_->params.begin(), guard_->params.end());
+    auto result = connection().Execute(guard_->sql, params, deadline);
+    guard_->Decide(result.ok() ? std::nullopt : std::optional<Error>(std::move(result).error()));
+    if (guard_->failed) return *guard_->failed;
     return {};
 }
 
@@ -145,13 +159,14 @@ Result<QueryResult> Lease::ExecuteGuarded(const Statement& statement, Deadline d
         result_index = size;
         batch[size++] = statement;
     }
-    if (guarded) guard_->pending = false;
     auto result =
         conn.ExecuteBatch(std::span<const Statement>(batch.data(), size), deadline, result_index);
-    if (!result.ok() && guarded) {
-        const std::size_t failed = result.error().failed_statement();
+    if (guarded) {
         // The statement's own error means the guard, which ran before it, passed.
-        if (failed == guard_index || failed == Error::kNoStatement) guard_->failed = result.error();
+        const bool guard_failed =
+            !result.ok() && (result.error().failed_statement() == guard_index ||
+                             result.error().failed_statement() == Error::kNoStatement);
+        guard_->Decide(guard_failed ? std::optional<Error>(result.error()) : std::nullopt);
     }
     if (result.ok() && needs_context && conn.transaction_state() != TxState::kIdle) {
         context_applied_ = true;

@@ -308,8 +308,26 @@ TEST_F(PgPoolTest, AFailedGuardStopsItsStatementAndRefusesTheLease) {
         EXPECT_EQ(lease->RunGuard().error().sqlstate(), "22012");
         EXPECT_FALSE(lease->Execute("SELECT 1").ok());
     }
+    {
+        // Decided at the latest on release, and `decided` hears it once.
+        auto lease = pool->Acquire(In(5000));
+        int calls = 0;
+        std::string outcome = "undecided";
+        lease->SetGuard(kGuard, {"revoked"}, [&](const Status& status) {
+            ++calls;
+            outcome = status.ok() ? "passed" : status.error().sqlstate();
+        });
+        lease->Release();
+        EXPECT_EQ(calls, 1);
+        EXPECT_EQ(outcome, "22012");
+    }
     auto lease = pool->Acquire(In(5000));
     EXPECT_EQ(lease->Execute("SELECT count(*) FROM guarded_writes")->Get(0, 0), "1");
+    std::string outcome = "undecided";
+    lease->SetGuard(kGuard, {"valid"},
+                    [&](const Status& status) { outcome = status.ok() ? "passed" : "failed"; });
+    EXPECT_TRUE(lease->Execute("SELECT 1").ok());
+    EXPECT_EQ(outcome, "passed");
 }
 
 TEST_F(PgPoolTest, AcquiresSucceedAfterEveryIdleConnectionWasTerminated) {

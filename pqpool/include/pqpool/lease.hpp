@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,7 +34,8 @@ public:
     Lease& operator=(const Lease&) = delete;
     ~Lease();
 
-    /// Returns the connection to the pool now. Safe to call twice.
+    /// Returns the connection to the pool now (after deciding a pending guard: SetGuard).
+    /// Safe to call twice.
     void Release() noexcept;
 
     [[nodiscard]] explicit operator bool() const noexcept { return slot_ != nullptr; }
@@ -54,15 +56,20 @@ public:
         return Execute(sql, std::span<const Param>(params.begin(), params.size()), deadline);
     }
 
+    /// Called once when a guard is decided: OK when it passed, else its error.
+    using GuardDecided = std::function<void(const Status&)>;
+
     /// Makes `sql` with `params` (copied) a precondition of the next statement on this lease:
     /// Execute sends it first, in the same round trip (pipeline) and the same implicit
     /// transaction, before the tenant context, so when it fails that statement does not run
     /// and what it wrote is undone. A failed guard refuses the lease from then on: this and
     /// every later Execute, and RunGuard, return its error (the caller should release the
     /// lease). A connection failure during the guarded round trip counts as a failed guard.
-    /// Replaces a guard still pending. For checks the caller must not act without (e.g. that a
-    /// token is still valid) that should cost no round trip of their own.
-    void SetGuard(std::string sql, std::vector<std::string> params);
+    /// A guard is always decided: by the next statement, by RunGuard, or at the latest by
+    /// Release (one round trip then, on the connection the lease holds), and `decided` runs
+    /// then, on that thread. Replaces a guard still pending. For checks the caller must not act
+    /// without (e.g. that a token is still valid) that should cost no round trip of their own.
+    void SetGuard(std::string sql, std::vector<std::string> params, GuardDecided decided = {});
     /// Sends a pending guard alone (one round trip, its own implicit transaction). OK when no
     /// guard was set or it passed; its error when it failed, now or before.
     Status RunGuard(Deadline deadline = Deadline::max());
