@@ -6,6 +6,7 @@
 
 #include <openssl/rand.h>
 
+#include "backend/database_backend.hpp"
 #include "cli/commands.hpp"
 #include "cli/database.hpp"
 #include "conformance/fixtures.hpp"
@@ -135,7 +136,8 @@ int RunServeHttp(const Config& config) {
         if (result.error_type == "pool_timeout") metrics.RecordPoolTimeout(result.project);
     });
     const memory::AccessStore access(
-        memory::SessionLimits{config.http.session_ttl, config.http.max_sessions_per_user});
+        memory::SessionLimits{config.http.session_ttl, config.http.max_sessions_per_user},
+        server->db.store->keys().TokenFor(memory::AccessStore::ServerTenant()));
     log::Info("database_ready",
               {{"database", server->db.conninfo_for_display}, {"embedded", server->db.embedded}});
     memory::Store& store = *server->db.store;
@@ -147,10 +149,10 @@ int RunServeHttp(const Config& config) {
     util::AuthFailureLimiter auth_failures(AuthFailureLimits(config.http));
     ui::UiService browser(ui::UiServices{*server->db.store, access, config, metrics,
                                          &server->subscriptions, &auth_failures});
-    transport::HttpServices services{config,          server->dispatcher,
-                                     server->db.pool, server->db.store->caller().pool,
-                                     access,          metrics,
-                                     auth_failures,   &server->subscriptions,
+    backend::DatabaseBackend backend(config, access, server->db.pool,
+                                     server->db.store->caller().pool, metrics);
+    transport::HttpServices services{config,          server->dispatcher, backend,
+                                     metrics,         auth_failures,      &server->subscriptions,
                                      std::move(hooks)};
     services.routes.push_back({"/ui", &browser});
     return transport::RunHttp(services);

@@ -165,16 +165,31 @@ pqpool::Result<bool> AccessStore::DeleteSession(pqpool::Lease& lease, const std:
     return deleted->AffectedRows() == 1;
 }
 
+void AccessStore::ArmCheck(pqpool::Lease& lease, const std::optional<std::string>& bearer,
+                           const std::string& session_id, const std::string& user,
+                           const std::string& project, const std::string& log_level,
+                           pqpool::Lease::GuardDecided decided) const {
+    lease.SetGuard(
+        "SELECT mnemo.check_request($1, $2, $3, $4::bigint, $5::boolean, $6, $7, $8)",
+        {server_token_, bearer ? Sha256Hex(*bearer) : std::string(), Sha256Hex(session_id),
+         std::to_string(limits_.ttl.count()), bearer ? "t" : "f", user, project, log_level},
+        std::move(decided));
+}
+
+AccessStore::CheckFailure AccessStore::ClassifyCheckFailure(const pqpool::Error& error) {
+    if (error.sqlstate() == "MN401") return CheckFailure::kBadToken;
+    if (error.sqlstate() == "MN404") return CheckFailure::kNoSession;
+    if (error.sqlstate() == "MN409") return CheckFailure::kChanged;
+    return CheckFailure::kOther;
+}
+
 pqpool::Status AccessStore::SaveSessionState(pqpool::Lease& lease, const std::string& session_id,
                                              const std::string& user, const std::string& project,
                                              const std::string& log_level) const {
     const std::string id_hash = Sha256Hex(session_id);
-    const std::array<Param, 4> params{Param(id_hash), Param(user), Param(project),
-                                      Param(log_level)};
-    auto updated = lease.Execute(
-        "UPDATE mnemo.http_sessions SET selected_project = $3, log_level = $4 "
-        "WHERE id_hash = decode($1, 'hex') AND user_name = $2",
-        params);
+    const std::array<Param, 5> params{Param(server_token_), Param(id_hash), Param(user),
+                                      Param(project), Param(log_level)};
+    auto updated = lease.Execute("SELECT mnemo.save_session_state($1, $2, $3, $4, $5)", params);
     if (!updated.ok()) return std::move(updated).error();
     return {};
 }

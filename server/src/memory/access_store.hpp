@@ -47,7 +47,11 @@ struct SessionLimits {
 /// Thread safety: stateless besides its limits; calls may run concurrently on their leases.
 class AccessStore {
 public:
-    explicit AccessStore(SessionLimits limits) : limits_(limits) {}
+    /// `server_token`: the server tenant's token (TenantKeys::TokenFor(ServerTenant())), which
+    /// ArmCheck and SaveSessionState bind for their own statements; "" only where neither is
+    /// called (token commands).
+    explicit AccessStore(SessionLimits limits, std::string server_token = {})
+        : limits_(limits), server_token_(std::move(server_token)) {}
 
     /// The pool tenant for these calls (the server's own token).
     [[nodiscard]] static std::string ServerTenant();
@@ -82,8 +86,30 @@ public:
     /// Ends the session; false when it was not `user`'s live session.
     pqpool::Result<bool> DeleteSession(pqpool::Lease& lease, const std::string& session_id,
                                        const std::string& user) const;
+    /// What ArmCheck's failure means (ClassifyCheckFailure).
+    enum class CheckFailure {
+        kBadToken,   ///< the token is unknown, revoked or another user's
+        kNoSession,  ///< the session is missing, expired or another user's
+        kChanged,    ///< the session's project or log level is not the expected one
+        kOther,      ///< the check could not run (connection, timeout, ...)
+    };
+    /// Makes the per-request check the guard of `lease`'s next statement (pqpool's SetGuard,
+    /// sql/012_request_check.sql): `bearer` (nullopt = authentication off) is still valid and
+    /// `user`'s, and session `session_id` is still live, `user`'s, with `project` and
+    /// `log_level` selected. It costs no round trip of its own; when it fails, that statement
+    /// does not run and the lease refuses every statement (ClassifyCheckFailure says why).
+    /// Slides the token's last use and the session's expiry as Resolve does. Any lease of the
+    /// store's pool will do (the check binds the server's token for itself).
+    /// `decided` hears the outcome (pqpool::Lease::SetGuard).
+    void ArmCheck(pqpool::Lease& lease, const std::optional<std::string>& bearer,
+                  const std::string& session_id, const std::string& user,
+                  const std::string& project, const std::string& log_level,
+                  pqpool::Lease::GuardDecided decided) const;
+    [[nodiscard]] static CheckFailure ClassifyCheckFailure(const pqpool::Error& error);
+
     /// Stores what the session chose during a request: its project (select_project) and its
-    /// log level (logging/setLevel, "" = none). Only `user`'s session is changed.
+    /// log level (logging/setLevel, "" = none). Only `user`'s session is changed. Any lease of
+    /// the store's pool will do (it binds the server's token for its own statement).
     pqpool::Status SaveSessionState(pqpool::Lease& lease, const std::string& session_id,
                                     const std::string& user, const std::string& project,
                                     const std::string& log_level) const;
@@ -94,6 +120,7 @@ public:
 
 private:
     SessionLimits limits_;
+    std::string server_token_;
 };
 
 }  // namespace mnemo::memory

@@ -55,6 +55,18 @@ LentLeaseScope::~LentLeaseScope() {
     tls_lent_lease = nullptr;
 }
 
+pqpool::Lease* LentLeaseScope::untaken() const {
+    if (tls_lent_lease == nullptr || !tls_lent_lease->acquired || !tls_lent_lease->acquired->ok()) {
+        return nullptr;
+    }
+    return &tls_lent_lease->acquired->value();
+}
+
+std::optional<pqpool::Result<pqpool::Lease>> LentLeaseScope::TakeBack() {
+    if (tls_lent_lease == nullptr) return std::nullopt;
+    return std::exchange(tls_lent_lease->acquired, std::nullopt);
+}
+
 std::string TextArrayLiteral(const std::vector<std::string>& items) {
     std::string literal = "{";
     for (std::size_t i = 0; i < items.size(); ++i) {
@@ -88,6 +100,13 @@ pqpool::Result<pqpool::Lease> Store::Lease(const std::string& tenant, const char
         pqpool::Result<pqpool::Lease> lent = std::move(*tls_lent_lease->acquired);
         tls_lent_lease->acquired.reset();
         return lent;
+    }
+    // A request's check rides on its lent lease; nothing runs on another lease before it
+    // passed.
+    if (tls_lent_lease != nullptr && tls_lent_lease->acquired && tls_lent_lease->acquired->ok()) {
+        if (auto checked = (*tls_lent_lease->acquired)->RunGuard(); !checked.ok()) {
+            return std::move(checked).error();
+        }
     }
     // Caller SQL never runs on the store's pool (mnemo's own role).
     return (caller ? *caller_.pool : *pool_).Acquire(pqpool::AcquireLabel(tenant, label));

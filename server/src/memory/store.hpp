@@ -134,6 +134,10 @@ public:
     /// store's pool (every other call).
     LentLeaseScope(std::string tenant, pqpool::Result<pqpool::Lease> acquired, bool caller = false);
     ~LentLeaseScope();
+    /// The lent lease while no store call took it (and the acquire succeeded), else null.
+    [[nodiscard]] pqpool::Lease* untaken() const;
+    /// Ends the lending early: the acquire's outcome when no store call took it.
+    [[nodiscard]] std::optional<pqpool::Result<pqpool::Lease>> TakeBack();
     LentLeaseScope(const LentLeaseScope&) = delete;
     LentLeaseScope& operator=(const LentLeaseScope&) = delete;
 };

@@ -24,15 +24,7 @@
 namespace mnemo::memory {
 namespace {
 
-std::string Hex(const unsigned char* bytes, std::size_t size) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string text(size * 2, '0');
-    for (std::size_t i = 0; i < size; ++i) {
-        text[2 * i] = kDigits[bytes[i] >> 4];
-        text[2 * i + 1] = kDigits[bytes[i] & 0xF];
-    }
-    return text;
-}
+using util::Hex;
 
 pqpool::Error FileError(const std::filesystem::path& path, const std::string& what) {
     return pqpool::Error(pqpool::ErrorCode::kInvalidArgument,
@@ -111,21 +103,6 @@ std::string TenantKeys::TokenFor(std::string_view tenant) const {
 
 std::string TenantKeys::TokenHashFor(std::string_view tenant) const {
     return Sha256Hex(TokenFor(tenant));
-}
-
-std::string Sha256Hex(std::string_view text) {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-    return Hex(digest, sizeof digest);
-}
-
-std::string RandomHex(std::size_t bytes) {
-    std::vector<unsigned char> random(bytes);
-    if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) {
-        std::fprintf(stderr, "mnemo: the OpenSSL random generator failed\n");
-        std::abort();
-    }
-    return Hex(random.data(), random.size());
 }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "pqpool/error.hpp"
+#include "util/digest.hpp"
 
 namespace mnemo::memory {
 
@@ -53,12 +54,10 @@ private:
     std::string secret_;
 };
 
-/// hex(SHA-256(text)).
-[[nodiscard]] std::string Sha256Hex(std::string_view text);
-
-/// `bytes` bytes from OpenSSL's CSPRNG, hex-encoded. Aborts if the CSPRNG fails (nothing
-/// sensible can continue without one).
-[[nodiscard]] std::string RandomHex(std::size_t bytes);
+// The digests moved to util/ (the transport hashes session ids too); memory's callers keep
+// their names.
+using util::RandomHex;
+using util::Sha256Hex;
 
 /// Constant-time equality of two strings of the same length (false when lengths differ).
 [[nodiscard]] bool ConstantTimeEquals(std::string_view a, std::string_view b);

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "memory/tenant_keys.hpp"
+#include "util/digest.hpp"
 
 namespace mnemo::transport {
 namespace {
@@ -125,11 +125,11 @@ std::string CorrelationId(std::string_view given) {
     const bool usable =
         !given.empty() && given.size() <= 128 &&
         std::all_of(given.begin(), given.end(), [](char c) { return c > 0x20 && c < 0x7F; });
-    return usable ? std::string(given) : memory::RandomHex(8);
+    return usable ? std::string(given) : util::RandomHex(8);
 }
 
 std::string SessionLogId(std::string_view session_id) {
-    return session_id.empty() ? std::string() : memory::Sha256Hex(session_id).substr(0, 12);
+    return session_id.empty() ? std::string() : util::Sha256Hex(session_id).substr(0, 12);
 }
 
 std::optional<std::string> FramingProblem(std::string_view block) {

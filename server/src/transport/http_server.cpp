@@ -19,7 +19,6 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 
-#include "memory/migrations.hpp"
 #include "transport/http_checks.hpp"
 #include "transport/http_connection.hpp"
 #include "transport/mcp_endpoint.hpp"
@@ -48,8 +47,9 @@ public:
           http_(services.config.http),
           ioc_(static_cast<int>(http_.io_threads)),
           workers_(services.config.pool_max_connections + services.config.query_max_connections),
-          endpoint_(services.config, services.dispatcher, services.pool, services.caller_pool,
-                    services.access, workers_, services.auth_failures, services.subscriptions),
+          post_([this](std::function<void()> work) { net::post(workers_, std::move(work)); }),
+          endpoint_(services.config, services.dispatcher, services.backend, post_,
+                    services.auth_failures, services.subscriptions),
           hooks_(http_, services.hooks, workers_, services.auth_failures),
           acceptor_(ioc_),
           signals_(ioc_, SIGINT, SIGTERM),
@@ -219,6 +219,7 @@ private:
     const HttpConfig& http_;
     net::io_context ioc_;
     net::thread_pool workers_;
+    Post post_;  // runs work on workers_
     McpEndpoint endpoint_;
     HookRoute hooks_;
     tcp::acceptor acceptor_;
@@ -296,43 +297,23 @@ void HttpServer::Route(util::RouteHandler& handler, HttpRequest request,
 }
 
 void HttpServer::Ready(HttpRequest request, std::shared_ptr<Exchange> exchange) {
-    net::post(workers_, [this, request = std::move(request), exchange] {
-        // Probes give up after about a second: answer within it. The body says nothing of the
-        // database's address or messages (the log has them).
-        const auto deadline = std::chrono::steady_clock::now() + kReadyProbeBudget;
-        auto state = memory::ReadMigrationState(*services_.pool, deadline);
-        if (!state.ok()) {
-            log::Warning("readyz_database_unreachable", {{"error", state.error().message()}});
-            return exchange->Reply(Simple(request, http::status::service_unavailable,
-                                          {{"status", "database unreachable"}}));
-        }
-        const bool ready = state->applied == state->expected;
-        exchange->Reply(Simple(request,
-                               ready ? http::status::ok : http::status::service_unavailable,
-                               {{"status", ready ? "ready" : "migrations pending"},
-                                {"schema", state->applied},
-                                {"expected", state->expected}}));
-    });
+    // Probes give up after about a second: answer within it.
+    services_.backend.Readiness(
+        post_, kReadyProbeBudget,
+        [this, request = std::move(request), exchange](bool ready, const Json& body) {
+            exchange->Reply(Simple(
+                request, ready ? http::status::ok : http::status::service_unavailable, body));
+        });
 }
 
 void HttpServer::Metrics(HttpRequest request, std::shared_ptr<Exchange> exchange) {
-    AcquireOnWorkers(
-        *services_.pool, workers_,
-        std::chrono::steady_clock::now() + services_.config.acquire_timeout,
-        pqpool::AcquireLabel(memory::AccessStore::ServerTenant(), "metrics"),
-        [this, request = std::move(request), exchange](pqpool::Result<pqpool::Lease> lease) {
-            std::int64_t live = -1;
-            if (lease.ok()) {
-                if (auto counted = services_.access.CountLiveSessions(*lease); counted.ok()) {
-                    live = *counted;
-                }
-                lease->Release();
-            }
+    services_.backend.MetricsText(
+        post_, OpenConnections(),
+        static_cast<std::int64_t>(services_.dispatcher.waiting_client_requests()),
+        [request = std::move(request), exchange](std::string text) {
             HttpResponse response{http::status::ok, request.version()};
             response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-            response.body() = services_.metrics.Render(
-                services_.pool->Stats(), live, OpenConnections(),
-                static_cast<std::int64_t>(services_.dispatcher.waiting_client_requests()));
+            response.body() = std::move(text);
             exchange->Reply(std::move(response));
         });
 }

@@ -7,8 +7,7 @@
 
 #include "config/config.hpp"
 #include "mcp/dispatcher.hpp"
-#include "memory/access_store.hpp"
-#include "pqpool/pool.hpp"
+#include "transport/backend.hpp"
 #include "transport/hook_route.hpp"
 #include "util/auth_failure_limiter.hpp"
 #include "util/http_route.hpp"
@@ -19,10 +18,8 @@ namespace mnemo::transport {
 struct HttpServices {
     const Config& config;
     const mcp::Dispatcher& dispatcher;
-    std::shared_ptr<pqpool::Pool> pool;
-    /// The caller pool (query_database); null when caller SQL is unavailable.
-    std::shared_ptr<pqpool::Pool> caller_pool;
-    const memory::AccessStore& access;
+    /// Authentication, sessions, leases, readiness and /metrics (backend/ implements it).
+    Backend& backend;
     util::Metrics& metrics;
     /// Failed token attempts per client, shared with every other route that takes a token.
     util::AuthFailureLimiter& auth_failures;

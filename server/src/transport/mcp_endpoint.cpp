@@ -5,12 +5,9 @@
 #include <algorithm>
 #include <optional>
 
-#include <boost/asio/post.hpp>
-
 #include "mcp/jsonrpc.hpp"
-#include "memory/store.hpp"
-#include "memory/tenant_keys.hpp"
 #include "transport/http_checks.hpp"
+#include "util/digest.hpp"
 #include "util/log.hpp"
 
 namespace mnemo::transport {
@@ -35,39 +32,47 @@ bool IsSupportedVersion(std::string_view version) {
     return std::find(supported.begin(), supported.end(), version) != supported.end();
 }
 
+/// The session as the request left it, when the request changed its project or log level.
+std::optional<SessionRecord> ChangedRecord(const SessionRecord& before,
+                                           const mcp::Session& session) {
+    const auto level = session.log_level();
+    SessionRecord after = before;
+    after.selected_project = session.selected_project();
+    after.log_level = level ? std::string(mcp::LogLevelName(*level)) : std::string();
+    if (after.selected_project == before.selected_project && after.log_level == before.log_level) {
+        return std::nullopt;
+    }
+    return after;
+}
+
 }  // namespace
 
 struct McpEndpoint::Call {
-    /// Every lease this request waits for (session lookup, then the tool's) shares one
-    /// deadline: the acquire timeout bounds the request's whole wait, not each step.
-    pqpool::Deadline deadline;
-    // When the session lookup's statement started, and how long it took.
-    std::chrono::steady_clock::time_point lookup_started{};
-    std::chrono::steady_clock::duration lookup_time{};
+    /// Every lease this request waits for shares one deadline: the acquire timeout bounds the
+    /// request's whole wait, not each step.
+    std::chrono::steady_clock::time_point deadline;
     HttpRequest request;
     std::shared_ptr<Exchange> exchange;
     std::optional<std::string> bearer;  // nullopt: authentication is off
     std::string session_id;
+    std::string session_key;  // SHA-256 of session_id: the in-process key of the session
     Json message;
     mcp::Incoming incoming;
-    memory::Principal principal;
-    std::optional<memory::StoredSession> stored;
-    std::string session_key;  // SHA-256 of session_id: the in-process key of the session
+    // Set when the backend plans the call (Planner), on the session as stored.
     std::unique_ptr<mcp::Session> session;
     mcp::CallPlan plan;
+    Principal principal;
+    SessionRecord record;
+    bool readmitted = false;  // admitted again after the session changed elsewhere
 };
 
-McpEndpoint::McpEndpoint(const Config& config, const mcp::Dispatcher& dispatcher,
-                         std::shared_ptr<pqpool::Pool> pool,
-                         std::shared_ptr<pqpool::Pool> caller_pool,
-                         const memory::AccessStore& access, boost::asio::thread_pool& workers,
-                         util::AuthFailureLimiter& auth_failures, mcp::Subscriptions* subscriptions)
+McpEndpoint::McpEndpoint(const Config& config, const mcp::Dispatcher& dispatcher, Backend& backend,
+                         transport::Post post, util::AuthFailureLimiter& auth_failures,
+                         mcp::Subscriptions* subscriptions)
     : config_(config),
       dispatcher_(dispatcher),
-      pool_(std::move(pool)),
-      caller_pool_(std::move(caller_pool)),
-      access_(access),
-      workers_(workers),
+      backend_(backend),
+      post_(std::move(post)),
       subscriptions_(subscriptions),
       auth_failures_(auth_failures) {
     if (subscriptions_ == nullptr) return;
@@ -181,11 +186,11 @@ void McpEndpoint::Handle(HttpRequest request, std::shared_ptr<Exchange> exchange
                 " (supported versions: " + SupportedVersionList() + ")"));
     }
     call->session_id = std::string(req["Mcp-Session-Id"]);
-    if (!call->session_id.empty()) call->session_key = memory::Sha256Hex(call->session_id);
+    if (!call->session_id.empty()) call->session_key = util::Sha256Hex(call->session_id);
     switch (req.method()) {
-        case http::verb::post: return Post(std::move(call));
-        case http::verb::get: return Get(std::move(call));
-        case http::verb::delete_: return Delete(std::move(call));
+        case http::verb::post: return HandlePost(std::move(call));
+        case http::verb::get: return HandleGet(std::move(call));
+        case http::verb::delete_: return HandleDelete(std::move(call));
         default: {
             HttpResponse response = RpcError(*call, http::status::method_not_allowed, kServerError,
                                              "Method not allowed on /mcp");
@@ -195,75 +200,42 @@ void McpEndpoint::Handle(HttpRequest request, std::shared_ptr<Exchange> exchange
     }
 }
 
-void AcquireOnWorkers(pqpool::Pool& pool, boost::asio::thread_pool& workers,
-                      pqpool::Deadline deadline, const pqpool::AcquireLabel& label,
-                      std::function<void(pqpool::Result<pqpool::Lease>)> then) {
-    pool.AcquireAsync(
-        deadline,
-        [&workers, then = std::move(then)](pqpool::Result<pqpool::Lease> lease) mutable {
-            // The callback may run on the pool's thread: never do the work there.
-            auto shared = std::make_shared<pqpool::Result<pqpool::Lease>>(std::move(lease));
-            boost::asio::post(
-                workers, [then = std::move(then), shared]() mutable { then(std::move(*shared)); });
-        },
-        label);
+void McpEndpoint::Refuse(const Call& call, Verdict verdict, const std::string& problem,
+                         const std::string& error_type) {
+    switch (verdict) {
+        case Verdict::kBadToken:
+            auth_failures_.RecordFailure(call.exchange->client_address(),
+                                         std::chrono::steady_clock::now());
+            return call.exchange->Reply(
+                Unauthorized(call, "invalid_token", "the bearer token is unknown or revoked"));
+        case Verdict::kNoSession:
+            return call.exchange->Reply(RpcError(
+                call, http::status::not_found, kSessionNotFound,
+                "Session not found: it expired, was deleted or belongs to another user; send "
+                "initialize without Mcp-Session-Id to start a new one"));
+        case Verdict::kChanged:
+            return call.exchange->Reply(
+                RpcError(call, http::status::service_unavailable, kServerError,
+                         "Service Unavailable: the session changed on another server while this "
+                         "request ran; send it again"));
+        case Verdict::kAdmitted:
+        case Verdict::kUnavailable: break;
+    }
+    // A tool call is answered like any tool that could not get a lease in time: logged and
+    // counted (mnemo_pool_acquire_timeouts_total) like any failed call.
+    if (call.incoming.kind == Kind::kRequest && call.incoming.method == "tools/call" &&
+        !error_type.empty()) {
+        const Json reply = dispatcher_.FailedToolCall(
+            call.message, SessionLogId(call.session_id),
+            mcp::ToolResult::Error(error_type, problem),
+            std::chrono::steady_clock::now() - (call.deadline - config_.acquire_timeout));
+        return call.exchange->Reply(JsonResponse(call, http::status::ok, mcp::Serialize(reply)));
+    }
+    call.exchange->Reply(RpcError(call, http::status::service_unavailable, kServerError,
+                                  problem.empty() ? "Service Unavailable" : problem));
 }
 
-void McpEndpoint::WithLease(const Call& call, const std::string& tenant, const char* label,
-                            std::function<void(pqpool::Result<pqpool::Lease>)> then) {
-    AcquireOnWorkers(*pool_, workers_, call.deadline, pqpool::AcquireLabel(tenant, label),
-                     std::move(then));
-}
-
-bool McpEndpoint::Authorize(Call& call, pqpool::Result<pqpool::Lease>& lease, bool need_session) {
-    if (!lease.ok()) {
-        // A tool call is answered like any tool that could not get a lease in time.
-        if (call.incoming.kind == Kind::kRequest && call.incoming.method == "tools/call") {
-            // Logged and counted (mnemo_pool_acquire_timeouts_total) like any failed call.
-            const auto code = lease.error().code();
-            const char* type = code == pqpool::ErrorCode::kTimeout ? "pool_timeout"
-                               : code == pqpool::ErrorCode::kPoolOverloaded
-                                   ? "pool_overloaded"
-                                   : "database_unavailable";
-            const Json reply = dispatcher_.FailedToolCall(
-                call.message, SessionLogId(call.session_id),
-                mcp::ToolResult::Error(type, lease.error().message()),
-                std::chrono::steady_clock::now() - (call.deadline - config_.acquire_timeout));
-            call.exchange->Reply(JsonResponse(call, http::status::ok, mcp::Serialize(reply)));
-        } else {
-            call.exchange->Reply(RpcError(call, http::status::service_unavailable, kServerError,
-                                          lease.error().message()));
-        }
-        return false;
-    }
-    call.lookup_started = std::chrono::steady_clock::now();
-    auto access = access_.Resolve(*lease, call.bearer, need_session ? call.session_id : "");
-    call.lookup_time = std::chrono::steady_clock::now() - call.lookup_started;
-    if (!access.ok()) {
-        call.exchange->Reply(RpcError(call, http::status::service_unavailable, kServerError,
-                                      "Database unavailable: " + access.error().message()));
-        return false;
-    }
-    if (!access->principal) {
-        auth_failures_.RecordFailure(call.exchange->client_address(),
-                                     std::chrono::steady_clock::now());
-        call.exchange->Reply(
-            Unauthorized(call, "invalid_token", "the bearer token is unknown or revoked"));
-        return false;
-    }
-    call.principal = *access->principal;
-    if (need_session && !access->session) {
-        call.exchange->Reply(
-            RpcError(call, http::status::not_found, kSessionNotFound,
-                     "Session not found: it expired, was deleted or belongs to another user; send "
-                     "initialize without Mcp-Session-Id to start a new one"));
-        return false;
-    }
-    call.stored = std::move(access->session);
-    return true;
-}
-
-void McpEndpoint::Post(std::shared_ptr<Call> call) {
+void McpEndpoint::HandlePost(std::shared_ptr<Call> call) {
     const HttpRequest& req = call->request;
     const auto accept = req[http::field::accept];
     if (!Accepts(accept, "application/json") || !Accepts(accept, "text/event-stream")) {
@@ -294,51 +266,93 @@ void McpEndpoint::Post(std::shared_ptr<Call> call) {
                                               mcp::kInvalidRequest,
                                               "Invalid Request: " + call->incoming.problem));
     }
-    const bool initialize =
-        call->incoming.kind == Kind::kRequest && call->incoming.method == "initialize";
-    if (!initialize && call->session_id.empty()) {
+    if (call->incoming.kind == Kind::kRequest && call->incoming.method == "initialize") {
+        return backend_.Admit(
+            post_, call->bearer, "", call->deadline, {},
+            [this, call](Admission admission) { Initialize(call, std::move(admission)); });
+    }
+    if (call->session_id.empty()) {
         return call->exchange->Reply(
             RpcError(*call, http::status::bad_request, kServerError,
                      "Bad Request: Mcp-Session-Id header is required (send initialize "
                      "first to get one)"));
     }
-    WithLease(*call, memory::AccessStore::ServerTenant(), "http_session",
-              [this, call, initialize](pqpool::Result<pqpool::Lease> lease) {
-                  if (!Authorize(*call, lease, !initialize)) return;
-                  if (initialize) return Initialize(call, *lease);
-                  lease->Release();
-                  Dispatch(call);
-              });
+    Admit(std::move(call));
 }
 
-void McpEndpoint::Initialize(std::shared_ptr<Call> call, pqpool::Lease& lease) {
-    const std::string id = memory::AccessStore::NewSessionId();
-    mcp::Session session(SessionLogId(id), call->principal.user);
+void McpEndpoint::Admit(std::shared_ptr<Call> call) {
+    // The planner runs on a worker once the session is known: the session the dispatcher
+    // sees is the stored one, and the plan names the lease the backend takes.
+    Planner planner = [this, call](const Principal& principal, const SessionRecord& record) {
+        call->principal = principal;
+        call->record = record;
+        call->session = std::make_unique<mcp::Session>(SessionLogId(call->session_id), record.user,
+                                                       call->session_key);
+        call->session->SetInitialized(record.protocol_version, record.client_info,
+                                      record.client_capabilities);
+        call->session->SelectProject(record.selected_project);
+        call->session->SetLogLevel(mcp::ParseLogLevel(record.log_level));
+        call->plan = call->incoming.kind == Kind::kRequest
+                         ? dispatcher_.Plan(call->message, *call->session)
+                         : mcp::CallPlan{};
+        const std::string label = call->plan.tool != nullptr ? call->plan.tool->name
+                                  : call->incoming.kind == Kind::kRequest
+                                      ? call->incoming.method
+                                      : std::string("http_message");
+        return LeaseNeed{call->plan.lease_tenant, call->plan.caller_pool, label};
+    };
+    backend_.Admit(post_, call->bearer, call->session_id, call->deadline, std::move(planner),
+                   [this, call](Admission admission) { Dispatch(call, std::move(admission)); });
+}
+
+void McpEndpoint::Initialize(std::shared_ptr<Call> call, Admission admission) {
+    if (admission.verdict != Verdict::kAdmitted) {
+        return Refuse(*call, admission.verdict, admission.problem);
+    }
+    const std::string id = backend_.NewSessionId();
+    mcp::Session session(SessionLogId(id), admission.principal.user);
     const Json reply = dispatcher_.Handle(call->message, session);
     HttpResponse response = JsonResponse(*call, http::status::ok, mcp::Serialize(reply));
     if (reply.contains("result")) {
-        auto stored =
-            access_.CreateSession(lease, id, call->principal.user, session.protocol_version(),
-                                  session.client_info(), session.client_capabilities());
-        if (!stored.ok()) {
-            return call->exchange->Reply(RpcError(
-                *call, http::status::service_unavailable, kServerError,
-                "Database unavailable: could not store the session: " + stored.error().message()));
+        SessionRecord record{admission.principal.user,
+                             session.protocol_version(),
+                             session.client_info(),
+                             session.client_capabilities(),
+                             "",
+                             ""};
+        if (auto problem = admission.ticket->CreateSession(id, record); !problem.empty()) {
+            return call->exchange->Reply(
+                RpcError(*call, http::status::service_unavailable, kServerError,
+                         "Database unavailable: could not store the session: " + problem));
         }
         response.set("Mcp-Session-Id", id);
     }
     call->exchange->Reply(std::move(response));
 }
 
-void McpEndpoint::Dispatch(std::shared_ptr<Call> call) {
-    const memory::StoredSession& stored = *call->stored;
-    call->session = std::make_unique<mcp::Session>(SessionLogId(call->session_id), stored.user,
-                                                   call->session_key);
-    call->session->SetInitialized(stored.protocol_version, stored.client_info,
-                                  stored.client_capabilities);
-    call->session->SelectProject(stored.selected_project);
-    call->session->SetLogLevel(mcp::ParseLogLevel(stored.log_level));
+void McpEndpoint::Dispatch(std::shared_ptr<Call> call, Admission admission) {
+    if (admission.verdict != Verdict::kAdmitted) {
+        return Refuse(*call, admission.verdict, admission.problem, admission.error_type);
+    }
+    std::unique_ptr<Ticket> ticket = std::move(admission.ticket);
+    // Whatever this request answers, its token and session are confirmed first.
+    auto confirmed = [&]() {
+        const Verdict verdict = ticket->Confirm().value_or(Verdict::kUnavailable);
+        if (verdict == Verdict::kChanged && !call->readmitted) {
+            call->readmitted = true;
+            ticket.reset();
+            Admit(call);
+            return false;
+        }
+        if (verdict != Verdict::kAdmitted) {
+            ticket.reset();
+            Refuse(*call, verdict);
+            return false;
+        }
+        return true;
+    };
     if (call->incoming.kind == Kind::kResponse) {
+        if (!confirmed()) return;
         if (auto problem = dispatcher_.DeliverResponse(call->message, *call->session);
             !problem.empty()) {
             return call->exchange->Reply(RpcError(*call, http::status::bad_request,
@@ -347,11 +361,12 @@ void McpEndpoint::Dispatch(std::shared_ptr<Call> call) {
         return call->exchange->Reply(HttpResponse{http::status::accepted, call->request.version()});
     }
     if (call->incoming.kind != Kind::kRequest) {
-        (void)dispatcher_.Handle(call->message, *call->session);
+        if (!confirmed()) return;
+        ticket->Run([&] { (void)dispatcher_.Handle(call->message, *call->session); });
         return call->exchange->Reply(HttpResponse{http::status::accepted, call->request.version()});
     }
-    call->plan = dispatcher_.Plan(call->message, *call->session);
     if (call->plan.tool != nullptr && call->plan.tool->writes() && !call->principal.can_write) {
+        if (!confirmed()) return;
         HttpResponse response =
             RpcError(*call, http::status::forbidden, kServerError,
                      "Forbidden: insufficient_scope: " + call->plan.tool->name +
@@ -362,91 +377,69 @@ void McpEndpoint::Dispatch(std::shared_ptr<Call> call) {
                          ResourceMetadataUrl(call->request) + "\"");
         return call->exchange->Reply(std::move(response));
     }
-    // Without a caller pool, caller SQL takes no lease: the store refuses it and says why.
-    if (call->plan.lease_tenant.empty() || (call->plan.caller_pool && caller_pool_ == nullptr)) {
-        call->plan.lease_tenant.clear();
-        return RunDispatch(std::move(call), pqpool::Lease());
-    }
-    const char* label =
-        call->plan.tool != nullptr ? call->plan.tool->name.c_str() : call->incoming.method.c_str();
-    AcquireOnWorkers(call->plan.caller_pool ? *caller_pool_ : *pool_, workers_, call->deadline,
-                     pqpool::AcquireLabel(call->plan.lease_tenant, label),
-                     [this, call](pqpool::Result<pqpool::Lease> lease) {
-                         if (!lease.ok()) lease = WithTimeSpent(*call, lease.error());
-                         RunDispatch(call, std::move(lease));
-                     });
-}
-
-pqpool::Error McpEndpoint::WithTimeSpent(const Call& call, const pqpool::Error& error) const {
-    using std::chrono::milliseconds;
-    const auto arrived = call.deadline - config_.acquire_timeout;
-    const auto waited = std::chrono::duration_cast<milliseconds>(call.lookup_started - arrived);
-    const auto lookup = std::chrono::duration_cast<milliseconds>(call.lookup_time);
-    if (2 * (waited + lookup) < config_.acquire_timeout) return error;
-    return pqpool::Error(
-        error.code(),
-        error.message() + "; before that, this request waited " + std::to_string(waited.count()) +
-            " ms for a connection to look up its session and the lookup took " +
-            std::to_string(lookup.count()) + " ms, of its " +
-            std::to_string(config_.acquire_timeout.count()) + " ms (MNEMO_ACQUIRE_TIMEOUT_MS)",
-        error.sqlstate());
-}
-
-void McpEndpoint::RunDispatch(std::shared_ptr<Call> call, pqpool::Result<pqpool::Lease> lease) {
-    std::optional<memory::LentLeaseScope> lent;
-    if (!call->plan.lease_tenant.empty()) {
-        lent.emplace(call->plan.lease_tenant, std::move(lease), call->plan.caller_pool);
-    }
-    mcp::Session& session = *call->session;
-    const std::string selected_before = session.selected_project();
-    const auto level_before = session.log_level();
     // The response turns into an SSE stream when the request sends anything before it; the
-    // dispatcher calls `notify` only on this thread, during Handle.
+    // dispatcher calls `notify` only on this thread, during Handle. Nothing goes out before
+    // the check passed: until it is decided, messages wait here.
+    auto held = std::make_shared<std::vector<Json>>();
     bool streaming = false;
-    const mcp::Notifier notify = [&call, &streaming](const Json& message) {
+    bool refused = false;
+    Ticket& running = *ticket;
+    const mcp::Notifier notify = [&](const Json& message) {
+        if (refused) return;
         if (!streaming) {
+            const auto verdict = running.Confirm();
+            if (!verdict) {
+                held->push_back(message);
+                return;
+            }
+            if (*verdict != Verdict::kAdmitted) {
+                refused = true;
+                return;
+            }
             // Keep-alive comments: a tool may wait long for the client (elicitation).
             call->exchange->StartStream(HttpResponse{http::status::ok, call->request.version()},
                                         true);
             streaming = true;
+            for (const Json& earlier : *held) call->exchange->StreamEvent(mcp::Serialize(earlier));
+            held->clear();
         }
         call->exchange->StreamEvent(mcp::Serialize(message));
     };
-    const Json reply = dispatcher_.Handle(call->message, session, notify);
-    lent.reset();
-    if (session.selected_project() != selected_before || session.log_level() != level_before) {
-        SaveSessionState(*call);
-    }
+    Json reply;
+    ticket->Run([&] { reply = dispatcher_.Handle(call->message, *call->session, notify); });
     if (streaming) {
+        // Confirmed before the stream started: the rest only ends the ticket.
+        backend_.Finish(post_, std::move(ticket), ChangedRecord(call->record, *call->session),
+                        call->session_id, [](Verdict) {});
         if (!reply.is_null()) call->exchange->StreamEvent(mcp::Serialize(reply));
         return call->exchange->EndStream();
     }
-    if (reply.is_null()) {  // cancelled: no JSON-RPC response
-        return call->exchange->Reply(
-            HttpResponse{http::status::no_content, call->request.version()});
-    }
-    call->exchange->Reply(JsonResponse(*call, http::status::ok, mcp::Serialize(reply)));
+    backend_.Finish(
+        post_, std::move(ticket), ChangedRecord(call->record, *call->session), call->session_id,
+        [this, call, held, reply = std::move(reply)](Verdict verdict) {
+            if (verdict == Verdict::kChanged && !call->readmitted) {
+                call->readmitted = true;
+                return Admit(call);
+            }
+            if (verdict != Verdict::kAdmitted) return Refuse(*call, verdict);
+            if (!held->empty()) {
+                call->exchange->StartStream(HttpResponse{http::status::ok, call->request.version()},
+                                            true);
+                for (const Json& earlier : *held) {
+                    call->exchange->StreamEvent(mcp::Serialize(earlier));
+                }
+                if (!reply.is_null()) call->exchange->StreamEvent(mcp::Serialize(reply));
+                return call->exchange->EndStream();
+            }
+            if (reply.is_null()) {  // cancelled: no JSON-RPC response
+                return call->exchange->Reply(
+                    HttpResponse{http::status::no_content, call->request.version()});
+            }
+            call->exchange->Reply(JsonResponse(*call, http::status::ok, mcp::Serialize(reply)));
+        });
 }
 
-void McpEndpoint::SaveSessionState(const Call& call) {
-    // Rare (select_project, delete_project, logging/setLevel): a short blocking acquire on
-    // this worker.
-    const mcp::Session& session = *call.session;
-    const auto level = session.log_level();
-    auto server =
-        pool_->Acquire(pqpool::AcquireLabel(memory::AccessStore::ServerTenant(), "session_state"));
-    auto saved =
-        server.ok() ? access_.SaveSessionState(
-                          *server, call.session_id, call.principal.user, session.selected_project(),
-                          level ? std::string(mcp::LogLevelName(*level)) : std::string())
-                    : pqpool::Status(server.error());
-    if (!saved.ok()) {
-        log::Warning("session_save_failed",
-                     {{"session", session.id()}, {"error", saved.error().message()}});
-    }
-}
-
-void McpEndpoint::Get(std::shared_ptr<Call> call) {
+void McpEndpoint::HandleGet(std::shared_ptr<Call> call) {
     if (!Accepts(call->request[http::field::accept], "text/event-stream")) {
         return call->exchange->Reply(
             RpcError(*call, http::status::not_acceptable, kServerError,
@@ -456,43 +449,61 @@ void McpEndpoint::Get(std::shared_ptr<Call> call) {
         return call->exchange->Reply(RpcError(*call, http::status::bad_request, kServerError,
                                               "Bad Request: Mcp-Session-Id header is required"));
     }
-    WithLease(*call, memory::AccessStore::ServerTenant(), "http_stream",
-              [this, call](pqpool::Result<pqpool::Lease> lease) {
-                  if (!Authorize(*call, lease, true)) return;
-                  lease->Release();
-                  {
-                      std::lock_guard lock(streams_mutex_);
-                      auto& slot = streams_[call->session_key];
-                      if (slot != nullptr && slot->open()) {
-                          return call->exchange->Reply(
-                              RpcError(*call, http::status::conflict, kServerError,
-                                       "Conflict: this session already has an open GET stream"));
-                      }
-                      slot = call->exchange;
-                      // Forget streams that ended, so the map stays as small as the open ones.
-                      std::erase_if(streams_, [](const auto& entry) {
-                          return entry.second == nullptr || !entry.second->open();
-                      });
-                  }
-                  call->exchange->StartStream(
-                      HttpResponse{http::status::ok, call->request.version()}, true);
-              });
+    backend_.Admit(
+        post_, call->bearer, call->session_id, call->deadline,
+        [](const Principal&, const SessionRecord&) {
+            return LeaseNeed{"", false, "http_stream"};
+        },
+        [this, call](Admission admission) {
+            const Verdict verdict =
+                admission.verdict == Verdict::kAdmitted
+                    ? admission.ticket->Confirm().value_or(Verdict::kUnavailable)
+                    : admission.verdict;
+            admission.ticket.reset();
+            if (verdict != Verdict::kAdmitted) {
+                return Refuse(*call, verdict, admission.problem);
+            }
+            {
+                std::lock_guard lock(streams_mutex_);
+                auto& slot = streams_[call->session_key];
+                if (slot != nullptr && slot->open()) {
+                    return call->exchange->Reply(
+                        RpcError(*call, http::status::conflict, kServerError,
+                                 "Conflict: this session already has an open GET stream"));
+                }
+                slot = call->exchange;
+                // Forget streams that ended, so the map stays as small as the open ones.
+                std::erase_if(streams_, [](const auto& entry) {
+                    return entry.second == nullptr || !entry.second->open();
+                });
+            }
+            call->exchange->StartStream(HttpResponse{http::status::ok, call->request.version()},
+                                        true);
+        });
 }
 
-void McpEndpoint::Delete(std::shared_ptr<Call> call) {
+void McpEndpoint::HandleDelete(std::shared_ptr<Call> call) {
     if (call->session_id.empty()) {
         return call->exchange->Reply(RpcError(*call, http::status::bad_request, kServerError,
                                               "Bad Request: Mcp-Session-Id header is required"));
     }
-    WithLease(
-        *call, memory::AccessStore::ServerTenant(), "http_delete",
-        [this, call](pqpool::Result<pqpool::Lease> lease) {
-            if (!Authorize(*call, lease, true)) return;
-            auto deleted = access_.DeleteSession(*lease, call->session_id, call->principal.user);
-            if (!deleted.ok()) {
-                return call->exchange->Reply(
-                    RpcError(*call, http::status::service_unavailable, kServerError,
-                             "Database unavailable: " + deleted.error().message()));
+    backend_.Admit(
+        post_, call->bearer, call->session_id, call->deadline,
+        [](const Principal&, const SessionRecord&) {
+            return LeaseNeed{"", false, "http_delete"};
+        },
+        [this, call](Admission admission) {
+            if (admission.verdict != Verdict::kAdmitted) {
+                return Refuse(*call, admission.verdict, admission.problem);
+            }
+            std::string problem;
+            // The check, when pending, rides in front of the delete.
+            const auto deleted = admission.ticket->DeleteSession(call->session_id, problem);
+            const Verdict verdict = admission.ticket->Confirm().value_or(Verdict::kUnavailable);
+            admission.ticket.reset();
+            if (verdict != Verdict::kAdmitted) return Refuse(*call, verdict);
+            if (!deleted) {
+                return Refuse(*call, Verdict::kUnavailable, "Database unavailable: " + problem);
             }
             std::shared_ptr<Exchange> stream;
             {

@@ -8,29 +8,20 @@
 #include <mutex>
 #include <string>
 
-#include <boost/asio/thread_pool.hpp>
-
 #include "config/config.hpp"
 #include "mcp/dispatcher.hpp"
-#include "memory/access_store.hpp"
-#include "pqpool/pool.hpp"
+#include "transport/backend.hpp"
 #include "transport/http_exchange.hpp"
 #include "util/auth_failure_limiter.hpp"
 
 namespace mnemo::transport {
 
-/// Acquires a lease asynchronously (no thread waits), then runs `then` with the outcome on
-/// `workers`. `pool` and `workers` must outlive the acquire.
-void AcquireOnWorkers(pqpool::Pool& pool, boost::asio::thread_pool& workers,
-                      pqpool::Deadline deadline, const pqpool::AcquireLabel& label,
-                      std::function<void(pqpool::Result<pqpool::Lease>)> then);
-
 /// Serves POST, GET and DELETE on /mcp (MCP 2025-11-25 Streamable HTTP, also 2025-06-18 and
-/// 2025-03-26). Header checks run on the I/O thread; every database step runs on `workers`
-/// after an asynchronous pool acquire, so an I/O thread never waits for the pool or the
-/// database. A tools/call first acquires the lease of the tenant its tool will use (the
-/// dispatcher's plan) and lends it to the store, so waiting for a busy project's quota
-/// happens in the pool's fair queue, not on a worker.
+/// 2025-03-26). Header checks run on the I/O thread; everything that needs the database goes
+/// through `backend` (authentication, sessions, the lease of the call's planned tenant), whose
+/// steps run on the workers behind `post`, so an I/O thread never waits for the pool or the
+/// database. The message is parsed and classified once; the dispatcher plans it once the
+/// session is known, and the backend admits it with its lease.
 ///
 /// A POST is answered with JSON, or with an SSE stream as soon as the request sends anything
 /// before its response (progress, log messages, sampling or elicitation requests). The
@@ -39,16 +30,18 @@ void AcquireOnWorkers(pqpool::Pool& pool, boost::asio::thread_pool& workers,
 /// notifications/cancelled gets no JSON-RPC response: its stream ends, or 204 No Content.
 /// Notifications outside requests (resources/updated) go to the session's GET stream.
 ///
+/// Nothing of a request's outcome leaves before the backend confirmed its token and session
+/// (Ticket::Confirm); a request whose session changed on another replica meanwhile is admitted
+/// again, once, on the session as it now is.
+///
 /// Thread safety: Handle may run concurrently on any I/O thread.
 class McpEndpoint {
 public:
-    /// `subscriptions` (may be null) gets its delivery set to the sessions' GET streams.
-    /// `caller_pool` (may be null) lends the leases of caller-SQL tools (CallPlan::caller_pool).
-    /// `auth_failures` is the server's limiter; it must outlive the endpoint.
-    McpEndpoint(const Config& config, const mcp::Dispatcher& dispatcher,
-                std::shared_ptr<pqpool::Pool> pool, std::shared_ptr<pqpool::Pool> caller_pool,
-                const memory::AccessStore& access, boost::asio::thread_pool& workers,
-                util::AuthFailureLimiter& auth_failures,
+    /// `backend`, `auth_failures` (the server's limiter) and `subscriptions` (may be null; it
+    /// gets its delivery set to the sessions' GET streams) must outlive the endpoint. `post`
+    /// runs work on the transport's workers.
+    McpEndpoint(const Config& config, const mcp::Dispatcher& dispatcher, Backend& backend,
+                transport::Post post, util::AuthFailureLimiter& auth_failures,
                 mcp::Subscriptions* subscriptions = nullptr);
     ~McpEndpoint();
 
@@ -65,25 +58,19 @@ public:
 private:
     struct Call;  // one request's state across threads
 
-    void Post(std::shared_ptr<Call> call);
-    void Get(std::shared_ptr<Call> call);
-    void Delete(std::shared_ptr<Call> call);
+    void HandlePost(std::shared_ptr<Call> call);
+    void HandleGet(std::shared_ptr<Call> call);
+    void HandleDelete(std::shared_ptr<Call> call);
 
-    /// Acquires a lease for `tenant` by the call's deadline, asynchronously, then runs `then`
-    /// on a worker.
-    void WithLease(const Call& call, const std::string& tenant, const char* label,
-                   std::function<void(pqpool::Result<pqpool::Lease>)> then);
-    /// On a worker: checks the token and loads the session; answers 401/404/503 itself and
-    /// returns false when the request cannot go on.
-    bool Authorize(Call& call, pqpool::Result<pqpool::Lease>& lease, bool need_session);
-    void Initialize(std::shared_ptr<Call> call, pqpool::Lease& lease);
-    void Dispatch(std::shared_ptr<Call> call);
-    void RunDispatch(std::shared_ptr<Call> call, pqpool::Result<pqpool::Lease> lease);
-    /// `error` (the tool's lease could not be had) with where the request's time went when the
-    /// session lookup used at least half of the acquire timeout both share.
-    [[nodiscard]] pqpool::Error WithTimeSpent(const Call& call, const pqpool::Error& error) const;
-    /// Stores the session's project and log level after a request changed them.
-    void SaveSessionState(const Call& call);
+    /// Asks the backend to admit the call, planning it on the session it names.
+    void Admit(std::shared_ptr<Call> call);
+    void Initialize(std::shared_ptr<Call> call, Admission admission);
+    void Dispatch(std::shared_ptr<Call> call, Admission admission);
+    /// After the dispatcher answered: ends the ticket (saving a changed session) and replies.
+    void Finish(std::shared_ptr<Call> call, std::unique_ptr<Ticket> ticket, nlohmann::json reply);
+    /// Answers a request the backend did not admit (401, 404, 503, or a tool error result).
+    void Refuse(const Call& call, Verdict verdict, const std::string& problem = {},
+                const std::string& error_type = {});
 
     HttpResponse JsonResponse(const Call& call, http::status status, std::string body) const;
     HttpResponse RpcError(const Call& call, http::status status, int code,
@@ -93,10 +80,8 @@ private:
 
     const Config& config_;
     const mcp::Dispatcher& dispatcher_;
-    std::shared_ptr<pqpool::Pool> pool_;
-    std::shared_ptr<pqpool::Pool> caller_pool_;
-    const memory::AccessStore& access_;
-    boost::asio::thread_pool& workers_;
+    Backend& backend_;
+    transport::Post post_;
     mcp::Subscriptions* subscriptions_;
     util::AuthFailureLimiter& auth_failures_;
 
