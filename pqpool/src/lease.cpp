@@ -47,6 +47,8 @@ struct Lease::Guard {
     }
 };
 
+void Lease::GuardDeleter::operator()(Guard* guard) const noexcept { delete guard; }
+
 Lease::Lease(Lease&& other) noexcept
     : pool_(std::move(other.pool_)),
       slot_(std::exchange(other.slot_, nullptr)),
@@ -87,7 +89,7 @@ const std::string& Lease::tenant() const {
 }
 
 void Lease::SetGuard(std::string sql, std::vector<std::string> params, GuardDecided decided) {
-    if (guard_ == nullptr) guard_ = std::make_unique<Guard>();
+    if (guard_ == nullptr) guard_.reset(new Guard());
     if (guard_->failed) {  // refused already: nothing may run any more
         if (decided) decided(*guard_->failed);
         return;
@@ -101,6 +103,7 @@ void Lease::SetGuard(std::string sql, std::vector<std::string> params, GuardDeci
 bool Lease::guard_pending() const noexcept { return guard_ != nullptr && guard_->pending; }
 
 Status Lease::RunGuard(Deadline deadline) {
+    PQPOOL_CHECK(slot_ != nullptr);  // Empty, moved-from or released lease.
     if (guard_ == nullptr) return {};
     if (guard_->failed) return *guard_->failed;
     if (!guard_->pending) return {};
@@ -118,6 +121,7 @@ Status Lease::RunGuard(Deadline deadline) {
 
 Result<QueryResult> Lease::Execute(std::string_view sql, std::span<const Param> params,
                                    Deadline deadline) {
+    PQPOOL_CHECK(slot_ != nullptr);  // Empty, moved-from or released lease.
     if (guard_ != nullptr && guard_->failed) return *guard_->failed;
     if (const Millis bound = pool_->options().statement_timeout;
         deadline == Deadline::max() && bound.count() > 0) {

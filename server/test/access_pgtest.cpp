@@ -40,6 +40,7 @@ protected:
         auto lease = db_.pool->Acquire(pqpool::AcquireLabel(server_tenant_, "access_test"));
         ASSERT_TRUE(lease.ok()) << lease.error().message();
         lease_ = std::move(lease).value();
+        access_ = AccessStore(SessionLimits{}, store().keys().TokenFor(server_tenant_));
     }
 
     memory::Store& store() { return *db_.store; }
@@ -260,6 +261,50 @@ TEST_F(AccessTest, SessionResolvesForItsUserWithItsState) {
     ASSERT_TRUE(session.has_value());
     EXPECT_EQ(session->selected_project, "notes");
     EXPECT_EQ(session->log_level, "warning");
+}
+
+// sql/012: the check that rides in front of a request's first statement, on a lease of any
+// tenant, and what each failure means.
+TEST_F(AccessTest, TheArmedCheckPassesOrStopsTheStatementItPrecedesAndSaysWhy) {
+    const std::string user = UniqueProject("alice");
+    const Token token = NewToken(user);
+    const std::string id = NewSession(user);
+    ASSERT_TRUE(access_.SaveSessionState(lease_, id, user, "notes", "").ok());
+    const std::string tenant = user + "/notes";
+    using Failure = AccessStore::CheckFailure;
+    // Arms the check on a fresh lease of the project's tenant, then saves `project` as the
+    // session's selection in the same round trip; returns the check's outcome.
+    auto attempt = [&](const std::optional<std::string>& bearer, const std::string& as_user,
+                       const std::string& expected_project,
+                       const std::string& project) -> std::optional<Failure> {
+        auto lease = db_.pool->Acquire(pqpool::AcquireLabel(tenant, "access_test"));
+        EXPECT_TRUE(lease.ok());
+        std::optional<pqpool::Status> outcome;
+        access_.ArmCheck(*lease, bearer, id, as_user, expected_project, "",
+                         [&](const pqpool::Status& status) { outcome = status; });
+        // The check binds the server's token for itself only: the project's is back after it.
+        auto bound = lease->Execute("SELECT current_setting('mnemo.tenant')");
+        EXPECT_TRUE(outcome.has_value());
+        if (outcome->ok()) {
+            EXPECT_EQ(bound->Get(0, 0), store().keys().TokenFor(tenant));
+            EXPECT_TRUE(access_.SaveSessionState(*lease, id, user, project, "").ok());
+            return std::nullopt;
+        }
+        EXPECT_FALSE(bound.ok());
+        EXPECT_FALSE(access_.SaveSessionState(*lease, id, user, project, "").ok());
+        return AccessStore::ClassifyCheckFailure(outcome->error());
+    };
+    EXPECT_EQ(attempt(token.token, user, "notes", "notes"), std::nullopt);
+    EXPECT_EQ(attempt(token.token, user, "other", "stolen"), Failure::kChanged);
+    EXPECT_EQ(SessionOf(token.token, id)->selected_project, "notes");  // the save did not run
+    EXPECT_EQ(attempt(token.token, UniqueProject("bob"), "notes", "stolen"), Failure::kBadToken);
+    const Token bob = NewToken(UniqueProject("bob"));
+    EXPECT_EQ(attempt(bob.token, user, "notes", "stolen"), Failure::kBadToken);  // not alice's
+    ASSERT_TRUE(access_.RevokeToken(lease_, token.id).ok());
+    EXPECT_EQ(attempt(token.token, user, "notes", "stolen"), Failure::kBadToken);
+    const Token again = NewToken(user);
+    ASSERT_TRUE(access_.DeleteSession(lease_, id, user).ok());
+    EXPECT_EQ(attempt(again.token, user, "notes", "stolen"), Failure::kNoSession);
 }
 
 TEST_F(AccessTest, SessionIsInvisibleToEveryoneButItsUser) {

@@ -86,7 +86,9 @@ TEST_F(CallerSqlTest, TheSearchAndRecallFunctionsAreRefusedAndTheProjectIsTheCal
          {"SELECT mnemo.search_exact('''alpha''', '''alpha''', NULL, '{}', 11, 0)",
           "SELECT mnemo.search_tiers('''alpha''', '''alpha''', '{}', '{}', NULL, '{}', 11, 0, "
           "false)",
-          "SELECT mnemo.recall_context('notes/alpha', NULL, false)"}) {
+          "SELECT mnemo.recall_context('notes/alpha', NULL, false)",
+          "SELECT mnemo.check_request('', '', '', 60, false, '', '', '')",
+          "SELECT mnemo.save_session_state('', '', '', '', '')"}) {
         const std::string rows = Rows(b_, call);
         EXPECT_NE(rows.find("permission denied"), std::string::npos) << call << ": " << rows;
     }

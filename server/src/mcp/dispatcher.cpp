@@ -45,8 +45,11 @@ Json Dispatcher::Handle(const Json& message, Session& session, const Notifier& n
 }
 
 CallPlan Dispatcher::Plan(const Json& message, const Session& session) const {
+    return Plan(Classify(message), session);
+}
+
+CallPlan Dispatcher::Plan(const Incoming& incoming, const Session& session) const {
     CallPlan plan;
-    const Incoming incoming = Classify(message);
     if (incoming.kind != Incoming::Kind::kRequest) return plan;
     const Json& params = incoming.params;
     if (!params.is_object()) return plan;
@@ -77,7 +80,11 @@ std::string Dispatcher::DeliverResponse(const Json& response, const Session& ses
 }
 
 Json Dispatcher::HandleOne(const Json& message, Session& session, const Notifier& notify) const {
-    const Incoming incoming = Classify(message);
+    return Handle(message, Classify(message), session, notify);
+}
+
+Json Dispatcher::Handle(const Json& message, const Incoming& incoming, Session& session,
+                        const Notifier& notify) const {
     switch (incoming.kind) {
         case Incoming::Kind::kInvalid:
             return MakeError(incoming.id, kInvalidRequest, "Invalid Request: " + incoming.problem);

@@ -69,6 +69,10 @@ public:
     /// requests to the client); without it a tool cannot ask the client anything.
     [[nodiscard]] Json Handle(const Json& message, Session& session,
                               const Notifier& notify = {}) const;
+    /// Handle for one message (not a batch) that the caller already classified: `incoming`
+    /// is Classify(message). A transport classifies once and passes both.
+    [[nodiscard]] Json Handle(const Json& message, const Incoming& incoming, Session& session,
+                              const Notifier& notify = {}) const;
 
     /// Hands a client's response (a whole JSON-RPC response message) to the request of this
     /// session waiting for it. Returns "" when delivered, else why it was refused (unknown or
@@ -77,6 +81,8 @@ public:
 
     /// Looks at a single message without handling it (no I/O): which tool, which tenant.
     [[nodiscard]] CallPlan Plan(const Json& message, const Session& session) const;
+    /// Plan for a message already classified.
+    [[nodiscard]] CallPlan Plan(const Incoming& incoming, const Session& session) const;
 
     /// Requests to clients waiting for answers (tests check nothing leaks).
     [[nodiscard]] std::size_t waiting_client_requests() const { return pending_.waiting(); }

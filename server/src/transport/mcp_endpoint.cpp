@@ -293,7 +293,7 @@ void McpEndpoint::Admit(std::shared_ptr<Call> call) {
         call->session->SelectProject(record.selected_project);
         call->session->SetLogLevel(mcp::ParseLogLevel(record.log_level));
         call->plan = call->incoming.kind == Kind::kRequest
-                         ? dispatcher_.Plan(call->message, *call->session)
+                         ? dispatcher_.Plan(call->incoming, *call->session)
                          : mcp::CallPlan{};
         const std::string label = call->plan.tool != nullptr ? call->plan.tool->name
                                   : call->incoming.kind == Kind::kRequest
@@ -311,7 +311,7 @@ void McpEndpoint::Initialize(std::shared_ptr<Call> call, Admission admission) {
     }
     const std::string id = backend_.NewSessionId();
     mcp::Session session(SessionLogId(id), admission.principal.user);
-    const Json reply = dispatcher_.Handle(call->message, session);
+    const Json reply = dispatcher_.Handle(call->message, call->incoming, session);
     HttpResponse response = JsonResponse(*call, http::status::ok, mcp::Serialize(reply));
     if (reply.contains("result")) {
         SessionRecord record{admission.principal.user,
@@ -362,7 +362,8 @@ void McpEndpoint::Dispatch(std::shared_ptr<Call> call, Admission admission) {
     }
     if (call->incoming.kind != Kind::kRequest) {
         if (!confirmed()) return;
-        ticket->Run([&] { (void)dispatcher_.Handle(call->message, *call->session); });
+        ticket->Run(
+            [&] { (void)dispatcher_.Handle(call->message, call->incoming, *call->session); });
         return call->exchange->Reply(HttpResponse{http::status::accepted, call->request.version()});
     }
     if (call->plan.tool != nullptr && call->plan.tool->writes() && !call->principal.can_write) {
@@ -406,7 +407,8 @@ void McpEndpoint::Dispatch(std::shared_ptr<Call> call, Admission admission) {
         call->exchange->StreamEvent(mcp::Serialize(message));
     };
     Json reply;
-    ticket->Run([&] { reply = dispatcher_.Handle(call->message, *call->session, notify); });
+    ticket->Run(
+        [&] { reply = dispatcher_.Handle(call->message, call->incoming, *call->session, notify); });
     if (streaming) {
         // Confirmed before the stream started: the rest only ends the ticket.
         backend_.Finish(post_, std::move(ticket), ChangedRecord(call->record, *call->session),
@@ -460,6 +462,10 @@ void McpEndpoint::HandleGet(std::shared_ptr<Call> call) {
                     ? admission.ticket->Confirm().value_or(Verdict::kUnavailable)
                     : admission.verdict;
             admission.ticket.reset();
+            if (verdict == Verdict::kChanged && !call->readmitted) {
+                call->readmitted = true;  // the check compared a project this stream ignores
+                return HandleGet(call);
+            }
             if (verdict != Verdict::kAdmitted) {
                 return Refuse(*call, verdict, admission.problem);
             }
@@ -501,6 +507,10 @@ void McpEndpoint::HandleDelete(std::shared_ptr<Call> call) {
             const auto deleted = admission.ticket->DeleteSession(call->session_id, problem);
             const Verdict verdict = admission.ticket->Confirm().value_or(Verdict::kUnavailable);
             admission.ticket.reset();
+            if (verdict == Verdict::kChanged && !call->readmitted) {
+                call->readmitted = true;  // nothing was deleted: the check stopped it
+                return HandleDelete(call);
+            }
             if (verdict != Verdict::kAdmitted) return Refuse(*call, verdict);
             if (!deleted) {
                 return Refuse(*call, Verdict::kUnavailable, "Database unavailable: " + problem);
