@@ -38,7 +38,7 @@ void PrepareProjects(memory::Store& store, const Workload& workload) {
     auto recalled =
         store.RecallContext(workload.recall_project, workload.recall_topic, std::nullopt, false);
     if (recalled.ok()) return;
-    if (recalled.error().sqlstate() != memory::kNotFound) {
+    if (recalled.error().code() != ErrorCode::kNotFound) {
         Fail("recall_context: " + recalled.error().message());
     }
     const memory::LockRequest request{workload.recall_topic, workload.content, workload.tags,

@@ -137,7 +137,7 @@ TEST_F(EmbeddedClusterTest, AFailedStartCarriesTheServerLogTail) {
 
     auto failed = cluster.EnsureRunning(Clock::now() + kStartBudget);
     ASSERT_FALSE(failed.ok());
-    EXPECT_EQ(failed.error().code(), pqpool::ErrorCode::kDatabaseUnavailable);
+    EXPECT_EQ(failed.error().code(), ErrorCode::kUnavailable);
     const std::string& message = failed.error().message();
     EXPECT_NE(message.find("PostgreSQL did not start"), std::string::npos) << message;
     EXPECT_NE(message.find("last lines of the server log"), std::string::npos) << message;
@@ -152,7 +152,7 @@ TEST_F(EmbeddedClusterTest, AnInitdbCutShortByTheDeadlineIsRedoneCleanly) {
     // initdb takes far longer than 100 ms (it bootstraps a whole catalog).
     auto cut_short = EmbeddedCluster(home).EnsureRunning(started + std::chrono::milliseconds(100));
     ASSERT_FALSE(cut_short.ok());
-    EXPECT_EQ(cut_short.error().code(), pqpool::ErrorCode::kDatabaseUnavailable);
+    EXPECT_EQ(cut_short.error().code(), ErrorCode::kUnavailable);
     EXPECT_NE(cut_short.error().message().find("deadline"), std::string::npos)
         << cut_short.error().message();
     EXPECT_LT(Clock::now() - started, seconds(5));
@@ -236,7 +236,7 @@ TEST_F(EmbeddedClusterTest, ConcurrentProcessesShareOnePostmaster) {
 
 TEST_F(EmbeddedClusterTest, ConcurrentThreadsWithSeparateObjectsShareOnePostmaster) {
     const fs::path home = NewHome();
-    std::vector<pqpool::Result<std::string>> results(3, pqpool::Result<std::string>(""));
+    std::vector<Result<std::string>> results(3, Result<std::string>(""));
     std::vector<std::thread> threads;
     threads.reserve(results.size());
     for (auto& result : results) {
@@ -280,14 +280,14 @@ TEST_F(EmbeddedClusterTest, RejectsAHomeWhoseSocketPathIsTooLong) {
     const fs::path home = temp_ / std::string(100, 'x');  // No NewHome: Stop rejects it too.
     auto conninfo = EmbeddedCluster(home).EnsureRunning(Clock::now() + kStartBudget);
     ASSERT_FALSE(conninfo.ok());
-    EXPECT_EQ(conninfo.error().code(), pqpool::ErrorCode::kInvalidArgument);
+    EXPECT_EQ(conninfo.error().code(), ErrorCode::kInvalidArgument);
     EXPECT_NE(conninfo.error().message().find("107"), std::string::npos)
         << conninfo.error().message();
     EXPECT_FALSE(fs::exists(home));
-    EXPECT_EQ(EmbeddedCluster(home).Stop().error().code(), pqpool::ErrorCode::kInvalidArgument);
+    EXPECT_EQ(EmbeddedCluster(home).Stop().error().code(), ErrorCode::kInvalidArgument);
     auto status = EmbeddedCluster(temp_ / "a$b").Status();
     ASSERT_FALSE(status.ok());
-    EXPECT_EQ(status.error().code(), pqpool::ErrorCode::kInvalidArgument);
+    EXPECT_EQ(status.error().code(), ErrorCode::kInvalidArgument);
 }
 
 TEST_F(EmbeddedClusterTest, MissingBinariesNameThePackageToInstall) {
@@ -297,7 +297,7 @@ TEST_F(EmbeddedClusterTest, MissingBinariesNameThePackageToInstall) {
     setenv("PATH", "", 1);                        // NOLINT(concurrency-mt-unsafe)
     auto conninfo = EmbeddedCluster(NewHome()).EnsureRunning(Clock::now() + kStartBudget);
     ASSERT_FALSE(conninfo.ok());
-    EXPECT_EQ(conninfo.error().code(), pqpool::ErrorCode::kDatabaseUnavailable);
+    EXPECT_EQ(conninfo.error().code(), ErrorCode::kUnavailable);
     EXPECT_NE(conninfo.error().message().find("apt-get install postgresql"), std::string::npos)
         << conninfo.error().message();
     EXPECT_NE(conninfo.error().message().find(empty.string()), std::string::npos);

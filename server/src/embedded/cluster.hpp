@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <string>
 
-#include "pqpool/error.hpp"
+#include "util/error.hpp"
 
 namespace mnemo::embedded {
 
@@ -65,19 +65,19 @@ public:
     /// Binaries: $MNEMO_PG_BINDIR if set (only there), else
     /// /usr/lib/postgresql/<version of the data directory, else highest>/bin, else PATH.
     /// Errors: kInvalidArgument (unusable `home`: socket path too long, characters PostgreSQL's
-    /// tools cannot take); kDatabaseUnavailable: PostgreSQL server binaries missing (the
+    /// tools cannot take); kUnavailable: PostgreSQL server binaries missing (the
     /// message names the package to install), initdb or start failures (with the last lines
     /// of the server log), no answer by `deadline`.
-    pqpool::Result<std::string> EnsureRunning(std::chrono::steady_clock::time_point deadline);
+    Result<std::string> EnsureRunning(std::chrono::steady_clock::time_point deadline);
 
     /// Stops the cluster (fast shutdown: sessions of other mnemo processes are disconnected) if
     /// it runs, waiting up to 60 s. OK when it was not running or never initialised.
-    /// Errors: kInvalidArgument (unusable `home`), kDatabaseUnavailable (pg_ctl failed).
-    pqpool::Status Stop();
+    /// Errors: kInvalidArgument (unusable `home`), kUnavailable (pg_ctl failed).
+    mnemo::Status Stop();
 
     /// Reports the cluster's state without starting or creating anything. `running` means a
     /// server accepts connections on the socket. Errors: kInvalidArgument (unusable `home`).
-    [[nodiscard]] pqpool::Result<ClusterStatus> Status();
+    [[nodiscard]] Result<ClusterStatus> Status();
 
 private:
     std::filesystem::path home_;

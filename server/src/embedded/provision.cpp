@@ -15,9 +15,6 @@
 namespace mnemo::embedded {
 namespace {
 
-using pqpool::Error;
-using pqpool::ErrorCode;
-
 // Both statements are idempotent; CREATE DATABASE cannot run inside DO (no transaction
 // block), hence the separate existence check, safe because the caller holds the lock.
 constexpr std::string_view kCreateRole =
@@ -39,10 +36,14 @@ constexpr std::string_view kDatabaseExists =
     "SELECT 1 FROM pg_catalog.pg_database WHERE datname = 'mnemo'";
 constexpr std::string_view kCreateDatabase = "CREATE DATABASE mnemo OWNER mnemo";
 
-// Keeps the statement's code (kSql, kConnectionLost, kTimeout): only a failed connect is
-// reported as kDatabaseUnavailable, which tells the caller a retry may help.
-Error Failed(std::string_view what, const Error& error) {
-    return Error(error.code(), "embedded cluster: " + std::string(what) + ": " + error.message(),
+// Only a failed connect is reported as kUnavailable, which tells the caller a retry may help;
+// a statement the server rejected is kSql with its SQLSTATE, anything else kInternal.
+Error Failed(std::string_view what, const pqpool::Error& error) {
+    const ErrorCode code = error.code() == pqpool::ErrorCode::kDatabaseUnavailable
+                               ? ErrorCode::kUnavailable
+                           : error.code() == pqpool::ErrorCode::kSql ? ErrorCode::kSql
+                                                                     : ErrorCode::kInternal;
+    return Error(code, "embedded cluster: " + std::string(what) + ": " + error.message(),
                  error.sqlstate());
 }
 
@@ -64,7 +65,7 @@ pqpool::PoolOptions SuperuserPoolOptions(const ClusterLayout& layout) {
     return options;
 }
 
-pqpool::Status CreateRoleAndDatabase(pqpool::Lease& lease, pqpool::Deadline deadline) {
+Status CreateRoleAndDatabase(pqpool::Lease& lease, pqpool::Deadline deadline) {
     auto role = lease.Execute(kCreateRole, {}, deadline);
     if (!role) return Failed("creating role mnemo", role.error());
     auto create_role = lease.Execute(kAllowCreateRole, {}, deadline);
@@ -81,12 +82,12 @@ pqpool::Status CreateRoleAndDatabase(pqpool::Lease& lease, pqpool::Deadline dead
 
 // Superuser-only hardening of what caller SQL can see (CallerHardeningSql), in the mnemo
 // database, once.
-pqpool::Status HardenMnemoDatabase(const ClusterLayout& layout, pqpool::Deadline deadline) {
+Status HardenMnemoDatabase(const ClusterLayout& layout, pqpool::Deadline deadline) {
     pqpool::PoolOptions options = SuperuserPoolOptions(layout);
     options.conninfo = layout.Conninfo(kSuperuser, kDatabase);
     auto pool = pqpool::Pool::Create(std::move(options));
     if (!pool) return Failed("setting up the connection", pool.error());
-    pqpool::Status status;
+    Status status;
     {
         auto lease = (*pool)->Acquire(deadline);
         if (!lease) return Failed("connecting to database mnemo", lease.error());
@@ -119,17 +120,17 @@ bool SocketAccepts(const std::filesystem::path& socket_file) {
     return accepted;
 }
 
-pqpool::Status Provision(const ClusterLayout& layout, pqpool::Deadline connect_deadline,
-                         pqpool::Deadline deadline) {
+Status Provision(const ClusterLayout& layout, pqpool::Deadline connect_deadline,
+                 pqpool::Deadline deadline) {
     auto pool = pqpool::Pool::Create(SuperuserPoolOptions(layout));
     if (!pool) return Failed("setting up the connection", pool.error());
-    pqpool::Status status;
+    Status status;
     {
         auto lease = (*pool)->Acquire(connect_deadline);
         if (!lease) {
-            status = Error(ErrorCode::kDatabaseUnavailable, "embedded cluster: no connection on " +
-                                                                layout.socket_directory.string() +
-                                                                ": " + lease.error().message());
+            status = Error(ErrorCode::kUnavailable, "embedded cluster: no connection on " +
+                                                        layout.socket_directory.string() + ": " +
+                                                        lease.error().message());
         } else {
             status = CreateRoleAndDatabase(*lease, deadline);
         }

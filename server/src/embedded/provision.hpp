@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "embedded/layout.hpp"
-#include "pqpool/error.hpp"
+#include "util/error.hpp"
 
 namespace mnemo::embedded {
 
@@ -23,12 +23,12 @@ namespace mnemo::embedded {
 /// creates the roles caller SQL runs as) and the database `mnemo` owned by it exist, and that
 /// CallerHardeningSql was applied in it; statements end by `deadline`. Idempotent.
 /// REQUIRES: the caller holds the cluster's lock (creation is check-then-act).
-/// Errors: kDatabaseUnavailable when no connection could be had by `connect_deadline` (worth
+/// Errors: kUnavailable when no connection could be had by `connect_deadline` (worth
 /// retrying while a postmaster runs); otherwise the failed statement's (kSql with its
-/// SQLSTATE, kConnectionLost, kTimeout).
-[[nodiscard]] pqpool::Status Provision(const ClusterLayout& layout,
-                                       std::chrono::steady_clock::time_point connect_deadline,
-                                       std::chrono::steady_clock::time_point deadline);
+/// SQLSTATE, else kInternal).
+[[nodiscard]] Status Provision(const ClusterLayout& layout,
+                               std::chrono::steady_clock::time_point connect_deadline,
+                               std::chrono::steady_clock::time_point deadline);
 
 /// SQL a superuser runs once in mnemo's database so that caller SQL cannot see other
 /// databases' names, table statistics (other users' write counts) or other sessions at all,

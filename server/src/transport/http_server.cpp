@@ -20,6 +20,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "memory/migrations.hpp"
+#include "memory/pool_figures.hpp"
 #include "transport/http_checks.hpp"
 #include "transport/http_connection.hpp"
 #include "transport/mcp_endpoint.hpp"
@@ -331,7 +332,7 @@ void HttpServer::Metrics(HttpRequest request, std::shared_ptr<Exchange> exchange
             HttpResponse response{http::status::ok, request.version()};
             response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
             response.body() = services_.metrics.Render(
-                services_.pool->Stats(), live, OpenConnections(),
+                memory::PoolFiguresOf(services_.pool->Stats()), live, OpenConnections(),
                 static_cast<std::int64_t>(services_.dispatcher.waiting_client_requests()));
             exchange->Reply(std::move(response));
         });

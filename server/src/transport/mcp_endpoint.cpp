@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 
 #include "mcp/jsonrpc.hpp"
+#include "memory/pool_errors.hpp"
 #include "memory/store.hpp"
 #include "memory/tenant_keys.hpp"
 #include "transport/http_checks.hpp"
@@ -439,7 +440,7 @@ void McpEndpoint::SaveSessionState(const Call& call) {
         server.ok() ? access_.SaveSessionState(
                           *server, call.session_id, call.principal.user, session.selected_project(),
                           level ? std::string(mcp::LogLevelName(*level)) : std::string())
-                    : pqpool::Status(server.error());
+                    : Status(memory::FromPool(server.error()));
     if (!saved.ok()) {
         log::Warning("session_save_failed",
                      {{"session", session.id()}, {"error", saved.error().message()}});
