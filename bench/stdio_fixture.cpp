@@ -6,6 +6,7 @@
 #include <iostream>
 #include <optional>
 
+#include "cli/database.hpp"
 #include "embedded/cluster.hpp"
 #include "embedded_start.hpp"
 
@@ -119,7 +120,7 @@ void BenchHome::SetUp(const std::string& home, const Workload& workload) {
 void BenchHome::TearDown() noexcept {
     if (started_cluster_) {
         started_cluster_ = false;
-        auto stopped = embedded::EmbeddedCluster(home_).Stop();
+        auto stopped = cli::EmbeddedClusterAt(home_).Stop();
         if (!stopped.ok()) {
             std::cerr << "mnemo_stdio_bench: stopping the embedded cluster under " << home_.string()
                       << ": " << stopped.error().message() << "\n";

@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "cli/commands.hpp"
-#include "embedded/provision.hpp"
+#include "memory/cluster_setup.hpp"
 #include "pg_test_support.hpp"
 #include "server_pg_support.hpp"
 
@@ -408,7 +408,7 @@ TEST(CallerRolesTest, TheEmbeddedHardeningHidesStatisticsAndOtherDatabases) {
     }
     {
         pqpool::testing::AdminConnection admin(testing::WithDatabase(cluster, role));
-        admin.Scalar(embedded::CallerHardeningSql(role));
+        admin.Scalar(memory::CallerHardeningSql(role));
     }
     Config config = TestDatabase::Shared().MakeConfig(2);
     config.database_url = DsnFor(role);

@@ -6,6 +6,7 @@
 
 #include "embedded/cluster.hpp"
 #include "memory/access_store.hpp"
+#include "memory/cluster_setup.hpp"
 #include "memory/migrations.hpp"
 #include "memory/pool_errors.hpp"
 #include "memory/server_facts.hpp"
@@ -100,14 +101,14 @@ std::string RedactConninfo(const std::string& conninfo) {
 /// `deadline` (EnsureRunning).
 Result<std::string> ResolveHookConninfo(const Config& config, pqpool::Deadline deadline) {
     if (!config.database_url.empty()) return config.database_url;
-    embedded::EmbeddedCluster cluster(config.home);
+    embedded::EmbeddedCluster cluster = EmbeddedClusterAt(config.home);
     if (auto status = cluster.Status(); status.ok() && status->running) return status->conninfo;
     return cluster.EnsureRunning(deadline);
 }
 
 Result<std::string> ResolveConninfo(const Config& config) {
     if (!config.database_url.empty()) return config.database_url;
-    embedded::EmbeddedCluster cluster(config.home);
+    embedded::EmbeddedCluster cluster = EmbeddedClusterAt(config.home);
     return cluster.EnsureRunning(std::chrono::steady_clock::now() + std::chrono::seconds(60));
 }
 
@@ -150,7 +151,7 @@ namespace {
 /// `not_running` says why when it is not running.
 Result<std::string> ConninfoFor(const Config& config, Access access, std::string& not_running) {
     if (access == Access::kChange || !config.database_url.empty()) return ResolveConninfo(config);
-    embedded::EmbeddedCluster cluster(config.home);
+    embedded::EmbeddedCluster cluster = EmbeddedClusterAt(config.home);
     auto status = cluster.Status();
     if (!status.ok()) return std::move(status).error();
     if (!status->initialized) {
@@ -267,6 +268,14 @@ Result<Database> OpenDatabaseForHook(const Config& config, pqpool::Deadline dead
     db.store = std::make_unique<memory::Store>(db.pool, *keys);
     db.keys = std::move(keys).value();
     return db;
+}
+
+embedded::EmbeddedCluster EmbeddedClusterAt(const std::filesystem::path& home) {
+    return embedded::EmbeddedCluster(
+        home, [](const std::string& postgres, const std::string& mnemo, const std::string& where,
+                 pqpool::Deadline connect_deadline, pqpool::Deadline deadline) {
+            return memory::ProvisionCluster({postgres, mnemo, where}, connect_deadline, deadline);
+        });
 }
 
 bool SchemaBehind(const Error& error) {

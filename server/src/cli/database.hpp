@@ -7,6 +7,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "embedded/cluster.hpp"
 #include "memory/secret_check.hpp"
 #include "memory/store.hpp"
 
@@ -65,12 +66,15 @@ enum class Access {
 /// Opens the database for one short-lived hook process (`mnemo hook EVENT`), every wait ending
 /// by `deadline`: the embedded cluster is started only when its socket does not answer, a pool
 /// of at most two connections; no migration check (see SchemaBehind), no caller pool, no
-/// secret registration. Errors: as OpenDatabase, and kTimeout when `deadline` passes.
+/// secret registration. Errors: as OpenDatabase, and kPoolTimeout when `deadline` passes.
 [[nodiscard]] Result<Database> OpenDatabaseForHook(const Config& config, pqpool::Deadline deadline);
 
 /// True when `error` says mnemo's schema is missing or older than this binary (an undefined
 /// schema, table, column or function): the caller applies the migrations and retries.
 [[nodiscard]] bool SchemaBehind(const Error& error);
+
+/// The embedded cluster under `home`, provisioned by memory::ProvisionCluster.
+[[nodiscard]] embedded::EmbeddedCluster EmbeddedClusterAt(const std::filesystem::path& home);
 
 /// `conninfo` with any password replaced by "***".
 [[nodiscard]] std::string RedactConninfo(const std::string& conninfo);

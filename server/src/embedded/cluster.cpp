@@ -31,13 +31,16 @@ constexpr auto kConnectAttempt = std::chrono::seconds(3);
 // runs without accepting yet, which is starting (an earlier pg_ctl gave up at its deadline),
 // recovering from a crash, or dying (killed, its socket still queueing connects). pg_ctl
 // status is the only signal there is, hence the polling.
-Status BringUpLocked(const ClusterLayout& layout, const OsUser& user, Deadline deadline) {
+Status BringUpLocked(const ClusterLayout& layout, const OsUser& user, const Provisioner& provision,
+                     Deadline deadline) {
     std::optional<PgBinaries> binaries;  // Looked up when needed: a running cluster needs none.
     std::string last_error = "nothing accepts connections on the socket";
     for (bool logged = false;; logged = true) {
         if (SocketAccepts(layout.socket_file)) {
             auto done =
-                Provision(layout, std::min(deadline, Clock::now() + kConnectAttempt), deadline);
+                provision(layout.Conninfo(kSuperuser, "postgres"),
+                          layout.Conninfo(kSuperuser, kDatabase), layout.socket_directory.string(),
+                          std::min(deadline, Clock::now() + kConnectAttempt), deadline);
             if (done || done.error().code() != ErrorCode::kUnavailable) return done;
             last_error = done.error().message();
         }
@@ -94,7 +97,8 @@ Result<LockedCluster> Lock(const ClusterLayout& layout, Deadline deadline) {
 
 }  // namespace
 
-EmbeddedCluster::EmbeddedCluster(std::filesystem::path home) : home_(std::move(home)) {}
+EmbeddedCluster::EmbeddedCluster(std::filesystem::path home, Provisioner provision)
+    : home_(std::move(home)), provision_(std::move(provision)) {}
 
 Result<std::string> EmbeddedCluster::EnsureRunning(Deadline deadline) {
     auto layout = ClusterLayout::For(home_);
@@ -102,7 +106,7 @@ Result<std::string> EmbeddedCluster::EnsureRunning(Deadline deadline) {
     if (auto made = PrepareDirectories(*layout); !made) return made.error();
     auto locked = Lock(*layout, deadline);
     if (!locked) return locked.error();
-    if (auto up = BringUpLocked(*layout, locked->user, deadline); !up) {
+    if (auto up = BringUpLocked(*layout, locked->user, provision_, deadline); !up) {
         // One code for every failure to come up, as promised; the message says which.
         return Unavailable(up.error().message());
     }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 
+#include "embedded/provision.hpp"
 #include "util/error.hpp"
 
 namespace mnemo::embedded {
@@ -55,7 +56,9 @@ struct ClusterStatus {
 /// once (objects for the same home serialise on the lock file).
 class EmbeddedCluster {
 public:
-    explicit EmbeddedCluster(std::filesystem::path home);
+    /// `provision` creates mnemo's role and database once the cluster accepts connections
+    /// (cli/ passes memory::ProvisionCluster).
+    EmbeddedCluster(std::filesystem::path home, Provisioner provision);
 
     /// Initialises the cluster if needed, starts it if it is not running, makes sure the role
     /// and database exist, and returns the libpq conninfo for the `mnemo` role, e.g.
@@ -81,6 +84,7 @@ public:
 
 private:
     std::filesystem::path home_;
+    Provisioner provision_;
 };
 
 }  // namespace mnemo::embedded
