@@ -3,12 +3,13 @@
 #include "embedded_start.hpp"
 
 #include "child_process.hpp"
+#include "cli/database.hpp"
 #include "embedded/cluster.hpp"
 
 namespace mnemo::bench {
 
 EmbeddedStart StartEmbedded(const std::filesystem::path& home) {
-    embedded::EmbeddedCluster cluster(home);
+    embedded::EmbeddedCluster cluster = cli::EmbeddedClusterAt(home);
     auto status = cluster.Status();
     if (!status.ok()) Fail("embedded cluster: " + status.error().message());
     EmbeddedStart start;

@@ -158,7 +158,7 @@ int Run(const Options& options) {
         const fs::path& home;
         bool& started;
         ~Cleanup() {
-            if (started) (void)embedded::EmbeddedCluster(home).Stop();
+            if (started) (void)cli::EmbeddedClusterAt(home).Stop();
             std::error_code ignored;
             fs::remove_all(home, ignored);
         }

@@ -270,7 +270,7 @@ int Run(const Options& options) {
     Report("Command hooks, process start to exit, embedded cluster (Unix socket):", series);
     RunHttp(options, env, session_start, prompt);
 
-    if (start.started) (void)embedded::EmbeddedCluster(home).Stop();
+    if (start.started) (void)cli::EmbeddedClusterAt(home).Stop();
     if (own_home) fs::remove_all(home);
     return 0;
 }

@@ -388,7 +388,7 @@ void HttpFixture::TearDown() noexcept {
     raw_.reset();
     if (started_cluster_) {
         started_cluster_ = false;
-        auto stopped = embedded::EmbeddedCluster(home_).Stop();
+        auto stopped = cli::EmbeddedClusterAt(home_).Stop();
         if (!stopped.ok()) {
             std::cerr << "mnemo_http_bench: stopping the embedded cluster under " << home_.string()
                       << ": " << stopped.error().message() << "\n";

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <optional>
 
+#include "cli/database.hpp"
 #include "embedded/cluster.hpp"
 #include "embedded_start.hpp"
 
@@ -38,7 +39,7 @@ void PrepareProjects(memory::Store& store, const Workload& workload) {
     auto recalled =
         store.RecallContext(workload.recall_project, workload.recall_topic, std::nullopt, false);
     if (recalled.ok()) return;
-    if (recalled.error().sqlstate() != memory::kNotFound) {
+    if (recalled.error().code() != ErrorCode::kNotFound) {
         Fail("recall_context: " + recalled.error().message());
     }
     const memory::LockRequest request{workload.recall_topic, workload.content, workload.tags,
@@ -119,7 +120,7 @@ void BenchHome::SetUp(const std::string& home, const Workload& workload) {
 void BenchHome::TearDown() noexcept {
     if (started_cluster_) {
         started_cluster_ = false;
-        auto stopped = embedded::EmbeddedCluster(home_).Stop();
+        auto stopped = cli::EmbeddedClusterAt(home_).Stop();
         if (!stopped.ok()) {
             std::cerr << "mnemo_stdio_bench: stopping the embedded cluster under " << home_.string()
                       << ": " << stopped.error().message() << "\n";

@@ -300,7 +300,16 @@ TEST_F(PoolTest, MaxWaitingFailsFast) {
     auto held = pool->Acquire(In(1000));
     ASSERT_TRUE(held.ok());
     std::vector<std::thread> waiters;
-    for (int i = 0; i < 2; ++i) waiters.emplace_back([&] { (void)pool->Acquire(In(300)); });
+    // Joined whatever the assertions say: a joinable thread's destructor ends the binary. The
+    // waiters' deadline is long so that a loaded machine cannot time them out before the
+    // third caller arrives; `held` lets them through at the end.
+    struct JoinAll {
+        std::vector<std::thread>& threads;
+        ~JoinAll() {
+            for (auto& thread : threads) thread.join();
+        }
+    } join_all{waiters};
+    for (int i = 0; i < 2; ++i) waiters.emplace_back([&] { (void)pool->Acquire(In(10000)); });
     ASSERT_TRUE(Eventually([&] { return pool->Stats().waiting == 2; }));
     const auto start = Clock::now();
     auto lease = pool->Acquire(In(1000));
@@ -309,7 +318,7 @@ TEST_F(PoolTest, MaxWaitingFailsFast) {
     EXPECT_EQ(lease.error().code(), ErrorCode::kPoolOverloaded);
     EXPECT_NE(lease.error().message().find("2 callers already waiting"), std::string::npos);
     EXPECT_EQ(pool->Stats().overloads, 1u);
-    for (auto& t : waiters) t.join();
+    held->Release();
 }
 
 // --- 4. Tenants --------------------------------------------------------------------------------

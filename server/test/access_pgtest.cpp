@@ -124,7 +124,7 @@ protected:
     /// The latest content of `topic` in `project`, or "error: <sqlstate>".
     std::string Recall(const ProjectRef& project, const std::string& topic) {
         auto recalled = store().RecallContext(project, topic, std::nullopt, false);
-        if (!recalled.ok()) return "error: " + recalled.error().sqlstate();
+        if (!recalled.ok()) return "error: " + std::string(ToString(recalled.error().code()));
         return (*recalled)["content"].get<std::string>();
     }
 
@@ -514,8 +514,8 @@ TEST_F(AccessTest, SameProjectNameForTwoOwnersIsTwoProjects) {
     CreateProject({bob, name});  // created, not "already exists"
 
     Lock({alice, name}, "plan", "alice's plan");
-    EXPECT_EQ(Recall({bob, name}, "plan"), std::string("error: ") + memory::kNotFound);
-    EXPECT_EQ(Recall(name, "plan"), std::string("error: ") + memory::kProjectMissing);
+    EXPECT_EQ(Recall({bob, name}, "plan"), "error: not_found");
+    EXPECT_EQ(Recall(name, "plan"), "error: project_missing");
 
     Lock({bob, name}, "plan", "bob's plan");
     EXPECT_EQ(Recall({alice, name}, "plan"), "alice's plan");
@@ -560,10 +560,10 @@ TEST_F(AccessTest, DeleteProjectCannotReachAnotherOwnersProject) {
 
     auto by_bob = store().DeleteProject({bob, name}, true);
     ASSERT_FALSE(by_bob.ok());
-    EXPECT_EQ(by_bob.error().sqlstate(), memory::kProjectMissing);
+    EXPECT_EQ(by_bob.error().code(), ErrorCode::kProjectMissing);
     auto by_local = store().DeleteProject(name, true);
     ASSERT_FALSE(by_local.ok());
-    EXPECT_EQ(by_local.error().sqlstate(), memory::kProjectMissing);
+    EXPECT_EQ(by_local.error().code(), ErrorCode::kProjectMissing);
     EXPECT_EQ(Recall({alice, name}, "keep"), "alice keeps this");
 
     // Bob's own project of that name goes; alice's stays.
@@ -597,7 +597,7 @@ TEST_F(AccessTest, LentTimeoutIsReturnedAtOnceAndTheNextCallAcquires) {
     auto first = store().RecallContext(project, "topic", std::nullopt, false);
     const auto elapsed = std::chrono::steady_clock::now() - started;
     ASSERT_FALSE(first.ok());
-    EXPECT_EQ(first.error().code(), pqpool::ErrorCode::kTimeout);
+    EXPECT_EQ(first.error().code(), ErrorCode::kPoolTimeout);
     EXPECT_EQ(first.error().message(), "Connection pool timeout: lent by the test");
     EXPECT_LT(elapsed, pqpool::testing::Slack());  // Not a wait for a connection.
 

@@ -559,7 +559,7 @@ TEST_F(BackupTest, AUsersImportAndExportReachOnlyTheirOwnProjects) {
     std::ostringstream out;
     auto refused = backup::ExportTo(store(), {alice, {bobs_only}}, out);
     ASSERT_FALSE(refused.ok());
-    EXPECT_EQ(refused.error().sqlstate(), memory::kProjectMissing);
+    EXPECT_EQ(refused.error().code(), ErrorCode::kProjectMissing);
     EXPECT_EQ(out.str().find("secret"), std::string::npos);
     const std::string all = Export(alice, {});
     EXPECT_EQ(all.find("bob's"), std::string::npos);

@@ -150,13 +150,13 @@ TEST_F(BrowseTest, VersionsListArchivedOnesAndRestoreMakesAVersionLiveAgain) {
 
     auto again = store().RestoreContext(project_, "topic", 2);
     ASSERT_FALSE(again.ok());
-    EXPECT_EQ(again.error().sqlstate(), memory::kRefused);
+    EXPECT_EQ(again.error().code(), ErrorCode::kRefused);
     auto missing = store().RestoreContext(project_, "topic", 9);
     ASSERT_FALSE(missing.ok());
-    EXPECT_EQ(missing.error().sqlstate(), memory::kNotFound);
+    EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
     auto none = store().ContextVersions(project_, "no-such-topic");
     ASSERT_FALSE(none.ok());
-    EXPECT_EQ(none.error().sqlstate(), memory::kNotFound);
+    EXPECT_EQ(none.error().code(), ErrorCode::kNotFound);
 }
 
 TEST_F(BrowseTest, RestoringAnOlderVersionKeepsTheNewerOneLatest) {
@@ -177,11 +177,11 @@ TEST_F(BrowseTest, AnotherOwnersProjectOfTheSameNameIsNotSeen) {
                         store().TopicLevel(other, "", 10), store().ContextVersions(other, "mine"),
                         store().RecentFileChanges(other, 10)}) {
         ASSERT_FALSE(result.ok());
-        EXPECT_EQ(result.error().sqlstate(), memory::kProjectMissing);
+        EXPECT_EQ(result.error().code(), ErrorCode::kProjectMissing);
     }
     auto restore = store().RestoreContext(other, "mine", 1);
     ASSERT_FALSE(restore.ok());
-    EXPECT_EQ(restore.error().sqlstate(), memory::kProjectMissing);
+    EXPECT_EQ(restore.error().code(), ErrorCode::kProjectMissing);
 }
 
 TEST_F(BrowseTest, RecentFileChangesNewestFirst) {

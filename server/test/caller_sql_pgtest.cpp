@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "cli/commands.hpp"
-#include "embedded/provision.hpp"
+#include "memory/cluster_setup.hpp"
 #include "pg_test_support.hpp"
 #include "server_pg_support.hpp"
 
@@ -42,8 +42,8 @@ protected:
 
     memory::Store& store() { return *db_.store; }
 
-    pqpool::Result<Json> Query(const std::string& project, const std::string& sql,
-                               std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    Result<Json> Query(const std::string& project, const std::string& sql,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
         memory::QueryRequest request;
         request.sql = sql;
         request.timeout = timeout;
@@ -342,7 +342,7 @@ TEST(CallerRolesTest, WithoutTheRolesQueryDatabaseRefusesAndTheDoctorSaysWhy) {
         request.sql = "SELECT 1";
         auto refused = db->store->Query(project, request);
         ASSERT_FALSE(refused.ok());
-        EXPECT_EQ(refused.error().sqlstate(), memory::kRefused);
+        EXPECT_EQ(refused.error().code(), ErrorCode::kRefused);
         EXPECT_NE(refused.error().message().find("ALTER ROLE " + role + " CREATEROLE"),
                   std::string::npos)
             << refused.error().message();
@@ -387,7 +387,7 @@ TEST(CallerRolesTest, OverPrivilegedRolesAreRefusedNotUsed) {
         request.sql = "SELECT 1";
         auto refused = db->store->Query(project, request);
         ASSERT_FALSE(refused.ok());
-        EXPECT_EQ(refused.error().sqlstate(), memory::kRefused);
+        EXPECT_EQ(refused.error().code(), ErrorCode::kRefused);
         EXPECT_NE(refused.error().message().find("may signal any backend"), std::string::npos)
             << refused.error().message();
     }
@@ -410,7 +410,7 @@ TEST(CallerRolesTest, TheEmbeddedHardeningHidesStatisticsAndOtherDatabases) {
     }
     {
         pqpool::testing::AdminConnection admin(testing::WithDatabase(cluster, role));
-        admin.Scalar(embedded::CallerHardeningSql(role));
+        admin.Scalar(memory::CallerHardeningSql(role));
     }
     Config config = TestDatabase::Shared().MakeConfig(2);
     config.database_url = DsnFor(role);

@@ -148,9 +148,9 @@ TEST_F(MnemoBinaryTest, TwoStdioServersStartAtOnceOnAFreshEmbeddedCluster) {
 
 TEST_F(MnemoBinaryTest, AHookStartsAStoppedClusterAndExitsWithinItsBound) {
     const fs::path home = NewHome();
-    ASSERT_TRUE(EmbeddedCluster(home).EnsureRunning(Clock::now() + kStartBudget).ok());
-    ASSERT_TRUE(EmbeddedCluster(home).Stop().ok());
-    ASSERT_FALSE(EmbeddedCluster(home).Status()->running);
+    ASSERT_TRUE(cli::EmbeddedClusterAt(home).EnsureRunning(Clock::now() + kStartBudget).ok());
+    ASSERT_TRUE(cli::EmbeddedClusterAt(home).Stop().ok());
+    ASSERT_FALSE(cli::EmbeddedClusterAt(home).Status()->running);
     const fs::path project = temp_ / "hooked-project";
     fs::create_directories(project / ".git");
     // The default bound is 2 s; a loaded CI machine may take longer to start PostgreSQL.
@@ -166,7 +166,7 @@ TEST_F(MnemoBinaryTest, AHookStartsAStoppedClusterAndExitsWithinItsBound) {
         ReadUntil(hook, Clock::now() + seconds(20), [](const std::string&) { return false; }));
     EXPECT_TRUE(ReapOrKill(std::exchange(hook.pid, -1), Clock::now() + seconds(5)));
     EXPECT_EQ(hook.buffered, "") << "a project without memory: nothing to say";
-    EXPECT_TRUE(EmbeddedCluster(home).Status()->running) << "the hook started the cluster";
+    EXPECT_TRUE(cli::EmbeddedClusterAt(home).Status()->running) << "the hook started the cluster";
     EXPECT_EQ(Postmasters(home / "pg" / "data").size(), 1u);
 }
 

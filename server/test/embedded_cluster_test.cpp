@@ -12,7 +12,7 @@ TEST_F(EmbeddedClusterTest, StartsFromEmptyHomeForNonSuperuserOwnerWithoutTcp) {
     // A descriptor without close-on-exec, like a server socket some library opened.
     std::array<int, 2> leak_probe{};
     ASSERT_EQ(pipe(leak_probe.data()), 0);
-    EmbeddedCluster cluster(home);
+    EmbeddedCluster cluster = cli::EmbeddedClusterAt(home);
     auto conninfo = cluster.EnsureRunning(Clock::now() + kStartBudget);
     ASSERT_TRUE(conninfo.ok()) << conninfo.error().message();
     const fs::path run = fs::canonical(home) / "pg" / "run";
@@ -63,7 +63,7 @@ TEST_F(EmbeddedClusterTest, StartsFromEmptyHomeForNonSuperuserOwnerWithoutTcp) {
     EXPECT_EQ(Postmasters(status->data_directory).size(), 1u);
 
     // A second call finds it running and changes nothing.
-    auto again = EmbeddedCluster(home).EnsureRunning(Clock::now() + kStartBudget);
+    auto again = cli::EmbeddedClusterAt(home).EnsureRunning(Clock::now() + kStartBudget);
     ASSERT_TRUE(again.ok()) << again.error().message();
     EXPECT_EQ(*again, *conninfo);
     EXPECT_EQ(Postmasters(status->data_directory).size(), 1u);
@@ -71,7 +71,7 @@ TEST_F(EmbeddedClusterTest, StartsFromEmptyHomeForNonSuperuserOwnerWithoutTcp) {
 
 TEST_F(EmbeddedClusterTest, StopStopsAndTheNextStartKeepsTheData) {
     const fs::path home = NewHome();
-    EmbeddedCluster cluster(home);
+    EmbeddedCluster cluster = cli::EmbeddedClusterAt(home);
     auto conninfo = cluster.EnsureRunning(Clock::now() + kStartBudget);
     ASSERT_TRUE(conninfo.ok()) << conninfo.error().message();
     EXPECT_EQ(Must(QueryOne(*conninfo, "CREATE TABLE kept (note text)")), "");
@@ -96,7 +96,7 @@ TEST_F(EmbeddedClusterTest, StopStopsAndTheNextStartKeepsTheData) {
 
 TEST_F(EmbeddedClusterTest, RestartsAfterThePostmasterWasKilled) {
     const fs::path home = NewHome();
-    auto conninfo = EmbeddedCluster(home).EnsureRunning(Clock::now() + kStartBudget);
+    auto conninfo = cli::EmbeddedClusterAt(home).EnsureRunning(Clock::now() + kStartBudget);
     ASSERT_TRUE(conninfo.ok()) << conninfo.error().message();
     EXPECT_EQ(Must(QueryOne(*conninfo, "CREATE TABLE survived AS SELECT 42 AS answer")), "");
     const auto before = Postmasters(home / "pg" / "data");
@@ -104,7 +104,7 @@ TEST_F(EmbeddedClusterTest, RestartsAfterThePostmasterWasKilled) {
     // A crash leaves postmaster.pid and the socket behind; the process may linger unreaped.
     ASSERT_EQ(kill(before[0], SIGKILL), 0);
 
-    auto restarted = EmbeddedCluster(home).EnsureRunning(Clock::now() + kStartBudget);
+    auto restarted = cli::EmbeddedClusterAt(home).EnsureRunning(Clock::now() + kStartBudget);
     ASSERT_TRUE(restarted.ok()) << restarted.error().message();
     EXPECT_EQ(Must(QueryOne(*restarted, "SELECT answer FROM survived")), "42");
     const auto after = Postmasters(home / "pg" / "data");
@@ -114,7 +114,7 @@ TEST_F(EmbeddedClusterTest, RestartsAfterThePostmasterWasKilled) {
 
 TEST_F(EmbeddedClusterTest, StatusAndStopOfAFreshHomeTouchNothing) {
     const fs::path home = NewHome();
-    EmbeddedCluster cluster(home);
+    EmbeddedCluster cluster = cli::EmbeddedClusterAt(home);
     auto status = cluster.Status();
     ASSERT_TRUE(status.ok()) << status.error().message();
     EXPECT_FALSE(status->initialized);
@@ -127,7 +127,7 @@ TEST_F(EmbeddedClusterTest, StatusAndStopOfAFreshHomeTouchNothing) {
 
 TEST_F(EmbeddedClusterTest, AFailedStartCarriesTheServerLogTail) {
     const fs::path home = NewHome();
-    EmbeddedCluster cluster(home);
+    EmbeddedCluster cluster = cli::EmbeddedClusterAt(home);
     auto conninfo = cluster.EnsureRunning(Clock::now() + kStartBudget);
     ASSERT_TRUE(conninfo.ok()) << conninfo.error().message();
     auto stopped = cluster.Stop();
@@ -137,7 +137,7 @@ TEST_F(EmbeddedClusterTest, AFailedStartCarriesTheServerLogTail) {
 
     auto failed = cluster.EnsureRunning(Clock::now() + kStartBudget);
     ASSERT_FALSE(failed.ok());
-    EXPECT_EQ(failed.error().code(), pqpool::ErrorCode::kDatabaseUnavailable);
+    EXPECT_EQ(failed.error().code(), ErrorCode::kUnavailable);
     const std::string& message = failed.error().message();
     EXPECT_NE(message.find("PostgreSQL did not start"), std::string::npos) << message;
     EXPECT_NE(message.find("last lines of the server log"), std::string::npos) << message;
@@ -150,15 +150,16 @@ TEST_F(EmbeddedClusterTest, AnInitdbCutShortByTheDeadlineIsRedoneCleanly) {
     const fs::path home = NewHome();
     const auto started = Clock::now();
     // initdb takes far longer than 100 ms (it bootstraps a whole catalog).
-    auto cut_short = EmbeddedCluster(home).EnsureRunning(started + std::chrono::milliseconds(100));
+    auto cut_short =
+        cli::EmbeddedClusterAt(home).EnsureRunning(started + std::chrono::milliseconds(100));
     ASSERT_FALSE(cut_short.ok());
-    EXPECT_EQ(cut_short.error().code(), pqpool::ErrorCode::kDatabaseUnavailable);
+    EXPECT_EQ(cut_short.error().code(), ErrorCode::kUnavailable);
     EXPECT_NE(cut_short.error().message().find("deadline"), std::string::npos)
         << cut_short.error().message();
     EXPECT_LT(Clock::now() - started, seconds(5));
     EXPECT_FALSE(fs::exists(home / "pg" / "data"));
 
-    auto conninfo = EmbeddedCluster(home).EnsureRunning(Clock::now() + kStartBudget);
+    auto conninfo = cli::EmbeddedClusterAt(home).EnsureRunning(Clock::now() + kStartBudget);
     ASSERT_TRUE(conninfo.ok()) << conninfo.error().message();
     EXPECT_FALSE(fs::exists(home / "pg" / "data.initdb"));
     EXPECT_EQ(Must(QueryOne(*conninfo, "SELECT current_user")), "mnemo");
@@ -170,7 +171,8 @@ TEST_F(EmbeddedClusterTest, WaitsForTheLockOnlyUntilTheDeadline) {
     auto held = FileLock::Acquire(home / "pg" / "lock", Clock::now() + seconds(5));
     ASSERT_TRUE(held.ok()) << held.error().message();
     const auto started = Clock::now();
-    auto blocked = EmbeddedCluster(home).EnsureRunning(started + std::chrono::milliseconds(300));
+    auto blocked =
+        cli::EmbeddedClusterAt(home).EnsureRunning(started + std::chrono::milliseconds(300));
     ASSERT_FALSE(blocked.ok());
     EXPECT_GE(Clock::now() - started, std::chrono::milliseconds(300));
     EXPECT_LT(Clock::now() - started, seconds(3));
@@ -208,7 +210,7 @@ TEST_F(EmbeddedClusterTest, ConcurrentProcessesShareOnePostmaster) {
             (void)!read(gate[0], &byte, 1);  // Returns at EOF: when the parent opens the gate.
             const int log_fd = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
             dup2(log_fd, 2);
-            auto conninfo = EmbeddedCluster(home).EnsureRunning(Clock::now() + kStartBudget);
+            auto conninfo = cli::EmbeddedClusterAt(home).EnsureRunning(Clock::now() + kStartBudget);
             std::ofstream(out) << (conninfo.ok() ? "OK " + *conninfo
                                                  : "ERR " + conninfo.error().message());
             _exit(conninfo.ok() ? 0 : 1);
@@ -236,12 +238,12 @@ TEST_F(EmbeddedClusterTest, ConcurrentProcessesShareOnePostmaster) {
 
 TEST_F(EmbeddedClusterTest, ConcurrentThreadsWithSeparateObjectsShareOnePostmaster) {
     const fs::path home = NewHome();
-    std::vector<pqpool::Result<std::string>> results(3, pqpool::Result<std::string>(""));
+    std::vector<Result<std::string>> results(3, Result<std::string>(""));
     std::vector<std::thread> threads;
     threads.reserve(results.size());
     for (auto& result : results) {
         threads.emplace_back([&home, &result] {
-            result = EmbeddedCluster(home).EnsureRunning(Clock::now() + kStartBudget);
+            result = cli::EmbeddedClusterAt(home).EnsureRunning(Clock::now() + kStartBudget);
         });
     }
     for (auto& thread : threads) thread.join();
@@ -259,7 +261,7 @@ TEST_F(EmbeddedClusterTest, RootRunsTheClusterUnprivilegedBehindPrivateDirectori
     const fs::path private_dir = temp_ / "private";
     ASSERT_EQ(mkdir(private_dir.c_str(), 0700), 0);
     const fs::path home = NewHome("private/nested/mnemo");
-    auto conninfo = EmbeddedCluster(home).EnsureRunning(Clock::now() + kStartBudget);
+    auto conninfo = cli::EmbeddedClusterAt(home).EnsureRunning(Clock::now() + kStartBudget);
     ASSERT_TRUE(conninfo.ok()) << conninfo.error().message();
 
     const auto postmasters = Postmasters(home / "pg" / "data");
@@ -278,16 +280,16 @@ TEST_F(EmbeddedClusterTest, RootRunsTheClusterUnprivilegedBehindPrivateDirectori
 
 TEST_F(EmbeddedClusterTest, RejectsAHomeWhoseSocketPathIsTooLong) {
     const fs::path home = temp_ / std::string(100, 'x');  // No NewHome: Stop rejects it too.
-    auto conninfo = EmbeddedCluster(home).EnsureRunning(Clock::now() + kStartBudget);
+    auto conninfo = cli::EmbeddedClusterAt(home).EnsureRunning(Clock::now() + kStartBudget);
     ASSERT_FALSE(conninfo.ok());
-    EXPECT_EQ(conninfo.error().code(), pqpool::ErrorCode::kInvalidArgument);
+    EXPECT_EQ(conninfo.error().code(), ErrorCode::kInvalidArgument);
     EXPECT_NE(conninfo.error().message().find("107"), std::string::npos)
         << conninfo.error().message();
     EXPECT_FALSE(fs::exists(home));
-    EXPECT_EQ(EmbeddedCluster(home).Stop().error().code(), pqpool::ErrorCode::kInvalidArgument);
-    auto status = EmbeddedCluster(temp_ / "a$b").Status();
+    EXPECT_EQ(cli::EmbeddedClusterAt(home).Stop().error().code(), ErrorCode::kInvalidArgument);
+    auto status = cli::EmbeddedClusterAt(temp_ / "a$b").Status();
     ASSERT_FALSE(status.ok());
-    EXPECT_EQ(status.error().code(), pqpool::ErrorCode::kInvalidArgument);
+    EXPECT_EQ(status.error().code(), ErrorCode::kInvalidArgument);
 }
 
 TEST_F(EmbeddedClusterTest, MissingBinariesNameThePackageToInstall) {
@@ -295,9 +297,9 @@ TEST_F(EmbeddedClusterTest, MissingBinariesNameThePackageToInstall) {
     fs::create_directory(empty);
     setenv("MNEMO_PG_BINDIR", empty.c_str(), 1);  // NOLINT(concurrency-mt-unsafe): see SetUp.
     setenv("PATH", "", 1);                        // NOLINT(concurrency-mt-unsafe)
-    auto conninfo = EmbeddedCluster(NewHome()).EnsureRunning(Clock::now() + kStartBudget);
+    auto conninfo = cli::EmbeddedClusterAt(NewHome()).EnsureRunning(Clock::now() + kStartBudget);
     ASSERT_FALSE(conninfo.ok());
-    EXPECT_EQ(conninfo.error().code(), pqpool::ErrorCode::kDatabaseUnavailable);
+    EXPECT_EQ(conninfo.error().code(), ErrorCode::kUnavailable);
     EXPECT_NE(conninfo.error().message().find("apt-get install postgresql"), std::string::npos)
         << conninfo.error().message();
     EXPECT_NE(conninfo.error().message().find(empty.string()), std::string::npos);

@@ -30,6 +30,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/database.hpp"
 #include "embedded/cluster.hpp"
 #include "embedded/file_lock.hpp"
 #include "embedded/pg_binaries.hpp"
@@ -137,7 +138,7 @@ protected:
             value ? setenv(name.c_str(), value->c_str(), 1) : unsetenv(name.c_str());
         }
         for (const fs::path& home : homes_) {
-            auto stopped = EmbeddedCluster(home).Stop();
+            auto stopped = cli::EmbeddedClusterAt(home).Stop();
             EXPECT_TRUE(stopped.ok()) << stopped.error().message();
             // Never leak a server into the next test, even when Stop broke.
             for (pid_t pid : Postmasters(home / "pg" / "data")) kill(pid, SIGKILL);

@@ -82,7 +82,7 @@ TEST(FileWalkTest, ScanPathsMustStayInsideTheRoot) {
     for (const auto& bad : refused_paths) {
         auto refused = ResolveScanPath(tree.root(), bad);
         ASSERT_FALSE(refused.ok()) << bad;
-        EXPECT_EQ(refused.error().sqlstate(), memory::kRefused) << bad;
+        EXPECT_EQ(refused.error().code(), ErrorCode::kRefused) << bad;
     }
     EXPECT_NE(ResolveScanPath(tree.root(), "src/../..").error().message().find("'..'"),
               std::string::npos);
@@ -116,7 +116,7 @@ struct MemoryIndex {
                     known[path] = {row.size, row.mtime_ns};
                 }
             }
-            return pqpool::Result<std::unordered_map<std::string, KnownFile>>(known);
+            return Result<std::unordered_map<std::string, KnownFile>>(known);
         };
         sink.upsert = [this](std::span<const FileRecord> records) {
             IndexCounts counts;
@@ -125,13 +125,13 @@ struct MemoryIndex {
                 auto [at, added] = rows.insert_or_assign(record.path, record);
                 (added ? counts.added : counts.modified) += 1;
             }
-            return pqpool::Result<IndexCounts>(counts);
+            return Result<IndexCounts>(counts);
         };
         sink.remove = [this](std::span<const FileDeletion> paths) {
             IndexCounts counts;
             ++batches;
             for (const auto& deletion : paths) counts.deleted += rows.erase(deletion.path) ? 1 : 0;
-            return pqpool::Result<IndexCounts>(counts);
+            return Result<IndexCounts>(counts);
         };
         return sink;
     }

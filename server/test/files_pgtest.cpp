@@ -71,8 +71,7 @@ protected:
 
     memory::Store& store() { return *db_.store; }
 
-    pqpool::Result<files::ScanReport> Scan(const std::string& start = "",
-                                           files::ScanOptions options = {}) {
+    Result<files::ScanReport> Scan(const std::string& start = "", files::ScanOptions options = {}) {
         return files::ScanTree(tree_.root(), start, SinkFor(store(), project_), options);
     }
 
@@ -185,8 +184,7 @@ TEST_F(FilesPgTest, ConcurrentScansOfOneProjectLeaveAConsistentIndex) {
             for (int i = 0; i < 600; i += 3) tree_.Write("c/f" + std::to_string(i) + ".txt", "v2");
             for (int i = 1; i < 600; i += 10) tree_.Remove("c/f" + std::to_string(i) + ".txt");
         }
-        std::vector<pqpool::Result<files::ScanReport>> reports(
-            2, pqpool::Error(pqpool::ErrorCode::kCancelled, ""));
+        std::vector<Result<files::ScanReport>> reports(2, Error(ErrorCode::kCancelled, ""));
         std::thread a([&] { reports[0] = Scan("", options); });
         std::thread b([&] { reports[1] = Scan("", options); });
         a.join();

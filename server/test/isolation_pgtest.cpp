@@ -53,7 +53,7 @@ protected:
 TEST_F(IsolationTest, ProjectBCannotReadAThroughTheTools) {
     auto recalled = store().RecallContext(b_, "secret", std::nullopt, false);
     ASSERT_FALSE(recalled.ok());
-    EXPECT_EQ(recalled.error().sqlstate(), memory::kNotFound);
+    EXPECT_EQ(recalled.error().code(), ErrorCode::kNotFound);
     auto found = store().SearchContexts(b_, {"launch code", std::nullopt, {}, 10, 0});
     ASSERT_TRUE(found.ok());
     EXPECT_TRUE(found->empty());

@@ -13,6 +13,8 @@
 
 #include <gtest/gtest.h>
 
+#include "memory/pool_figures.hpp"
+
 namespace mnemo::util {
 namespace {
 
@@ -129,7 +131,8 @@ Exposition Parse(const std::string& text) {
 
 Exposition Render(const Metrics& metrics, const pqpool::PoolStats& pool = {},
                   std::int64_t live_sessions = 0, std::int64_t open_connections = 0) {
-    const std::string text = metrics.Render(pool, live_sessions, open_connections);
+    const std::string text =
+        metrics.Render(memory::PoolFiguresOf(pool), live_sessions, open_connections);
     EXPECT_FALSE(text.empty());
     EXPECT_EQ(text.back(), '\n');
     return Parse(text);

@@ -98,17 +98,17 @@ TEST_F(StoreTest, UnlockArchivesWithoutLosingAndAlwaysCheckNeedsForce) {
     Lock("rules/git", "never force-push", "always_check");
     auto refused = store().UnlockContext(project_, "rules/git", std::nullopt, false);
     ASSERT_FALSE(refused.ok());
-    EXPECT_EQ(refused.error().sqlstate(), memory::kRefused);
+    EXPECT_EQ(refused.error().code(), ErrorCode::kRefused);
     EXPECT_TRUE(store().RecallContext(project_, "rules/git", std::nullopt, false).ok());
     auto forced = store().UnlockContext(project_, "rules/git", std::nullopt, true);
     ASSERT_TRUE(forced.ok());
     auto gone = store().RecallContext(project_, "rules/git", std::nullopt, false);
     ASSERT_FALSE(gone.ok());
-    EXPECT_EQ(gone.error().sqlstate(), memory::kNotFound);
+    EXPECT_EQ(gone.error().code(), ErrorCode::kNotFound);
 
     auto again = store().UnlockContext(project_, "rules/git", std::nullopt, true);
     ASSERT_FALSE(again.ok());
-    EXPECT_EQ(again.error().sqlstate(), memory::kNotFound);
+    EXPECT_EQ(again.error().code(), ErrorCode::kNotFound);
 }
 
 TEST_F(StoreTest, SearchRanksFullTextAndPartialTopicMatchesAndPaginates) {
@@ -205,7 +205,7 @@ TEST_F(StoreTest, MissingProjectsAreReportedAsSuch) {
           store().Sleep(missing, {"s", {}, {}, "", ""}),
           store().SearchContexts(missing, {"x", std::nullopt, {}, 10, 0})}) {
         ASSERT_FALSE(result.ok());
-        EXPECT_EQ(result.error().sqlstate(), memory::kProjectMissing) << result.error().message();
+        EXPECT_EQ(result.error().code(), ErrorCode::kProjectMissing) << result.error().message();
     }
 }
 
@@ -233,7 +233,7 @@ TEST_F(StoreTest, DeleteNeedsConfirmation) {
     EXPECT_TRUE((*done)["deleted"].get<bool>());
     auto gone = store().WakeUp(project_);
     ASSERT_FALSE(gone.ok());
-    EXPECT_EQ(gone.error().sqlstate(), memory::kProjectMissing);
+    EXPECT_EQ(gone.error().code(), ErrorCode::kProjectMissing);
 }
 
 TEST(MigrationsTest, TenProcessesMigratingAFreshDatabaseAtOnceAllSucceedAndApplyOnce) {

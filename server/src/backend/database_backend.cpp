@@ -5,6 +5,8 @@
 #include <optional>
 
 #include "memory/migrations.hpp"
+#include "memory/pool_errors.hpp"
+#include "memory/pool_figures.hpp"
 #include "memory/store.hpp"
 #include "memory/tenant_keys.hpp"
 #include "transport/http_checks.hpp"
@@ -104,14 +106,13 @@ transport::SessionRecord ToRecord(const memory::StoredSession& stored) {
             stored.log_level};
 }
 
-Admission Unavailable(const pqpool::Error& error, std::string prefix = {}) {
+Admission Unavailable(const Error& error, std::string prefix = {}) {
     Admission admission;
     admission.verdict = Verdict::kUnavailable;
     admission.problem = std::move(prefix) + error.message();
-    admission.error_type = error.code() == pqpool::ErrorCode::kTimeout ? "pool_timeout"
-                           : error.code() == pqpool::ErrorCode::kPoolOverloaded
-                               ? "pool_overloaded"
-                               : "database_unavailable";
+    admission.error_type = error.code() == ErrorCode::kPoolTimeout  ? "pool_timeout"
+                           : error.code() == ErrorCode::kOverloaded ? "pool_overloaded"
+                                                                    : "database_unavailable";
     return admission;
 }
 
@@ -197,7 +198,8 @@ void DatabaseBackend::AdmitHinted(std::shared_ptr<Request> request) {
         request->need.tenant.empty() ? memory::AccessStore::ServerTenant() : request->need.tenant;
     AcquireThen(request->post, *pool_, request->deadline, tenant, request->need.label,
                 [this, request, tenant](pqpool::Result<pqpool::Lease> lease) {
-                    if (!lease.ok()) return request->then(Unavailable(lease.error()));
+                    if (!lease.ok())
+                        return request->then(Unavailable(memory::FromPool(lease.error())));
                     auto check = std::make_shared<CheckState>();
                     check->armed = true;
                     access_.ArmCheck(
@@ -241,7 +243,8 @@ void DatabaseBackend::AdmitLookedUp(std::shared_ptr<Request> request) {
     AcquireThen(request->post, *pool_, request->deadline, memory::AccessStore::ServerTenant(),
                 request->session_id.empty() ? "http_initialize" : "http_session",
                 [this, request](pqpool::Result<pqpool::Lease> lease) {
-                    if (!lease.ok()) return request->then(Unavailable(lease.error()));
+                    if (!lease.ok())
+                        return request->then(Unavailable(memory::FromPool(lease.error())));
                     request->lookup_started = Clock::now();
                     auto access = access_.Resolve(*lease, request->bearer, request->session_id);
                     request->lookup_time = Clock::now() - request->lookup_started;
@@ -381,20 +384,20 @@ void DatabaseBackend::Readiness(const transport::Post& post, std::chrono::millis
 void DatabaseBackend::MetricsText(const transport::Post& post, std::int64_t open_connections,
                                   std::int64_t waiting_client_requests,
                                   std::function<void(std::string)> then) {
-    AcquireThen(
-        post, *pool_, Clock::now() + config_.acquire_timeout, memory::AccessStore::ServerTenant(),
-        "metrics",
-        [this, open_connections, waiting_client_requests,
-         then = std::move(then)](pqpool::Result<pqpool::Lease> lease) {
-            std::int64_t live = -1;
-            if (lease.ok()) {
-                if (auto counted = access_.CountLiveSessions(*lease); counted.ok()) {
-                    live = *counted;
-                }
-                lease->Release();
-            }
-            then(metrics_.Render(pool_->Stats(), live, open_connections, waiting_client_requests));
-        });
+    AcquireThen(post, *pool_, Clock::now() + config_.acquire_timeout,
+                memory::AccessStore::ServerTenant(), "metrics",
+                [this, open_connections, waiting_client_requests,
+                 then = std::move(then)](pqpool::Result<pqpool::Lease> lease) {
+                    std::int64_t live = -1;
+                    if (lease.ok()) {
+                        if (auto counted = access_.CountLiveSessions(*lease); counted.ok()) {
+                            live = *counted;
+                        }
+                        lease->Release();
+                    }
+                    then(metrics_.Render(memory::PoolFiguresOf(pool_->Stats()), live,
+                                         open_connections, waiting_client_requests));
+                });
 }
 
 }  // namespace mnemo::backend

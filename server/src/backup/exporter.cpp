@@ -21,15 +21,14 @@ std::string UtcNow() {
 
 }  // namespace
 
-pqpool::Result<memory::ExportCounts> Export(
-    memory::Store& store, const ExportOptions& options,
-    const std::function<bool(std::string_view)>& write_line) {
+Result<memory::ExportCounts> Export(memory::Store& store, const ExportOptions& options,
+                                    const std::function<bool(std::string_view)>& write_line) {
     const nlohmann::ordered_json header = {
         {"type", "header"},          {"format", kFormatName},
         {"version", kFormatVersion}, {"mnemo_version", MNEMO_VERSION},
         {"exported_at", UtcNow()},   {"owner", options.owner}};
     if (!write_line(header.dump())) {
-        return pqpool::Error(pqpool::ErrorCode::kCancelled, "the export was stopped");
+        return Error(ErrorCode::kCancelled, "the export was stopped");
     }
     auto counts = memory::ExportProjects(store, options.owner, options.projects, write_line);
     if (!counts.ok()) return counts;
@@ -40,13 +39,13 @@ pqpool::Result<memory::ExportCounts> Export(
                                         {"files", counts->files},
                                         {"file_changes", counts->file_changes}};
     if (!write_line(end.dump())) {
-        return pqpool::Error(pqpool::ErrorCode::kCancelled, "the export was stopped");
+        return Error(ErrorCode::kCancelled, "the export was stopped");
     }
     return counts;
 }
 
-pqpool::Result<memory::ExportCounts> ExportTo(memory::Store& store, const ExportOptions& options,
-                                              std::ostream& out) {
+Result<memory::ExportCounts> ExportTo(memory::Store& store, const ExportOptions& options,
+                                      std::ostream& out) {
     auto counts = Export(store, options, [&out](std::string_view line) {
         out.write(line.data(), static_cast<std::streamsize>(line.size()));
         out.put('\n');
@@ -54,7 +53,7 @@ pqpool::Result<memory::ExportCounts> ExportTo(memory::Store& store, const Export
     });
     if (counts.ok()) out.flush();
     if (counts.ok() && !out) {
-        return pqpool::Error(pqpool::ErrorCode::kCancelled, "could not write the export");
+        return Error(ErrorCode::kCancelled, "could not write the export");
     }
     return counts;
 }

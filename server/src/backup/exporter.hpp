@@ -21,12 +21,11 @@ struct ExportOptions {
 /// projects' records (memory::ExportProjects) and an end record with the counts. Streams: memory
 /// stays flat whatever the size. `write_line` returning false stops it (kCancelled).
 /// Errors: memory::ExportProjects's.
-pqpool::Result<memory::ExportCounts> Export(
-    memory::Store& store, const ExportOptions& options,
-    const std::function<bool(std::string_view)>& write_line);
+Result<memory::ExportCounts> Export(memory::Store& store, const ExportOptions& options,
+                                    const std::function<bool(std::string_view)>& write_line);
 
 /// Export to a stream, each line ending in '\n'. Stops with kCancelled when the stream fails.
-pqpool::Result<memory::ExportCounts> ExportTo(memory::Store& store, const ExportOptions& options,
-                                              std::ostream& out);
+Result<memory::ExportCounts> ExportTo(memory::Store& store, const ExportOptions& options,
+                                      std::ostream& out);
 
 }  // namespace mnemo::backup

@@ -58,7 +58,7 @@ int RunExport(const Config& config, const ExportCommand& command) {
         std::error_code ec;
         if (counts.ok()) {
             std::filesystem::rename(partial, command.output, ec);
-            if (ec) counts = pqpool::Error(pqpool::ErrorCode::kCancelled, ec.message());
+            if (ec) counts = Error(ErrorCode::kCancelled, ec.message());
         }
         if (!counts.ok()) std::filesystem::remove(partial, ec);
     }

@@ -6,15 +6,14 @@
 
 #include "embedded/cluster.hpp"
 #include "memory/access_store.hpp"
+#include "memory/cluster_setup.hpp"
 #include "memory/migrations.hpp"
+#include "memory/pool_errors.hpp"
 #include "memory/server_facts.hpp"
 #include "util/log.hpp"
 
 namespace mnemo::cli {
 namespace {
-
-using pqpool::Error;
-using pqpool::ErrorCode;
 
 Error Wrap(const Error& error, const std::string& step) {
     return Error(error.code(), step + ": " + error.message(), error.sqlstate());
@@ -100,16 +99,16 @@ std::string RedactConninfo(const std::string& conninfo) {
 
 /// The embedded cluster's conninfo at once when its socket answers, else started by
 /// `deadline` (EnsureRunning).
-pqpool::Result<std::string> ResolveHookConninfo(const Config& config, pqpool::Deadline deadline) {
+Result<std::string> ResolveHookConninfo(const Config& config, pqpool::Deadline deadline) {
     if (!config.database_url.empty()) return config.database_url;
-    embedded::EmbeddedCluster cluster(config.home);
+    embedded::EmbeddedCluster cluster = EmbeddedClusterAt(config.home);
     if (auto status = cluster.Status(); status.ok() && status->running) return status->conninfo;
     return cluster.EnsureRunning(deadline);
 }
 
-pqpool::Result<std::string> ResolveConninfo(const Config& config) {
+Result<std::string> ResolveConninfo(const Config& config) {
     if (!config.database_url.empty()) return config.database_url;
-    embedded::EmbeddedCluster cluster(config.home);
+    embedded::EmbeddedCluster cluster = EmbeddedClusterAt(config.home);
     return cluster.EnsureRunning(std::chrono::steady_clock::now() + std::chrono::seconds(60));
 }
 
@@ -150,10 +149,9 @@ namespace {
 
 /// ResolveConninfo, but kInspect never starts or creates the embedded cluster: "" and
 /// `not_running` says why when it is not running.
-pqpool::Result<std::string> ConninfoFor(const Config& config, Access access,
-                                        std::string& not_running) {
+Result<std::string> ConninfoFor(const Config& config, Access access, std::string& not_running) {
     if (access == Access::kChange || !config.database_url.empty()) return ResolveConninfo(config);
-    embedded::EmbeddedCluster cluster(config.home);
+    embedded::EmbeddedCluster cluster = EmbeddedClusterAt(config.home);
     auto status = cluster.Status();
     if (!status.ok()) return std::move(status).error();
     if (!status->initialized) {
@@ -170,7 +168,7 @@ pqpool::Result<std::string> ConninfoFor(const Config& config, Access access,
 
 }  // namespace
 
-pqpool::Result<Database> OpenDatabase(const Config& config, Access access) {
+Result<Database> OpenDatabase(const Config& config, Access access) {
     auto found = memory::TenantKeys::Find(config.secret, config.home);
     if (!found.ok()) return Wrap(found.error(), "loading the secret");
     Database db;
@@ -186,7 +184,7 @@ pqpool::Result<Database> OpenDatabase(const Config& config, Access access) {
     auto options = MakePoolOptions(config, *conninfo, pool_keys);
     auto caller_options = CallerPoolOptions(config, options);
     auto pool = pqpool::Pool::Create(std::move(options));
-    if (!pool.ok()) return Wrap(pool.error(), "creating the connection pool");
+    if (!pool.ok()) return Wrap(memory::FromPool(pool.error()), "creating the connection pool");
     db.pool = std::move(pool).value();
     // Read before anything is written: a process that is refused leaves neither a secret file
     // nor a schema behind.
@@ -209,7 +207,8 @@ pqpool::Result<Database> OpenDatabase(const Config& config, Access access) {
         auto real = MakePoolOptions(config, *conninfo, **found);
         caller_options = CallerPoolOptions(config, real);
         auto rebuilt = pqpool::Pool::Create(std::move(real));
-        if (!rebuilt.ok()) return Wrap(rebuilt.error(), "creating the connection pool");
+        if (!rebuilt.ok())
+            return Wrap(memory::FromPool(rebuilt.error()), "creating the connection pool");
         db.pool = std::move(rebuilt).value();
     }
     db.keys = std::move(found).value();
@@ -240,7 +239,7 @@ pqpool::Result<Database> OpenDatabase(const Config& config, Access access) {
     return db;
 }
 
-pqpool::Result<Database> OpenDatabaseForHook(const Config& config, pqpool::Deadline deadline) {
+Result<Database> OpenDatabaseForHook(const Config& config, pqpool::Deadline deadline) {
     auto keys = memory::TenantKeys::Load(config.secret, config.home);
     if (!keys.ok()) return Wrap(keys.error(), "loading the secret");
     auto conninfo = ResolveHookConninfo(config, deadline);
@@ -248,7 +247,8 @@ pqpool::Result<Database> OpenDatabaseForHook(const Config& config, pqpool::Deadl
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
-        return Error(ErrorCode::kTimeout, "the hook's time ran out while starting the database");
+        return Error(ErrorCode::kPoolTimeout,
+                     "the hook's time ran out while starting the database");
     }
     Database db;
     db.embedded = config.database_url.empty();
@@ -260,7 +260,7 @@ pqpool::Result<Database> OpenDatabaseForHook(const Config& config, pqpool::Deadl
     options.connect_timeout = left;
     options.statement_timeout = left;
     auto pool = pqpool::Pool::Create(std::move(options));
-    if (!pool.ok()) return Wrap(pool.error(), "creating the connection pool");
+    if (!pool.ok()) return Wrap(memory::FromPool(pool.error()), "creating the connection pool");
     db.pool = std::move(pool).value();
     // No migration check here: it would cost a round trip on every hook. A schema that is
     // behind shows as an undefined table, column or function (SchemaBehind), and then the hook
@@ -270,7 +270,15 @@ pqpool::Result<Database> OpenDatabaseForHook(const Config& config, pqpool::Deadl
     return db;
 }
 
-bool SchemaBehind(const pqpool::Error& error) {
+embedded::EmbeddedCluster EmbeddedClusterAt(const std::filesystem::path& home) {
+    return embedded::EmbeddedCluster(
+        home, [](const std::string& postgres, const std::string& mnemo, const std::string& where,
+                 pqpool::Deadline connect_deadline, pqpool::Deadline deadline) {
+            return memory::ProvisionCluster({postgres, mnemo, where}, connect_deadline, deadline);
+        });
+}
+
+bool SchemaBehind(const Error& error) {
     const std::string& state = error.sqlstate();
     return state == "42P01" || state == "42703" || state == "42883" || state == "3F000";
 }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "embedded/cluster.hpp"
 #include "memory/secret_check.hpp"
 #include "memory/store.hpp"
 
@@ -42,7 +43,7 @@ enum class Access {
 
 /// The libpq connection string: DATABASE_URL/--database-url, else the embedded cluster
 /// (started if needed). Errors: the embedded cluster's (missing binaries, start failure).
-[[nodiscard]] pqpool::Result<std::string> ResolveConninfo(const Config& config);
+[[nodiscard]] Result<std::string> ResolveConninfo(const Config& config);
 
 /// Pool options for `config` (budget, quota, timeouts; small and idle-free over stdio) and the
 /// store's tenant context.
@@ -60,19 +61,20 @@ enum class Access {
 /// new, pending migrations applied, the secret recorded, the caller roles set up, and a loud
 /// warning logged when the role bypasses row-level security. kInspect: see Access. Errors say
 /// which step failed and why; a secret other than the database's is one (SecretProblem).
-[[nodiscard]] pqpool::Result<Database> OpenDatabase(const Config& config,
-                                                    Access access = Access::kChange);
+[[nodiscard]] Result<Database> OpenDatabase(const Config& config, Access access = Access::kChange);
 
 /// Opens the database for one short-lived hook process (`mnemo hook EVENT`), every wait ending
 /// by `deadline`: the embedded cluster is started only when its socket does not answer, a pool
 /// of at most two connections; no migration check (see SchemaBehind), no caller pool, no
-/// secret registration. Errors: as OpenDatabase, and kTimeout when `deadline` passes.
-[[nodiscard]] pqpool::Result<Database> OpenDatabaseForHook(const Config& config,
-                                                           pqpool::Deadline deadline);
+/// secret registration. Errors: as OpenDatabase, and kPoolTimeout when `deadline` passes.
+[[nodiscard]] Result<Database> OpenDatabaseForHook(const Config& config, pqpool::Deadline deadline);
 
 /// True when `error` says mnemo's schema is missing or older than this binary (an undefined
 /// schema, table, column or function): the caller applies the migrations and retries.
-[[nodiscard]] bool SchemaBehind(const pqpool::Error& error);
+[[nodiscard]] bool SchemaBehind(const Error& error);
+
+/// The embedded cluster under `home`, provisioned by memory::ProvisionCluster.
+[[nodiscard]] embedded::EmbeddedCluster EmbeddedClusterAt(const std::filesystem::path& home);
 
 /// `conninfo` with any password replaced by "***".
 [[nodiscard]] std::string RedactConninfo(const std::string& conninfo);

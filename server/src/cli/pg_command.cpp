@@ -3,12 +3,13 @@
 #include <cstdio>
 
 #include "cli/commands.hpp"
+#include "cli/database.hpp"
 #include "embedded/cluster.hpp"
 
 namespace mnemo::cli {
 
 int RunPg(const Config& config, const std::string& action) {
-    embedded::EmbeddedCluster cluster(config.home);
+    embedded::EmbeddedCluster cluster = EmbeddedClusterAt(config.home);
     if (action == "start") {
         auto conninfo =
             cluster.EnsureRunning(std::chrono::steady_clock::now() + std::chrono::seconds(60));

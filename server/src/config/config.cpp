@@ -17,16 +17,13 @@ extern char** environ;
 namespace mnemo {
 namespace {
 
-using pqpool::Error;
-using pqpool::ErrorCode;
-
 Error Invalid(std::string message) {
     return Error{ErrorCode::kInvalidArgument, std::move(message)};
 }
 
 /// Reads an integer setting in [min, max]; leaves `value` alone when the variable is unset.
-pqpool::Status ReadInteger(const std::map<std::string, std::string>& env, const std::string& name,
-                           long long min, long long max, long long& value) {
+Status ReadInteger(const std::map<std::string, std::string>& env, const std::string& name,
+                   long long min, long long max, long long& value) {
     const auto found = env.find(name);
     if (found == env.end()) return {};
     const std::string& text = found->second;
@@ -57,7 +54,7 @@ std::filesystem::path DefaultHome(const std::map<std::string, std::string>& env)
 }
 
 /// MNEMO_HOOK_TIMEOUT_MS and MNEMO_HOOK_MIN_SCORE (Claude Code hooks).
-pqpool::Status ReadHookSettings(const std::map<std::string, std::string>& env, Config& config) {
+Status ReadHookSettings(const std::map<std::string, std::string>& env, Config& config) {
     long long timeout = config.hook_timeout.count();
     if (auto s = ReadInteger(env, "MNEMO_HOOK_TIMEOUT_MS", 50, 60'000, timeout); !s.ok()) return s;
     config.hook_timeout = std::chrono::milliseconds(timeout);
@@ -74,7 +71,7 @@ pqpool::Status ReadHookSettings(const std::map<std::string, std::string>& env, C
     return {};
 }
 
-pqpool::Status ReadLimits(const std::map<std::string, std::string>& env, Config& config) {
+Status ReadLimits(const std::map<std::string, std::string>& env, Config& config) {
     long long pool = static_cast<long long>(config.pool_max_connections);
     long long project = static_cast<long long>(config.project_max_connections);
     long long user = 0;
@@ -138,7 +135,7 @@ pqpool::Status ReadLimits(const std::map<std::string, std::string>& env, Config&
 }
 
 /// Splits HOST:PORT ("[::1]:8080" for IPv6).
-pqpool::Status ParseListen(const std::string& text, HttpConfig& http) {
+Status ParseListen(const std::string& text, HttpConfig& http) {
     const auto bad = [&text] {
         return Invalid("--http must be HOST:PORT (e.g. 127.0.0.1:8080 or [::1]:8080), got '" +
                        text + "'");
@@ -161,8 +158,8 @@ pqpool::Status ParseListen(const std::string& text, HttpConfig& http) {
     return {};
 }
 
-pqpool::Status ReadHttp(const std::map<std::string, std::string>& env, const ConfigFlags& flags,
-                        HttpConfig& http) {
+Status ReadHttp(const std::map<std::string, std::string>& env, const ConfigFlags& flags,
+                HttpConfig& http) {
     if (flags.http_listen && !flags.http_listen->empty()) {
         if (auto s = ParseListen(*flags.http_listen, http); !s.ok()) return s;
     }
@@ -265,12 +262,12 @@ std::string ProjectNameRule() {
            "or digit (upper case is lowered, other characters become '-')";
 }
 
-pqpool::Result<std::string> NormalizeProjectName(std::string_view input) {
+Result<std::string> NormalizeProjectName(std::string_view input) {
     std::string name = ProjectNameFromDirectory(input);
     if (name.empty()) {
-        return pqpool::Error(pqpool::ErrorCode::kInvalidArgument,
-                             "'" + std::string(input.substr(0, 100)) +
-                                 "' cannot be made a project name: " + ProjectNameRule());
+        return Error(ErrorCode::kInvalidArgument,
+                     "'" + std::string(input.substr(0, 100)) +
+                         "' cannot be made a project name: " + ProjectNameRule());
     }
     return name;
 }
@@ -311,9 +308,8 @@ std::map<std::string, std::string> ProcessEnvironment() {
     return env;
 }
 
-pqpool::Result<Config> LoadConfig(Transport transport,
-                                  const std::map<std::string, std::string>& env,
-                                  const ConfigFlags& flags) {
+Result<Config> LoadConfig(Transport transport, const std::map<std::string, std::string>& env,
+                          const ConfigFlags& flags) {
     Config config;
     config.transport = transport;
     config.pool_max_connections = transport == Transport::kHttp ? 20 : 4;

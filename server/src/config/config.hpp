@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "pqpool/error.hpp"
+#include "util/error.hpp"
 
 namespace mnemo {
 
@@ -135,9 +135,9 @@ struct ConfigFlags {
 /// Builds the configuration for `transport` from `environment` (name → value) and `flags`.
 /// Errors (kInvalidArgument) name the variable or flag, the accepted range and the bad value,
 /// e.g. "MNEMO_POOL_MAX_CONNECTIONS must be an integer from 1 to 1000, got 'lots'".
-[[nodiscard]] pqpool::Result<Config> LoadConfig(
-    Transport transport, const std::map<std::string, std::string>& environment,
-    const ConfigFlags& flags);
+[[nodiscard]] Result<Config> LoadConfig(Transport transport,
+                                        const std::map<std::string, std::string>& environment,
+                                        const ConfigFlags& flags);
 
 /// The process environment as a map (for LoadConfig).
 [[nodiscard]] std::map<std::string, std::string> ProcessEnvironment();
@@ -150,7 +150,7 @@ struct ConfigFlags {
 /// '_' and '-' becomes '-', leading '-' and '_' dropped, at most 64 characters
 /// ("My Cool.Project" → "my-cool-project"). Errors: kInvalidArgument with ProjectNameRule()
 /// when nothing usable remains (e.g. "日本", "...").
-[[nodiscard]] pqpool::Result<std::string> NormalizeProjectName(std::string_view input);
+[[nodiscard]] Result<std::string> NormalizeProjectName(std::string_view input);
 
 /// What a project name may be, for messages.
 [[nodiscard]] std::string ProjectNameRule();

@@ -31,14 +31,17 @@ constexpr auto kConnectAttempt = std::chrono::seconds(3);
 // runs without accepting yet, which is starting (an earlier pg_ctl gave up at its deadline),
 // recovering from a crash, or dying (killed, its socket still queueing connects). pg_ctl
 // status is the only signal there is, hence the polling.
-pqpool::Status BringUpLocked(const ClusterLayout& layout, const OsUser& user, Deadline deadline) {
+Status BringUpLocked(const ClusterLayout& layout, const OsUser& user, const Provisioner& provision,
+                     Deadline deadline) {
     std::optional<PgBinaries> binaries;  // Looked up when needed: a running cluster needs none.
     std::string last_error = "nothing accepts connections on the socket";
     for (bool logged = false;; logged = true) {
         if (SocketAccepts(layout.socket_file)) {
             auto done =
-                Provision(layout, std::min(deadline, Clock::now() + kConnectAttempt), deadline);
-            if (done || done.error().code() != pqpool::ErrorCode::kDatabaseUnavailable) return done;
+                provision(layout.Conninfo(kSuperuser, "postgres"),
+                          layout.Conninfo(kSuperuser, kDatabase), layout.socket_directory.string(),
+                          std::min(deadline, Clock::now() + kConnectAttempt), deadline);
+            if (done || done.error().code() != ErrorCode::kUnavailable) return done;
             last_error = done.error().message();
         }
         if (!binaries) {
@@ -81,7 +84,7 @@ struct LockedCluster {
     OsUser user;
 };
 
-pqpool::Result<LockedCluster> Lock(const ClusterLayout& layout, Deadline deadline) {
+Result<LockedCluster> Lock(const ClusterLayout& layout, Deadline deadline) {
     auto lock = FileLock::Acquire(layout.lock_file, deadline);
     if (!lock) return std::move(lock).error();
     auto user = ClusterUser(layout.data_directory);
@@ -94,22 +97,23 @@ pqpool::Result<LockedCluster> Lock(const ClusterLayout& layout, Deadline deadlin
 
 }  // namespace
 
-EmbeddedCluster::EmbeddedCluster(std::filesystem::path home) : home_(std::move(home)) {}
+EmbeddedCluster::EmbeddedCluster(std::filesystem::path home, Provisioner provision)
+    : home_(std::move(home)), provision_(std::move(provision)) {}
 
-pqpool::Result<std::string> EmbeddedCluster::EnsureRunning(Deadline deadline) {
+Result<std::string> EmbeddedCluster::EnsureRunning(Deadline deadline) {
     auto layout = ClusterLayout::For(home_);
     if (!layout) return layout.error();
     if (auto made = PrepareDirectories(*layout); !made) return made.error();
     auto locked = Lock(*layout, deadline);
     if (!locked) return locked.error();
-    if (auto up = BringUpLocked(*layout, locked->user, deadline); !up) {
+    if (auto up = BringUpLocked(*layout, locked->user, provision_, deadline); !up) {
         // One code for every failure to come up, as promised; the message says which.
         return Unavailable(up.error().message());
     }
     return layout->Conninfo(kRole, kDatabase);
 }
 
-pqpool::Status EmbeddedCluster::Stop() {
+Status EmbeddedCluster::Stop() {
     const Deadline deadline = Clock::now() + kStopTimeout;
     auto layout = ClusterLayout::For(home_);
     if (!layout) return layout.error();
@@ -130,7 +134,7 @@ pqpool::Status EmbeddedCluster::Stop() {
     return StopServer(*layout, locked->user, *binaries, deadline);
 }
 
-pqpool::Result<ClusterStatus> EmbeddedCluster::Status() {
+Result<ClusterStatus> EmbeddedCluster::Status() {
     auto layout = ClusterLayout::For(home_);
     if (!layout) return layout.error();
     ClusterStatus status;

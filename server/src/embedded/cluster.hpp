@@ -7,7 +7,8 @@
 #include <filesystem>
 #include <string>
 
-#include "pqpool/error.hpp"
+#include "embedded/provision.hpp"
+#include "util/error.hpp"
 
 namespace mnemo::embedded {
 
@@ -55,7 +56,9 @@ struct ClusterStatus {
 /// once (objects for the same home serialise on the lock file).
 class EmbeddedCluster {
 public:
-    explicit EmbeddedCluster(std::filesystem::path home);
+    /// `provision` creates mnemo's role and database once the cluster accepts connections
+    /// (cli/ passes memory::ProvisionCluster).
+    EmbeddedCluster(std::filesystem::path home, Provisioner provision);
 
     /// Initialises the cluster if needed, starts it if it is not running, makes sure the role
     /// and database exist, and returns the libpq conninfo for the `mnemo` role, e.g.
@@ -65,22 +68,23 @@ public:
     /// Binaries: $MNEMO_PG_BINDIR if set (only there), else
     /// /usr/lib/postgresql/<version of the data directory, else highest>/bin, else PATH.
     /// Errors: kInvalidArgument (unusable `home`: socket path too long, characters PostgreSQL's
-    /// tools cannot take); kDatabaseUnavailable: PostgreSQL server binaries missing (the
+    /// tools cannot take); kUnavailable: PostgreSQL server binaries missing (the
     /// message names the package to install), initdb or start failures (with the last lines
     /// of the server log), no answer by `deadline`.
-    pqpool::Result<std::string> EnsureRunning(std::chrono::steady_clock::time_point deadline);
+    Result<std::string> EnsureRunning(std::chrono::steady_clock::time_point deadline);
 
     /// Stops the cluster (fast shutdown: sessions of other mnemo processes are disconnected) if
     /// it runs, waiting up to 60 s. OK when it was not running or never initialised.
-    /// Errors: kInvalidArgument (unusable `home`), kDatabaseUnavailable (pg_ctl failed).
-    pqpool::Status Stop();
+    /// Errors: kInvalidArgument (unusable `home`), kUnavailable (pg_ctl failed).
+    mnemo::Status Stop();
 
     /// Reports the cluster's state without starting or creating anything. `running` means a
     /// server accepts connections on the socket. Errors: kInvalidArgument (unusable `home`).
-    [[nodiscard]] pqpool::Result<ClusterStatus> Status();
+    [[nodiscard]] Result<ClusterStatus> Status();
 
 private:
     std::filesystem::path home_;
+    Provisioner provision_;
 };
 
 }  // namespace mnemo::embedded

@@ -18,7 +18,6 @@
 namespace mnemo::embedded {
 namespace {
 
-using pqpool::Error;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::uintmax_t kMaxLogBytes = std::uintmax_t{10} << 20;
@@ -46,14 +45,14 @@ std::vector<std::string> ChildEnvironment(const OsUser& user) {
     return environment;
 }
 
-pqpool::Status GiveTo(const std::filesystem::path& path, const OsUser& user) {
+Status GiveTo(const std::filesystem::path& path, const OsUser& user) {
     if (user.switch_to && chown(path.c_str(), user.uid, user.gid) != 0) {
         return SystemError("cannot chown", path, errno);
     }
     return {};
 }
 
-pqpool::Status MakeDirectory(const std::filesystem::path& dir, mode_t mode) {
+Status MakeDirectory(const std::filesystem::path& dir, mode_t mode) {
     if (mkdir(dir.c_str(), mode) != 0 && errno != EEXIST) {
         return SystemError("cannot create directory", dir, errno);
     }
@@ -61,8 +60,8 @@ pqpool::Status MakeDirectory(const std::filesystem::path& dir, mode_t mode) {
 }
 
 // Runs a pg_ctl/initdb command; a non-zero exit becomes an error with its output.
-pqpool::Status RunTool(const std::vector<std::string>& argv, const OsUser& user, Deadline deadline,
-                       std::string_view doing) {
+Status RunTool(const std::vector<std::string>& argv, const OsUser& user, Deadline deadline,
+               std::string_view doing) {
     auto ran = RunProcess(argv, ChildEnvironment(user), user, deadline);
     if (!ran) return Unavailable(std::string(doing) + ": " + ran.error().message());
     if (ran->exit_code != 0) {
@@ -79,8 +78,7 @@ std::string TimeoutSeconds(Deadline deadline) {
 }
 
 // Replaces `file` atomically (write, fsync, rename), owned by `user`.
-pqpool::Status WriteFile(const std::filesystem::path& file, std::string_view text,
-                         const OsUser& user) {
+Status WriteFile(const std::filesystem::path& file, std::string_view text, const OsUser& user) {
     const auto temporary = std::filesystem::path(file.string() + ".tmp");
     const int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return SystemError("cannot write", temporary, errno);
@@ -100,7 +98,7 @@ pqpool::Status WriteFile(const std::filesystem::path& file, std::string_view tex
 
 // Appends `text` to `file` and syncs it: initdb synced the new cluster, and a postgresql.conf
 // that lost its include in a crash would start a server with default settings.
-pqpool::Status AppendSynced(const std::filesystem::path& file, std::string_view text) {
+Status AppendSynced(const std::filesystem::path& file, std::string_view text) {
     const int fd = open(file.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
     if (fd < 0) return SystemError("cannot append to", file, errno);
     int error = 0;
@@ -113,7 +111,7 @@ pqpool::Status AppendSynced(const std::filesystem::path& file, std::string_view 
     return {};
 }
 
-pqpool::Status SyncDirectory(const std::filesystem::path& dir) {
+Status SyncDirectory(const std::filesystem::path& dir) {
     const int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     const int error = fd < 0 || fsync(fd) != 0 ? errno : 0;
     if (fd >= 0) close(fd);
@@ -122,7 +120,7 @@ pqpool::Status SyncDirectory(const std::filesystem::path& dir) {
 }
 
 // The socket directory (private to the cluster's user) and the log file pg_ctl appends to.
-pqpool::Status PrepareRuntimeFiles(const ClusterLayout& layout, const OsUser& user) {
+Status PrepareRuntimeFiles(const ClusterLayout& layout, const OsUser& user) {
     if (auto made = MakeDirectory(layout.socket_directory, 0700); !made) return made;
     if (auto owned = GiveTo(layout.socket_directory, user); !owned) return owned;
     if (chmod(layout.socket_directory.c_str(), 0700) != 0) {
@@ -143,7 +141,7 @@ pqpool::Status PrepareRuntimeFiles(const ClusterLayout& layout, const OsUser& us
 
 // An empty leftover `data` (never made by us: we rename a finished one into place) may go;
 // anything else there is somebody's data.
-pqpool::Status ClearWayForInitdb(const ClusterLayout& layout) {
+Status ClearWayForInitdb(const ClusterLayout& layout) {
     std::error_code error;
     if (std::filesystem::exists(layout.data_directory, error)) {
         if (!std::filesystem::is_empty(layout.data_directory, error)) {
@@ -182,7 +180,7 @@ std::vector<std::string> InitdbArguments(const ClusterLayout& layout, const PgBi
 
 }  // namespace
 
-pqpool::Status PrepareDirectories(const ClusterLayout& layout) {
+Status PrepareDirectories(const ClusterLayout& layout) {
     std::filesystem::path partial;
     for (const auto& component : layout.pg_directory) {
         partial /= component;
@@ -191,14 +189,14 @@ pqpool::Status PrepareDirectories(const ClusterLayout& layout) {
     return {};
 }
 
-pqpool::Result<PgBinaries> BinariesFor(const ClusterLayout& layout) {
+Result<PgBinaries> BinariesFor(const ClusterLayout& layout) {
     PgBinarySearch search = PgBinarySearch::FromEnvironment();
     if (const int major = DataDirectoryVersion(layout); major > 0) search.preferred_major = major;
     return FindPgBinaries(search);
 }
 
-pqpool::Status InitializeDataDirectory(const ClusterLayout& layout, const OsUser& user,
-                                       const PgBinaries& binaries, Deadline deadline) {
+Status InitializeDataDirectory(const ClusterLayout& layout, const OsUser& user,
+                               const PgBinaries& binaries, Deadline deadline) {
     const auto started = Clock::now();
     if (auto cleared = ClearWayForInitdb(layout); !cleared) return cleared;
     if (auto made = MakeDirectory(layout.staging_directory, 0700); !made) return made;
@@ -229,8 +227,8 @@ pqpool::Status InitializeDataDirectory(const ClusterLayout& layout, const OsUser
     return {};
 }
 
-pqpool::Result<bool> PostmasterRunning(const ClusterLayout& layout, const OsUser& user,
-                                       const PgBinaries& binaries, Deadline deadline) {
+Result<bool> PostmasterRunning(const ClusterLayout& layout, const OsUser& user,
+                               const PgBinaries& binaries, Deadline deadline) {
     const std::vector<std::string> argv = {binaries.pg_ctl.string(), "status", "-D",
                                            layout.data_directory.string()};
     auto ran = RunProcess(argv, ChildEnvironment(user), user, deadline);
@@ -241,8 +239,8 @@ pqpool::Result<bool> PostmasterRunning(const ClusterLayout& layout, const OsUser
                        LastLines(ran->output, 20));
 }
 
-pqpool::Status StartServer(const ClusterLayout& layout, const OsUser& user,
-                           const PgBinaries& binaries, Deadline deadline) {
+Status StartServer(const ClusterLayout& layout, const OsUser& user, const PgBinaries& binaries,
+                   Deadline deadline) {
     const auto started = Clock::now();
     if (auto written =
             WriteFile(layout.data_directory / "mnemo.conf", layout.ServerSettings(), user);
@@ -270,8 +268,8 @@ pqpool::Status StartServer(const ClusterLayout& layout, const OsUser& user,
     return {};
 }
 
-pqpool::Status StopServer(const ClusterLayout& layout, const OsUser& user,
-                          const PgBinaries& binaries, Deadline deadline) {
+Status StopServer(const ClusterLayout& layout, const OsUser& user, const PgBinaries& binaries,
+                  Deadline deadline) {
     const std::vector<std::string> argv = {binaries.pg_ctl.string(),
                                            "stop",
                                            "-D",

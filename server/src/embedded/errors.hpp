@@ -5,13 +5,13 @@
 #include <string>
 #include <system_error>
 
-#include "pqpool/error.hpp"
+#include "util/error.hpp"
 
 namespace mnemo::embedded {
 
 /// The error of every embedded-cluster failure that is not the caller's bad argument.
-[[nodiscard]] inline pqpool::Error Unavailable(std::string message) {
-    return pqpool::Error(pqpool::ErrorCode::kDatabaseUnavailable, std::move(message));
+[[nodiscard]] inline Error Unavailable(std::string message) {
+    return Error(ErrorCode::kUnavailable, std::move(message));
 }
 
 /// strerror's text, thread-safely.

@@ -16,13 +16,13 @@
 
 namespace mnemo::embedded {
 
-pqpool::Result<FileLock> FileLock::Acquire(const std::filesystem::path& file,
-                                           std::chrono::steady_clock::time_point deadline) {
+Result<FileLock> FileLock::Acquire(const std::filesystem::path& file,
+                                   std::chrono::steady_clock::time_point deadline) {
     using std::chrono::milliseconds;
     const int fd = open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
-        return pqpool::Error(pqpool::ErrorCode::kDatabaseUnavailable,
-                             "cannot open lock file " + file.string() + ": " + ErrnoText(errno));
+        return Error(ErrorCode::kUnavailable,
+                     "cannot open lock file " + file.string() + ": " + ErrnoText(errno));
     }
     FileLock lock(fd);
     const auto started = std::chrono::steady_clock::now();

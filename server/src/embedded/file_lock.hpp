@@ -5,7 +5,7 @@
 #include <chrono>
 #include <filesystem>
 
-#include "pqpool/error.hpp"
+#include "util/error.hpp"
 
 namespace mnemo::embedded {
 
@@ -18,10 +18,10 @@ namespace mnemo::embedded {
 class FileLock {
 public:
     /// Creates `file` (mode 0600) if needed and waits until `deadline` for the lock.
-    /// Errors: kDatabaseUnavailable when the file cannot be opened or another holder keeps the
+    /// Errors: kUnavailable when the file cannot be opened or another holder keeps the
     /// lock past the deadline.
-    [[nodiscard]] static pqpool::Result<FileLock> Acquire(
-        const std::filesystem::path& file, std::chrono::steady_clock::time_point deadline);
+    [[nodiscard]] static Result<FileLock> Acquire(const std::filesystem::path& file,
+                                                  std::chrono::steady_clock::time_point deadline);
 
     FileLock(FileLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
     FileLock& operator=(FileLock&& other) noexcept;

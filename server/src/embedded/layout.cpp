@@ -13,10 +13,10 @@
 namespace mnemo::embedded {
 namespace {
 
-pqpool::Error InvalidHome(const std::filesystem::path& home, const std::string& why) {
-    return pqpool::Error(pqpool::ErrorCode::kInvalidArgument,
-                         "embedded cluster home " + home.string() + ": " + why +
-                             "; choose another directory with MNEMO_HOME");
+Error InvalidHome(const std::filesystem::path& home, const std::string& why) {
+    return Error(ErrorCode::kInvalidArgument, "embedded cluster home " + home.string() + ": " +
+                                                  why +
+                                                  "; choose another directory with MNEMO_HOME");
 }
 
 // Characters that pg_ctl's `/bin/sh -c "exec postgres -D \"...\""` or the comma-separated
@@ -42,7 +42,7 @@ std::string ConninfoValue(std::string_view value) {
 
 }  // namespace
 
-pqpool::Result<ClusterLayout> ClusterLayout::For(const std::filesystem::path& home) {
+Result<ClusterLayout> ClusterLayout::For(const std::filesystem::path& home) {
     if (home.empty()) return InvalidHome(home, "the path is empty");
     std::error_code error;
     auto absolute = std::filesystem::absolute(home, error);

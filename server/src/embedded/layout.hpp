@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "pqpool/error.hpp"
+#include "util/error.hpp"
 
 namespace mnemo::embedded {
 
@@ -35,7 +35,7 @@ struct ClusterLayout {
     /// address holds, or the path holds a character PostgreSQL's tools cannot take (quotes,
     /// backslash, `$`, backquote, comma, control characters: pg_ctl passes paths through a
     /// shell, unix_socket_directories is a comma-separated list).
-    [[nodiscard]] static pqpool::Result<ClusterLayout> For(const std::filesystem::path& home);
+    [[nodiscard]] static Result<ClusterLayout> For(const std::filesystem::path& home);
 
     /// libpq key=value conninfo reaching `database` as `user` over the socket.
     [[nodiscard]] std::string Conninfo(std::string_view user, std::string_view database) const;

@@ -56,7 +56,7 @@ std::optional<OsUser> LookUp(const std::string* name, uid_t uid) {
 
 }  // namespace
 
-pqpool::Result<OsUser> ClusterUser(const std::filesystem::path& data_directory) {
+Result<OsUser> ClusterUser(const std::filesystem::path& data_directory) {
     if (geteuid() != 0) {
         auto self = LookUp(nullptr, geteuid());
         if (self) return std::move(*self);
@@ -172,7 +172,7 @@ std::vector<unsigned char> WithUserExecute(std::vector<AclEntry> entries, uid_t 
     return out;
 }
 
-pqpool::Status GrantSearch(const std::filesystem::path& dir, const OsUser& user) {
+Status GrantSearch(const std::filesystem::path& dir, const OsUser& user) {
     struct stat info {};
     if (stat(dir.c_str(), &info) != 0) {
         return Unavailable("cannot stat " + dir.string() + ": " + ErrnoText(errno));
@@ -197,7 +197,7 @@ pqpool::Status GrantSearch(const std::filesystem::path& dir, const OsUser& user)
 
 // Index of the first directory in `chain` that `user` cannot search, asked of the kernel by a
 // child that has become `user` (so ACLs, groups and capabilities all count); -1 when none.
-pqpool::Result<int> FirstUntraversable(const std::vector<std::string>& chain, const OsUser& user) {
+Result<int> FirstUntraversable(const std::vector<std::string>& chain, const OsUser& user) {
     std::vector<const char*> paths;
     paths.reserve(chain.size());
     for (const std::string& dir : chain) paths.push_back(dir.c_str());
@@ -222,7 +222,7 @@ pqpool::Result<int> FirstUntraversable(const std::vector<std::string>& chain, co
 
 }  // namespace
 
-pqpool::Status EnsureTraversable(const std::filesystem::path& directory, const OsUser& user) {
+Status EnsureTraversable(const std::filesystem::path& directory, const OsUser& user) {
     if (!user.switch_to) return {};
     std::vector<std::string> chain;
     for (auto dir = directory; !dir.empty(); dir = dir.parent_path()) {

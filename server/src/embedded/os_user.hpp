@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "pqpool/error.hpp"
+#include "util/error.hpp"
 
 namespace mnemo::embedded {
 
@@ -28,8 +28,8 @@ struct OsUser {
 /// The account the cluster runs as. Not root: the current user. Root: the owner of an existing
 /// data directory `data_directory` unless root owns it, else `postgres` (created by Debian's
 /// PostgreSQL packages), else `nobody` — never root, which PostgreSQL refuses anyway.
-/// Errors: kDatabaseUnavailable when no such account exists.
-[[nodiscard]] pqpool::Result<OsUser> ClusterUser(const std::filesystem::path& data_directory);
+/// Errors: kUnavailable when no such account exists.
+[[nodiscard]] Result<OsUser> ClusterUser(const std::filesystem::path& data_directory);
 
 /// Switches the calling process to `user` (setgroups, setgid, setuid, in that order). Only
 /// async-signal-safe calls: meant for a child between fork and exec. Returns false on failure
@@ -41,8 +41,7 @@ struct OsUser {
 /// the unprivileged account. Each grant is a POSIX ACL entry for that user alone
 /// (`user:postgres:--x`), or `chmod o+x` where the file system has no ACLs; each change is
 /// logged once, as a warning. Does nothing unless user.switch_to.
-/// Errors: kDatabaseUnavailable naming the directory that stays unreachable.
-[[nodiscard]] pqpool::Status EnsureTraversable(const std::filesystem::path& directory,
-                                               const OsUser& user);
+/// Errors: kUnavailable naming the directory that stays unreachable.
+[[nodiscard]] Status EnsureTraversable(const std::filesystem::path& directory, const OsUser& user);
 
 }  // namespace mnemo::embedded

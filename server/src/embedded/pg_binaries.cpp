@@ -60,14 +60,13 @@ PgBinarySearch PgBinarySearch::FromEnvironment() {
     return search;
 }
 
-pqpool::Result<PgBinaries> FindPgBinaries(const PgBinarySearch& search) {
+Result<PgBinaries> FindPgBinaries(const PgBinarySearch& search) {
     if (search.bindir_override) {
         if (auto found = InDirectory(*search.bindir_override)) return std::move(*found);
-        return pqpool::Error(pqpool::ErrorCode::kDatabaseUnavailable,
-                             "PostgreSQL server binaries (initdb, pg_ctl, postgres) not found in "
-                             "MNEMO_PG_BINDIR=" +
-                                 search.bindir_override->string() + ": " +
-                                 std::string(kInstallHint));
+        return Error(ErrorCode::kUnavailable,
+                     "PostgreSQL server binaries (initdb, pg_ctl, postgres) not found in "
+                     "MNEMO_PG_BINDIR=" +
+                         search.bindir_override->string() + ": " + std::string(kInstallHint));
     }
     if (search.preferred_major) {
         const auto dir = search.versions_root / std::to_string(*search.preferred_major) / "bin";
@@ -86,10 +85,10 @@ pqpool::Result<PgBinaries> FindPgBinaries(const PgBinarySearch& search) {
         }
         path.remove_prefix(std::min(colon + 1, path.size()));
     }
-    return pqpool::Error(pqpool::ErrorCode::kDatabaseUnavailable,
-                         "PostgreSQL server binaries (initdb, pg_ctl, postgres) not found in " +
-                             search.versions_root.string() +
-                             "/*/bin or PATH: " + std::string(kInstallHint));
+    return Error(ErrorCode::kUnavailable,
+                 "PostgreSQL server binaries (initdb, pg_ctl, postgres) not found in " +
+                     search.versions_root.string() +
+                     "/*/bin or PATH: " + std::string(kInstallHint));
 }
 
 }  // namespace mnemo::embedded

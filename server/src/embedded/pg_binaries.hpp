@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "pqpool/error.hpp"
+#include "util/error.hpp"
 
 namespace mnemo::embedded {
 
@@ -36,8 +36,8 @@ struct PgBinarySearch {
 
 /// Finds a directory holding executable initdb, pg_ctl and postgres: the override, else
 /// `<versions_root>/<preferred_major>/bin`, else the highest `<versions_root>/<major>/bin`,
-/// else the first PATH entry. Errors: kDatabaseUnavailable whose message says what was searched
+/// else the first PATH entry. Errors: kUnavailable whose message says what was searched
 /// and names the package to install (`apt-get install postgresql`) or MNEMO_PG_BINDIR.
-[[nodiscard]] pqpool::Result<PgBinaries> FindPgBinaries(const PgBinarySearch& search);
+[[nodiscard]] Result<PgBinaries> FindPgBinaries(const PgBinarySearch& search);
 
 }  // namespace mnemo::embedded

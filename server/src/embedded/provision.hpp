@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: MIT
-// Provision: waits for a started cluster to accept connections and creates mnemo's role and
-// database in it.
+// Provisioning a started cluster: whether its socket accepts, and the function (given by
+// cli/: memory::ProvisionCluster) that creates mnemo's role and database in it.
 #pragma once
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
-#include <string_view>
 
-#include "embedded/layout.hpp"
-#include "pqpool/error.hpp"
+#include "util/error.hpp"
 
 namespace mnemo::embedded {
 
@@ -17,23 +16,15 @@ namespace mnemo::embedded {
 /// startup packet, so the server logs nothing. False when the socket is missing or refuses.
 [[nodiscard]] bool SocketAccepts(const std::filesystem::path& socket_file);
 
-/// Connects as the bootstrap superuser (retrying until `connect_deadline` while the server
-/// refuses or is still starting up) and makes sure the login role `mnemo` (NOSUPERUSER
-/// NOCREATEDB CREATEROLE NOREPLICATION NOBYPASSRLS, so row-level security applies to it; it
-/// creates the roles caller SQL runs as) and the database `mnemo` owned by it exist, and that
-/// CallerHardeningSql was applied in it; statements end by `deadline`. Idempotent.
-/// REQUIRES: the caller holds the cluster's lock (creation is check-then-act).
-/// Errors: kDatabaseUnavailable when no connection could be had by `connect_deadline` (worth
-/// retrying while a postmaster runs); otherwise the failed statement's (kSql with its
-/// SQLSTATE, kConnectionLost, kTimeout).
-[[nodiscard]] pqpool::Status Provision(const ClusterLayout& layout,
-                                       std::chrono::steady_clock::time_point connect_deadline,
-                                       std::chrono::steady_clock::time_point deadline);
-
-/// SQL a superuser runs once in mnemo's database so that caller SQL cannot see other
-/// databases' names, table statistics (other users' write counts) or other sessions at all,
-/// and cannot even try to signal a backend; `owner` (mnemo's role) keeps those privileges.
-/// The embedded cluster applies it itself; on a managed server it needs a superuser.
-[[nodiscard]] std::string CallerHardeningSql(std::string_view owner);
+/// Makes sure mnemo's role and database exist in a cluster whose socket accepts, connecting
+/// as the bootstrap superuser: `postgres_conninfo` reaches database postgres,
+/// `mnemo_conninfo` database mnemo, `where` names the socket directory in messages.
+/// Connecting is retried until `connect_deadline`, statements end by `deadline`. Idempotent;
+/// the caller holds the cluster's lock. Errors: kUnavailable when no connection could be had
+/// (worth retrying while a postmaster runs), another code for a failed statement.
+using Provisioner = std::function<Status(
+    const std::string& postgres_conninfo, const std::string& mnemo_conninfo,
+    const std::string& where, std::chrono::steady_clock::time_point connect_deadline,
+    std::chrono::steady_clock::time_point deadline)>;
 
 }  // namespace mnemo::embedded

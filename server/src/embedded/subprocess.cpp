@@ -104,8 +104,8 @@ bool ReadAvailable(int fd, std::string& output) {
 
 // Collects output until the child exits (true, with its wait status) or the deadline passes
 // (false). Waits on a pidfd when the kernel has them, else re-checks every 10 ms.
-pqpool::Result<bool> AwaitChild(pid_t pid, int out_fd, Clock::time_point deadline,
-                                std::string& output, int& status) {
+Result<bool> AwaitChild(pid_t pid, int out_fd, Clock::time_point deadline, std::string& output,
+                        int& status) {
     // glibc 2.36's <sys/pidfd.h> lacks extern "C" for C++: use the system call directly.
     const FdGuard pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
     bool pipe_open = true;
@@ -143,10 +143,10 @@ std::vector<char*> CStrings(const std::vector<std::string>& strings) {
 
 }  // namespace
 
-pqpool::Result<ProcessResult> RunProcess(const std::vector<std::string>& argv,
-                                         const std::vector<std::string>& environment,
-                                         const OsUser& user, Clock::time_point deadline) {
-    PQPOOL_CHECK(!argv.empty());
+Result<ProcessResult> RunProcess(const std::vector<std::string>& argv,
+                                 const std::vector<std::string>& environment, const OsUser& user,
+                                 Clock::time_point deadline) {
+    MNEMO_CHECK(!argv.empty());
     // Everything the child needs is prepared here: it may not allocate.
     const std::vector<char*> child_argv = CStrings(argv);
     const std::vector<char*> child_env = CStrings(environment);

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "embedded/os_user.hpp"
-#include "pqpool/error.hpp"
+#include "util/error.hpp"
 
 namespace mnemo::embedded {
 
@@ -25,12 +25,13 @@ struct ProcessResult {
 /// a parent-death signal kills it if this process dies first. Waits until `deadline`; past it
 /// the child is killed (SIGKILL; grandchildren that detached, such as a postmaster started by
 /// pg_ctl, survive).
-/// Errors: kDatabaseUnavailable when the child cannot be started or the deadline passes (the
+/// Errors: kUnavailable when the child cannot be started or the deadline passes (the
 /// message names the program and carries its output so far). A non-zero exit is not an error.
 /// REQUIRES: !argv.empty().
-[[nodiscard]] pqpool::Result<ProcessResult> RunProcess(
-    const std::vector<std::string>& argv, const std::vector<std::string>& environment,
-    const OsUser& user, std::chrono::steady_clock::time_point deadline);
+[[nodiscard]] Result<ProcessResult> RunProcess(const std::vector<std::string>& argv,
+                                               const std::vector<std::string>& environment,
+                                               const OsUser& user,
+                                               std::chrono::steady_clock::time_point deadline);
 
 /// The last `max_lines` lines of `text`, without a trailing newline.
 [[nodiscard]] std::string LastLines(std::string_view text, std::size_t max_lines);

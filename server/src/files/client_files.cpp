@@ -16,8 +16,6 @@
 namespace mnemo::files {
 namespace {
 
-using pqpool::Error;
-using pqpool::ErrorCode;
 using Json = nlohmann::json;
 
 // Past the year 9999: a mtime above it is a unit mistake (milliseconds), not a date.
@@ -106,7 +104,7 @@ std::optional<std::int64_t> MtimeNanos(const Json& mtime) {
 
 }  // namespace
 
-pqpool::Result<ClientBatch> ParseClientBatch(const Json& files, const Json& deleted) {
+Result<ClientBatch> ParseClientBatch(const Json& files, const Json& deleted) {
     ClientBatch batch;
     std::unordered_set<std::string> seen;
     if (!files.is_null() && !files.is_array()) return Invalid("files must be an array");

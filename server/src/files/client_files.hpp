@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "files/file_record.hpp"
-#include "pqpool/error.hpp"
+#include "util/error.hpp"
 
 namespace mnemo::files {
 
@@ -27,7 +27,7 @@ struct ClientBatch {
 /// every path must pass PathProblem, appear once, and not be both sent and deleted; at most
 /// kMaxClientBatch of each. Errors (kInvalidArgument) name the entry, e.g. "files[3].path
 /// 'a/../b' holds a '..' segment: …". Thread safety: pure function.
-[[nodiscard]] pqpool::Result<ClientBatch> ParseClientBatch(const nlohmann::json& files,
-                                                           const nlohmann::json& deleted);
+[[nodiscard]] Result<ClientBatch> ParseClientBatch(const nlohmann::json& files,
+                                                   const nlohmann::json& deleted);
 
 }  // namespace mnemo::files

@@ -5,18 +5,13 @@
 #include <cstdint>
 
 #include "files/glob.hpp"
-#include "memory/store.hpp"
 
 namespace mnemo::files {
 namespace {
 
 namespace fs = std::filesystem;
-using pqpool::Error;
-using pqpool::ErrorCode;
 
-Error Refused(std::string message) {
-    return Error(ErrorCode::kInvalidArgument, std::move(message), memory::kRefused);
-}
+Error Refused(std::string message) { return Error(ErrorCode::kRefused, std::move(message)); }
 
 }  // namespace
 
@@ -93,7 +88,7 @@ bool IsInside(const fs::path& root, const fs::path& inner) {
     return i == r || (i.size() > r.size() && i.starts_with(r) && i[r.size()] == '/');
 }
 
-pqpool::Result<std::string> ResolveScanPath(const fs::path& root, const std::string& requested) {
+Result<std::string> ResolveScanPath(const fs::path& root, const std::string& requested) {
     if (requested.empty() || requested == ".") return std::string();
     for (auto segment : SplitPath(requested)) {
         if (segment == "..") {

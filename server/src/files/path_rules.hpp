@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "pqpool/error.hpp"
+#include "util/error.hpp"
 
 namespace mnemo::files {
 
@@ -26,10 +26,10 @@ inline constexpr std::size_t kMaxPathBytes = 4096;
 
 /// The directory to scan, as a path relative to `root` ("" = the root itself), from a caller's
 /// `requested` path (relative to the root, or absolute). `root` must be canonical. Errors
-/// (kInvalidArgument, tagged memory::kRefused): a ".." segment, a path (or a symlink on it)
+/// (kRefused): a ".." segment, a path (or a symlink on it)
 /// that resolves outside the root, a path that does not exist or is not a directory.
-[[nodiscard]] pqpool::Result<std::string> ResolveScanPath(const std::filesystem::path& root,
-                                                          const std::string& requested);
+[[nodiscard]] Result<std::string> ResolveScanPath(const std::filesystem::path& root,
+                                                  const std::string& requested);
 
 /// The default root of stdio scans: the nearest directory at or above `working_directory`
 /// holding .git, else `working_directory`; canonical.

@@ -52,8 +52,8 @@ FileRecord AnalyzeFile(const fs::path& root, const WalkedFile& file, std::size_t
     return record;
 }
 
-pqpool::Result<ScanReport> ScanTree(const fs::path& root, const std::string& start,
-                                    const ScanSink& sink, const ScanOptions& options) {
+Result<ScanReport> ScanTree(const fs::path& root, const std::string& start, const ScanSink& sink,
+                            const ScanOptions& options) {
     auto cancelled = [&options] { return options.cancelled && options.cancelled(); };
     auto known = sink.load(start);
     if (!known.ok()) return std::move(known).error();
@@ -78,7 +78,7 @@ pqpool::Result<ScanReport> ScanTree(const fs::path& root, const std::string& sta
     const std::size_t batch_size = std::max<std::size_t>(1, options.batch_size);
     std::vector<FileRecord> batch;
     batch.reserve(std::min(batch_size, files.size()));
-    auto flush = [&]() -> pqpool::Status {
+    auto flush = [&]() -> Status {
         if (batch.empty()) return {};
         auto written = sink.upsert(batch);
         if (!written.ok()) return std::move(written).error();

@@ -12,7 +12,7 @@
 
 #include "files/file_record.hpp"
 #include "files/walker.hpp"
-#include "pqpool/error.hpp"
+#include "util/error.hpp"
 
 namespace mnemo::files {
 
@@ -20,11 +20,10 @@ namespace mnemo::files {
 /// server). Each call is one batch (one lease, one round trip, in the Store).
 struct ScanSink {
     /// The indexed files under `prefix` ("" = all), by path.
-    std::function<pqpool::Result<std::unordered_map<std::string, KnownFile>>(
-        const std::string& prefix)>
+    std::function<Result<std::unordered_map<std::string, KnownFile>>(const std::string& prefix)>
         load;
-    std::function<pqpool::Result<IndexCounts>(std::span<const FileRecord> files)> upsert;
-    std::function<pqpool::Result<IndexCounts>(std::span<const FileDeletion> files)> remove;
+    std::function<Result<IndexCounts>(std::span<const FileRecord> files)> upsert;
+    std::function<Result<IndexCounts>(std::span<const FileDeletion> files)> remove;
 };
 
 struct ScanOptions {
@@ -65,9 +64,9 @@ struct ScanReport {
 /// Errors: the sink's (the first failing batch ends the scan; earlier batches stay written)
 /// and Walk's. Thread safety: reentrant; concurrent scans of one index are safe when the sink's
 /// writes are idempotent (the Store's are).
-[[nodiscard]] pqpool::Result<ScanReport> ScanTree(const std::filesystem::path& root,
-                                                  const std::string& start, const ScanSink& sink,
-                                                  const ScanOptions& options = {});
+[[nodiscard]] Result<ScanReport> ScanTree(const std::filesystem::path& root,
+                                          const std::string& start, const ScanSink& sink,
+                                          const ScanOptions& options = {});
 
 /// What the scan records for one walked file: reads it unless it is above `max_file_bytes`.
 /// Sets `*read` when it opened the file.

@@ -36,7 +36,7 @@ class Walker {
 public:
     Walker(fs::path root, const WalkOptions& options) : root_(std::move(root)), options_(options) {}
 
-    pqpool::Result<WalkReport> Run(const std::string& start) {
+    Result<WalkReport> Run(const std::string& start) {
         // The ignore files of the start and of the directories above it (WalkDirectory reads
         // those of the directories below).
         std::string ancestor;
@@ -51,8 +51,8 @@ public:
         struct stat st {};
         const std::string absolute = Absolute(start);
         if (::stat(absolute.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-            return pqpool::Error(pqpool::ErrorCode::kInvalidArgument,
-                                 "cannot open directory " + absolute + ": " + std::strerror(errno));
+            return Error(ErrorCode::kInvalidArgument,
+                         "cannot open directory " + absolute + ": " + std::strerror(errno));
         }
         visited_.insert({st.st_dev, st.st_ino});
         WalkDirectory(start, 0);
@@ -183,8 +183,8 @@ private:
 
 }  // namespace
 
-pqpool::Result<WalkReport> Walk(const fs::path& root, const std::string& start,
-                                const WalkOptions& options) {
+Result<WalkReport> Walk(const fs::path& root, const std::string& start,
+                        const WalkOptions& options) {
     return Walker(root, options).Run(start);
 }
 

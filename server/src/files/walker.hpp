@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "pqpool/error.hpp"
+#include "util/error.hpp"
 
 namespace mnemo::files {
 
@@ -45,9 +45,8 @@ struct WalkOptions {
 /// symlinked directories already walked (so loops end). Files reached through a symlink inside
 /// the root are listed under the link's path. Errors: kInvalidArgument when `start` cannot be
 /// opened. Thread safety: reentrant (no shared state).
-[[nodiscard]] pqpool::Result<WalkReport> Walk(const std::filesystem::path& root,
-                                              const std::string& start,
-                                              const WalkOptions& options = {});
+[[nodiscard]] Result<WalkReport> Walk(const std::filesystem::path& root, const std::string& start,
+                                      const WalkOptions& options = {});
 
 /// Reads a whole (small) file; nullopt when it cannot be read.
 [[nodiscard]] std::optional<std::string> ReadFile(const std::string& path, std::size_t max_bytes);

@@ -8,9 +8,6 @@
 namespace mnemo::hooks {
 namespace {
 
-using pqpool::Error;
-using pqpool::ErrorCode;
-
 constexpr std::array<std::pair<HookEventKind, const char*>, 5> kNames{{
     {HookEventKind::kSessionStart, "SessionStart"},
     {HookEventKind::kUserPromptSubmit, "UserPromptSubmit"},
@@ -71,8 +68,7 @@ bool IsTrueField(const nlohmann::json& object, const char* key) {
     return found != object.end() && found->is_boolean() && found->get<bool>();
 }
 
-pqpool::Result<HookEvent> ParseHookEvent(std::string_view body,
-                                         std::optional<HookEventKind> expected) {
+Result<HookEvent> ParseHookEvent(std::string_view body, std::optional<HookEventKind> expected) {
     if (body.size() > kMaxHookEventBytes) {
         return Invalid(std::to_string(body.size()) + " bytes; the limit is " +
                        std::to_string(kMaxHookEventBytes));

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "pqpool/error.hpp"
+#include "util/error.hpp"
 
 namespace mnemo::hooks {
 
@@ -56,7 +56,7 @@ inline constexpr std::size_t kMaxHookEventBytes = 8 << 20;
 /// body's hook_event_name decides. Errors (kInvalidArgument) say what is wrong: not JSON, not
 /// an object, too large, an unknown or mismatched hook_event_name, a missing or non-string
 /// session_id or cwd, a relative cwd, a field of the wrong type.
-[[nodiscard]] pqpool::Result<HookEvent> ParseHookEvent(std::string_view body,
-                                                       std::optional<HookEventKind> expected);
+[[nodiscard]] Result<HookEvent> ParseHookEvent(std::string_view body,
+                                               std::optional<HookEventKind> expected);
 
 }  // namespace mnemo::hooks

@@ -13,8 +13,6 @@ namespace mnemo::hooks {
 namespace {
 
 using Json = nlohmann::json;
-using pqpool::Error;
-using pqpool::ErrorCode;
 
 Json Context(const char* event_name, const std::string& text) {
     return {{"hookSpecificOutput", {{"hookEventName", event_name}, {"additionalContext", text}}}};
@@ -44,7 +42,7 @@ bool IsGuardedTool(const std::string& name) {
            name == "NotebookEdit";
 }
 
-bool ProjectMissing(const Error& error) { return error.sqlstate() == memory::kProjectMissing; }
+bool ProjectMissing(const Error& error) { return error.code() == ErrorCode::kProjectMissing; }
 
 }  // namespace
 
@@ -56,8 +54,8 @@ std::string HookProjectName(const std::string& cwd) {
     return DetectDefaultProject(path);
 }
 
-pqpool::Result<HookOutcome> HookHandler::Handle(const memory::ProjectRef& project,
-                                                const HookEvent& event, bool can_write) {
+Result<HookOutcome> HookHandler::Handle(const memory::ProjectRef& project, const HookEvent& event,
+                                        bool can_write) {
     switch (event.kind) {
         case HookEventKind::kSessionStart: return SessionStart(project);
         case HookEventKind::kUserPromptSubmit: return PromptSubmit(project, event);
@@ -68,7 +66,7 @@ pqpool::Result<HookOutcome> HookHandler::Handle(const memory::ProjectRef& projec
     return HookOutcome{};
 }
 
-pqpool::Result<HookOutcome> HookHandler::SessionStart(const memory::ProjectRef& project) {
+Result<HookOutcome> HookHandler::SessionStart(const memory::ProjectRef& project) {
     auto briefing = store_.WakeUp(project);
     if (!briefing.ok()) {
         if (ProjectMissing(briefing.error()))
@@ -80,9 +78,8 @@ pqpool::Result<HookOutcome> HookHandler::SessionStart(const memory::ProjectRef& 
     return HookOutcome{Context("SessionStart", text), "briefing"};
 }
 
-pqpool::Result<std::string> HookHandler::RelevantRules(const memory::ProjectRef& project,
-                                                       const std::string& text,
-                                                       bool always_check_only) {
+Result<std::string> HookHandler::RelevantRules(const memory::ProjectRef& project,
+                                               const std::string& text, bool always_check_only) {
     auto hits = store_.CheckContexts(project, text);
     if (!hits.ok()) {
         if (ProjectMissing(hits.error())) return std::string();
@@ -113,8 +110,8 @@ pqpool::Result<std::string> HookHandler::RelevantRules(const memory::ProjectRef&
     return out;
 }
 
-pqpool::Result<HookOutcome> HookHandler::PromptSubmit(const memory::ProjectRef& project,
-                                                      const HookEvent& event) {
+Result<HookOutcome> HookHandler::PromptSubmit(const memory::ProjectRef& project,
+                                              const HookEvent& event) {
     if (event.prompt.find_first_not_of(" \t\r\n") == std::string::npos) return HookOutcome{};
     // check_contexts takes at most 20 000 characters; the start of a long prompt says enough.
     auto rules = RelevantRules(project, tools::BoundText(event.prompt, 20'000), false);
@@ -126,8 +123,8 @@ pqpool::Result<HookOutcome> HookHandler::PromptSubmit(const memory::ProjectRef& 
                        "relevant rules"};
 }
 
-pqpool::Result<HookOutcome> HookHandler::PreToolUse(const memory::ProjectRef& project,
-                                                    const HookEvent& event) {
+Result<HookOutcome> HookHandler::PreToolUse(const memory::ProjectRef& project,
+                                            const HookEvent& event) {
     if (!IsGuardedTool(event.tool_name)) return HookOutcome{Json(), "tool not watched"};
     const auto subjects = GuardSubjects(event);
     if (subjects.empty() || subjects.front().empty())
@@ -166,12 +163,11 @@ pqpool::Result<HookOutcome> HookHandler::PreToolUse(const memory::ProjectRef& pr
                        "relevant rules"};
 }
 
-pqpool::Result<HookOutcome> HookHandler::Handover(const memory::ProjectRef& project,
-                                                  const HookEvent& event, bool can_write) {
+Result<HookOutcome> HookHandler::Handover(const memory::ProjectRef& project, const HookEvent& event,
+                                          bool can_write) {
     if (!can_write) {
-        return Error(ErrorCode::kInvalidArgument,
-                     "this token is read-only: an automatic handover needs a write token",
-                     memory::kRefused);
+        return Error(ErrorCode::kRefused,
+                     "this token is read-only: an automatic handover needs a write token");
     }
     if (!settings_.read_transcripts) {
         return HookOutcome{Json(), "transcripts are not read here (http hooks)"};

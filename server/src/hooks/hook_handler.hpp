@@ -52,7 +52,7 @@ struct HookOutcome {
 ///   reason; otherwise the relevant always_check rules as context. Similarity never denies.
 /// - PreCompact, SessionEnd: stores an automatic handover from the transcript unless the
 ///   conversation called sleep (see Store::StoreAutomaticHandover); prints nothing. Needs
-///   `can_write` (else kInvalidArgument tagged memory::kRefused). Creates the project if it
+///   `can_write` (else kRefused). Creates the project if it
 ///   does not exist yet. Nothing when settings.read_transcripts is off or the transcript
 ///   cannot be read (the note says why).
 /// Errors: the store's (database unavailable, timeouts), and transcript read errors.
@@ -62,20 +62,18 @@ public:
     HookHandler(memory::Store& store, HookSettings settings)
         : store_(store), settings_(std::move(settings)) {}
 
-    [[nodiscard]] pqpool::Result<HookOutcome> Handle(const memory::ProjectRef& project,
-                                                     const HookEvent& event, bool can_write);
+    [[nodiscard]] Result<HookOutcome> Handle(const memory::ProjectRef& project,
+                                             const HookEvent& event, bool can_write);
 
 private:
-    pqpool::Result<HookOutcome> SessionStart(const memory::ProjectRef& project);
-    pqpool::Result<HookOutcome> PromptSubmit(const memory::ProjectRef& project,
-                                             const HookEvent& event);
-    pqpool::Result<HookOutcome> PreToolUse(const memory::ProjectRef& project,
-                                           const HookEvent& event);
-    pqpool::Result<HookOutcome> Handover(const memory::ProjectRef& project, const HookEvent& event,
-                                         bool can_write);
+    Result<HookOutcome> SessionStart(const memory::ProjectRef& project);
+    Result<HookOutcome> PromptSubmit(const memory::ProjectRef& project, const HookEvent& event);
+    Result<HookOutcome> PreToolUse(const memory::ProjectRef& project, const HookEvent& event);
+    Result<HookOutcome> Handover(const memory::ProjectRef& project, const HookEvent& event,
+                                 bool can_write);
     /// The relevant rules for `text` as context text ("" when none reach min_score).
-    pqpool::Result<std::string> RelevantRules(const memory::ProjectRef& project,
-                                              const std::string& text, bool always_check_only);
+    Result<std::string> RelevantRules(const memory::ProjectRef& project, const std::string& text,
+                                      bool always_check_only);
 
     memory::Store& store_;
     const HookSettings settings_;

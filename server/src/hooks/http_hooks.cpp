@@ -58,7 +58,9 @@ HttpHookAnswer AnswerHttpHook(memory::Store& store, const memory::AccessStore& a
                                       {"user", principal.user},
                                       {"reason", outcome.error().message()},
                                       {"latency_ms", latency}});
-        if (outcome.error().code() == pqpool::ErrorCode::kInvalidArgument) {
+        const ErrorCode code = outcome.error().code();
+        if (code == ErrorCode::kInvalidArgument || code == ErrorCode::kRefused ||
+            code == ErrorCode::kProjectMissing || code == ErrorCode::kNotFound) {
             return Fail(400, outcome.error().message());
         }
         return Fail(503, outcome.error().message());

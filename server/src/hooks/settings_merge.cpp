@@ -10,8 +10,6 @@ namespace mnemo::hooks {
 namespace {
 
 using Json = nlohmann::ordered_json;
-using pqpool::Error;
-using pqpool::ErrorCode;
 
 constexpr std::string_view kEndpointPath = "/hooks/claude-code";
 
@@ -31,7 +29,7 @@ constexpr std::array<EventEntry, 5> kEvents{{
 Error Invalid(const std::string& message) { return Error(ErrorCode::kInvalidArgument, message); }
 
 /// Checks the shapes mnemo edits; the rest of the document is never looked at.
-pqpool::Status CheckShape(const Json& settings) {
+Status CheckShape(const Json& settings) {
     if (!settings.is_object()) {
         return Invalid(std::string("the settings are not a JSON object (found ") +
                        settings.type_name() + ")");
@@ -123,7 +121,7 @@ bool IsMnemoHook(const Json& hook) {
     return name == "mnemo" && ParseHookEventKind(command.substr(at + 6)).has_value();
 }
 
-pqpool::Result<std::string> HookEndpointUrl(const std::string& url) {
+Result<std::string> HookEndpointUrl(const std::string& url) {
     if (!url.starts_with("http://") && !url.starts_with("https://")) {
         return Invalid("--http must be an http:// or https:// URL, got '" + url + "'");
     }
@@ -133,7 +131,7 @@ pqpool::Result<std::string> HookEndpointUrl(const std::string& url) {
     return base + std::string(kEndpointPath);
 }
 
-pqpool::Result<Json> InstallHooks(Json settings, const HookInstallSpec& spec) {
+Result<Json> InstallHooks(Json settings, const HookInstallSpec& spec) {
     auto cleaned = UninstallHooks(std::move(settings));
     if (!cleaned.ok()) return cleaned;
     Json& hooks = (*cleaned)["hooks"];
@@ -149,7 +147,7 @@ pqpool::Result<Json> InstallHooks(Json settings, const HookInstallSpec& spec) {
     return cleaned;
 }
 
-pqpool::Result<Json> UninstallHooks(Json settings) {
+Result<Json> UninstallHooks(Json settings) {
     if (auto shape = CheckShape(settings); !shape.ok()) return std::move(shape).error();
     const auto hooks = settings.find("hooks");
     if (hooks == settings.end()) return settings;

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "pqpool/error.hpp"
+#include "util/error.hpp"
 
 namespace mnemo::hooks {
 
@@ -22,21 +22,20 @@ struct HookInstallSpec {
 
 /// The URL of the hook endpoint from what the user gave: a base URL gets /hooks/claude-code
 /// appended. Errors (kInvalidArgument): not http:// or https://.
-[[nodiscard]] pqpool::Result<std::string> HookEndpointUrl(const std::string& url);
+[[nodiscard]] Result<std::string> HookEndpointUrl(const std::string& url);
 
 /// `settings` with mnemo's hooks for every event it answers (SessionStart, UserPromptSubmit,
 /// PreToolUse for Bash|Edit|Write|MultiEdit|NotebookEdit, PreCompact, SessionEnd), after
 /// removing any mnemo hooks already there: running it twice gives the same document. Every
 /// other key, event and hook is kept as it was. Errors (kInvalidArgument): settings is not an
 /// object, or its "hooks" (or an event's list) has the wrong type.
-[[nodiscard]] pqpool::Result<nlohmann::ordered_json> InstallHooks(nlohmann::ordered_json settings,
-                                                                  const HookInstallSpec& spec);
+[[nodiscard]] Result<nlohmann::ordered_json> InstallHooks(nlohmann::ordered_json settings,
+                                                          const HookInstallSpec& spec);
 
 /// `settings` without mnemo's hooks (command hooks running `mnemo hook`, http hooks to
 /// /hooks/claude-code); matcher groups, events and "hooks" left empty by that are removed.
 /// Same errors as InstallHooks.
-[[nodiscard]] pqpool::Result<nlohmann::ordered_json> UninstallHooks(
-    nlohmann::ordered_json settings);
+[[nodiscard]] Result<nlohmann::ordered_json> UninstallHooks(nlohmann::ordered_json settings);
 
 /// The events for which `settings` holds mnemo hooks, each with "command" or "http".
 [[nodiscard]] std::vector<std::pair<std::string, std::string>> InstalledHooks(

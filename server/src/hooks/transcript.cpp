@@ -163,14 +163,14 @@ TranscriptDigest DigestTranscript(std::string_view text, const TranscriptLimits&
     return digest;
 }
 
-pqpool::Result<TranscriptDigest> ReadTranscript(const std::filesystem::path& path,
-                                                const TranscriptLimits& limits) {
+Result<TranscriptDigest> ReadTranscript(const std::filesystem::path& path,
+                                        const TranscriptLimits& limits) {
     std::ifstream file(path, std::ios::binary);
     std::error_code error;
     const auto size = std::filesystem::file_size(path, error);
     if (!file || error) {
-        return pqpool::Error(pqpool::ErrorCode::kInvalidArgument,
-                             "cannot read the transcript '" + path.string() + "'");
+        return Error(ErrorCode::kInvalidArgument,
+                     "cannot read the transcript '" + path.string() + "'");
     }
     if (size <= limits.max_read_bytes) {
         std::string text(size, '\0');

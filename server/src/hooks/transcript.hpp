@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "memory/store.hpp"
-#include "pqpool/error.hpp"
+#include "util/error.hpp"
 
 namespace mnemo::hooks {
 
@@ -48,8 +48,8 @@ struct TranscriptDigest {
 /// Reads and digests the transcript at `path` (only its last limits.max_read_bytes; the
 /// start time still comes from its first line). Errors: kInvalidArgument when the file
 /// cannot be read (the message names it).
-[[nodiscard]] pqpool::Result<TranscriptDigest> ReadTranscript(const std::filesystem::path& path,
-                                                              const TranscriptLimits& limits = {});
+[[nodiscard]] Result<TranscriptDigest> ReadTranscript(const std::filesystem::path& path,
+                                                      const TranscriptLimits& limits = {});
 
 /// The automatic handover for a digest: summary (the assistant's last words, else the
 /// compaction summary), completed (files edited or written), notes (requests and commands),

@@ -5,6 +5,7 @@
 #include <array>
 
 #include "memory/access_sql.hpp"
+#include "memory/pool_errors.hpp"
 #include "memory/tenant_keys.hpp"
 
 namespace mnemo::memory {
@@ -14,10 +15,9 @@ using Json = nlohmann::json;
 using pqpool::Param;
 
 /// Runs a statement whose single cell is JSON; null cell → Json().
-pqpool::Result<Json> QueryJson(pqpool::Lease& lease, std::string_view sql,
-                               std::span<const Param> params) {
+Result<Json> QueryJson(pqpool::Lease& lease, std::string_view sql, std::span<const Param> params) {
     auto result = lease.Execute(sql, params);
-    if (!result.ok()) return std::move(result).error();
+    if (!result.ok()) return FromPool(result.error());
     if (result->rows() == 0 || result->IsNull(0, 0)) return Json();
     return Json::parse(result->Get(0, 0));
 }
@@ -28,9 +28,8 @@ std::string AccessStore::ServerTenant() { return std::string(TenantKeys::kRegist
 
 std::string AccessStore::NewSessionId() { return RandomHex(32); }
 
-pqpool::Result<Json> AccessStore::CreateToken(pqpool::Lease& lease, const std::string& user,
-                                              const std::string& scope,
-                                              const std::string& label) const {
+Result<Json> AccessStore::CreateToken(pqpool::Lease& lease, const std::string& user,
+                                      const std::string& scope, const std::string& label) const {
     const std::string token = "mnemo_" + RandomHex(32);
     const std::string hash = Sha256Hex(token);
     const std::string prefix = token.substr(0, 14);
@@ -48,7 +47,7 @@ SELECT json_build_object('id', token_id, 'user', $1::text, 'scope', $4::text) FR
     return created;
 }
 
-pqpool::Result<Json> AccessStore::ListTokens(pqpool::Lease& lease) const {
+Result<Json> AccessStore::ListTokens(pqpool::Lease& lease) const {
     constexpr std::string_view kSql = R"sql(
 SELECT coalesce(json_agg(json_build_object(
     'id', token_id, 'user', user_name, 'scope', scope, 'label', label,
@@ -58,7 +57,7 @@ FROM mnemo.api_tokens)sql";
     return QueryJson(lease, kSql, {});
 }
 
-pqpool::Result<Json> AccessStore::RevokeToken(pqpool::Lease& lease, std::int64_t id) const {
+Result<Json> AccessStore::RevokeToken(pqpool::Lease& lease, std::int64_t id) const {
     const std::string id_text = std::to_string(id);
     const std::array<Param, 1> params{Param(id_text)};
     constexpr std::string_view kSql = R"sql(
@@ -70,9 +69,9 @@ SELECT json_build_object('id', $1::bigint,
     return QueryJson(lease, kSql, params);
 }
 
-pqpool::Result<RequestAccess> AccessStore::Resolve(pqpool::Lease& lease,
-                                                   const std::optional<std::string>& bearer,
-                                                   const std::string& session_id) const {
+Result<RequestAccess> AccessStore::Resolve(pqpool::Lease& lease,
+                                           const std::optional<std::string>& bearer,
+                                           const std::string& session_id) const {
     const std::string token_hash = bearer ? Sha256Hex(*bearer) : "";
     const std::string id_hash = session_id.empty() ? "" : Sha256Hex(session_id);
     const std::string ttl = std::to_string(limits_.ttl.count());
@@ -106,7 +105,7 @@ pqpool::Result<RequestAccess> AccessStore::Resolve(pqpool::Lease& lease,
         auto used = lease.Execute(
             "UPDATE mnemo.api_tokens SET last_used_at = now() WHERE token_hash = decode($1, 'hex')",
             token_params);
-        if (!used.ok()) return std::move(used).error();
+        if (!used.ok()) return FromPool(used.error());
     }
     if (access.session && session.value("stale", false)) {
         const std::array<Param, 2> session_params{Param(id_hash), Param(ttl)};
@@ -115,16 +114,14 @@ pqpool::Result<RequestAccess> AccessStore::Resolve(pqpool::Lease& lease,
             "SET last_seen = now(), expires_at = now() + make_interval(secs => $2::bigint) "
             "WHERE id_hash = decode($1, 'hex') AND expires_at > now()",
             session_params);
-        if (!touched.ok()) return std::move(touched).error();
+        if (!touched.ok()) return FromPool(touched.error());
     }
     return access;
 }
 
-pqpool::Status AccessStore::CreateSession(pqpool::Lease& lease, const std::string& session_id,
-                                          const std::string& user,
-                                          const std::string& protocol_version,
-                                          const Json& client_info,
-                                          const Json& client_capabilities) const {
+Status AccessStore::CreateSession(pqpool::Lease& lease, const std::string& session_id,
+                                  const std::string& user, const std::string& protocol_version,
+                                  const Json& client_info, const Json& client_capabilities) const {
     const std::string id_hash = Sha256Hex(session_id);
     const std::string client = client_info.dump(-1, ' ', false, Json::error_handler_t::replace);
     const std::string capabilities =
@@ -149,19 +146,19 @@ INSERT INTO mnemo.http_sessions (id_hash, user_name, protocol_version, client_in
 VALUES (decode($1, 'hex'), $2, $3, $4::jsonb, $7::jsonb,
         now() + make_interval(secs => $5::bigint)))sql";
     auto inserted = lease.Execute(kSql, params);
-    if (!inserted.ok()) return std::move(inserted).error();
+    if (!inserted.ok()) return FromPool(inserted.error());
     return {};
 }
 
-pqpool::Result<bool> AccessStore::DeleteSession(pqpool::Lease& lease, const std::string& session_id,
-                                                const std::string& user) const {
+Result<bool> AccessStore::DeleteSession(pqpool::Lease& lease, const std::string& session_id,
+                                        const std::string& user) const {
     const std::string id_hash = Sha256Hex(session_id);
     const std::array<Param, 2> params{Param(id_hash), Param(user)};
     auto deleted = lease.Execute(
         "DELETE FROM mnemo.http_sessions WHERE id_hash = decode($1, 'hex') AND user_name = $2 "
         "AND expires_at > now()",
         params);
-    if (!deleted.ok()) return std::move(deleted).error();
+    if (!deleted.ok()) return FromPool(deleted.error());
     return deleted->AffectedRows() == 1;
 }
 
@@ -183,21 +180,21 @@ AccessStore::CheckFailure AccessStore::ClassifyCheckFailure(const pqpool::Error&
     return CheckFailure::kOther;
 }
 
-pqpool::Status AccessStore::SaveSessionState(pqpool::Lease& lease, const std::string& session_id,
-                                             const std::string& user, const std::string& project,
-                                             const std::string& log_level) const {
+Status AccessStore::SaveSessionState(pqpool::Lease& lease, const std::string& session_id,
+                                     const std::string& user, const std::string& project,
+                                     const std::string& log_level) const {
     const std::string id_hash = Sha256Hex(session_id);
     const std::array<Param, 5> params{Param(server_token_), Param(id_hash), Param(user),
                                       Param(project), Param(log_level)};
     auto updated = lease.Execute("SELECT mnemo.save_session_state($1, $2, $3, $4, $5)", params);
-    if (!updated.ok()) return std::move(updated).error();
+    if (!updated.ok()) return FromPool(updated.error());
     return {};
 }
 
-pqpool::Result<std::int64_t> AccessStore::CountLiveSessions(pqpool::Lease& lease) const {
+Result<std::int64_t> AccessStore::CountLiveSessions(pqpool::Lease& lease) const {
     auto counted =
         lease.Execute("SELECT count(*) FROM mnemo.http_sessions WHERE expires_at > now()");
-    if (!counted.ok()) return std::move(counted).error();
+    if (!counted.ok()) return FromPool(counted.error());
     return std::stoll(std::string(counted->Get(0, 0)));
 }
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pqpool/lease.hpp"
+#include "util/error.hpp"
 
 namespace mnemo::memory {
 
@@ -42,7 +43,7 @@ struct SessionLimits {
 
 /// Every call runs on a lease for ServerTenant(), whose token alone can see these tables
 /// (row-level security): caller SQL in query_database cannot. Only hashes of tokens and
-/// session ids are stored. Errors: pqpool's (timeout, unavailable, SQL).
+/// session ids are stored. Errors: the pool's, through FromPool (kPoolTimeout, kUnavailable, kSql).
 ///
 /// Thread safety: stateless besides its limits; calls may run concurrently on their leases.
 class AccessStore {
@@ -62,30 +63,28 @@ public:
     // Tokens (mnemo token create|list|revoke).
     /// Creates the user if needed and a token of `scope` ("read" | "write"). Returns
     /// {token, id, user, scope}; the token is shown only here.
-    pqpool::Result<nlohmann::json> CreateToken(pqpool::Lease& lease, const std::string& user,
-                                               const std::string& scope,
-                                               const std::string& label) const;
+    Result<nlohmann::json> CreateToken(pqpool::Lease& lease, const std::string& user,
+                                       const std::string& scope, const std::string& label) const;
     /// [{id, user, scope, label, prefix, created_at, last_used_at, revoked_at}] by id.
-    pqpool::Result<nlohmann::json> ListTokens(pqpool::Lease& lease) const;
+    Result<nlohmann::json> ListTokens(pqpool::Lease& lease) const;
     /// {id, found, revoked}: revoked=false when it was already revoked (or not found).
-    pqpool::Result<nlohmann::json> RevokeToken(pqpool::Lease& lease, std::int64_t id) const;
+    Result<nlohmann::json> RevokeToken(pqpool::Lease& lease, std::int64_t id) const;
 
     // Per request.
     /// One round trip: checks `bearer` (nullopt = authentication off: the local owner) and
     /// loads session `session_id` (when non-empty) if it belongs to that principal and has not
     /// expired, sliding its expiry.
-    pqpool::Result<RequestAccess> Resolve(pqpool::Lease& lease,
-                                          const std::optional<std::string>& bearer,
-                                          const std::string& session_id) const;
+    Result<RequestAccess> Resolve(pqpool::Lease& lease, const std::optional<std::string>& bearer,
+                                  const std::string& session_id) const;
     /// Stores a new session for `user`, purging some expired rows and ending the user's least
     /// recently used sessions beyond the per-user cap.
-    pqpool::Status CreateSession(pqpool::Lease& lease, const std::string& session_id,
-                                 const std::string& user, const std::string& protocol_version,
-                                 const nlohmann::json& client_info,
-                                 const nlohmann::json& client_capabilities = {}) const;
+    Status CreateSession(pqpool::Lease& lease, const std::string& session_id,
+                         const std::string& user, const std::string& protocol_version,
+                         const nlohmann::json& client_info,
+                         const nlohmann::json& client_capabilities = {}) const;
     /// Ends the session; false when it was not `user`'s live session.
-    pqpool::Result<bool> DeleteSession(pqpool::Lease& lease, const std::string& session_id,
-                                       const std::string& user) const;
+    Result<bool> DeleteSession(pqpool::Lease& lease, const std::string& session_id,
+                               const std::string& user) const;
     /// What ArmCheck's failure means (ClassifyCheckFailure).
     enum class CheckFailure {
         kBadToken,   ///< the token is unknown, revoked or another user's
@@ -110,11 +109,11 @@ public:
     /// Stores what the session chose during a request: its project (select_project) and its
     /// log level (logging/setLevel, "" = none). Only `user`'s session is changed. Any lease of
     /// the store's pool will do (it binds the server's token for its own statement).
-    pqpool::Status SaveSessionState(pqpool::Lease& lease, const std::string& session_id,
-                                    const std::string& user, const std::string& project,
-                                    const std::string& log_level) const;
+    Status SaveSessionState(pqpool::Lease& lease, const std::string& session_id,
+                            const std::string& user, const std::string& project,
+                            const std::string& log_level) const;
     /// Sessions not yet expired, across every process on this database.
-    pqpool::Result<std::int64_t> CountLiveSessions(pqpool::Lease& lease) const;
+    Result<std::int64_t> CountLiveSessions(pqpool::Lease& lease) const;
 
     [[nodiscard]] const SessionLimits& limits() const { return limits_; }
 

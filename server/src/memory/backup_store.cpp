@@ -7,12 +7,11 @@
 #include <charconv>
 
 #include "memory/backup_sql.hpp"
+#include "memory/pool_errors.hpp"
 
 namespace mnemo::memory {
 namespace {
 
-using pqpool::Error;
-using pqpool::ErrorCode;
 using pqpool::Param;
 
 // A cursor page is sized to hold about this many bytes of records (from the average so far),
@@ -36,16 +35,16 @@ std::string Replace(std::string text, std::string_view from, const std::string& 
 
 /// Streams the rows of `query` (one text column) through a cursor into `sink`; adds the row
 /// count to `count`. REQUIRES: inside a transaction on `lease`.
-pqpool::Status StreamCursor(pqpool::Lease& lease, const std::string& query,
-                            const ExportLineSink& sink, std::int64_t& count) {
+Status StreamCursor(pqpool::Lease& lease, const std::string& query, const ExportLineSink& sink,
+                    std::int64_t& count) {
     auto declared = lease.Execute("DECLARE mnemo_export NO SCROLL CURSOR FOR " + query);
-    if (!declared.ok()) return std::move(declared).error();
+    if (!declared.ok()) return FromPool(declared.error());
     std::int64_t page = 100;
     std::size_t bytes = 0;
     std::int64_t rows_seen = 0;
     while (true) {
         auto fetched = lease.Execute("FETCH " + std::to_string(page) + " FROM mnemo_export");
-        if (!fetched.ok()) return std::move(fetched).error();
+        if (!fetched.ok()) return FromPool(fetched.error());
         const int rows = fetched->rows();
         for (int row = 0; row < rows; ++row) {
             const std::string_view line = fetched->Get(row, 0);
@@ -60,12 +59,12 @@ pqpool::Status StreamCursor(pqpool::Lease& lease, const std::string& query,
                                         kMaxPageRows);
     }
     auto closed = lease.Execute("CLOSE mnemo_export");
-    if (!closed.ok()) return std::move(closed).error();
+    if (!closed.ok()) return FromPool(closed.error());
     return {};
 }
 
-pqpool::Status ExportOne(pqpool::Lease& lease, std::string_view id, const std::string& name,
-                         const ExportLineSink& sink, ExportCounts& counts) {
+Status ExportOne(pqpool::Lease& lease, std::string_view id, const std::string& name,
+                 const ExportLineSink& sink, ExportCounts& counts) {
     // The name is spliced into the cursor's query text; the database allows only
     // [a-z0-9_-] in project names, which cannot end the dollar quote.
     const bool plain =
@@ -92,7 +91,7 @@ pqpool::Status ExportOne(pqpool::Lease& lease, std::string_view id, const std::s
     return {};
 }
 
-pqpool::Result<KindCounts> ParseCounts(const pqpool::QueryResult& result) {
+Result<KindCounts> ParseCounts(const pqpool::QueryResult& result) {
     const Json counts = Json::parse(result.Get(0, 0));
     return KindCounts{counts.value("added", std::int64_t{0}),
                       counts.value("unchanged", std::int64_t{0})};
@@ -106,26 +105,25 @@ std::optional<std::string> OptionalText(const Json& record, const char* key) {
 
 }  // namespace
 
-pqpool::Result<ExportCounts> ExportProjects(Store& store, const std::string& owner,
-                                            const std::vector<std::string>& projects,
-                                            const ExportLineSink& sink) {
+Result<ExportCounts> ExportProjects(Store& store, const std::string& owner,
+                                    const std::vector<std::string>& projects,
+                                    const ExportLineSink& sink) {
     auto lease = store.pool().Acquire(pqpool::AcquireLabel(OwnerRegistryTenant(owner), "export"));
-    if (!lease.ok()) return std::move(lease).error();
+    if (!lease.ok()) return FromPool(lease.error());
     auto begun = lease->Execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    if (!begun.ok()) return std::move(begun).error();
+    if (!begun.ok()) return FromPool(begun.error());
     const std::optional<std::string> names =
         projects.empty() ? std::nullopt : std::optional<std::string>(TextArrayLiteral(projects));
     const std::array<Param, 2> params{Param(owner), names ? Param(*names) : Param(std::nullopt)};
     auto listed = lease->Execute(sql::kExportProjects, params);
-    if (!listed.ok()) return std::move(listed).error();
+    if (!listed.ok()) return FromPool(listed.error());
     for (const auto& wanted : projects) {
         bool found = false;
         for (int row = 0; row < listed->rows() && !found; ++row) {
             found = Json::parse(listed->Get(row, 1))["project"] == wanted;
         }
         if (!found) {
-            return Error(ErrorCode::kInvalidArgument, "project '" + wanted + "' does not exist",
-                         kProjectMissing);
+            return Error(ErrorCode::kProjectMissing, "project '" + wanted + "' does not exist");
         }
     }
     ExportCounts counts;
@@ -139,12 +137,12 @@ pqpool::Result<ExportCounts> ExportProjects(Store& store, const std::string& own
         }
     }
     auto committed = lease->Execute("COMMIT");
-    if (!committed.ok()) return std::move(committed).error();
+    if (!committed.ok()) return FromPool(committed.error());
     return counts;
 }
 
-pqpool::Result<ProjectImport> ProjectImport::Open(Store& store, const std::string& owner,
-                                                  const ImportProjectInfo& project, bool dry_run) {
+Result<ProjectImport> ProjectImport::Open(Store& store, const std::string& owner,
+                                          const ImportProjectInfo& project, bool dry_run) {
     if (!owner.empty()) {
         if (auto registered = store.RegisterOwner(owner); !registered.ok()) {
             return std::move(registered).error();
@@ -152,13 +150,13 @@ pqpool::Result<ProjectImport> ProjectImport::Open(Store& store, const std::strin
     }
     const ProjectRef ref(owner, project.name);
     auto lease = store.pool().Acquire(pqpool::AcquireLabel(OwnerRegistryTenant(owner), "import"));
-    if (!lease.ok()) return std::move(lease).error();
+    if (!lease.ok()) return FromPool(lease.error());
     // The per-record lookups must use the primary key even where the planner has no
     // statistics yet (a fresh database filling up during the import would otherwise be
     // scanned once per record: quadratic). Transaction-local, like the tenant token.
     auto begun = lease->Execute("BEGIN");
     if (begun.ok()) begun = lease->Execute("SELECT set_config('enable_seqscan', 'off', true)");
-    if (!begun.ok()) return std::move(begun).error();
+    if (!begun.ok()) return FromPool(begun.error());
     const std::string hash = store.keys().TokenHashFor(ref.Tenant());
     const std::array<Param, 5> params{
         Param(project.name), Param(project.description), Param(owner),
@@ -171,7 +169,7 @@ pqpool::Result<ProjectImport> ProjectImport::Open(Store& store, const std::strin
                              "' is not valid: 1-64 characters of a-z, 0-9, '_' and '-', "
                              "starting with a letter or digit");
         }
-        return std::move(opened).error();
+        return FromPool(opened.error());
     }
     if (opened->IsNull(0, 0)) {
         return Error(ErrorCode::kInvalidArgument, "project '" + project.name +
@@ -187,7 +185,7 @@ ProjectImport::~ProjectImport() {
     if (lease_ && !finished_) (void)lease_.connection().Execute("ROLLBACK");
 }
 
-pqpool::Result<KindCounts> ProjectImport::Write(RecordKind kind, const Json& batch) {
+Result<KindCounts> ProjectImport::Write(RecordKind kind, const Json& batch) {
     const std::string text = batch.dump(-1, ' ', false, Json::error_handler_t::replace);
     if (kind == RecordKind::kContext) return WriteContexts(text);
     const std::string id = std::to_string(project_id_);
@@ -196,15 +194,15 @@ pqpool::Result<KindCounts> ProjectImport::Write(RecordKind kind, const Json& bat
                                    : kind == RecordKind::kFile   ? sql::kImportFiles
                                                                  : sql::kImportFileChanges;
     auto written = lease_.Execute(query, params);
-    if (!written.ok()) return std::move(written).error();
+    if (!written.ok()) return FromPool(written.error());
     return ParseCounts(*written);
 }
 
-pqpool::Result<KindCounts> ProjectImport::WriteContexts(const std::string& batch) {
+Result<KindCounts> ProjectImport::WriteContexts(const std::string& batch) {
     const std::string id = std::to_string(project_id_);
     const std::array<Param, 2> params{Param(id), Param(batch)};
     auto written = lease_.Execute(sql::kImportContexts, params);
-    if (!written.ok()) return std::move(written).error();
+    if (!written.ok()) return FromPool(written.error());
     const Json result = Json::parse(written->Get(0, 0));
     KindCounts counts{result.value("added", std::int64_t{0}),
                       result.value("unchanged", std::int64_t{0})};
@@ -242,18 +240,18 @@ pqpool::Result<KindCounts> ProjectImport::WriteContexts(const std::string& batch
                                                optional(guard_pattern),
                                                optional(guard_decision)};
             auto appended = lease_.Execute(sql::kAppendContext, append);
-            if (!appended.ok()) return std::move(appended).error();
+            if (!appended.ok()) return FromPool(appended.error());
             ++counts.added;
         }
     }
     return counts;
 }
 
-pqpool::Status ProjectImport::Finish() {
+Status ProjectImport::Finish() {
     finished_ = true;
     auto done = lease_.Execute(dry_run_ ? "ROLLBACK" : "COMMIT");
     lease_.Release();
-    if (!done.ok()) return std::move(done).error();
+    if (!done.ok()) return FromPool(done.error());
     return {};
 }
 

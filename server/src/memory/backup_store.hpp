@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "memory/store.hpp"
+#include "util/error.hpp"
 
 namespace mnemo::memory {
 
@@ -46,11 +47,11 @@ enum class RecordKind { kContext, kHandover, kFile, kFileChange };
 /// stays flat whatever the size. Another owner's project is never read: projects are looked
 /// up under `owner`'s registry token (row-level security) and by owner.
 ///
-/// Errors: pqpool's; kInvalidArgument tagged kProjectMissing when a named project does not
+/// Errors: the pool's (FromPool); kProjectMissing when a named project does not
 /// exist (for this owner); kCancelled when `sink` returned false.
-pqpool::Result<ExportCounts> ExportProjects(Store& store, const std::string& owner,
-                                            const std::vector<std::string>& projects,
-                                            const ExportLineSink& sink);
+Result<ExportCounts> ExportProjects(Store& store, const std::string& owner,
+                                    const std::vector<std::string>& projects,
+                                    const ExportLineSink& sink);
 
 /// What a "project" record says about the project to import into.
 struct ImportProjectInfo {
@@ -76,21 +77,21 @@ struct ImportProjectInfo {
 class ProjectImport {
 public:
     /// Opens the transaction and finds or creates the project (`created` tells which).
-    /// Errors: pqpool's; kInvalidArgument for a project name PostgreSQL refuses.
-    static pqpool::Result<ProjectImport> Open(Store& store, const std::string& owner,
-                                              const ImportProjectInfo& project, bool dry_run);
+    /// Errors: the pool's (FromPool); kInvalidArgument for a project name PostgreSQL refuses.
+    static Result<ProjectImport> Open(Store& store, const std::string& owner,
+                                      const ImportProjectInfo& project, bool dry_run);
 
     ProjectImport(ProjectImport&&) noexcept = default;
     ProjectImport& operator=(ProjectImport&&) noexcept = default;
     ~ProjectImport();
 
     /// Writes a batch of records of one kind: a JSON array of objects with the fields of
-    /// docs/export-format.md (already validated: types, priorities, hashes). Errors: pqpool's
-    /// (e.g. a timestamp PostgreSQL cannot read, kSql 22007).
-    pqpool::Result<KindCounts> Write(RecordKind kind, const Json& batch);
+    /// docs/export-format.md (already validated: types, priorities, hashes). Errors: the pool's
+    /// (FromPool) (e.g. a timestamp PostgreSQL cannot read, kSql 22007).
+    Result<KindCounts> Write(RecordKind kind, const Json& batch);
 
     /// Commits (rolls back when dry_run). REQUIRES: called once, last.
-    pqpool::Status Finish();
+    Status Finish();
 
     [[nodiscard]] bool created() const { return created_; }
 
@@ -98,7 +99,7 @@ private:
     ProjectImport(pqpool::Lease lease, std::int64_t project_id, bool created, bool dry_run)
         : lease_(std::move(lease)), project_id_(project_id), created_(created), dry_run_(dry_run) {}
 
-    pqpool::Result<KindCounts> WriteContexts(const std::string& batch);
+    Result<KindCounts> WriteContexts(const std::string& batch);
 
     pqpool::Lease lease_;
     std::int64_t project_id_ = 0;

@@ -8,11 +8,11 @@
 #include <string_view>
 #include <utility>
 
+#include "memory/pool_errors.hpp"
+
 namespace mnemo::memory {
 namespace {
 
-using pqpool::Error;
-using pqpool::ErrorCode;
 using pqpool::Param;
 
 /// Tries the login roles in turn, starting after the last one that worked. PostgreSQL refuses
@@ -43,10 +43,10 @@ public:
             }
         }
         // 53300: the pool treats it as backpressure (lowers its budget, probes back up).
-        return Error(ErrorCode::kDatabaseUnavailable,
-                     "every caller role (" + roles_.front() + " … " + roles_.back() +
-                         ") has a connection already; raise MNEMO_QUERY_ROLES",
-                     "53300");
+        return pqpool::Error(pqpool::ErrorCode::kDatabaseUnavailable,
+                             "every caller role (" + roles_.front() + " … " + roles_.back() +
+                                 ") has a connection already; raise MNEMO_QUERY_ROLES",
+                             "53300");
     }
 
 private:
@@ -90,10 +90,10 @@ SELECT $1 || ' may not read mnemo.' || t FROM unnest(ARRAY['projects', 'topics',
 WHERE NOT has_table_privilege($1, 'mnemo.' || t, 'SELECT'))sql";
 
 /// The problems kProblems finds, joined with "; " ("" = none).
-pqpool::Result<std::string> PrivilegeProblems(pqpool::Lease& lease, const std::string& group) {
+Result<std::string> PrivilegeProblems(pqpool::Lease& lease, const std::string& group) {
     const std::array<Param, 1> params{Param(group)};
     auto problems = lease.Execute(kProblems, params);
-    if (!problems.ok()) return std::move(problems).error();
+    if (!problems.ok()) return FromPool(problems.error());
     std::string text;
     for (int r = 0; r < problems->rows(); ++r) {
         text += (r > 0 ? "; " : "") + std::string(problems->Get(r, 0));
@@ -112,19 +112,19 @@ WHERE NOT EXISTS (SELECT FROM pg_roles r WHERE r.rolname = roles.n))sql";
 
 }  // namespace
 
-pqpool::Result<CallerSetup> OpenCallerPool(pqpool::Pool& owner_pool, const TenantKeys& keys,
-                                           pqpool::PoolOptions options, std::size_t role_count,
-                                           CallerRoles roles) {
+Result<CallerSetup> OpenCallerPool(pqpool::Pool& owner_pool, const TenantKeys& keys,
+                                   pqpool::PoolOptions options, std::size_t role_count,
+                                   CallerRoles roles) {
     const std::string password = keys.TokenFor(kCallerRolesTenant);
     const std::string count = std::to_string(role_count);
     const std::array<Param, 2> params{Param(count), Param(password)};
     auto lease = owner_pool.Acquire(pqpool::AcquireLabel("", "caller_roles"));
-    if (!lease.ok()) return std::move(lease).error();
+    if (!lease.ok()) return FromPool(lease.error());
     auto ensured =
         roles == CallerRoles::kEnsure
             ? lease->Execute("SELECT current_user, mnemo.ensure_caller_roles($1::int, $2)", params)
             : lease->Execute(kMissingRoles, std::span(params).first(1));
-    if (!ensured.ok()) return std::move(ensured).error();
+    if (!ensured.ok()) return FromPool(ensured.error());
     const std::string owner(ensured->Get(0, 0));
     const std::string missing(ensured->Get(0, 1));
 
@@ -158,19 +158,19 @@ pqpool::Result<CallerSetup> OpenCallerPool(pqpool::Pool& owner_pool, const Tenan
         role_options.conninfo_overrides["user"] = role;
         role_options.conninfo_overrides["password"] = password;
         auto connector = pqpool::MakePgConnector(role_options);
-        if (!connector.ok()) return std::move(connector).error();
+        if (!connector.ok()) return FromPool(connector.error());
         connectors.push_back(std::move(connector).value());
     }
     auto pool = pqpool::Pool::Create(
         std::move(options),
         std::make_unique<RoleRotatingConnector>(std::move(connectors), setup.login_roles));
-    if (!pool.ok()) return std::move(pool).error();
+    if (!pool.ok()) return FromPool(pool.error());
     setup.pool = std::move(pool).value();
     return setup;
 }
 
-pqpool::Result<std::vector<CallerFinding>> InspectCallerRoles(pqpool::Pool& owner_pool,
-                                                              const CallerSetup& setup) {
+Result<std::vector<CallerFinding>> InspectCallerRoles(pqpool::Pool& owner_pool,
+                                                      const CallerSetup& setup) {
     using Level = CallerFinding::Level;
     std::vector<CallerFinding> findings;
     if (!setup.refusal.empty()) {
@@ -178,7 +178,7 @@ pqpool::Result<std::vector<CallerFinding>> InspectCallerRoles(pqpool::Pool& owne
         return findings;
     }
     auto lease = owner_pool.Acquire(pqpool::AcquireLabel("", "doctor"));
-    if (!lease.ok()) return std::move(lease).error();
+    if (!lease.ok()) return FromPool(lease.error());
     auto problems = PrivilegeProblems(*lease, setup.group_role);
     if (!problems.ok()) return std::move(problems).error();
     if (!problems->empty()) {
@@ -193,7 +193,7 @@ pqpool::Result<std::vector<CallerFinding>> InspectCallerRoles(pqpool::Pool& owne
         return findings;
     }
     auto who = caller->Execute("SELECT current_user");
-    if (!who.ok()) return std::move(who).error();
+    if (!who.ok()) return FromPool(who.error());
     findings.push_back({Level::kOk, "caller SQL runs as " + std::string(who->Get(0, 0)) +
                                         " (one of " + std::to_string(setup.login_roles.size()) +
                                         " login roles, members of " + setup.group_role + " only)"});
@@ -206,7 +206,7 @@ pqpool::Result<std::vector<CallerFinding>> InspectCallerRoles(pqpool::Pool& owne
         "CASE WHEN has_table_privilege($1, 'pg_catalog.pg_stat_activity', 'SELECT') "
         "THEN 'that other sessions exist (pg_stat_activity, without their statements)' END)",
         group);
-    if (!exposed.ok()) return std::move(exposed).error();
+    if (!exposed.ok()) return FromPool(exposed.error());
     if (!exposed->Get(0, 0).empty()) {
         findings.push_back({Level::kWarn, "caller SQL can still see " +
                                               std::string(exposed->Get(0, 0)) +

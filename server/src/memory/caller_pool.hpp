@@ -9,6 +9,7 @@
 
 #include "memory/tenant_keys.hpp"
 #include "pqpool/pool.hpp"
+#include "util/error.hpp"
 
 namespace mnemo::memory {
 
@@ -39,13 +40,12 @@ enum class CallerRoles {
 /// no connection yet (CONNECTION LIMIT 1 makes PostgreSQL refuse a second one), so no two
 /// connections — of this process or any other — share a role.
 ///
-/// Errors: pqpool's, from the owner's statement. Missing roles that the owner may not create
-/// (no CREATEROLE) are not an error: the result carries a refusal naming the fix.
-[[nodiscard]] pqpool::Result<CallerSetup> OpenCallerPool(pqpool::Pool& owner_pool,
-                                                         const TenantKeys& keys,
-                                                         pqpool::PoolOptions options,
-                                                         std::size_t role_count,
-                                                         CallerRoles roles = CallerRoles::kEnsure);
+/// Errors: the pool's (FromPool), from the owner's statement. Missing roles that the owner may not
+/// create (no CREATEROLE) are not an error: the result carries a refusal naming the fix.
+[[nodiscard]] Result<CallerSetup> OpenCallerPool(pqpool::Pool& owner_pool, const TenantKeys& keys,
+                                                 pqpool::PoolOptions options,
+                                                 std::size_t role_count,
+                                                 CallerRoles roles = CallerRoles::kEnsure);
 
 /// One line of `mnemo doctor` about the caller roles.
 struct CallerFinding {
@@ -58,8 +58,8 @@ struct CallerFinding {
 /// CREATEROLE, a member of the owner or of pg_signal_backend/pg_read_all_stats; each has
 /// CONNECTION LIMIT 1; the group reads the project tables and none of the token tables; a
 /// caller connection works. Warns about what caller SQL can still see that only a superuser
-/// can hide (other databases' names, table statistics). Errors: pqpool's.
-[[nodiscard]] pqpool::Result<std::vector<CallerFinding>> InspectCallerRoles(
-    pqpool::Pool& owner_pool, const CallerSetup& setup);
+/// can hide (other databases' names, table statistics). Errors: the pool's (FromPool).
+[[nodiscard]] Result<std::vector<CallerFinding>> InspectCallerRoles(pqpool::Pool& owner_pool,
+                                                                    const CallerSetup& setup);
 
 }  // namespace mnemo::memory

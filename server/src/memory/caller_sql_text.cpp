@@ -11,9 +11,6 @@
 namespace mnemo::memory {
 namespace {
 
-using pqpool::Error;
-using pqpool::ErrorCode;
-
 // PostgreSQL's built-in type OIDs (pg_type.dat): stable across versions.
 constexpr unsigned kBool = 16;
 constexpr unsigned kInt8 = 20;
@@ -146,7 +143,7 @@ nlohmann::json NumberOrString(std::string_view text, bool integer) {
 
 }  // namespace
 
-pqpool::Result<CallerStatement> ClassifyCallerSql(std::string_view sql) {
+Result<CallerStatement> ClassifyCallerSql(std::string_view sql) {
     const std::size_t start = SkipToKeyword(sql, 0);
     std::size_t end = start;
     while (end < sql.size() && (std::isalpha(static_cast<unsigned char>(sql[end])) != 0)) ++end;

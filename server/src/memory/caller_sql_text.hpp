@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pqpool/error.hpp"
+#include "util/error.hpp"
 
 namespace mnemo::memory {
 
@@ -21,7 +22,7 @@ enum class CallerStatement {
 /// Classifies `sql` by its first keyword (after comments, whitespace and opening parentheses).
 /// Errors: kInvalidArgument "query_database runs read-only queries (SELECT, WITH … SELECT,
 /// VALUES, TABLE, SHOW, EXPLAIN), not <KEYWORD>" for anything else, before it is run.
-[[nodiscard]] pqpool::Result<CallerStatement> ClassifyCallerSql(std::string_view sql);
+[[nodiscard]] Result<CallerStatement> ClassifyCallerSql(std::string_view sql);
 
 /// `sql` without what follows its last token: trailing whitespace, comments and semicolons
 /// (so that it can stand inside parentheses). Strings, quoted names, dollar quotes and

@@ -4,23 +4,21 @@
 
 #include <string>
 
+#include "memory/pool_errors.hpp"
 #include "util/log.hpp"
 
 namespace mnemo::memory {
 namespace {
-
-using pqpool::Error;
-using pqpool::ErrorCode;
 
 // Any fixed number; every mnemo process uses the same one ("mnemo" in ASCII).
 constexpr const char* kMigrationLockSql = "SELECT pg_advisory_xact_lock(478560333679)";
 
 /// Runs `sql` (may hold several statements) with the simple query protocol; an error says
 /// what was being done.
-pqpool::Status ExecScript(pqpool::Lease& lease, const std::string& sql, const std::string& what) {
+Status ExecScript(pqpool::Lease& lease, const std::string& sql, const std::string& what) {
     pqpool::Status status = lease.connection().ExecuteScript(sql);
-    if (status.ok()) return status;
-    const Error& error = status.error();
+    if (status.ok()) return {};
+    const Error error = FromPool(status.error());
     return Error(error.code(), what + " failed: " + error.message(), error.sqlstate());
 }
 
@@ -29,21 +27,21 @@ int LatestCompiled() {
     return migrations.empty() ? 0 : migrations.back().version;
 }
 
-pqpool::Result<int> AppliedVersion(pqpool::Lease& lease,
-                                   std::optional<pqpool::Deadline> deadline = std::nullopt) {
+Result<int> AppliedVersion(pqpool::Lease& lease,
+                           std::optional<pqpool::Deadline> deadline = std::nullopt) {
     auto run = [&](const char* sql) {
         return deadline ? lease.Execute(sql, {}, *deadline) : lease.Execute(sql);
     };
     // Two statements: where the table is missing, a query naming it would not even parse.
     auto exists = run("SELECT to_regclass('mnemo.schema_migrations') IS NOT NULL");
-    if (!exists.ok()) return std::move(exists).error();
+    if (!exists.ok()) return FromPool(exists.error());
     if (exists->Get(0, 0) != "t") return 0;
     auto result = run("SELECT coalesce(max(version), 0) FROM mnemo.schema_migrations");
-    if (!result.ok()) return std::move(result).error();
+    if (!result.ok()) return FromPool(result.error());
     return std::stoi(std::string(result->Get(0, 0)));
 }
 
-pqpool::Result<int> ApplyPending(pqpool::Lease& lease) {
+Result<int> ApplyPending(pqpool::Lease& lease) {
     const std::string prologue = std::string("BEGIN; ") + kMigrationLockSql +
                                  "; CREATE SCHEMA IF NOT EXISTS mnemo; "
                                  "CREATE TABLE IF NOT EXISTS mnemo.schema_migrations ("
@@ -52,7 +50,7 @@ pqpool::Result<int> ApplyPending(pqpool::Lease& lease) {
     if (auto s = ExecScript(lease, prologue, "locking for migrations"); !s.ok()) return s.error();
     auto applied = AppliedVersion(lease);
     int count = 0;
-    pqpool::Status status;
+    Status status;
     if (!applied.ok()) {
         status = applied.error();
     } else if (*applied > LatestCompiled()) {
@@ -82,19 +80,19 @@ pqpool::Result<int> ApplyPending(pqpool::Lease& lease) {
 
 }  // namespace
 
-pqpool::Result<MigrationState> ReadMigrationState(pqpool::Pool& pool,
-                                                  std::optional<pqpool::Deadline> deadline) {
+Result<MigrationState> ReadMigrationState(pqpool::Pool& pool,
+                                          std::optional<pqpool::Deadline> deadline) {
     const pqpool::AcquireLabel label("", "migrations");
     auto lease = deadline ? pool.Acquire(*deadline, label) : pool.Acquire(label);
-    if (!lease.ok()) return std::move(lease).error();
+    if (!lease.ok()) return FromPool(lease.error());
     auto applied = AppliedVersion(*lease, deadline);
     if (!applied.ok()) return std::move(applied).error();
     return MigrationState{*applied, LatestCompiled()};
 }
 
-pqpool::Result<int> ApplyMigrations(pqpool::Pool& pool) {
+Result<int> ApplyMigrations(pqpool::Pool& pool) {
     auto lease = pool.Acquire(pqpool::AcquireLabel("", "migrations"));
-    if (!lease.ok()) return std::move(lease).error();
+    if (!lease.ok()) return FromPool(lease.error());
     // Fast path: nothing to do needs no lock (every process starting up takes this path).
     auto applied = AppliedVersion(*lease);
     if (applied.ok() && *applied == LatestCompiled()) return 0;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "pqpool/pool.hpp"
+#include "util/error.hpp"
 
 namespace mnemo::memory {
 
@@ -27,7 +28,7 @@ struct MigrationState {
 /// Reads what the database has applied, waiting for a connection and the answer until
 /// `deadline` (default: the pool's acquire timeout, then no bound but the pool's statement
 /// timeout). Errors: pool and SQL errors.
-[[nodiscard]] pqpool::Result<MigrationState> ReadMigrationState(
+[[nodiscard]] Result<MigrationState> ReadMigrationState(
     pqpool::Pool& pool, std::optional<pqpool::Deadline> deadline = std::nullopt);
 
 /// Applies pending migrations in one transaction under a transaction-scoped advisory lock, so
@@ -35,6 +36,6 @@ struct MigrationState {
 /// do. Idempotent. Returns how many were applied. Errors name the migration and the server's
 /// message; a failed migration leaves nothing half-applied. A database newer than this binary
 /// (applied > expected) is an error.
-[[nodiscard]] pqpool::Result<int> ApplyMigrations(pqpool::Pool& pool);
+[[nodiscard]] Result<int> ApplyMigrations(pqpool::Pool& pool);
 
 }  // namespace mnemo::memory

@@ -2,19 +2,21 @@
 // SecretCheck: the recorded secret hash, compared before any write.
 #include "memory/secret_check.hpp"
 
+#include "memory/pool_errors.hpp"
+
 namespace mnemo::memory {
 
-pqpool::Result<SecretFit> CheckSecret(pqpool::Pool& pool, const std::optional<TenantKeys>& keys) {
+Result<SecretFit> CheckSecret(pqpool::Pool& pool, const std::optional<TenantKeys>& keys) {
     auto lease = pool.Acquire(pqpool::AcquireLabel("", "secret_check"));
-    if (!lease.ok()) return std::move(lease).error();
+    if (!lease.ok()) return FromPool(lease.error());
     // A database without mnemo's schema has recorded nothing (and a query naming the table
     // would not even parse there).
     auto schema = lease->Execute("SELECT to_regclass('mnemo.settings') IS NOT NULL");
-    if (!schema.ok()) return std::move(schema).error();
+    if (!schema.ok()) return FromPool(schema.error());
     if (schema->Get(0, 0) != "t") return SecretFit::kNotRecorded;
     auto recorded =
         lease->Execute("SELECT value FROM mnemo.settings WHERE key = 'registry_key_hash'");
-    if (!recorded.ok()) return std::move(recorded).error();
+    if (!recorded.ok()) return FromPool(recorded.error());
     if (recorded->rows() == 0) return SecretFit::kNotRecorded;
     if (!keys) return SecretFit::kMissing;
     const std::string ours = keys->TokenHashFor(TenantKeys::kRegistryTenant);

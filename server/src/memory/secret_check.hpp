@@ -8,6 +8,7 @@
 
 #include "memory/tenant_keys.hpp"
 #include "pqpool/pool.hpp"
+#include "util/error.hpp"
 
 namespace mnemo::memory {
 
@@ -21,8 +22,8 @@ enum class SecretFit {
 
 /// Reads (never writes) the secret's hash the database recorded, and compares it with `keys`'s
 /// (nullopt: this process has no secret yet). Errors: pool and SQL errors.
-[[nodiscard]] pqpool::Result<SecretFit> CheckSecret(pqpool::Pool& pool,
-                                                    const std::optional<TenantKeys>& keys);
+[[nodiscard]] Result<SecretFit> CheckSecret(pqpool::Pool& pool,
+                                            const std::optional<TenantKeys>& keys);
 
 /// One sentence for kDiffers or kMissing: what is wrong and how an operator recovers
 /// (docs/deploy.md, "The secret").

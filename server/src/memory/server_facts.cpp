@@ -2,11 +2,13 @@
 // ServerFacts.
 #include "memory/server_facts.hpp"
 
+#include "memory/pool_errors.hpp"
+
 namespace mnemo::memory {
 
-pqpool::Result<ServerFacts> ReadServerFacts(pqpool::Pool& pool, const char* label) {
+Result<ServerFacts> ReadServerFacts(pqpool::Pool& pool, const char* label) {
     auto lease = pool.Acquire(pqpool::AcquireLabel("", label));
-    if (!lease.ok()) return std::move(lease).error();
+    if (!lease.ok()) return FromPool(lease.error());
     auto row = lease->Execute(
         "SELECT current_setting('max_connections')::int, "
         "current_setting('superuser_reserved_connections')::int + "
@@ -14,7 +16,7 @@ pqpool::Result<ServerFacts> ReadServerFacts(pqpool::Pool& pool, const char* labe
         "(SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'), "
         "current_setting('server_version'), current_user, "
         "(SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user)");
-    if (!row.ok()) return std::move(row).error();
+    if (!row.ok()) return FromPool(row.error());
     ServerFacts facts;
     facts.max_connections = std::stoi(std::string(row->Get(0, 0)));
     facts.reserved = std::stoi(std::string(row->Get(0, 1)));

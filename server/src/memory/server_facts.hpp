@@ -7,6 +7,7 @@
 
 #include "pqpool/error.hpp"
 #include "pqpool/pool.hpp"
+#include "util/error.hpp"
 
 namespace mnemo::memory {
 
@@ -21,6 +22,6 @@ struct ServerFacts {
 
 /// Reads the facts in one statement on an untenanted lease labelled `label`. Errors: the
 /// pool's acquire errors, kSql.
-[[nodiscard]] pqpool::Result<ServerFacts> ReadServerFacts(pqpool::Pool& pool, const char* label);
+[[nodiscard]] Result<ServerFacts> ReadServerFacts(pqpool::Pool& pool, const char* label);
 
 }  // namespace mnemo::memory

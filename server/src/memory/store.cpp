@@ -7,13 +7,12 @@
 #include <cstdlib>
 #include <optional>
 
+#include "memory/pool_errors.hpp"
 #include "memory/secret_check.hpp"
 
 namespace mnemo::memory {
 namespace {
 
-using pqpool::Error;
-using pqpool::ErrorCode;
 using pqpool::Param;
 
 const std::string kRegistry(TenantKeys::kRegistryTenant);
@@ -112,27 +111,26 @@ pqpool::Result<pqpool::Lease> Store::Lease(const std::string& tenant, const char
     return (caller ? *caller_.pool : *pool_).Acquire(pqpool::AcquireLabel(tenant, label));
 }
 
-pqpool::Result<Json> Store::QueryJson(const std::string& tenant, const char* label,
-                                      std::string_view sql, std::span<const Param> params) {
+Result<Json> Store::QueryJson(const std::string& tenant, const char* label, std::string_view sql,
+                              std::span<const Param> params) {
     auto lease = Lease(tenant, label);
-    if (!lease.ok()) return std::move(lease).error();
+    if (!lease.ok()) return FromPool(lease.error());
     auto result = lease->Execute(sql, params);
-    if (!result.ok()) return std::move(result).error();
+    if (!result.ok()) return FromPool(result.error());
     if (result->rows() == 0 || result->IsNull(0, 0)) return Json();
     return Json::parse(result->Get(0, 0));
 }
 
-pqpool::Result<Json> Store::ProjectJson(const ProjectRef& project, const char* label,
-                                        std::string_view sql, std::span<const Param> params) {
+Result<Json> Store::ProjectJson(const ProjectRef& project, const char* label, std::string_view sql,
+                                std::span<const Param> params) {
     auto result = QueryJson(project.Tenant(), label, sql, params);
     if (result.ok() && result->is_null()) {
-        return Error(ErrorCode::kInvalidArgument, "project '" + project.name + "' does not exist",
-                     kProjectMissing);
+        return Error(ErrorCode::kProjectMissing, "project '" + project.name + "' does not exist");
     }
     return result;
 }
 
-pqpool::Status Store::RegisterSecret() {
+Status Store::RegisterSecret() {
     const std::string hash = keys_.TokenHashFor(kRegistry);
     const std::array<Param, 1> params{Param(hash)};
     constexpr std::string_view kSql =
@@ -153,22 +151,22 @@ pqpool::Status Store::RegisterSecret() {
     return Error(ErrorCode::kInvalidArgument, "could not record the mnemo secret's hash");
 }
 
-pqpool::Status Store::RegisterOwner(const std::string& owner) {
+Status Store::RegisterOwner(const std::string& owner) {
     const std::string hash = keys_.TokenHashFor(OwnerRegistryTenant(owner));
     const std::array<Param, 2> params{Param(owner), Param(hash)};
     auto lease = Lease("", "register_owner");
-    if (!lease.ok()) return std::move(lease).error();
+    if (!lease.ok()) return FromPool(lease.error());
     // No arbiter: processes starting together insert the same (owner, hash) pair, and with
     // `ON CONFLICT (owner)` the loser could still fail on the key_hash index.
     auto inserted = lease->Execute(
         "INSERT INTO mnemo.owner_keys (owner, key_hash) VALUES ($1, decode($2, 'hex')) "
         "ON CONFLICT DO NOTHING",
         params);
-    if (!inserted.ok()) return std::move(inserted).error();
+    if (!inserted.ok()) return FromPool(inserted.error());
     return {};
 }
 
-pqpool::Result<Json> Store::ListProjects(const std::string& owner) {
+Result<Json> Store::ListProjects(const std::string& owner) {
     constexpr std::string_view kSql = R"sql(
 SELECT coalesce(json_agg(json_build_object(
     'name', p.name,
@@ -187,8 +185,7 @@ FROM (SELECT * FROM mnemo.projects WHERE owner = $1 ORDER BY name LIMIT 201) p)s
     return QueryJson(OwnerRegistryTenant(owner), "list_projects", kSql, params);
 }
 
-pqpool::Result<Json> Store::CreateProject(const ProjectRef& project,
-                                          const std::string& description) {
+Result<Json> Store::CreateProject(const ProjectRef& project, const std::string& description) {
     if (!project.owner.empty()) {
         if (auto registered = RegisterOwner(project.owner); !registered.ok())
             return registered.error();
@@ -205,9 +202,9 @@ SELECT json_build_object('project', $1::text, 'created', EXISTS (SELECT 1 FROM k
     return QueryJson(OwnerRegistryTenant(project.owner), "create_project", kSql, params);
 }
 
-pqpool::Result<Json> Store::DeleteProject(const ProjectRef& project, bool confirm) {
+Result<Json> Store::DeleteProject(const ProjectRef& project, bool confirm) {
     auto lease = Lease(OwnerRegistryTenant(project.owner), "delete_project");
-    if (!lease.ok()) return std::move(lease).error();
+    if (!lease.ok()) return FromPool(lease.error());
     const std::array<Param, 2> params{Param(project.name), Param(project.owner)};
     auto counts = lease->Execute(R"sql(
 SELECT json_build_object(
@@ -217,16 +214,15 @@ SELECT json_build_object(
     'handovers', (SELECT count(*) FROM mnemo.handovers h WHERE h.project_id = p.project_id))
 FROM mnemo.projects p WHERE p.name = $1 AND p.owner = $2)sql",
                                  params);
-    if (!counts.ok()) return std::move(counts).error();
+    if (!counts.ok()) return FromPool(counts.error());
     if (counts->rows() == 0) {
-        return Error(ErrorCode::kInvalidArgument, "project '" + project.name + "' does not exist",
-                     kProjectMissing);
+        return Error(ErrorCode::kProjectMissing, "project '" + project.name + "' does not exist");
     }
     Json result = {{"would_delete", Json::parse(counts->Get(0, 0))}, {"deleted", false}};
     if (!confirm) return result;
     auto deleted =
         lease->Execute("DELETE FROM mnemo.projects WHERE name = $1 AND owner = $2", params);
-    if (!deleted.ok()) return std::move(deleted).error();
+    if (!deleted.ok()) return FromPool(deleted.error());
     result["deleted"] = deleted->AffectedRows() == 1;
     return result;
 }

@@ -18,16 +18,11 @@
 #include "memory/caller_pool.hpp"
 #include "memory/tenant_keys.hpp"
 #include "pqpool/pool.hpp"
+#include "util/error.hpp"
 
 namespace mnemo::memory {
 
 using Json = nlohmann::json;
-
-/// Errors the store adds to pqpool's (which keep their codes: kTimeout's message starts with
-/// "Connection pool timeout:"). kInvalidArgument with one of these sqlstate() tags:
-inline constexpr const char* kProjectMissing = "MNEMO_PROJECT_MISSING";
-inline constexpr const char* kNotFound = "MNEMO_NOT_FOUND";
-inline constexpr const char* kRefused = "MNEMO_REFUSED";
 
 /// What a new version does with the topic's guard (see sql/007_hooks.sql).
 enum class GuardMode {
@@ -147,8 +142,9 @@ public:
 /// is set in the statement's own transaction. Results are JSON documents (mostly built by
 /// PostgreSQL).
 ///
-/// Errors: pqpool's (timeout, overload, unavailable, SQL with SQLSTATE); kInvalidArgument
-/// tagged kProjectMissing when the project does not exist, kNotFound, kRefused (see each call).
+/// Errors (mnemo::Error; the pool's pass through FromPool): kPoolTimeout (the message starts
+/// "Connection pool timeout:"), kOverloaded, kUnavailable, kSql with its SQLSTATE;
+/// kProjectMissing when the project does not exist, kNotFound, kRefused (see each call).
 ///
 /// Thread safety: all calls may run concurrently from any threads.
 class Store {
@@ -161,71 +157,71 @@ public:
 
     /// Records the registry token's hash on first start; fails with a clear message when this
     /// process's secret differs from the one the database was set up with.
-    pqpool::Status RegisterSecret();
+    mnemo::Status RegisterSecret();
 
     /// Records `owner`'s registry token hash (idempotent). RegisterSecret does it for the
     /// local owner; CreateProject for a user's first project.
-    pqpool::Status RegisterOwner(const std::string& owner);
+    mnemo::Status RegisterOwner(const std::string& owner);
 
     // Projects (the owner's registry scope).
     /// The owner's first 201 projects by name (callers show 200 and say when there are more).
-    pqpool::Result<Json> ListProjects(const std::string& owner = {});
+    Result<Json> ListProjects(const std::string& owner = {});
     /// {project, created}; created=false when the name existed (and nothing changed).
-    pqpool::Result<Json> CreateProject(const ProjectRef& project, const std::string& description);
+    Result<Json> CreateProject(const ProjectRef& project, const std::string& description);
     /// Counts what deleting would remove; deletes only when `confirm`. kProjectMissing.
-    pqpool::Result<Json> DeleteProject(const ProjectRef& project, bool confirm);
+    Result<Json> DeleteProject(const ProjectRef& project, bool confirm);
 
     // Contexts.
     /// Stores the next version of `topic`. Concurrent calls get distinct consecutive versions.
-    pqpool::Result<Json> LockContext(const ProjectRef& project, const LockRequest& request);
+    Result<Json> LockContext(const ProjectRef& project, const LockRequest& request);
     /// Latest live version, or `version` (also archived ones). kNotFound.
-    pqpool::Result<Json> RecallContext(const ProjectRef& project, const std::string& topic,
-                                       std::optional<int> version, bool preview_only);
+    Result<Json> RecallContext(const ProjectRef& project, const std::string& topic,
+                               std::optional<int> version, bool preview_only);
     /// Archives `version` or every live version. An always_check context needs `force`
     /// (else kRefused). kNotFound.
-    pqpool::Result<Json> UnlockContext(const ProjectRef& project, const std::string& topic,
-                                       std::optional<int> version, bool force);
-    pqpool::Result<Json> SearchContexts(const ProjectRef& project, const SearchRequest& request);
+    Result<Json> UnlockContext(const ProjectRef& project, const std::string& topic,
+                               std::optional<int> version, bool force);
+    Result<Json> SearchContexts(const ProjectRef& project, const SearchRequest& request);
     /// Live topics under `prefix` (and after `after`, for paging) with their latest version,
     /// priority and version count, in topic order.
-    pqpool::Result<Json> ListTopics(const ProjectRef& project, const std::string& prefix, int limit,
-                                    const std::string& after = {});
+    Result<Json> ListTopics(const ProjectRef& project, const std::string& prefix, int limit,
+                            const std::string& after = {});
     /// always_check and important contexts whose words occur in `text`, best first.
-    pqpool::Result<Json> CheckContexts(const ProjectRef& project, const std::string& text);
+    Result<Json> CheckContexts(const ProjectRef& project, const std::string& text);
 
     // Handovers.
-    pqpool::Result<Json> Sleep(const ProjectRef& project, const HandoverRequest& request);
+    Result<Json> Sleep(const ProjectRef& project, const HandoverRequest& request);
     /// {available, ...}.
-    pqpool::Result<Json> LastHandover(const ProjectRef& project);
+    Result<Json> LastHandover(const ProjectRef& project);
     /// The session-start briefing, bounded in size.
-    pqpool::Result<Json> WakeUp(const ProjectRef& project);
+    Result<Json> WakeUp(const ProjectRef& project);
 
     // Hooks (store_hooks.cpp).
     /// The guards in force: each live topic's latest version that carries one, as
     /// [{topic, version, priority, pattern, decision, content (first 1000 characters)}], at
     /// most 200, by topic. kProjectMissing.
-    pqpool::Result<Json> Guards(const ProjectRef& project);
+    Result<Json> Guards(const ProjectRef& project);
     /// Stores (or updates: one per client_session) an automatic handover, unless a handover
     /// written by sleep exists for this conversation (same client session, or since
     /// request.since). {stored, updated, handover_id, skipped (why not stored)}.
     /// kProjectMissing.
-    pqpool::Result<Json> StoreAutomaticHandover(const ProjectRef& project,
-                                                const AutomaticHandoverRequest& request);
+    Result<Json> StoreAutomaticHandover(const ProjectRef& project,
+                                        const AutomaticHandoverRequest& request);
 
     // The file index (store_files.cpp). Each call is one statement on one lease.
     /// The indexed files at or under `prefix` ("" = all). kProjectMissing.
-    pqpool::Result<std::unordered_map<std::string, files::KnownFile>> IndexedFiles(
+    Result<std::unordered_map<std::string, files::KnownFile>> IndexedFiles(
         const ProjectRef& project, const std::string& prefix);
     /// Inserts or updates `records` (distinct paths), recording content changes in the
     /// history; rows already identical are left alone (idempotent). kProjectMissing.
-    pqpool::Result<files::IndexCounts> UpsertFiles(const ProjectRef& project,
-                                                   std::span<const files::FileRecord> records);
+    Result<files::IndexCounts> UpsertFiles(const ProjectRef& project,
+                                           std::span<const files::FileRecord> records);
     /// Deletes paths (see FileDeletion), recording each in the history. kProjectMissing.
-    pqpool::Result<files::IndexCounts> DeleteFiles(const ProjectRef& project,
-                                                   std::span<const files::FileDeletion> paths);
+    Result<files::IndexCounts> DeleteFiles(const ProjectRef& project,
+                                           std::span<const files::FileDeletion> paths);
     /// {files, total, deleted}: see sql::kQueryFiles. Rows: request.limit at most.
     /// kProjectMissing; kInvalidArgument for a changed_since PostgreSQL cannot read.
-    pqpool::Result<Json> QueryFiles(const ProjectRef& project, const FileQuery& request);
+    Result<Json> QueryFiles(const ProjectRef& project, const FileQuery& request);
 
     // The memory browser (/ui; store_browse.cpp). Each call is one statement on one lease
     // (RestoreContext: one transaction). kProjectMissing when the project does not exist.
@@ -233,39 +229,37 @@ public:
     /// reference, handovers, files} (each counted up to 10 000), contexts [{topic,
     /// version, priority, tags, preview (200 characters), created_at}]}: the latest live
     /// version of at most `per_priority` topics of each priority, most recent first.
-    pqpool::Result<Json> ProjectOverview(const ProjectRef& project, int per_priority);
+    Result<Json> ProjectOverview(const ProjectRef& project, int per_priority);
     /// Handovers newest first: at most `limit`, older than handover `before` (0 = from the
     /// newest). [{handover_id, created_at, session, summary, completed, pending, notes}]; the
     /// notes are cut to 4000 characters.
-    pqpool::Result<Json> Handovers(const ProjectRef& project, int limit, std::int64_t before);
+    Result<Json> Handovers(const ProjectRef& project, int limit, std::int64_t before);
     /// One level of the topic tree (topics split after '/' and '.') under `prefix`:
     /// {prefix, folders [{name, path, topics}], topics [{topic, name, version, priority}],
     /// more_folders, more_topics}, each list in byte order and at most `limit` long (the more_*
     /// flags are also set when the walk stopped early: more than 2 × limit entries at a level).
-    pqpool::Result<Json> TopicLevel(const ProjectRef& project, const std::string& prefix,
-                                    int limit);
+    Result<Json> TopicLevel(const ProjectRef& project, const std::string& prefix, int limit);
     /// Every version of `topic`, archived ones too, newest first (at most 500), without
     /// content: {topic, latest_version (null when none is live), versions [{version, priority,
     /// tags, created_at, archived_at, archive_reason, size_bytes, content_hash}]}. kNotFound.
-    pqpool::Result<Json> ContextVersions(const ProjectRef& project, const std::string& topic);
+    Result<Json> ContextVersions(const ProjectRef& project, const std::string& topic);
     /// Makes archived `version` of `topic` live again (the topic's latest live version when it
     /// is newer than the current one). {topic, version, restored: true}. kNotFound when the
     /// version does not exist; kRefused when it is not archived.
-    pqpool::Result<Json> RestoreContext(const ProjectRef& project, const std::string& topic,
-                                        int version);
+    Result<Json> RestoreContext(const ProjectRef& project, const std::string& topic, int version);
     /// The file index's latest changes: {files (indexed, up to 100 000), changes [{path,
     /// change, size_bytes, changed_at}]}, newest first, at most `limit`.
-    pqpool::Result<Json> RecentFileChanges(const ProjectRef& project, int limit);
+    Result<Json> RecentFileChanges(const ProjectRef& project, int limit);
 
     // Inspection.
-    pqpool::Result<Json> Status(const ProjectRef& project);
+    Result<Json> Status(const ProjectRef& project);
     /// Runs caller SQL read-only on the caller pool (its own login role per connection, see
     /// caller_pool.hpp): READ ONLY transaction, statement timeout, row limit, every value cut in
     /// the database (so no more than a bounded amount is ever read), rolled back; the project's
     /// row-level security applies. Writes are refused by PostgreSQL. Without a caller pool
-    /// (SetCaller never called, or roles missing): kInvalidArgument tagged kRefused, naming the
+    /// (SetCaller never called, or roles missing): kRefused, naming the
     /// fix — never run as mnemo's own role.
-    pqpool::Result<Json> Query(const ProjectRef& project, const QueryRequest& request);
+    Result<Json> Query(const ProjectRef& project, const QueryRequest& request);
 
     /// Installs how caller SQL runs (OpenCallerPool's result). REQUIRES: before any Query call.
     void SetCaller(CallerSetup caller) { caller_ = std::move(caller); }
@@ -277,11 +271,11 @@ public:
 
 private:
     /// Runs one statement for `tenant` and parses its single JSON cell (null → Json()).
-    pqpool::Result<Json> QueryJson(const std::string& tenant, const char* label,
-                                   std::string_view sql, std::span<const pqpool::Param> params);
+    Result<Json> QueryJson(const std::string& tenant, const char* label, std::string_view sql,
+                           std::span<const pqpool::Param> params);
     /// QueryJson for a project: a NULL result means the project does not exist.
-    pqpool::Result<Json> ProjectJson(const ProjectRef& project, const char* label,
-                                     std::string_view sql, std::span<const pqpool::Param> params);
+    Result<Json> ProjectJson(const ProjectRef& project, const char* label, std::string_view sql,
+                             std::span<const pqpool::Param> params);
     /// The lent lease (LentLeaseScope) when its tenant and pool match, else a new one of
     /// `pool` (the store's pool, or the caller pool when `caller`).
     pqpool::Result<pqpool::Lease> Lease(const std::string& tenant, const char* label,

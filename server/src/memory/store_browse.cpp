@@ -3,18 +3,17 @@
 // changes) and restoring an archived version.
 #include <array>
 
+#include "memory/pool_errors.hpp"
 #include "memory/store.hpp"
 
 namespace mnemo::memory {
 namespace {
 
-using pqpool::Error;
-using pqpool::ErrorCode;
 using pqpool::Param;
 
 }  // namespace
 
-pqpool::Result<Json> Store::ProjectOverview(const ProjectRef& project, int per_priority) {
+Result<Json> Store::ProjectOverview(const ProjectRef& project, int per_priority) {
     // Each priority's list reads topics_live_by_time backwards; counts stop at 10 000 and read
     // only indexes, so a page costs about the same for ten contexts and for a million. (No
     // count of archived versions: no index has them; each context's page lists its own.)
@@ -55,7 +54,7 @@ FROM mnemo.projects p RIGHT JOIN pid ON p.project_id = pid.id)sql";
     return ProjectJson(project, "ui_project", kSql, params);
 }
 
-pqpool::Result<Json> Store::Handovers(const ProjectRef& project, int limit, std::int64_t before) {
+Result<Json> Store::Handovers(const ProjectRef& project, int limit, std::int64_t before) {
     constexpr std::string_view kSql = R"sql(
 WITH pid AS (SELECT mnemo.current_project_id() AS id)
 SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE
@@ -74,8 +73,7 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE
     return ProjectJson(project, "ui_handovers", kSql, params);
 }
 
-pqpool::Result<Json> Store::TopicLevel(const ProjectRef& project, const std::string& prefix,
-                                       int limit) {
+Result<Json> Store::TopicLevel(const ProjectRef& project, const std::string& prefix, int limit) {
     // A skip scan of topics_live_by_name under the prefix: each step seeks the next topic
     // after the previous one, or past the whole folder it was in, so a level of 100 folders
     // over 10 000 topics costs about 100 seeks (plus an index-only count per folder shown),
@@ -126,7 +124,7 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(
     return ProjectJson(project, "ui_topics", kSql, params);
 }
 
-pqpool::Result<Json> Store::ContextVersions(const ProjectRef& project, const std::string& topic) {
+Result<Json> Store::ContextVersions(const ProjectRef& project, const std::string& topic) {
     constexpr std::string_view kSql = R"sql(
 WITH pid AS (SELECT mnemo.current_project_id() AS id)
 SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(
@@ -144,14 +142,14 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(
     const std::array<Param, 1> params{Param(topic)};
     auto result = ProjectJson(project, "ui_versions", kSql, params);
     if (result.ok() && (*result)["versions"].empty()) {
-        return Error(ErrorCode::kInvalidArgument,
-                     "no context '" + topic + "' in project '" + project.name + "'", kNotFound);
+        return Error(ErrorCode::kNotFound,
+                     "no context '" + topic + "' in project '" + project.name + "'");
     }
     return result;
 }
 
-pqpool::Result<Json> Store::RestoreContext(const ProjectRef& project, const std::string& topic,
-                                           int version) {
+Result<Json> Store::RestoreContext(const ProjectRef& project, const std::string& topic,
+                                   int version) {
     const std::string version_text = std::to_string(version);
     const std::array<Param, 2> params{Param(topic), Param(version_text)};
     // As in UnlockContext: the topic row's lock first, so the topic's latest live version is
@@ -181,35 +179,34 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(
     'found', EXISTS (SELECT 1 FROM target),
     'restored', EXISTS (SELECT 1 FROM done)) END)sql";
     auto lease = Lease(project.Tenant(), "ui_restore");
-    if (!lease.ok()) return std::move(lease).error();
+    if (!lease.ok()) return FromPool(lease.error());
     auto step = lease->Execute("BEGIN");
     if (step.ok()) step = lease->Execute(kLockTopic, std::span<const Param>(params.data(), 1));
     if (step.ok()) step = lease->Execute(kSql, params);
     if (!step.ok()) {
         (void)lease->connection().Execute("ROLLBACK");
-        return std::move(step).error();
+        return FromPool(step.error());
     }
     const Json outcome =
         step->rows() == 1 && !step->IsNull(0, 0) ? Json::parse(step->Get(0, 0)) : Json();
     if (auto committed = lease->Execute("COMMIT"); !committed.ok()) {
-        return std::move(committed).error();
+        return FromPool(committed.error());
     }
     if (outcome.is_null()) {
-        return Error(ErrorCode::kInvalidArgument, "project '" + project.name + "' does not exist",
-                     kProjectMissing);
+        return Error(ErrorCode::kProjectMissing, "project '" + project.name + "' does not exist");
     }
     const std::string named = "'" + topic + "' version " + version_text;
     if (!outcome.value("found", false)) {
-        return Error(ErrorCode::kInvalidArgument,
-                     "no context " + named + " in project '" + project.name + "'", kNotFound);
+        return Error(ErrorCode::kNotFound,
+                     "no context " + named + " in project '" + project.name + "'");
     }
     if (!outcome.value("restored", false)) {
-        return Error(ErrorCode::kInvalidArgument, named + " is not archived", kRefused);
+        return Error(ErrorCode::kRefused, named + " is not archived");
     }
     return Json{{"topic", topic}, {"version", version}, {"restored", true}};
 }
 
-pqpool::Result<Json> Store::RecentFileChanges(const ProjectRef& project, int limit) {
+Result<Json> Store::RecentFileChanges(const ProjectRef& project, int limit) {
     constexpr std::string_view kSql = R"sql(
 WITH pid AS (SELECT mnemo.current_project_id() AS id)
 SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(

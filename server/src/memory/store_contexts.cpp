@@ -3,14 +3,13 @@
 #include <array>
 
 #include "memory/context_sql.hpp"
+#include "memory/pool_errors.hpp"
 #include "memory/search_query.hpp"
 #include "memory/store.hpp"
 
 namespace mnemo::memory {
 namespace {
 
-using pqpool::Error;
-using pqpool::ErrorCode;
 using pqpool::Param;
 
 std::optional<std::string> OptionalInt(std::optional<int> value) {
@@ -23,7 +22,7 @@ Param AsParam(const std::optional<std::string>& value) {
 
 }  // namespace
 
-pqpool::Result<Json> Store::LockContext(const ProjectRef& project, const LockRequest& request) {
+Result<Json> Store::LockContext(const ProjectRef& project, const LockRequest& request) {
     const std::string tags = TextArrayLiteral(request.tags);
     const char* mode = request.guard_mode == GuardMode::kSet     ? "set"
                        : request.guard_mode == GuardMode::kClear ? "clear"
@@ -35,8 +34,8 @@ pqpool::Result<Json> Store::LockContext(const ProjectRef& project, const LockReq
     return ProjectJson(project, "lock_context", sql::kLockContext, params);
 }
 
-pqpool::Result<Json> Store::RecallContext(const ProjectRef& project, const std::string& topic,
-                                          std::optional<int> version, bool preview_only) {
+Result<Json> Store::RecallContext(const ProjectRef& project, const std::string& topic,
+                                  std::optional<int> version, bool preview_only) {
     const auto version_text = OptionalInt(version);
     const std::array<Param, 3> params{Param(topic), AsParam(version_text),
                                       Param(preview_only ? "true" : "false")};
@@ -53,13 +52,13 @@ pqpool::Result<Json> Store::RecallContext(const ProjectRef& project, const std::
                        "); read one with recall_context and version=" + archived.back().dump() +
                        ", or store a new one with lock_context";
         }
-        return Error(ErrorCode::kInvalidArgument, message, kNotFound);
+        return Error(ErrorCode::kNotFound, message);
     }
     return result;
 }
 
-pqpool::Result<Json> Store::UnlockContext(const ProjectRef& project, const std::string& topic,
-                                          std::optional<int> version, bool force) {
+Result<Json> Store::UnlockContext(const ProjectRef& project, const std::string& topic,
+                                  std::optional<int> version, bool force) {
     const auto version_text = OptionalInt(version);
     const std::array<Param, 3> params{Param(topic), AsParam(version_text),
                                       Param(force ? "true" : "false")};
@@ -101,46 +100,42 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(
     'archived', (SELECT coalesce(json_agg(version ORDER BY version), '[]') FROM done),
     'updated_latest', (SELECT count(*) FROM latest)) END)sql";
     auto lease = Lease(project.Tenant(), "unlock_context");
-    if (!lease.ok()) return std::move(lease).error();
+    if (!lease.ok()) return FromPool(lease.error());
     auto step = lease->Execute("BEGIN");
     if (step.ok()) step = lease->Execute(kLockTopic, std::span<const Param>(params.data(), 1));
     if (step.ok()) step = lease->Execute(kSql, params);
-    pqpool::Result<Json> result = Json();
+    Result<Json> result = Json();
     if (!step.ok()) {
-        result = std::move(step).error();
+        result = FromPool(step.error());
     } else if (step->rows() == 1 && !step->IsNull(0, 0)) {
         result = Json::parse(step->Get(0, 0));
     }
     if (result.ok()) {
         if (auto committed = lease->Execute("COMMIT"); !committed.ok()) {
-            return std::move(committed).error();
+            return FromPool(committed.error());
         }
     } else {
         (void)lease->connection().Execute("ROLLBACK");
         return result;
     }
     if (result->is_null()) {
-        return Error(ErrorCode::kInvalidArgument, "project '" + project.name + "' does not exist",
-                     kProjectMissing);
+        return Error(ErrorCode::kProjectMissing, "project '" + project.name + "' does not exist");
     }
     result->erase("updated_latest");
     if ((*result)["matched"].empty()) {
-        return Error(ErrorCode::kInvalidArgument,
+        return Error(ErrorCode::kNotFound,
                      "no live context '" + topic + "'" +
                          (version ? " version " + std::to_string(*version) : std::string()) +
-                         " in project '" + project.name + "' (already archived, or never locked)",
-                     kNotFound);
+                         " in project '" + project.name + "' (already archived, or never locked)");
     }
     if ((*result)["archived"].empty()) {
-        return Error(ErrorCode::kInvalidArgument,
-                     "'" + topic + "' is an always_check context: pass force: true to archive it",
-                     kRefused);
+        return Error(ErrorCode::kRefused,
+                     "'" + topic + "' is an always_check context: pass force: true to archive it");
     }
     return result;
 }
 
-pqpool::Result<Json> Store::SearchContexts(const ProjectRef& project,
-                                           const SearchRequest& request) {
+Result<Json> Store::SearchContexts(const ProjectRef& project, const SearchRequest& request) {
     const SearchQuery query = BuildSearchQuery(request.query);
     const std::string terms = TextArrayLiteral(query.terms);
     const std::string fuzzy = TextArrayLiteral(query.fuzzy);
@@ -170,8 +165,8 @@ pqpool::Result<Json> Store::SearchContexts(const ProjectRef& project,
     return ProjectJson(project, "search_contexts", sql::kSearchContexts, params);
 }
 
-pqpool::Result<Json> Store::ListTopics(const ProjectRef& project, const std::string& prefix,
-                                       int limit, const std::string& after) {
+Result<Json> Store::ListTopics(const ProjectRef& project, const std::string& prefix, int limit,
+                               const std::string& after) {
     const std::string limit_text = std::to_string(limit);
     const std::array<Param, 3> params{Param(prefix), Param(limit_text), Param(after)};
     // Live topics come from the topic rows (latest_version set), in byte order through
@@ -200,7 +195,7 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE
     return ProjectJson(project, "explore_context_tree", kSql, params);
 }
 
-pqpool::Result<Json> Store::CheckContexts(const ProjectRef& project, const std::string& text) {
+Result<Json> Store::CheckContexts(const ProjectRef& project, const std::string& text) {
     // The search engine in check mode: any word of the text may match (how many and how rare
     // rank), always_check and important contexts only, always_check first with its content.
     const SearchQuery query = BuildSearchQuery(text, /*plain_words=*/true);

@@ -4,14 +4,13 @@
 #include <charconv>
 
 #include "memory/file_sql.hpp"
+#include "memory/pool_errors.hpp"
 #include "memory/search_query.hpp"
 #include "memory/store.hpp"
 
 namespace mnemo::memory {
 namespace {
 
-using pqpool::Error;
-using pqpool::ErrorCode;
 using pqpool::Param;
 
 std::int64_t ToInt64(std::string_view text) {
@@ -25,7 +24,7 @@ std::string Dump(const Json& rows) {
     return rows.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-pqpool::Result<files::IndexCounts> Counts(pqpool::Result<Json> written) {
+Result<files::IndexCounts> Counts(Result<Json> written) {
     if (!written.ok()) return std::move(written).error();
     files::IndexCounts counts;
     counts.added = written->value("added", std::int64_t{0});
@@ -37,16 +36,15 @@ pqpool::Result<files::IndexCounts> Counts(pqpool::Result<Json> written) {
 
 }  // namespace
 
-pqpool::Result<std::unordered_map<std::string, files::KnownFile>> Store::IndexedFiles(
+Result<std::unordered_map<std::string, files::KnownFile>> Store::IndexedFiles(
     const ProjectRef& project, const std::string& prefix) {
     auto lease = Lease(project.Tenant(), "indexed_files");
-    if (!lease.ok()) return std::move(lease).error();
+    if (!lease.ok()) return FromPool(lease.error());
     const std::array<Param, 1> params{Param(prefix)};
     auto rows = lease->Execute(sql::kIndexedFiles, params);
-    if (!rows.ok()) return std::move(rows).error();
+    if (!rows.ok()) return FromPool(rows.error());
     if (rows->rows() == 0) {
-        return Error(ErrorCode::kInvalidArgument, "project '" + project.name + "' does not exist",
-                     kProjectMissing);
+        return Error(ErrorCode::kProjectMissing, "project '" + project.name + "' does not exist");
     }
     std::unordered_map<std::string, files::KnownFile> known;
     known.reserve(static_cast<std::size_t>(rows->rows()));
@@ -58,8 +56,8 @@ pqpool::Result<std::unordered_map<std::string, files::KnownFile>> Store::Indexed
     return known;
 }
 
-pqpool::Result<files::IndexCounts> Store::UpsertFiles(const ProjectRef& project,
-                                                      std::span<const files::FileRecord> records) {
+Result<files::IndexCounts> Store::UpsertFiles(const ProjectRef& project,
+                                              std::span<const files::FileRecord> records) {
     if (records.empty()) return files::IndexCounts{};
     Json rows = Json::array();
     for (const auto& record : records) {
@@ -77,8 +75,8 @@ pqpool::Result<files::IndexCounts> Store::UpsertFiles(const ProjectRef& project,
     return Counts(ProjectJson(project, "upsert_files", sql::kUpsertFiles, params));
 }
 
-pqpool::Result<files::IndexCounts> Store::DeleteFiles(const ProjectRef& project,
-                                                      std::span<const files::FileDeletion> paths) {
+Result<files::IndexCounts> Store::DeleteFiles(const ProjectRef& project,
+                                              std::span<const files::FileDeletion> paths) {
     if (paths.empty()) return files::IndexCounts{};
     Json rows = Json::array();
     for (const auto& deletion : paths) {
@@ -94,7 +92,7 @@ pqpool::Result<files::IndexCounts> Store::DeleteFiles(const ProjectRef& project,
     return Counts(ProjectJson(project, "delete_files", sql::kDeleteFiles, params));
 }
 
-pqpool::Result<Json> Store::QueryFiles(const ProjectRef& project, const FileQuery& request) {
+Result<Json> Store::QueryFiles(const ProjectRef& project, const FileQuery& request) {
     auto optional = [](const std::optional<std::string>& value) {
         return value ? Param(*value) : Param();
     };

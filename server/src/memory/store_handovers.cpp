@@ -11,7 +11,7 @@ using pqpool::Param;
 
 }  // namespace
 
-pqpool::Result<Json> Store::Sleep(const ProjectRef& project, const HandoverRequest& request) {
+Result<Json> Store::Sleep(const ProjectRef& project, const HandoverRequest& request) {
     const std::string completed = Json(request.completed).dump();
     const std::string pending = Json(request.pending).dump();
     const std::array<Param, 5> params{Param(request.summary), Param(completed), Param(pending),
@@ -26,7 +26,7 @@ RETURNING json_build_object('handover_id', handover_id, 'created_at', created_at
     return ProjectJson(project, "sleep", kSql, params);
 }
 
-pqpool::Result<Json> Store::LastHandover(const ProjectRef& project) {
+Result<Json> Store::LastHandover(const ProjectRef& project) {
     constexpr std::string_view kSql = R"sql(
 WITH pid AS (SELECT mnemo.current_project_id() AS id)
 SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE coalesce(
@@ -41,7 +41,7 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE coalesce(
     return ProjectJson(project, "get_last_handover", kSql, {});
 }
 
-pqpool::Result<Json> Store::WakeUp(const ProjectRef& project) {
+Result<Json> Store::WakeUp(const ProjectRef& project) {
     // Every part reads an index range bounded by what it shows (counts stop at 10 000).
     // Bounded: at most 20 always_check contexts of at most 3000 characters each, 20 important
     // previews, 10 recent changes and 20 changed files, so the briefing stays far below

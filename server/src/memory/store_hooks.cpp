@@ -11,7 +11,7 @@ using pqpool::Param;
 
 }  // namespace
 
-pqpool::Result<Json> Store::Guards(const ProjectRef& project) {
+Result<Json> Store::Guards(const ProjectRef& project) {
     // contexts_guarded holds only live guarded versions; each must be its topic's latest.
     constexpr std::string_view kSql = R"sql(
 WITH pid AS (SELECT mnemo.current_project_id() AS id)
@@ -30,8 +30,8 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE
     return ProjectJson(project, "hook_guards", kSql, {});
 }
 
-pqpool::Result<Json> Store::StoreAutomaticHandover(const ProjectRef& project,
-                                                   const AutomaticHandoverRequest& request) {
+Result<Json> Store::StoreAutomaticHandover(const ProjectRef& project,
+                                           const AutomaticHandoverRequest& request) {
     const std::string completed = Json(request.completed).dump();
     const std::string pending = Json(request.pending).dump();
     const std::array<Param, 7> params{

@@ -6,14 +6,13 @@
 #include <optional>
 
 #include "memory/caller_sql_text.hpp"
+#include "memory/pool_errors.hpp"
 #include "memory/statement_canceller.hpp"
 #include "memory/store.hpp"
 
 namespace mnemo::memory {
 namespace {
 
-using pqpool::Error;
-using pqpool::ErrorCode;
 using pqpool::Param;
 
 // Caps what one query_database call returns, whatever its row limit.
@@ -164,8 +163,8 @@ Columns ColumnsOf(const pqpool::QueryResult& result) {
 }
 
 /// The SQL names of `types` (format_type), e.g. ["integer", "text"].
-pqpool::Result<Json> TypeNames(pqpool::Connection& connection, const std::vector<unsigned>& types,
-                               pqpool::Deadline deadline) {
+Result<Json> TypeNames(pqpool::Connection& connection, const std::vector<unsigned>& types,
+                       pqpool::Deadline deadline) {
     std::string array = "{";
     for (std::size_t i = 0; i < types.size(); ++i) {
         array += (i > 0 ? "," : "") + std::to_string(types[i]);
@@ -176,7 +175,7 @@ pqpool::Result<Json> TypeNames(pqpool::Connection& connection, const std::vector
         "SELECT coalesce(json_agg(pg_catalog.format_type(t, NULL) ORDER BY n), '[]') "
         "FROM unnest($1::oid[]) WITH ORDINALITY AS u(t, n)",
         param, deadline);
-    if (!names.ok()) return std::move(names).error();
+    if (!names.ok()) return FromPool(names.error());
     return Json::parse(names->Get(0, 0));
 }
 
@@ -188,23 +187,21 @@ std::size_t ValueChars(std::size_t columns) {
 /// A query through cursors: first the caller's own, only for its columns and types (FETCH 0
 /// reads no row), then the one that is read, every value cut in the database to a bounded
 /// length. Each step is one round trip (pipeline); the tenant context is already applied.
-pqpool::Result<Json> QueryThroughCursor(pqpool::Connection& connection, const QueryRequest& request,
-                                        const std::vector<Param>& params,
-                                        pqpool::Deadline deadline) {
+Result<Json> QueryThroughCursor(pqpool::Connection& connection, const QueryRequest& request,
+                                const std::vector<Param>& params, pqpool::Deadline deadline) {
     const std::string declare_q0 = "DECLARE q0 NO SCROLL CURSOR FOR " + request.sql;
     const std::array<pqpool::Statement, 2> describe{
         pqpool::Statement{declare_q0, params}, pqpool::Statement{"FETCH FORWARD 0 FROM q0", {}}};
     auto result = connection.ExecuteBatch(describe, deadline);
     if (!result.ok() && result.error().sqlstate() == "0A000" &&
         result.error().message().find("data-modifying") != std::string::npos) {
-        return Error(ErrorCode::kInvalidArgument,
+        return Error(ErrorCode::kRefused,
                      "query_database runs read-only queries: this WITH holds a data-modifying "
-                     "statement (INSERT, UPDATE, DELETE or MERGE)",
-                     kRefused);
+                     "statement (INSERT, UPDATE, DELETE or MERGE)");
     }
     if (!result.ok()) {
-        return QuoteCallerSql(result.error(), request.sql,
-                              Utf8Length(declare_q0) - Utf8Length(request.sql));
+        return FromPool(QuoteCallerSql(result.error(), request.sql,
+                                       Utf8Length(declare_q0) - Utf8Length(request.sql)));
     }
     Columns columns = ColumnsOf(*result);
     auto type_names = TypeNames(connection, columns.types, deadline);
@@ -232,7 +229,7 @@ pqpool::Result<Json> QueryThroughCursor(pqpool::Connection& connection, const Qu
             // The caller's SQL follows "FROM (\n" in the cutting cursor.
             const std::size_t prefix =
                 Utf8Length(declare_q.substr(0, declare_q.find(" FROM (\n") + 8));
-            return QuoteCallerSql(result.error(), request.sql, prefix);
+            return FromPool(QuoteCallerSql(result.error(), request.sql, prefix));
         }
     }
     return std::move(collector).Finish(std::move(type_names).value());
@@ -240,10 +237,10 @@ pqpool::Result<Json> QueryThroughCursor(pqpool::Connection& connection, const Qu
 
 /// SHOW and EXPLAIN, which no cursor takes: run as they are. Their answers are small (a
 /// setting, a plan), so cutting values after they arrive is enough.
-pqpool::Result<Json> QueryAsIs(pqpool::Connection& connection, const QueryRequest& request,
-                               const std::vector<Param>& params, pqpool::Deadline deadline) {
+Result<Json> QueryAsIs(pqpool::Connection& connection, const QueryRequest& request,
+                       const std::vector<Param>& params, pqpool::Deadline deadline) {
     auto result = connection.Execute(request.sql, params, deadline);
-    if (!result.ok()) return QuoteCallerSql(result.error(), request.sql, 0);
+    if (!result.ok()) return FromPool(QuoteCallerSql(result.error(), request.sql, 0));
     Columns columns = ColumnsOf(*result);
     auto type_names = TypeNames(connection, columns.types, deadline);
     if (!type_names.ok()) return std::move(type_names).error();
@@ -256,7 +253,7 @@ pqpool::Result<Json> QueryAsIs(pqpool::Connection& connection, const QueryReques
 
 }  // namespace
 
-pqpool::Result<Json> Store::Status(const ProjectRef& project) {
+Result<Json> Store::Status(const ProjectRef& project) {
     constexpr std::string_view kSql = R"sql(
 WITH pid AS (SELECT mnemo.current_project_id() AS id)
 SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(
@@ -278,20 +275,19 @@ SELECT CASE WHEN (SELECT id FROM pid) IS NULL THEN NULL ELSE json_build_object(
     return ProjectJson(project, "memory_status", kSql, {});
 }
 
-pqpool::Result<Json> Store::Query(const ProjectRef& project, const QueryRequest& request) {
+Result<Json> Store::Query(const ProjectRef& project, const QueryRequest& request) {
     // Never run caller SQL as mnemo's own role: without its pool, refuse and say why.
     if (!caller_.pool) {
-        return Error(ErrorCode::kInvalidArgument,
-                     caller_.refusal.empty() ? "query_database is unavailable: no caller pool"
-                                             : caller_.refusal,
-                     kRefused);
+        return Error(ErrorCode::kRefused, caller_.refusal.empty()
+                                              ? "query_database is unavailable: no caller pool"
+                                              : caller_.refusal);
     }
     // Refused before it runs: anything but a query would only meet READ ONLY's refusal, or
     // the cursor's syntax error quoting mnemo's wrapper.
     auto kind = ClassifyCallerSql(request.sql);
-    if (!kind.ok()) return Error(ErrorCode::kInvalidArgument, kind.error().message(), kRefused);
+    if (!kind.ok()) return Error(ErrorCode::kRefused, kind.error().message());
     auto lease = Lease(project.Tenant(), "query_database", /*caller=*/true);
-    if (!lease.ok()) return std::move(lease).error();
+    if (!lease.ok()) return FromPool(lease.error());
     const std::string timeout = std::to_string(request.timeout.count());
     const std::array<Param, 1> timeout_param{Param(timeout)};
     std::vector<Param> params;
@@ -308,6 +304,8 @@ pqpool::Result<Json> Store::Query(const ProjectRef& project, const QueryRequest&
     }
     const bool project_exists = result.ok() && result->rows() == 1 && result->Get(0, 1) == "t";
     std::optional<Json> answer;
+    std::optional<Error> failed;
+    if (!result.ok()) failed = FromPool(result.error());
     if (result.ok() && project_exists) {
         const StatementCanceller canceller(lease->connection(), request.cancelled);
         // The server-side statement_timeout ends it first; this bounds a silent network.
@@ -318,17 +316,16 @@ pqpool::Result<Json> Store::Query(const ProjectRef& project, const QueryRequest&
         if (rows.ok()) {
             answer = std::move(rows).value();
         } else {
-            result = std::move(rows).error();
+            failed = std::move(rows).error();
         }
     }
     // Session-level side effects a query can cause despite READ ONLY: GUCs (undone by the
     // rollback) and session advisory locks (released here), so the connection goes back clean.
     (void)lease->connection().Execute("ROLLBACK");
     (void)lease->connection().Execute("SELECT pg_advisory_unlock_all()");
-    if (!result.ok()) return std::move(result).error();
+    if (failed) return std::move(*failed);
     if (!project_exists) {
-        return pqpool::Error(pqpool::ErrorCode::kInvalidArgument,
-                             "project '" + project.name + "' does not exist", kProjectMissing);
+        return Error(ErrorCode::kProjectMissing, "project '" + project.name + "' does not exist");
     }
     return std::move(*answer);
 }

@@ -26,13 +26,13 @@ namespace {
 
 using util::Hex;
 
-pqpool::Error FileError(const std::filesystem::path& path, const std::string& what) {
-    return pqpool::Error(pqpool::ErrorCode::kInvalidArgument,
-                         "cannot " + what + " the secret file " + path.string() + ": " +
-                             std::strerror(errno) + " (or set MNEMO_SECRET)");
+Error FileError(const std::filesystem::path& path, const std::string& what) {
+    return Error(ErrorCode::kInvalidArgument, "cannot " + what + " the secret file " +
+                                                  path.string() + ": " + std::strerror(errno) +
+                                                  " (or set MNEMO_SECRET)");
 }
 
-pqpool::Result<std::string> ReadSecret(const std::filesystem::path& path) {
+Result<std::string> ReadSecret(const std::filesystem::path& path) {
     std::ifstream in(path);
     std::string secret;
     if (!in || !std::getline(in, secret) || secret.size() < 32) return FileError(path, "read");
@@ -41,7 +41,7 @@ pqpool::Result<std::string> ReadSecret(const std::filesystem::path& path) {
 
 /// Writes a fresh secret to a private temporary file, then link(2)s it into place: link fails
 /// if another process got there first, and then that process's complete file wins.
-pqpool::Result<std::string> CreateSecret(const std::filesystem::path& path) {
+Result<std::string> CreateSecret(const std::filesystem::path& path) {
     std::error_code ec;
     std::filesystem::create_directories(path.parent_path(), ec);
     std::array<unsigned char, 32> random{};
@@ -70,8 +70,7 @@ pqpool::Result<std::string> CreateSecret(const std::filesystem::path& path) {
 
 }  // namespace
 
-pqpool::Result<TenantKeys> TenantKeys::Load(const std::string& secret,
-                                            const std::filesystem::path& home) {
+Result<TenantKeys> TenantKeys::Load(const std::string& secret, const std::filesystem::path& home) {
     auto found = Find(secret, home);
     if (!found.ok()) return std::move(found).error();
     if (found->has_value()) return std::move(**found);
@@ -80,8 +79,8 @@ pqpool::Result<TenantKeys> TenantKeys::Load(const std::string& secret,
     return TenantKeys(std::move(created).value());
 }
 
-pqpool::Result<std::optional<TenantKeys>> TenantKeys::Find(const std::string& secret,
-                                                           const std::filesystem::path& home) {
+Result<std::optional<TenantKeys>> TenantKeys::Find(const std::string& secret,
+                                                   const std::filesystem::path& home) {
     if (!secret.empty()) return std::optional<TenantKeys>(TenantKeys(secret));
     const auto path = SecretFile(home);
     std::error_code ec;

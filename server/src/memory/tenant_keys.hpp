@@ -9,6 +9,7 @@
 
 #include "pqpool/error.hpp"
 #include "util/digest.hpp"
+#include "util/error.hpp"
 
 namespace mnemo::memory {
 
@@ -26,13 +27,13 @@ public:
     /// Uses `secret` when non-empty; otherwise reads `home`/secret, creating it (32 random
     /// bytes, mode 0600) on first use; concurrent first uses agree on one secret.
     /// Errors: kInvalidArgument when the file cannot be read or created (names the path).
-    [[nodiscard]] static pqpool::Result<TenantKeys> Load(const std::string& secret,
-                                                         const std::filesystem::path& home);
+    [[nodiscard]] static Result<TenantKeys> Load(const std::string& secret,
+                                                 const std::filesystem::path& home);
 
     /// Like Load, but never creates anything: nullopt when `secret` is empty and `home`/secret
     /// does not exist. Errors: kInvalidArgument when the file exists but cannot be read.
-    [[nodiscard]] static pqpool::Result<std::optional<TenantKeys>> Find(
-        const std::string& secret, const std::filesystem::path& home);
+    [[nodiscard]] static Result<std::optional<TenantKeys>> Find(const std::string& secret,
+                                                                const std::filesystem::path& home);
 
     /// Keys from a random secret that is never stored: for a pool that only reads the
     /// database's state before the real secret is known (tokens from it open no project).

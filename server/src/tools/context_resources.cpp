@@ -72,10 +72,10 @@ public:
         if (resolved.project.name.empty()) return FeatureResult::Ok({{"resources", resources}});
         auto topics = services_.store.ListTopics(resolved.project, "", kPageSize + 1, after);
         if (!topics.ok()) {
-            if (topics.error().sqlstate() == memory::kProjectMissing) {
+            if (topics.error().code() == ErrorCode::kProjectMissing) {
                 return FeatureResult::Ok({{"resources", resources}});
             }
-            return FeatureError(topics.error());
+            return mcp::RpcErrorFor(topics.error());
         }
         const bool more = topics->size() > static_cast<std::size_t>(kPageSize);
         if (more) topics->erase(topics->begin() + kPageSize, topics->end());
@@ -122,7 +122,7 @@ public:
         }
         auto context = services_.store.RecallContext({session.owner(), address.project},
                                                      address.topic, address.version, false);
-        if (!context.ok()) return FeatureError(context.error());
+        if (!context.ok()) return mcp::RpcErrorFor(context.error());
         nlohmann::json content = {
             {"uri", uri}, {"mimeType", kMimeType}, {"text", context->value("content", "")}};
         content["_meta"] = {{"version", context->value("version", 0)},
@@ -143,10 +143,10 @@ public:
         }
         auto topics = services_.store.ListTopics(resolved.project, value, 101);
         if (!topics.ok()) {
-            if (topics.error().sqlstate() == memory::kProjectMissing) {
+            if (topics.error().code() == ErrorCode::kProjectMissing) {
                 return FeatureResult::Ok(nlohmann::json::array());
             }
-            return FeatureError(topics.error());
+            return mcp::RpcErrorFor(topics.error());
         }
         nlohmann::json values = nlohmann::json::array();
         for (const auto& entry : *topics) values.push_back(entry.value("topic", ""));
@@ -176,22 +176,13 @@ std::unique_ptr<mcp::ResourceProvider> MakeContextResources(ToolServices& servic
 FeatureResult CompleteProjectNames(ToolServices& services, const mcp::Session& session,
                                    const std::string& prefix) {
     auto projects = services.store.ListProjects(session.owner());
-    if (!projects.ok()) return FeatureError(projects.error());
+    if (!projects.ok()) return mcp::RpcErrorFor(projects.error());
     nlohmann::json values = nlohmann::json::array();
     for (const auto& project : *projects) {
         std::string name = project.value("name", "");
         if (name.starts_with(prefix)) values.push_back(std::move(name));
     }
     return FeatureResult::Ok(std::move(values));
-}
-
-FeatureResult FeatureError(const pqpool::Error& error) {
-    if (error.code() == pqpool::ErrorCode::kInvalidArgument &&
-        (error.sqlstate() == memory::kNotFound || error.sqlstate() == memory::kProjectMissing)) {
-        return FeatureResult::Error(mcp::kResourceNotFound,
-                                    "Resource not found: " + error.message());
-    }
-    return FeatureResult::Error(mcp::kInternalError, error.message());
 }
 
 }  // namespace mnemo::tools

@@ -178,46 +178,43 @@ ToolResult SearchContexts(const ToolCall& call, ToolServices& services) {
         }
         request.offset = *offset;
     }
-    return WithProject(
-        call, services, [&](const memory::ProjectRef& project) -> pqpool::Result<Json> {
-            auto hits = services.store.SearchContexts(project, request);
-            if (!hits.ok()) return hits;
-            const bool more = static_cast<int>(hits->size()) > request.limit;
-            if (more) hits->erase(hits->size() - 1);
-            Json page = {{"project", project.name}, {"query", request.query}, {"results", *hits}};
-            if (more) page["next_cursor"] = EncodeCursor(request.offset + request.limit);
-            return page;
-        });
+    return WithProject(call, services, [&](const memory::ProjectRef& project) -> Result<Json> {
+        auto hits = services.store.SearchContexts(project, request);
+        if (!hits.ok()) return hits;
+        const bool more = static_cast<int>(hits->size()) > request.limit;
+        if (more) hits->erase(hits->size() - 1);
+        Json page = {{"project", project.name}, {"query", request.query}, {"results", *hits}};
+        if (more) page["next_cursor"] = EncodeCursor(request.offset + request.limit);
+        return page;
+    });
 }
 
 ToolResult ExploreContextTree(const ToolCall& call, ToolServices& services) {
     const std::string prefix = OptionalString(call.arguments, "prefix").value_or("");
     const int depth = OptionalInt(call.arguments, "depth").value_or(3);
     constexpr int kMaxTopics = 500;
-    return WithProject(
-        call, services, [&](const memory::ProjectRef& project) -> pqpool::Result<Json> {
-            auto rows = services.store.ListTopics(project, prefix, kMaxTopics + 1);
-            if (!rows.ok()) return rows;
-            const bool truncated = rows->size() > static_cast<std::size_t>(kMaxTopics);
-            if (truncated) rows->erase(rows->size() - 1);
-            Json tree = BuildTopicTree(*rows, depth);
-            tree["project"] = project.name;
-            tree["prefix"] = prefix;
-            if (truncated) {
-                tree["truncated"] = "only the first 500 topics are shown; pass a prefix to narrow";
-            }
-            return tree;
-        });
+    return WithProject(call, services, [&](const memory::ProjectRef& project) -> Result<Json> {
+        auto rows = services.store.ListTopics(project, prefix, kMaxTopics + 1);
+        if (!rows.ok()) return rows;
+        const bool truncated = rows->size() > static_cast<std::size_t>(kMaxTopics);
+        if (truncated) rows->erase(rows->size() - 1);
+        Json tree = BuildTopicTree(*rows, depth);
+        tree["project"] = project.name;
+        tree["prefix"] = prefix;
+        if (truncated) {
+            tree["truncated"] = "only the first 500 topics are shown; pass a prefix to narrow";
+        }
+        return tree;
+    });
 }
 
 ToolResult CheckContexts(const ToolCall& call, ToolServices& services) {
     const std::string text = call.arguments["text"].get<std::string>();
-    return WithProject(
-        call, services, [&](const memory::ProjectRef& project) -> pqpool::Result<Json> {
-            auto hits = services.store.CheckContexts(project, text);
-            if (!hits.ok()) return hits;
-            return Json{{"project", project.name}, {"relevant", *hits}, {"count", hits->size()}};
-        });
+    return WithProject(call, services, [&](const memory::ProjectRef& project) -> Result<Json> {
+        auto hits = services.store.CheckContexts(project, text);
+        if (!hits.ok()) return hits;
+        return Json{{"project", project.name}, {"relevant", *hits}, {"count", hits->size()}};
+    });
 }
 
 }  // namespace

@@ -61,7 +61,7 @@ ToolResult ScanProjectFiles(const ToolCall& call, ToolServices& services) {
     if (ec)
         return ToolResult::Error("internal", "cannot resolve the project root: " + ec.message());
     auto start = files::ResolveScanPath(root, OptionalString(call.arguments, "path").value_or(""));
-    if (!start.ok()) return ErrorResult(start.error(), "");
+    if (!start.ok()) return mcp::ToolErrorResult(start.error(), "");
     // Clients may start stdio servers in "/": never walk the whole file system.
     if (start->empty() && root == root.root_path()) {
         return ToolResult::Error(
@@ -77,19 +77,18 @@ ToolResult ScanProjectFiles(const ToolCall& call, ToolServices& services) {
         };
     }
     options.cancelled = [&call] { return call.Cancelled(); };
-    return WithProject(
-        call, services, [&](const memory::ProjectRef& project) -> pqpool::Result<Json> {
-            const auto began = std::chrono::steady_clock::now();
-            auto report = files::ScanTree(root, *start,
-                                          memory::StoreScanSink(services.store, project), options);
-            if (!report.ok()) return std::move(report).error();
-            Json result = ScanJson(*report, root);
-            result["project"] = project.name;
-            result["duration_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        std::chrono::steady_clock::now() - began)
-                                        .count();
-            return result;
-        });
+    return WithProject(call, services, [&](const memory::ProjectRef& project) -> Result<Json> {
+        const auto began = std::chrono::steady_clock::now();
+        auto report =
+            files::ScanTree(root, *start, memory::StoreScanSink(services.store, project), options);
+        if (!report.ok()) return std::move(report).error();
+        Json result = ScanJson(*report, root);
+        result["project"] = project.name;
+        result["duration_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::steady_clock::now() - began)
+                                    .count();
+        return result;
+    });
 }
 
 ToolResult IndexFiles(const ToolCall& call, ToolServices& services) {
@@ -98,28 +97,27 @@ ToolResult IndexFiles(const ToolCall& call, ToolServices& services) {
     const auto deleted_arg = call.arguments.find("deleted");
     auto batch = files::ParseClientBatch(files_arg == call.arguments.end() ? none : *files_arg,
                                          deleted_arg == call.arguments.end() ? none : *deleted_arg);
-    if (!batch.ok()) return ErrorResult(batch.error(), "");
-    return WithProject(
-        call, services, [&](const memory::ProjectRef& project) -> pqpool::Result<Json> {
-            files::IndexCounts counts;
-            const std::span<const files::FileRecord> records(batch->files);
-            for (std::size_t at = 0; at < records.size(); at += kWriteBatch) {
-                if (at > 0 && call.Cancelled()) break;
-                auto written = services.store.UpsertFiles(
-                    project, records.subspan(at, std::min(kWriteBatch, records.size() - at)));
-                if (!written.ok()) return std::move(written).error();
-                counts += *written;
-            }
-            auto removed = services.store.DeleteFiles(project, batch->deletions);
-            if (!removed.ok()) return std::move(removed).error();
-            counts += *removed;
-            Json result = CountsJson(counts);
-            result["project"] = project.name;
-            result["received"] = batch->files.size();
-            result["unchanged"] = static_cast<std::int64_t>(batch->files.size()) - counts.added -
-                                  counts.modified - counts.touched;
-            return result;
-        });
+    if (!batch.ok()) return mcp::ToolErrorResult(batch.error(), "");
+    return WithProject(call, services, [&](const memory::ProjectRef& project) -> Result<Json> {
+        files::IndexCounts counts;
+        const std::span<const files::FileRecord> records(batch->files);
+        for (std::size_t at = 0; at < records.size(); at += kWriteBatch) {
+            if (at > 0 && call.Cancelled()) break;
+            auto written = services.store.UpsertFiles(
+                project, records.subspan(at, std::min(kWriteBatch, records.size() - at)));
+            if (!written.ok()) return std::move(written).error();
+            counts += *written;
+        }
+        auto removed = services.store.DeleteFiles(project, batch->deletions);
+        if (!removed.ok()) return std::move(removed).error();
+        counts += *removed;
+        Json result = CountsJson(counts);
+        result["project"] = project.name;
+        result["received"] = batch->files.size();
+        result["unchanged"] = static_cast<std::int64_t>(batch->files.size()) - counts.added -
+                              counts.modified - counts.touched;
+        return result;
+    });
 }
 
 ToolResult QueryFiles(const ToolCall& call, ToolServices& services) {
@@ -149,23 +147,22 @@ ToolResult QueryFiles(const ToolCall& call, ToolServices& services) {
         query.after_score = cursor->score;
         query.after_path = cursor->path;
     }
-    return WithProject(
-        call, services, [&](const memory::ProjectRef& project) -> pqpool::Result<Json> {
-            auto found = services.store.QueryFiles(project, query);
-            if (!found.ok()) return found;
-            Json& rows = (*found)["files"];
-            Json result = {{"project", project.name}, {"total", (*found)["total"]}};
-            if (rows.size() > static_cast<std::size_t>(limit)) {
-                rows.erase(rows.begin() + limit, rows.end());
-                const Json& last = rows.back();
-                result["next_cursor"] = files::EncodeCursor(
-                    {last["score"].dump(), last["path"].get<std::string>()}, fingerprint);
-            }
-            result["shown"] = rows.size();
-            result["files"] = std::move(rows);
-            if (!(*found)["deleted"].is_null()) result["deleted"] = (*found)["deleted"];
-            return result;
-        });
+    return WithProject(call, services, [&](const memory::ProjectRef& project) -> Result<Json> {
+        auto found = services.store.QueryFiles(project, query);
+        if (!found.ok()) return found;
+        Json& rows = (*found)["files"];
+        Json result = {{"project", project.name}, {"total", (*found)["total"]}};
+        if (rows.size() > static_cast<std::size_t>(limit)) {
+            rows.erase(rows.begin() + limit, rows.end());
+            const Json& last = rows.back();
+            result["next_cursor"] = files::EncodeCursor(
+                {last["score"].dump(), last["path"].get<std::string>()}, fingerprint);
+        }
+        result["shown"] = rows.size();
+        result["files"] = std::move(rows);
+        if (!(*found)["deleted"].is_null()) result["deleted"] = (*found)["deleted"];
+        return result;
+    });
 }
 
 Json StringProperty(int max_length, const char* description) {

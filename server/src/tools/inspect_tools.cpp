@@ -24,17 +24,16 @@ Json PoolJson(const pqpool::PoolStats& stats) {
 }
 
 ToolResult MemoryStatus(const ToolCall& call, ToolServices& services) {
-    return WithProject(call, services,
-                       [&](const memory::ProjectRef& project) -> pqpool::Result<Json> {
-                           const auto start = std::chrono::steady_clock::now();
-                           auto status = services.store.Status(project);
-                           if (!status.ok()) return status;
-                           const auto elapsed = std::chrono::steady_clock::now() - start;
-                           (*status)["database"]["round_trip_ms"] =
-                               std::chrono::duration<double, std::milli>(elapsed).count();
-                           (*status)["pool"] = PoolJson(services.store.pool().Stats());
-                           return status;
-                       });
+    return WithProject(call, services, [&](const memory::ProjectRef& project) -> Result<Json> {
+        const auto start = std::chrono::steady_clock::now();
+        auto status = services.store.Status(project);
+        if (!status.ok()) return status;
+        const auto elapsed = std::chrono::steady_clock::now() - start;
+        (*status)["database"]["round_trip_ms"] =
+            std::chrono::duration<double, std::milli>(elapsed).count();
+        (*status)["pool"] = PoolJson(services.store.pool().Stats());
+        return status;
+    });
 }
 
 ToolResult QueryDatabase(const ToolCall& call, ToolServices& services) {

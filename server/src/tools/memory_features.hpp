@@ -33,8 +33,4 @@ void RegisterMemoryPrompts(mcp::PromptRegistry& registry, ToolServices& services
                                                       const mcp::Session& session,
                                                       const std::string& prefix);
 
-/// A store error as a JSON-RPC error: not found → kResourceNotFound, else -32603 with the
-/// store's message (pool timeouts keep their "Connection pool timeout:" text).
-[[nodiscard]] mcp::FeatureResult FeatureError(const pqpool::Error& error);
-
 }  // namespace mnemo::tools

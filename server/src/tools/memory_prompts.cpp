@@ -41,8 +41,8 @@ FeatureResult SessionStart(ToolServices& services, const nlohmann::json& argumen
     if (auto problem = ProjectProblem(resolved.project.name); !problem.ok()) return problem;
     auto briefing = services.store.WakeUp(resolved.project);
     if (!briefing.ok()) {
-        if (briefing.error().sqlstate() != memory::kProjectMissing) {
-            return FeatureError(briefing.error());
+        if (briefing.error().code() != ErrorCode::kProjectMissing) {
+            return mcp::RpcErrorFor(briefing.error());
         }
         briefing = nlohmann::json::object();  // a project without memory yet
     }
@@ -71,8 +71,8 @@ FeatureResult Handover(ToolServices& services, const nlohmann::json& arguments,
         out << "\nThe previous handover, to carry over what is still pending:\nSummary: "
             << last->value("summary", "") << "\nPending:\n";
         AppendList(out, last->value("pending", nlohmann::json::array()));
-    } else if (!last.ok() && last.error().sqlstate() != memory::kProjectMissing) {
-        return FeatureError(last.error());
+    } else if (!last.ok() && last.error().code() != ErrorCode::kProjectMissing) {
+        return mcp::RpcErrorFor(last.error());
     }
     return FeatureResult::Ok(
         {{"description", "Handover template for project " + resolved.project.name},

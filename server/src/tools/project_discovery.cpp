@@ -10,9 +10,6 @@
 namespace mnemo::tools {
 namespace {
 
-using pqpool::Error;
-using pqpool::ErrorCode;
-
 /// roots/list is answered by the client program itself, never by its user: a client that
 /// declared roots and does not answer this fast is not going to.
 constexpr std::chrono::milliseconds kRootsWait(5000);
@@ -42,8 +39,7 @@ std::optional<std::string> ProjectFromRoots(const Json& roots_result) {
     return std::nullopt;
 }
 
-pqpool::Result<DiscoveredProject> DiscoverProject(const mcp::ToolCall& call,
-                                                  ToolServices& services) {
+Result<DiscoveredProject> DiscoverProject(const mcp::ToolCall& call, ToolServices& services) {
     // Over stdio the working directory names the project (the server's default); when it
     // cannot, guessing another project would write where the user did not look.
     const bool http = services.config.transport == Transport::kHttp;
@@ -70,14 +66,13 @@ pqpool::Result<DiscoveredProject> DiscoverProject(const mcp::ToolCall& call,
     for (const auto& project : *projects) {
         names += (names.empty() ? "" : ", ") + project.value("name", "");
     }
-    return Error(ErrorCode::kInvalidArgument,
+    return Error(ErrorCode::kNoProject,
                  "No project selected: " + (http ? roots_note + ", " : std::string()) +
                      "the server has no default project (--project, MNEMO_PROJECT), and " +
                      (projects->empty() ? std::string("you have no projects yet")
                                         : "you have " + std::to_string(projects->size()) +
                                               " projects (" + names + ")") +
-                     ". Call select_project (or create_project), or pass \"project\".",
-                 kNoProject);
+                     ". Call select_project (or create_project), or pass \"project\".");
 }
 
 }  // namespace mnemo::tools

@@ -29,7 +29,7 @@ struct DiscoveredProject {
 /// Errors: a message that says what was tried and lists the owner's projects.
 ///
 /// Thread safety: the calling request's thread (it may wait for the client's answer).
-[[nodiscard]] pqpool::Result<DiscoveredProject> DiscoverProject(const mcp::ToolCall& call,
-                                                                ToolServices& services);
+[[nodiscard]] Result<DiscoveredProject> DiscoverProject(const mcp::ToolCall& call,
+                                                        ToolServices& services);
 
 }  // namespace mnemo::tools

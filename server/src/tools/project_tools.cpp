@@ -13,7 +13,7 @@ Json NameProperty(const char* description) {
 
 ToolResult ListProjects(const ToolCall& call, ToolServices& services) {
     auto projects = services.store.ListProjects(call.session.owner());
-    if (!projects.ok()) return ErrorResult(projects.error(), "");
+    if (!projects.ok()) return mcp::ToolErrorResult(projects.error(), "");
     const std::string selected = call.session.selected_project();
     constexpr std::size_t kShown = 200;
     const bool more = projects->size() > kShown;
@@ -38,7 +38,7 @@ ToolResult CreateProject(const ToolCall& call, ToolServices& services) {
     const std::string name = std::move(normalized).value();
     const std::string description = OptionalString(call.arguments, "description").value_or("");
     auto created = services.store.CreateProject({call.session.owner(), name}, description);
-    if (!created.ok()) return ErrorResult(created.error(), name);
+    if (!created.ok()) return mcp::ToolErrorResult(created.error(), name);
     Json result = *created;
     result["message"] = (*created)["created"].get<bool>()
                             ? "Created project '" + name + "'. Call select_project to use it."
@@ -53,7 +53,7 @@ ToolResult CreateProject(const ToolCall& call, ToolServices& services) {
 ToolResult SelectProject(const ToolCall& call, ToolServices& services) {
     const std::string name = call.arguments["name"].get<std::string>();
     auto briefing = services.store.WakeUp({call.session.owner(), name});
-    if (!briefing.ok()) return ErrorResult(briefing.error(), name);
+    if (!briefing.ok()) return mcp::ToolErrorResult(briefing.error(), name);
     call.session.SelectProject(name);
     return ToolResult::Ok({{"selected", name}, {"briefing", *briefing}}, name);
 }
@@ -62,7 +62,7 @@ ToolResult DeleteProject(const ToolCall& call, ToolServices& services) {
     const std::string name = call.arguments["name"].get<std::string>();
     const bool confirm = call.arguments.value("confirm", false);
     auto outcome = services.store.DeleteProject({call.session.owner(), name}, confirm);
-    if (!outcome.ok()) return ErrorResult(outcome.error(), name);
+    if (!outcome.ok()) return mcp::ToolErrorResult(outcome.error(), name);
     if (!confirm) {
         return ToolResult::Error("confirmation_required",
                                  "Nothing was deleted. Deleting project '" + name + "' removes " +

@@ -1,16 +1,11 @@
 // SPDX-License-Identifier: MIT
-// Tool support: project resolution and error mapping.
+// Tool support: project resolution and running a call in its project.
 #include "tools/tool_support.hpp"
 
 #include "tools/project_discovery.hpp"
 #include "util/log.hpp"
 
 namespace mnemo::tools {
-namespace {
-
-using pqpool::ErrorCode;
-
-}  // namespace
 
 Json ProjectProperty() {
     return {{"type", "string"},
@@ -27,43 +22,6 @@ Json ObjectSchema(Json properties, std::vector<std::string> required) {
         {"type", "object"}, {"properties", std::move(properties)}, {"additionalProperties", false}};
     if (!required.empty()) schema["required"] = required;
     return schema;
-}
-
-ToolResult ErrorResult(const pqpool::Error& error, const std::string& project) {
-    switch (error.code()) {
-        case ErrorCode::kTimeout:
-            return ToolResult::Error("pool_timeout", error.message(), project);
-        case ErrorCode::kPoolOverloaded:
-            return ToolResult::Error("pool_overloaded", error.message(), project);
-        case ErrorCode::kDatabaseUnavailable:
-        case ErrorCode::kConnectionLost:
-        case ErrorCode::kClosed:
-            return ToolResult::Error("database_unavailable",
-                                     error.message().starts_with("Database unavailable")
-                                         ? error.message()
-                                         : "Database unavailable: " + error.message(),
-                                     project);
-        case ErrorCode::kSql:
-            return ToolResult::Error(
-                "sql", "Database error (SQLSTATE " + error.sqlstate() + "): " + error.message(),
-                project);
-        case ErrorCode::kInvalidArgument:
-            if (error.sqlstate() == memory::kProjectMissing) {
-                return ToolResult::Error("project_missing",
-                                         error.message() +
-                                             ": create it with create_project, or pick one "
-                                             "from list_projects",
-                                         project);
-            }
-            if (error.sqlstate() == memory::kNotFound) {
-                return ToolResult::Error("not_found", error.message(), project);
-            }
-            if (error.sqlstate() == memory::kRefused) {
-                return ToolResult::Error("refused", error.message(), project);
-            }
-            return ToolResult::Error("invalid", error.message(), project);
-        default: return ToolResult::Error("internal", error.message(), project);
-    }
 }
 
 ResolvedProject ResolveProject(const Json& arguments, const mcp::Session& session,
@@ -95,15 +53,12 @@ mcp::LeaseTenantFn RegistryLeaseTenant() {
 }
 
 ToolResult WithProject(const ToolCall& call, ToolServices& services,
-                       const std::function<pqpool::Result<Json>(const memory::ProjectRef&)>& body) {
+                       const std::function<Result<Json>(const memory::ProjectRef&)>& body) {
     auto [project, is_default] = ResolveProject(call.arguments, call.session, services.config);
     if (project.name.empty()) {
         auto discovered = DiscoverProject(call, services);
         if (!discovered.ok()) {
-            if (discovered.error().sqlstate() == kNoProject) {
-                return ToolResult::Error("no_project", discovered.error().message());
-            }
-            return ErrorResult(discovered.error(), "");
+            return mcp::ToolErrorResult(discovered.error(), "");
         }
         project = memory::ProjectRef(call.session.owner(), discovered->name);
         is_default = true;
@@ -116,12 +71,12 @@ ToolResult WithProject(const ToolCall& call, ToolServices& services,
                                          {"session", call.session.id()}});
     }
     auto result = body(project);
-    if (!result.ok() && is_default && result.error().sqlstate() == memory::kProjectMissing) {
+    if (!result.ok() && is_default && result.error().code() == ErrorCode::kProjectMissing) {
         auto created = services.store.CreateProject(project, "default project");
-        if (!created.ok()) return ErrorResult(created.error(), project.name);
+        if (!created.ok()) return mcp::ToolErrorResult(created.error(), project.name);
         result = body(project);
     }
-    if (!result.ok()) return ErrorResult(result.error(), project.name);
+    if (!result.ok()) return mcp::ToolErrorResult(result.error(), project.name);
     return ToolResult::Ok(std::move(result).value(), project.name);
 }
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// What every tool family shares: services, schema pieces, project resolution, error mapping.
+// What every tool family shares: services, schema pieces, project resolution.
 #pragma once
 
 #include <filesystem>
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "mcp/error_reply.hpp"
 #include "mcp/subscriptions.hpp"
 #include "mcp/tool_registry.hpp"
 #include "memory/store.hpp"
@@ -44,13 +45,6 @@ void RegisterFileTools(mcp::ToolRegistry& registry, ToolServices& services);
 /// An object schema from properties and required names (additionalProperties: false).
 [[nodiscard]] Json ObjectSchema(Json properties, std::vector<std::string> required = {});
 
-/// Maps a store or pool error to a tool error (pool timeouts keep their
-/// "Connection pool timeout:" text).
-[[nodiscard]] ToolResult ErrorResult(const pqpool::Error& error, const std::string& project);
-
-/// Tags the error of a call for which no project could be found (see DiscoverProject).
-inline constexpr const char* kNoProject = "MNEMO_NO_PROJECT";
-
 /// The project a call names (argument → session selection → configured default, except over
 /// HTTP when the client shares roots, which DiscoverProject asks first), with whether it is
 /// the default; "" when none.
@@ -72,7 +66,7 @@ struct ResolvedProject {
 /// error that lists the projects.
 [[nodiscard]] ToolResult WithProject(
     const ToolCall& call, ToolServices& services,
-    const std::function<pqpool::Result<Json>(const memory::ProjectRef& project)>& body);
+    const std::function<Result<Json>(const memory::ProjectRef& project)>& body);
 
 /// Optional typed argument readers (the schema already checked types).
 [[nodiscard]] std::optional<std::string> OptionalString(const Json& arguments, const char* name);

@@ -14,7 +14,6 @@ namespace mnemo::ui {
 namespace {
 
 using nlohmann::json;
-using pqpool::ErrorCode;
 using util::RouteResponse;
 
 /// Contexts of each priority on a project page (the rest: the topic tree and search).
@@ -27,7 +26,7 @@ constexpr std::size_t kMaxQueryBytes = 1000;
 constexpr std::size_t kMaxTags = 32;
 constexpr std::size_t kMaxTagBytes = 64;
 
-RouteResponse Answer(pqpool::Result<json> result) {
+RouteResponse Answer(Result<json> result) {
     if (!result.ok()) return StoreError(result.error());
     return JsonReply(200, *result);
 }
@@ -139,18 +138,17 @@ json Highlights(const std::string& query) {
 
 }  // namespace
 
-RouteResponse StoreError(const pqpool::Error& error) {
+RouteResponse StoreError(const Error& error) {
     switch (error.code()) {
+        case ErrorCode::kProjectMissing:
+        case ErrorCode::kNotFound: return ErrorReply(404, error.message());
+        case ErrorCode::kRefused: return ErrorReply(409, error.message());
         case ErrorCode::kInvalidArgument:
-            if (error.sqlstate() == memory::kProjectMissing ||
-                error.sqlstate() == memory::kNotFound) {
-                return ErrorReply(404, error.message());
-            }
-            if (error.sqlstate() == memory::kRefused) return ErrorReply(409, error.message());
-            return ErrorReply(400, error.message());
+        case ErrorCode::kNoProject: return ErrorReply(400, error.message());
         case ErrorCode::kSql:
             return ErrorReply(
                 500, "Database error (SQLSTATE " + error.sqlstate() + "): " + error.message());
+        case ErrorCode::kInternal: return ErrorReply(500, error.message());
         default: return ErrorReply(503, error.message());
     }
 }

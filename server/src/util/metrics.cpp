@@ -116,7 +116,7 @@ void AppendSingle(std::string& out, std::string_view name, std::string_view type
 }
 
 // Pool families from one snapshot, in a fixed order, samples sorted by label value.
-void AppendPool(std::string& out, const pqpool::PoolStats& pool) {
+void AppendPool(std::string& out, const PoolFigures& pool) {
     AppendFamily(out, "mnemo_pool_connections", "gauge",
                  "Pool connections by state (connecting ones are not yet open).");
     AppendSample(out, "mnemo_pool_connections", {{"state", "connecting"}},
@@ -132,8 +132,8 @@ void AppendPool(std::string& out, const pqpool::PoolStats& pool) {
 
     // By project name, merging duplicates so no series is emitted twice.
     std::map<std::string_view, std::pair<std::size_t, std::size_t>> tenants;
-    for (const pqpool::TenantStats& tenant : pool.tenants) {
-        auto& [in_use, waiting] = tenants[tenant.tenant];
+    for (const PoolFigures::Tenant& tenant : pool.tenants) {
+        auto& [in_use, waiting] = tenants[tenant.name];
         in_use += tenant.in_use;
         waiting += tenant.waiting;
     }
@@ -151,27 +151,27 @@ void AppendPool(std::string& out, const pqpool::PoolStats& pool) {
     // Per token user (the pool's tenant groups): leases over all their projects, their queue,
     // and their quota (MNEMO_USER_MAX_CONNECTIONS).
     AppendFamily(out, "mnemo_pool_user_in_use", "gauge", "Leases held per user.");
-    for (const pqpool::GroupStats& group : pool.groups) {
-        AppendSample(out, "mnemo_pool_user_in_use", {{"user", group.group}},
+    for (const PoolFigures::Group& group : pool.groups) {
+        AppendSample(out, "mnemo_pool_user_in_use", {{"user", group.name}},
                      FormatInteger(group.in_use));
     }
     AppendFamily(out, "mnemo_pool_user_waiting", "gauge", "Acquires queued per user.");
-    for (const pqpool::GroupStats& group : pool.groups) {
-        AppendSample(out, "mnemo_pool_user_waiting", {{"user", group.group}},
+    for (const PoolFigures::Group& group : pool.groups) {
+        AppendSample(out, "mnemo_pool_user_waiting", {{"user", group.name}},
                      FormatInteger(group.waiting));
     }
     AppendFamily(out, "mnemo_pool_user_quota", "gauge", "Lease quota per user (0 = none).");
-    for (const pqpool::GroupStats& group : pool.groups) {
-        AppendSample(out, "mnemo_pool_user_quota", {{"user", group.group}},
+    for (const PoolFigures::Group& group : pool.groups) {
+        AppendSample(out, "mnemo_pool_user_quota", {{"user", group.name}},
                      FormatInteger(group.quota));
     }
 
     AppendFamily(out, "mnemo_pool_acquire_wait_seconds", "gauge",
                  "Acquire wait quantiles since pool creation (log2 bucket upper bounds).");
     AppendSample(out, "mnemo_pool_acquire_wait_seconds", {{"quantile", "0.5"}},
-                 FormatSeconds(pool.acquire_wait.QuantileNs(0.5)));
+                 FormatSeconds(pool.acquire_wait_p50_ns));
     AppendSample(out, "mnemo_pool_acquire_wait_seconds", {{"quantile", "0.99"}},
-                 FormatSeconds(pool.acquire_wait.QuantileNs(0.99)));
+                 FormatSeconds(pool.acquire_wait_p99_ns));
 
     AppendSingle(out, "mnemo_pool_acquires_total", "counter", "Leases handed out.", pool.acquires);
     AppendSingle(out, "mnemo_pool_timeouts_total", "counter", "Acquires that timed out.",
@@ -190,12 +190,8 @@ void AppendPool(std::string& out, const pqpool::PoolStats& pool) {
                  "Times the budget was lowered from the configured size after SQLSTATE 53300.",
                  pool.budget_lowerings);
 
-    std::vector<std::pair<std::string_view, std::uint64_t>> evictions;
-    evictions.reserve(pqpool::kEvictReasonCount);
-    for (std::size_t i = 0; i < pqpool::kEvictReasonCount; ++i) {
-        evictions.emplace_back(pqpool::ToString(static_cast<pqpool::EvictReason>(i)),
-                               pool.evictions[i]);
-    }
+    std::vector<std::pair<std::string_view, std::uint64_t>> evictions(pool.evictions.begin(),
+                                                                      pool.evictions.end());
     std::sort(evictions.begin(), evictions.end());
     AppendFamily(out, "mnemo_pool_evictions_total", "counter", "Connections closed by reason.");
     for (const auto& [reason, count] : evictions) {
@@ -254,7 +250,7 @@ std::vector<Metrics::ToolTotals> Metrics::ToolSnapshot() const {
     return totals;
 }
 
-std::string Metrics::Render(const pqpool::PoolStats& pool, std::int64_t live_sessions,
+std::string Metrics::Render(const PoolFigures& pool, std::int64_t live_sessions,
                             std::int64_t open_connections,
                             std::int64_t client_requests_waiting) const {
     std::string out;

@@ -11,18 +11,53 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
-#include "pqpool/stats.hpp"
-
 namespace mnemo::util {
+
+/// A connection pool's numbers as /metrics shows them, one consistent snapshot
+/// (memory::PoolFiguresOf makes them from the pool's own statistics).
+struct PoolFigures {
+    struct Tenant {
+        std::string name;  // the project's tenant
+        std::size_t in_use = 0;
+        std::size_t waiting = 0;
+    };
+    struct Group {
+        std::string name;  // the token user
+        std::size_t in_use = 0;
+        std::size_t waiting = 0;
+        std::size_t quota = 0;  // 0 = none
+    };
+    std::size_t connecting = 0;
+    std::size_t idle = 0;
+    std::size_t in_use = 0;
+    std::size_t max_size = 0;
+    std::size_t effective_max_size = 0;
+    std::size_t waiting = 0;
+    std::vector<Tenant> tenants;
+    std::vector<Group> groups;
+    std::uint64_t acquire_wait_p50_ns = 0;
+    std::uint64_t acquire_wait_p99_ns = 0;
+    std::uint64_t acquires = 0;
+    std::uint64_t timeouts = 0;
+    std::uint64_t overloads = 0;
+    std::uint64_t connects = 0;
+    std::uint64_t connect_errors = 0;
+    std::uint64_t leaks = 0;
+    std::uint64_t backpressure_refusals = 0;
+    std::uint64_t budget_lowerings = 0;
+    /// Connections closed, by reason (every reason the pool knows, also those at 0).
+    std::vector<std::pair<std::string, std::uint64_t>> evictions;
+};
 
 /// Process-wide counters for the HTTP server, plus a renderer that adds a pool snapshot.
 ///
 /// Families (all names prefixed `mnemo_`): tool_calls_total{tool,outcome},
 /// tool_latency_seconds{tool} (histogram), pool_acquire_timeouts_total{project},
 /// http_responses_total{status}, http_sessions_live, http_connections_open, and the pool_*
-/// families taken from a pqpool::PoolStats (see Render).
+/// families taken from a PoolFigures (see Render).
 ///
 /// Label cardinality is bounded: each label dimension (tools, outcomes per tool, projects,
 /// statuses) keeps at most kMaxLabelValues distinct values; later new values are counted under
@@ -76,7 +111,7 @@ public:
     /// _evictions_total{reason}. mnemo_http_sessions_live is omitted when `live_sessions` < 0
     /// (no session tracking); mnemo_http_connections_open is always present.
     /// `client_requests_waiting`: requests to clients (sampling, elicitation) awaiting answers.
-    [[nodiscard]] std::string Render(const pqpool::PoolStats& pool, std::int64_t live_sessions,
+    [[nodiscard]] std::string Render(const PoolFigures& pool, std::int64_t live_sessions,
                                      std::int64_t open_connections,
                                      std::int64_t client_requests_waiting = 0) const;
 
