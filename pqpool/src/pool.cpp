@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 
+#include "pool_impl.hpp"
 #include "pool_internal.hpp"
 
 namespace pqpool {
@@ -22,6 +23,8 @@ long long MillisBetween(Clock::time_point from, Clock::time_point to) {
 
 }  // namespace
 
+// --- The API: each method is the Impl's (same translation unit, so it inlines) ------------
+
 Result<std::shared_ptr<Pool>> Pool::Create(PoolOptions options) {
     if (Status valid = options.Validate(); !valid.ok()) return valid.error();
     auto connector = MakePgConnector(options);
@@ -33,34 +36,53 @@ Result<std::shared_ptr<Pool>> Pool::Create(PoolOptions options,
                                            std::unique_ptr<Connector> connector) {
     if (Status valid = options.Validate(); !valid.ok()) return valid.error();
     PQPOOL_CHECK(connector != nullptr);
-    auto pool = std::make_shared<Pool>(PassKey{}, std::move(options), std::move(connector));
+    auto pool = std::make_shared<Impl>(std::move(options), std::move(connector));
     pool->StartThreads();
-    return pool;
+    return std::shared_ptr<Pool>(std::move(pool));
 }
 
-Pool::Pool(PassKey /*key*/, PoolOptions options, std::unique_ptr<Connector> connector)
+Pool::~Pool() = default;  // ~Impl closed the pool and joined its threads.
+
+Result<Lease> Pool::Acquire(Deadline deadline, AcquireLabel label) {
+    return Impl::Of(*this).Acquire(deadline, label);
+}
+
+Result<Lease> Pool::Acquire(AcquireLabel label) {
+    Impl& impl = Impl::Of(*this);
+    return impl.Acquire(Clock::now() + impl.options().acquire_timeout, label);
+}
+
+Result<Lease> Pool::TryAcquire(AcquireLabel label) { return Impl::Of(*this).TryAcquire(label); }
+
+void Pool::Return(Slot* slot) noexcept { Impl::Of(*this).Return(slot); }
+
+const PoolOptions& Pool::options() const noexcept { return Impl::Of(*this).options(); }
+
+// --- Impl -----------------------------------------------------------------------------------
+
+Pool::Impl::Impl(PoolOptions options, std::unique_ptr<Connector> connector)
     : options_(std::move(options)),
       connector_(std::move(connector)),
       max_size_(options_.max_size),
       effective_max_size_(options_.max_size),
       rng_(std::random_device{}()) {}
 
-Pool::~Pool() { (void)Close(Clock::now()); }
+Pool::Impl::~Impl() { (void)Close(Clock::now()); }
 
-void Pool::Log(LogLevel level, std::string_view message) const {
+void Pool::Impl::Log(LogLevel level, std::string_view message) const {
     options_.logger(level, "pool '" + options_.name + "': " + std::string(message));
 }
 
 // --- Locked helpers -------------------------------------------------------------------------
 
-Slot* Pool::PopIdleLocked() {
+Slot* Pool::Impl::PopIdleLocked() {
     Slot* slot = idle_.back();
     idle_.pop_back();
     return slot;
 }
 
-void Pool::GrantLocked(Slot* slot, std::string_view tenant, std::string_view label, CallSite where,
-                       Clock::time_point now, Clock::duration waited) {
+void Pool::Impl::GrantLocked(Slot* slot, std::string_view tenant, std::string_view label,
+                             CallSite where, Clock::time_point now, Clock::duration waited) {
     ++counters_.acquires;
     detail::Record(counters_.acquire_wait, waited);
     slot->leased = true;
@@ -78,7 +100,7 @@ void Pool::GrantLocked(Slot* slot, std::string_view tenant, std::string_view lab
     }
 }
 
-void Pool::UngrantLocked(Slot* slot) {
+void Pool::Impl::UngrantLocked(Slot* slot) {
     slot->leased = false;
     slot->conn->leased_ = false;
     slot->leak_reported = false;
@@ -90,7 +112,7 @@ void Pool::UngrantLocked(Slot* slot) {
     }
 }
 
-void Pool::EnqueueLocked(const WaiterPtr& waiter, bool front) {
+void Pool::Impl::EnqueueLocked(const WaiterPtr& waiter, bool front) {
     waiter->position = waiters_.insert(front ? waiters_.begin() : waiters_.end(), waiter);
     waiter->queued = true;
     if (!waiter->tenant.empty()) {
@@ -100,7 +122,7 @@ void Pool::EnqueueLocked(const WaiterPtr& waiter, bool front) {
     }
 }
 
-void Pool::DequeueLocked(const WaiterPtr& waiter) {
+void Pool::Impl::DequeueLocked(const WaiterPtr& waiter) {
     if (!waiter->queued) return;
     waiters_.erase(waiter->position);
     waiter->queued = false;
@@ -112,7 +134,7 @@ void Pool::DequeueLocked(const WaiterPtr& waiter) {
     }
 }
 
-void Pool::DispatchLocked(std::vector<Delivery>& out, Clock::time_point now) {
+void Pool::Impl::DispatchLocked(std::vector<Delivery>& out, Clock::time_point now) {
     while (!idle_.empty() && !waiters_.empty()) {
         // The oldest waiter whose tenant and group are below their quotas; others keep their
         // place without blocking the waiters behind them.
@@ -129,7 +151,7 @@ void Pool::DispatchLocked(std::vector<Delivery>& out, Clock::time_point now) {
     }
 }
 
-void Pool::EvictLocked(Slot* slot, EvictReason reason, Graveyard& graveyard) {
+void Pool::Impl::EvictLocked(Slot* slot, EvictReason reason, Graveyard& graveyard) {
     ++counters_.evictions[static_cast<std::size_t>(reason)];
     auto it = std::find_if(slots_.begin(), slots_.end(),
                            [slot](const std::unique_ptr<Slot>& s) { return s.get() == slot; });
@@ -141,7 +163,7 @@ void Pool::EvictLocked(Slot* slot, EvictReason reason, Graveyard& graveyard) {
     returned_cv_.notify_all();
 }
 
-std::size_t Pool::WantedConnectsLocked() const {
+std::size_t Pool::Impl::WantedConnectsLocked() const {
     if (closing_) return 0;
     // Connections being closed still count: the server has not seen them go yet.
     const std::size_t open = slots_.size() + connecting_ + closing_conns_;
@@ -155,7 +177,7 @@ std::size_t Pool::WantedConnectsLocked() const {
     return std::min(demand, effective_max_size_ - open);
 }
 
-Error Pool::WaitErrorLocked(const Waiter& waiter, Clock::time_point now) const {
+Error Pool::Impl::WaitErrorLocked(const Waiter& waiter, Clock::time_point now) const {
     const long long waited = MillisBetween(waiter.started, now);
     // Below both the tenant quota and the budget, the wait was for a new connection: the
     // database, not the pool, is the problem (also in the instant between one connect's
@@ -185,7 +207,7 @@ Error Pool::WaitErrorLocked(const Waiter& waiter, Clock::time_point now) const {
     return Error(ErrorCode::kTimeout, std::move(message));
 }
 
-void Pool::Bury(Graveyard& graveyard) {
+void Pool::Impl::Bury(Graveyard& graveyard) {
     if (graveyard.empty()) return;
     const std::size_t closed = graveyard.size();
     graveyard.clear();  // PQfinish, outside the lock.
@@ -196,11 +218,13 @@ void Pool::Bury(Graveyard& graveyard) {
 
 // --- Hand-out checks ------------------------------------------------------------------------
 
-void Pool::NoteDeadConnection() noexcept { suspect_epoch_.fetch_add(1, std::memory_order_relaxed); }
+void Pool::Impl::NoteDeadConnection() noexcept {
+    suspect_epoch_.fetch_add(1, std::memory_order_relaxed);
+}
 
-std::optional<EvictReason> Pool::CheckForHandOut(Slot& slot, Clock::time_point now,
-                                                 Deadline deadline, bool may_ping,
-                                                 bool& needs_ping) {
+std::optional<EvictReason> Pool::Impl::CheckForHandOut(Slot& slot, Clock::time_point now,
+                                                       Deadline deadline, bool may_ping,
+                                                       bool& needs_ping) {
     needs_ping = false;
     Connection& conn = *slot.conn;
     if (conn.broken()) return EvictReason::kBroken;
@@ -226,7 +250,7 @@ std::optional<EvictReason> Pool::CheckForHandOut(Slot& slot, Clock::time_point n
     return std::nullopt;
 }
 
-void Pool::RejectGranted(Slot* slot, EvictReason reason, const WaiterPtr& waiter) {
+void Pool::Impl::RejectGranted(Slot* slot, EvictReason reason, const WaiterPtr& waiter) {
     Graveyard graveyard;
     std::vector<Delivery> deliveries;
     {
@@ -259,8 +283,8 @@ void Pool::RejectGranted(Slot* slot, EvictReason reason, const WaiterPtr& waiter
 
 // --- Acquire --------------------------------------------------------------------------------
 
-Pool::WaiterPtr Pool::MakeWaiter(const AcquireLabel& label, Deadline deadline,
-                                 Clock::time_point started) {
+Pool::Impl::WaiterPtr Pool::Impl::MakeWaiter(const AcquireLabel& label, Deadline deadline,
+                                             Clock::time_point started) {
     auto waiter = std::make_shared<Waiter>();
     waiter->tenant.assign(label.tenant);
     waiter->label.assign(label.label);
@@ -270,11 +294,7 @@ Pool::WaiterPtr Pool::MakeWaiter(const AcquireLabel& label, Deadline deadline,
     return waiter;
 }
 
-Result<Lease> Pool::Acquire(AcquireLabel label) {
-    return Acquire(Clock::now() + options_.acquire_timeout, label);
-}
-
-Result<Lease> Pool::Acquire(Deadline deadline, AcquireLabel label) {
+Result<Lease> Pool::Impl::Acquire(Deadline deadline, const AcquireLabel& label) {
     const auto started = Clock::now();
     WaiterPtr waiter;
     for (;;) {
@@ -319,7 +339,7 @@ Result<Lease> Pool::Acquire(Deadline deadline, AcquireLabel label) {
     }
 }
 
-Result<Lease> Pool::TryAcquire(AcquireLabel label) {
+Result<Lease> Pool::Impl::TryAcquire(const AcquireLabel& label) {
     const auto started = Clock::now();
     for (;;) {
         Slot* slot = nullptr;
@@ -345,7 +365,7 @@ Result<Lease> Pool::TryAcquire(AcquireLabel label) {
 
 // --- Return ---------------------------------------------------------------------------------
 
-void Pool::Return(Slot* slot) noexcept {
+void Pool::Impl::Return(Slot* slot) noexcept {
     const auto now = Clock::now();
     Connection& conn = *slot->conn;
     // The holder's thread pays for its own dirty transaction, outside the lock.

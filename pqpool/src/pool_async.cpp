@@ -2,6 +2,7 @@
 // Pool: asynchronous acquire, cancellation, and running async completions.
 #include <algorithm>
 
+#include "pool_impl.hpp"
 #include "pool_internal.hpp"
 #include "pqpool/pool.hpp"
 
@@ -11,6 +12,13 @@ using detail::ClosedError;
 using detail::Slot;
 
 AcquireTicket Pool::AcquireAsync(Deadline deadline, AcquireCallback callback, AcquireLabel label) {
+    return Impl::Of(*this).AcquireAsync(deadline, std::move(callback), label);
+}
+
+bool Pool::Cancel(AcquireTicket ticket) { return Impl::Of(*this).Cancel(ticket); }
+
+AcquireTicket Pool::Impl::AcquireAsync(Deadline deadline, AcquireCallback callback,
+                                       const AcquireLabel& label) {
     WaiterPtr waiter = MakeWaiter(label, deadline, Clock::now());
     waiter->callback = std::move(callback);
     std::vector<Delivery> deliveries;
@@ -37,7 +45,7 @@ AcquireTicket Pool::AcquireAsync(Deadline deadline, AcquireCallback callback, Ac
     return ticket;
 }
 
-bool Pool::Cancel(AcquireTicket ticket) {
+bool Pool::Impl::Cancel(AcquireTicket ticket) {
     WaiterPtr waiter;
     {
         std::lock_guard lock(mu_);
@@ -53,12 +61,12 @@ bool Pool::Cancel(AcquireTicket ticket) {
     return true;
 }
 
-void Pool::DeliverNow(std::vector<Delivery>& deliveries, bool may_ping) {
+void Pool::Impl::DeliverNow(std::vector<Delivery>& deliveries, bool may_ping) {
     for (Delivery& delivery : deliveries) DeliverOne(delivery, may_ping);
     deliveries.clear();
 }
 
-void Pool::DeliverLater(std::vector<Delivery>& deliveries) {
+void Pool::Impl::DeliverLater(std::vector<Delivery>& deliveries) {
     // Blocking waiters only need a wake-up; that is cheap and safe here.
     std::erase_if(deliveries, [](const Delivery& delivery) {
         if (delivery.waiter->callback) return false;
@@ -78,7 +86,7 @@ void Pool::DeliverLater(std::vector<Delivery>& deliveries) {
     DeliverNow(deliveries, /*may_ping=*/true);  // Closed: nobody else will run them.
 }
 
-void Pool::DeliverOne(Delivery& delivery, bool may_ping) {
+void Pool::Impl::DeliverOne(Delivery& delivery, bool may_ping) {
     const WaiterPtr& waiter = delivery.waiter;
     if (!waiter->callback) {  // A blocking Acquire: it checks its grant itself.
         waiter->cv.notify_one();
@@ -103,7 +111,7 @@ void Pool::DeliverOne(Delivery& delivery, bool may_ping) {
     }
 }
 
-void Pool::CompleteAsync(const WaiterPtr& waiter, Slot* slot) {
+void Pool::Impl::CompleteAsync(const WaiterPtr& waiter, Slot* slot) {
     std::shared_ptr<Pool> self = weak_from_this().lock();
     if (self == nullptr) {
         // The pool is being destroyed: nobody may hold a lease on it any more.

@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "pool_impl.hpp"
 #include "pool_internal.hpp"
 #include "pqpool/pool.hpp"
 
@@ -12,7 +13,7 @@ namespace pqpool {
 
 using detail::Slot;
 
-void Pool::StartThreads() {
+void Pool::Impl::StartThreads() {
     for (std::size_t i = 0; i < options_.max_connecting; ++i) {
         threads_.emplace_back([this] { ConnectorLoop(); });
     }
@@ -21,7 +22,7 @@ void Pool::StartThreads() {
 
 // Connect backoff: doubling from backoff_initial to backoff_max, with "equal jitter" (half
 // fixed, half random) so many pools do not retry in lockstep yet never hammer a down server.
-Millis Pool::NextBackoffLocked() {
+Millis Pool::Impl::NextBackoffLocked() {
     const auto shift = std::min<std::size_t>(consecutive_connect_failures_ - 1, 20);
     const auto base = std::min(options_.backoff_max.count(),
                                options_.backoff_initial.count() * (std::int64_t{1} << shift));
@@ -29,7 +30,7 @@ Millis Pool::NextBackoffLocked() {
     return Millis(base - base / 2 + jitter(rng_));
 }
 
-void Pool::ConnectorLoop() {
+void Pool::Impl::ConnectorLoop() {
     std::unique_lock lock(mu_);
     while (!stop_threads_.load()) {
         if (WantedConnectsLocked() == 0) {
@@ -76,8 +77,8 @@ void Pool::ConnectorLoop() {
     }
 }
 
-std::string Pool::AddConnectionLocked(std::unique_ptr<Connection> conn, Clock::duration took,
-                                      std::vector<Delivery>& deliveries) {
+std::string Pool::Impl::AddConnectionLocked(std::unique_ptr<Connection> conn, Clock::duration took,
+                                            std::vector<Delivery>& deliveries) {
     ++counters_.connects;
     detail::Record(counters_.connect_time, took);
     std::string log_line;
@@ -105,7 +106,7 @@ std::string Pool::AddConnectionLocked(std::unique_ptr<Connection> conn, Clock::d
     return log_line;
 }
 
-std::string Pool::RecordConnectFailureLocked(const Error& error, Clock::time_point now) {
+std::string Pool::Impl::RecordConnectFailureLocked(const Error& error, Clock::time_point now) {
     ++counters_.connect_errors;
     ++consecutive_connect_failures_;
     const Millis backoff = NextBackoffLocked();
@@ -124,7 +125,7 @@ std::string Pool::RecordConnectFailureLocked(const Error& error, Clock::time_poi
            " ms): " + error.message();
 }
 
-void Pool::FailWaitersLocked(const Error& error, std::vector<Delivery>& deliveries) {
+void Pool::Impl::FailWaitersLocked(const Error& error, std::vector<Delivery>& deliveries) {
     const Error failure(error.code(),
                         "Database unavailable: the server refused the connection and retrying "
                         "cannot fix that (credentials, role, database or connection "
@@ -143,7 +144,7 @@ void Pool::FailWaitersLocked(const Error& error, std::vector<Delivery>& deliveri
     }
 }
 
-std::string Pool::RecordBackpressureLocked(const Error& error, Clock::time_point now) {
+std::string Pool::Impl::RecordBackpressureLocked(const Error& error, Clock::time_point now) {
     ++counters_.backpressure_refusals;
     // The server is full: live within what it gives us, probe upward later.
     const std::size_t before = effective_max_size_;
@@ -171,13 +172,13 @@ std::string Pool::RecordBackpressureLocked(const Error& error, Clock::time_point
            std::to_string(since.count() / 1000) + " s";
 }
 
-bool Pool::BudgetProbePendingLocked() const {
+bool Pool::Impl::BudgetProbePendingLocked() const {
     // No probing while the server is unreachable; a 53300 refusal is what probing asks about.
     const bool unreachable = consecutive_connect_failures_ != 0 && !last_connect_refused_53300_;
     return effective_max_size_ < max_size_ && !unreachable;
 }
 
-std::string Pool::ProbeBudgetLocked(Clock::time_point now) {
+std::string Pool::Impl::ProbeBudgetLocked(Clock::time_point now) {
     if (!BudgetProbePendingLocked() || now - last_budget_probe_ < options_.budget_probe_interval) {
         return {};
     }
@@ -191,7 +192,7 @@ std::string Pool::ProbeBudgetLocked(Clock::time_point now) {
            std::to_string(refusals_since_log_) + " refusals since the last report)";
 }
 
-void Pool::ExpireAsyncWaitersLocked(Clock::time_point now, std::vector<Delivery>& out) {
+void Pool::Impl::ExpireAsyncWaitersLocked(Clock::time_point now, std::vector<Delivery>& out) {
     for (auto it = waiters_.begin(); it != waiters_.end();) {
         WaiterPtr waiter = *it++;
         if (waiter->callback && waiter->deadline <= now) {
@@ -204,7 +205,7 @@ void Pool::ExpireAsyncWaitersLocked(Clock::time_point now, std::vector<Delivery>
 
 // Lifetime and idle timeout for idle connections. Deliberately no pings: an idle application
 // causes no traffic at all, so a serverless compute can suspend.
-void Pool::SweepIdleLocked(Clock::time_point now, Graveyard& graveyard) {
+void Pool::Impl::SweepIdleLocked(Clock::time_point now, Graveyard& graveyard) {
     for (auto it = idle_.begin(); it != idle_.end();) {
         Slot* slot = *it;
         std::optional<EvictReason> reason;
@@ -223,7 +224,7 @@ void Pool::SweepIdleLocked(Clock::time_point now, Graveyard& graveyard) {
     }
 }
 
-std::vector<std::string> Pool::FindLeaksLocked(Clock::time_point now) {
+std::vector<std::string> Pool::Impl::FindLeaksLocked(Clock::time_point now) {
     std::vector<std::string> reports;
     for (const auto& slot : slots_) {
         if (!slot->leased || slot->leak_reported ||
@@ -242,7 +243,7 @@ std::vector<std::string> Pool::FindLeaksLocked(Clock::time_point now) {
     return reports;
 }
 
-void Pool::RunCallbacks(std::vector<Delivery>& expired, std::vector<Delivery>& completions) {
+void Pool::Impl::RunCallbacks(std::vector<Delivery>& expired, std::vector<Delivery>& completions) {
     // Callbacks may drop the last outside reference to the pool (a lease destroyed in its
     // callback). The pool must not be destroyed on this thread, which it would have to join.
     std::shared_ptr<Pool> self = weak_from_this().lock();
@@ -253,7 +254,7 @@ void Pool::RunCallbacks(std::vector<Delivery>& expired, std::vector<Delivery>& c
     }
 }
 
-void Pool::JanitorLoop() {
+void Pool::Impl::JanitorLoop() {
     const bool find_leaks = options_.leak_threshold.count() > 0;
     const Millis tick = find_leaks
                             ? std::clamp(options_.leak_threshold / 4, Millis(10), Millis(1'000))
@@ -295,7 +296,15 @@ void Pool::JanitorLoop() {
 
 // --- Runtime control ------------------------------------------------------------------------
 
-PoolStats Pool::Stats() const {
+PoolStats Pool::Stats() const { return Impl::Of(*this).Stats(); }
+
+void Pool::Resize(std::size_t max_size) { Impl::Of(*this).Resize(max_size); }
+
+void Pool::Drain() { Impl::Of(*this).Drain(); }
+
+Status Pool::Close(Deadline deadline) { return Impl::Of(*this).Close(deadline); }
+
+PoolStats Pool::Impl::Stats() const {
     PoolStats stats;
     {
         std::lock_guard lock(mu_);
@@ -321,11 +330,11 @@ PoolStats Pool::Stats() const {
     return stats;
 }
 
-void Pool::EvictIdleLocked(EvictReason reason, std::size_t keep, Graveyard& graveyard) {
+void Pool::Impl::EvictIdleLocked(EvictReason reason, std::size_t keep, Graveyard& graveyard) {
     while (!idle_.empty() && slots_.size() > keep) EvictLocked(PopIdleLocked(), reason, graveyard);
 }
 
-void Pool::Resize(std::size_t max_size) {
+void Pool::Impl::Resize(std::size_t max_size) {
     PQPOOL_CHECK(max_size > 0);
     Graveyard graveyard;
     {
@@ -339,7 +348,7 @@ void Pool::Resize(std::size_t max_size) {
     Bury(graveyard);
 }
 
-void Pool::Drain() {
+void Pool::Impl::Drain() {
     Graveyard graveyard;
     {
         std::lock_guard lock(mu_);
@@ -350,7 +359,7 @@ void Pool::Drain() {
     Bury(graveyard);
 }
 
-Status Pool::Close(Deadline deadline) {
+Status Pool::Impl::Close(Deadline deadline) {
     Graveyard graveyard;
     std::vector<Delivery> deliveries;
     std::size_t still_leased = 0;

@@ -14,6 +14,14 @@
 
 namespace pqpool::detail {
 
+/// Lets the tenant and group maps be searched by string_view.
+struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+        return std::hash<std::string_view>{}(s);
+    }
+};
+
 /// One physical connection and its pool-side state. Guarded by Pool::mu_, except that the
 /// lease holder (or the thread checking it for hand-out) owns `conn` while it is leased.
 struct Slot {
@@ -71,14 +79,3 @@ inline void Record(HistogramSnapshot& histogram, Clock::duration duration) noexc
 }
 
 }  // namespace pqpool::detail
-
-namespace pqpool {
-
-/// A grant (slot set) or a failure (error set) to complete outside the lock.
-struct Pool::Delivery {
-    WaiterPtr waiter;
-    detail::Slot* slot = nullptr;
-    std::optional<Error> error;
-};
-
-}  // namespace pqpool

@@ -3,6 +3,7 @@
 // about them.
 #include <string>
 
+#include "pool_impl.hpp"
 #include "pool_internal.hpp"
 #include "pqpool/pool.hpp"
 
@@ -10,7 +11,7 @@ namespace pqpool {
 
 using detail::TenantName;
 
-Pool::TenantState& Pool::TenantLocked(std::string_view tenant) {
+Pool::Impl::TenantState& Pool::Impl::TenantLocked(std::string_view tenant) {
     auto it = tenants_.find(tenant);
     if (it == tenants_.end()) {
         // The only quota lookups: FullLocked, on the acquire path, reads the stored copies.
@@ -32,7 +33,7 @@ Pool::TenantState& Pool::TenantLocked(std::string_view tenant) {
     return it->second;
 }
 
-void Pool::ForgetTenantIfUnusedLocked(std::string_view tenant) {
+void Pool::Impl::ForgetTenantIfUnusedLocked(std::string_view tenant) {
     auto it = tenants_.find(tenant);
     if (it != tenants_.end() && it->second.leased == 0 && it->second.waiting == 0) {
         if (GroupState* group = it->second.group_state; group != nullptr && --group->tenants == 0) {
@@ -42,7 +43,7 @@ void Pool::ForgetTenantIfUnusedLocked(std::string_view tenant) {
     }
 }
 
-Pool::Full Pool::FullLocked(std::string_view tenant) const {
+Pool::Impl::Full Pool::Impl::FullLocked(std::string_view tenant) const {
     if (tenant.empty()) return Full::kNone;
     auto it = tenants_.find(tenant);
     bool tenant_full = false;
@@ -60,7 +61,7 @@ Pool::Full Pool::FullLocked(std::string_view tenant) const {
     return group_full ? Full::kGroup : Full::kNone;
 }
 
-std::string Pool::StateTextLocked(std::string_view tenant) const {
+std::string Pool::Impl::StateTextLocked(std::string_view tenant) const {
     std::string text;
     if (!tenant.empty()) {
         auto it = tenants_.find(tenant);
@@ -89,7 +90,7 @@ std::string Pool::StateTextLocked(std::string_view tenant) const {
     return text;
 }
 
-std::string Pool::FullTextLocked(std::string_view tenant) const {
+std::string Pool::Impl::FullTextLocked(std::string_view tenant) const {
     std::string group;
     if (!tenant.empty()) {
         auto it = tenants_.find(tenant);
@@ -104,14 +105,14 @@ std::string Pool::FullTextLocked(std::string_view tenant) const {
     return "pool budget";
 }
 
-Error Pool::OverloadedErrorLocked(std::string_view tenant) {
+Error Pool::Impl::OverloadedErrorLocked(std::string_view tenant) {
     ++counters_.overloads;
     return Error(ErrorCode::kPoolOverloaded,
                  "Connection pool overloaded: " + std::to_string(waiters_.size()) +
                      " callers already waiting (max_waiting); " + StateTextLocked(tenant));
 }
 
-std::optional<Error> Pool::AdmitWaiterLocked(std::string_view tenant) {
+std::optional<Error> Pool::Impl::AdmitWaiterLocked(std::string_view tenant) {
     if (waiters_.size() >= options_.EffectiveMaxWaiting()) return OverloadedErrorLocked(tenant);
     if (options_.group_max_waiting == 0 || tenant.empty()) return std::nullopt;
     const TenantState& state = TenantLocked(tenant);
