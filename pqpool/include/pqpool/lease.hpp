@@ -86,7 +86,7 @@ private:
     std::shared_ptr<Pool> pool_;
     detail::Slot* slot_ = nullptr;
     bool context_applied_ = false;  // Tenant context set in the current transaction.
-    struct GuardDeleter {  // Guard is complete in lease.cpp only
+    struct GuardDeleter {           // Guard is complete in lease.cpp only
         void operator()(Guard* guard) const noexcept;
     };
     std::unique_ptr<Guard, GuardDeleter> guard_;  // null until SetGuard
