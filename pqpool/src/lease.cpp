@@ -30,6 +30,11 @@ bool OpensTransaction(std::string_view sql) {
     return starts_with("BEGIN") || starts_with("START");
 }
 
+/// `deadline`, or now + `bound` when no deadline was given and the pool sets a bound.
+Deadline BoundedBy(Deadline deadline, Millis bound) {
+    return deadline == Deadline::max() && bound.count() > 0 ? Clock::now() + bound : deadline;
+}
+
 }  // namespace
 
 struct Lease::Guard {
@@ -38,6 +43,9 @@ struct Lease::Guard {
     GuardDecided decided;
     bool pending = false;
     std::optional<Error> failed;  // sticky: the lease is refused from then on
+
+    /// The parameters as the statement binds them (views into `params`).
+    [[nodiscard]] std::vector<Param> Bound() const { return {params.begin(), params.end()}; }
 
     /// Records the outcome of the round trip that carried the guard.
     void Decide(std::optional<Error> error) {
@@ -107,13 +115,9 @@ Status Lease::RunGuard(Deadline deadline) {
     if (guard_ == nullptr) return {};
     if (guard_->failed) return *guard_->failed;
     if (!guard_->pending) return {};
-    // The guard alone: an empty statement after it would be a second statement to parse.
-    if (const Millis bound = pool_->options().statement_timeout;
-        deadline == Deadline::max() && bound.count() > 0) {
-        deadline = Clock::now() + bound;
-    }
-    std::vector<Param> params(guard_->params.begin(), guard_->params.end());
-    auto result = connection().Execute(guard_->sql, params, deadline);
+    const std::vector<Param> params = guard_->Bound();
+    auto result = connection().Execute(guard_->sql, params,
+                                       BoundedBy(deadline, pool_->options().statement_timeout));
     guard_->Decide(result.ok() ? std::nullopt : std::optional<Error>(std::move(result).error()));
     if (guard_->failed) return *guard_->failed;
     return {};
@@ -123,11 +127,8 @@ Result<QueryResult> Lease::Execute(std::string_view sql, std::span<const Param> 
                                    Deadline deadline) {
     PQPOOL_CHECK(slot_ != nullptr);  // Empty, moved-from or released lease.
     if (guard_ != nullptr && guard_->failed) return *guard_->failed;
-    if (const Millis bound = pool_->options().statement_timeout;
-        deadline == Deadline::max() && bound.count() > 0) {
-        deadline = Clock::now() + bound;
-    }
-    return ExecuteGuarded(Statement{sql, params}, deadline);
+    return ExecuteGuarded(Statement{sql, params},
+                          BoundedBy(deadline, pool_->options().statement_timeout));
 }
 
 Result<QueryResult> Lease::ExecuteGuarded(const Statement& statement, Deadline deadline) {
@@ -143,8 +144,7 @@ Result<QueryResult> Lease::ExecuteGuarded(const Statement& statement, Deadline d
     const std::string mapped =
         needs_context && map_value ? map_value(slot_->tenant) : std::string();
     const std::array<Param, 1> tenant{Param(map_value ? mapped : slot_->tenant)};
-    std::vector<Param> guard_params;
-    if (guarded) guard_params.assign(guard_->params.begin(), guard_->params.end());
+    const std::vector<Param> guard_params = guarded ? guard_->Bound() : std::vector<Param>();
 
     // Order: BEGIN first when the statement opens a transaction (so the rest lands inside
     // it), then the guard, then the context; the statement's result is the one returned.

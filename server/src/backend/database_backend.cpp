@@ -325,22 +325,24 @@ void DatabaseBackend::Finish(const transport::Post& post, std::unique_ptr<transp
                              const std::string& session_id, std::function<void(Verdict)> then) {
     auto& own = static_cast<DatabaseTicket&>(*ticket);
     const std::string user = own.user();
+    auto warn = [session_id](const std::string& error) {
+        log::Warning("session_save_failed",
+                     {{"session", transport::SessionLogId(session_id)}, {"error", error}});
+    };
     auto save = [this, session_id, user](pqpool::Lease& lease,
                                          const transport::SessionRecord& record) {
         auto saved = access_.SaveSessionState(lease, session_id, user, record.selected_project,
                                               record.log_level);
-        if (saved.ok()) {
-            hints_.RememberSession(memory::Sha256Hex(session_id), record);
-        } else {
-            log::Warning("session_save_failed", {{"session", transport::SessionLogId(session_id)},
-                                                 {"error", saved.error().message()}});
-        }
+        if (saved.ok()) hints_.RememberSession(memory::Sha256Hex(session_id), record);
+        return saved;
     };
     if (changed) {
         if (pqpool::Lease* lease = own.Untaken(); lease != nullptr) {
-            // The check, when still pending, rides in front of the save.
-            save(*lease, *changed);
+            // The check, when still pending, rides in front of the save; a save it stopped
+            // is the check's failure, not the save's.
+            const Status saved = save(*lease, *changed);
             const Verdict verdict = own.Confirm().value_or(Verdict::kUnavailable);
+            if (verdict == Verdict::kAdmitted && !saved.ok()) warn(saved.error().message());
             ticket.reset();
             return then(verdict);
         }
@@ -352,14 +354,12 @@ void DatabaseBackend::Finish(const transport::Post& post, std::unique_ptr<transp
     // the pool's queue rather than on this thread.
     AcquireThen(post, *pool_, Clock::now() + config_.acquire_timeout,
                 memory::AccessStore::ServerTenant(), "session_state",
-                [save, record = std::move(*changed), then = std::move(then),
-                 session_id](pqpool::Result<pqpool::Lease> lease) {
-                    if (lease.ok()) {
-                        save(*lease, record);
-                    } else {
-                        log::Warning("session_save_failed",
-                                     {{"session", transport::SessionLogId(session_id)},
-                                      {"error", lease.error().message()}});
+                [save, warn, record = std::move(*changed),
+                 then = std::move(then)](pqpool::Result<pqpool::Lease> lease) {
+                    if (!lease.ok()) {
+                        warn(lease.error().message());
+                    } else if (const Status saved = save(*lease, record); !saved.ok()) {
+                        warn(saved.error().message());
                     }
                     then(Verdict::kAdmitted);
                 });

@@ -45,6 +45,14 @@ std::optional<SessionRecord> ChangedRecord(const SessionRecord& before,
     return after;
 }
 
+/// Opens the SSE response of `request` and sends the messages held back until then.
+void StartStream(Exchange& exchange, const HttpRequest& request, std::vector<Json>& held) {
+    // Keep-alive comments: a tool may wait long for the client (elicitation).
+    exchange.StartStream(HttpResponse{http::status::ok, request.version()}, true);
+    for (const Json& earlier : held) exchange.StreamEvent(mcp::Serialize(earlier));
+    held.clear();
+}
+
 }  // namespace
 
 struct McpEndpoint::Call {
@@ -235,6 +243,17 @@ void McpEndpoint::Refuse(const Call& call, Verdict verdict, const std::string& p
                                   problem.empty() ? "Service Unavailable" : problem));
 }
 
+bool McpEndpoint::Proceeds(Call& call, Verdict verdict, const std::function<void()>& again) {
+    if (verdict == Verdict::kAdmitted) return true;
+    if (verdict == Verdict::kChanged && !call.readmitted) {
+        call.readmitted = true;
+        again();
+    } else {
+        Refuse(call, verdict);
+    }
+    return false;
+}
+
 void McpEndpoint::HandlePost(std::shared_ptr<Call> call) {
     const HttpRequest& req = call->request;
     const auto accept = req[http::field::accept];
@@ -338,18 +357,8 @@ void McpEndpoint::Dispatch(std::shared_ptr<Call> call, Admission admission) {
     // Whatever this request answers, its token and session are confirmed first.
     auto confirmed = [&]() {
         const Verdict verdict = ticket->Confirm().value_or(Verdict::kUnavailable);
-        if (verdict == Verdict::kChanged && !call->readmitted) {
-            call->readmitted = true;
-            ticket.reset();
-            Admit(call);
-            return false;
-        }
-        if (verdict != Verdict::kAdmitted) {
-            ticket.reset();
-            Refuse(*call, verdict);
-            return false;
-        }
-        return true;
+        if (verdict != Verdict::kAdmitted) ticket.reset();
+        return Proceeds(*call, verdict, [&] { Admit(call); });
     };
     if (call->incoming.kind == Kind::kResponse) {
         if (!confirmed()) return;
@@ -397,12 +406,8 @@ void McpEndpoint::Dispatch(std::shared_ptr<Call> call, Admission admission) {
                 refused = true;
                 return;
             }
-            // Keep-alive comments: a tool may wait long for the client (elicitation).
-            call->exchange->StartStream(HttpResponse{http::status::ok, call->request.version()},
-                                        true);
+            StartStream(*call->exchange, call->request, *held);
             streaming = true;
-            for (const Json& earlier : *held) call->exchange->StreamEvent(mcp::Serialize(earlier));
-            held->clear();
         }
         call->exchange->StreamEvent(mcp::Serialize(message));
     };
@@ -419,17 +424,9 @@ void McpEndpoint::Dispatch(std::shared_ptr<Call> call, Admission admission) {
     backend_.Finish(
         post_, std::move(ticket), ChangedRecord(call->record, *call->session), call->session_id,
         [this, call, held, reply = std::move(reply)](Verdict verdict) {
-            if (verdict == Verdict::kChanged && !call->readmitted) {
-                call->readmitted = true;
-                return Admit(call);
-            }
-            if (verdict != Verdict::kAdmitted) return Refuse(*call, verdict);
+            if (!Proceeds(*call, verdict, [&] { Admit(call); })) return;
             if (!held->empty()) {
-                call->exchange->StartStream(HttpResponse{http::status::ok, call->request.version()},
-                                            true);
-                for (const Json& earlier : *held) {
-                    call->exchange->StreamEvent(mcp::Serialize(earlier));
-                }
+                StartStream(*call->exchange, call->request, *held);
                 if (!reply.is_null()) call->exchange->StreamEvent(mcp::Serialize(reply));
                 return call->exchange->EndStream();
             }
@@ -457,18 +454,13 @@ void McpEndpoint::HandleGet(std::shared_ptr<Call> call) {
             return LeaseNeed{"", false, "http_stream"};
         },
         [this, call](Admission admission) {
-            const Verdict verdict =
-                admission.verdict == Verdict::kAdmitted
-                    ? admission.ticket->Confirm().value_or(Verdict::kUnavailable)
-                    : admission.verdict;
+            if (admission.verdict != Verdict::kAdmitted) {
+                return Refuse(*call, admission.verdict, admission.problem);
+            }
+            const Verdict verdict = admission.ticket->Confirm().value_or(Verdict::kUnavailable);
             admission.ticket.reset();
-            if (verdict == Verdict::kChanged && !call->readmitted) {
-                call->readmitted = true;  // the check compared a project this stream ignores
-                return HandleGet(call);
-            }
-            if (verdict != Verdict::kAdmitted) {
-                return Refuse(*call, verdict, admission.problem);
-            }
+            // kChanged: the check compared a project this stream ignores.
+            if (!Proceeds(*call, verdict, [&] { HandleGet(call); })) return;
             {
                 std::lock_guard lock(streams_mutex_);
                 auto& slot = streams_[call->session_key];
@@ -507,11 +499,8 @@ void McpEndpoint::HandleDelete(std::shared_ptr<Call> call) {
             const auto deleted = admission.ticket->DeleteSession(call->session_id, problem);
             const Verdict verdict = admission.ticket->Confirm().value_or(Verdict::kUnavailable);
             admission.ticket.reset();
-            if (verdict == Verdict::kChanged && !call->readmitted) {
-                call->readmitted = true;  // nothing was deleted: the check stopped it
-                return HandleDelete(call);
-            }
-            if (verdict != Verdict::kAdmitted) return Refuse(*call, verdict);
+            // kChanged: nothing was deleted, the check stopped it.
+            if (!Proceeds(*call, verdict, [&] { HandleDelete(call); })) return;
             if (!deleted) {
                 return Refuse(*call, Verdict::kUnavailable, "Database unavailable: " + problem);
             }

@@ -68,6 +68,9 @@ private:
     void Dispatch(std::shared_ptr<Call> call, Admission admission);
     /// After the dispatcher answered: ends the ticket (saving a changed session) and replies.
     void Finish(std::shared_ptr<Call> call, std::unique_ptr<Ticket> ticket, nlohmann::json reply);
+    /// True when `verdict` admits the call. Otherwise answers it: a call whose session changed
+    /// elsewhere runs `again` once (nothing of it ran), anything else goes to Refuse.
+    bool Proceeds(Call& call, Verdict verdict, const std::function<void()>& again);
     /// Answers a request the backend did not admit (401, 404, 503, or a tool error result).
     void Refuse(const Call& call, Verdict verdict, const std::string& problem = {},
                 const std::string& error_type = {});
