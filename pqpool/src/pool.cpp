@@ -36,7 +36,7 @@ Result<std::shared_ptr<Pool>> Pool::Create(PoolOptions options,
                                            std::unique_ptr<Connector> connector) {
     if (Status valid = options.Validate(); !valid.ok()) return valid.error();
     PQPOOL_CHECK(connector != nullptr);
-    auto pool = std::make_shared<Impl>(std::move(options), std::move(connector));
+    std::shared_ptr<Impl> pool(new Impl(std::move(options), std::move(connector)), Impl::Deleter{});
     pool->StartThreads();
     return std::shared_ptr<Pool>(std::move(pool));
 }
@@ -68,6 +68,19 @@ Pool::Impl::Impl(PoolOptions options, std::unique_ptr<Connector> connector)
       rng_(std::random_device{}()) {}
 
 Pool::Impl::~Impl() { (void)Close(Clock::now()); }
+
+void Pool::Impl::Deleter::operator()(Impl* impl) const {
+    if (impl->OnOwnThread()) {
+        std::thread([impl] { delete impl; }).detach();
+    } else {
+        delete impl;
+    }
+}
+
+bool Pool::Impl::OnOwnThread() const {
+    const auto self = std::this_thread::get_id();
+    return std::find(thread_ids_.begin(), thread_ids_.end(), self) != thread_ids_.end();
+}
 
 void Pool::Impl::Log(LogLevel level, std::string_view message) const {
     options_.logger(level, "pool '" + options_.name + "': " + std::string(message));

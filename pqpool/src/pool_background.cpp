@@ -18,6 +18,7 @@ void Pool::Impl::StartThreads() {
         threads_.emplace_back([this] { ConnectorLoop(); });
     }
     threads_.emplace_back([this] { JanitorLoop(); });
+    for (const std::thread& thread : threads_) thread_ids_.push_back(thread.get_id());
 }
 
 // Connect backoff: doubling from backoff_initial to backoff_max, with "equal jitter" (half
@@ -243,17 +244,6 @@ std::vector<std::string> Pool::Impl::FindLeaksLocked(Clock::time_point now) {
     return reports;
 }
 
-void Pool::Impl::RunCallbacks(std::vector<Delivery>& expired, std::vector<Delivery>& completions) {
-    // Callbacks may drop the last outside reference to the pool (a lease destroyed in its
-    // callback). The pool must not be destroyed on this thread, which it would have to join.
-    std::shared_ptr<Pool> self = weak_from_this().lock();
-    DeliverNow(expired, /*may_ping=*/true);
-    DeliverNow(completions, /*may_ping=*/true);
-    if (self != nullptr && self.use_count() == 1) {
-        std::thread([owner = std::move(self)]() mutable { owner.reset(); }).detach();
-    }
-}
-
 void Pool::Impl::JanitorLoop() {
     const bool find_leaks = options_.leak_threshold.count() > 0;
     const Millis tick = find_leaks
@@ -278,7 +268,10 @@ void Pool::Impl::JanitorLoop() {
         Bury(graveyard);
         for (const auto& line : leaks) Log(LogLevel::kWarning, line);
         if (!budget_line.empty()) Log(LogLevel::kInfo, budget_line);
-        RunCallbacks(expired, completions);
+        // A callback may drop the last reference to the pool: Deleter moves the destruction
+        // off this thread, and it waits to join this thread, so `this` stays valid here.
+        DeliverNow(expired, /*may_ping=*/true);
+        DeliverNow(completions, /*may_ping=*/true);
         lock.lock();
 
         if (!completions_.empty() || stop_threads_.load()) continue;

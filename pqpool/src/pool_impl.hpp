@@ -22,9 +22,9 @@
 
 namespace pqpool {
 
-/// Every Pool is one of these: Pool::Create makes an Impl (one allocation, shared with the
-/// control block) and Pool's methods cast `this` down to it, so the API costs no pointer hop.
-/// The methods of the API keep their contracts from pool.hpp.
+/// Every Pool is one of these: Pool::Create makes an Impl and Pool's methods cast `this` down
+/// to it, so the API costs no pointer hop. The methods of the API keep their contracts from
+/// pool.hpp.
 class Pool::Impl final : public Pool {
 public:
     Impl(PoolOptions options, std::unique_ptr<Connector> connector);
@@ -36,6 +36,14 @@ public:
     /// The Impl that `pool` is (every Pool is one).
     static Impl& Of(Pool& pool) noexcept { return static_cast<Impl&>(pool); }
     static const Impl& Of(const Pool& pool) noexcept { return static_cast<const Impl&>(pool); }
+
+    /// Deletes an Impl for Pool::Create's shared_ptr. The last reference can drop on one of
+    /// the pool's own threads (a lease released in an async callback the janitor runs, or the
+    /// janitor's own hold during a tick): that thread cannot join itself, so the pool is then
+    /// destroyed on a new detached thread, which joins it.
+    struct Deleter {
+        void operator()(Impl* impl) const;
+    };
 
     void StartThreads();
 
@@ -78,8 +86,8 @@ private:
         std::optional<Error> error;
     };
 
-    /// Runs the janitor's async completions, keeping the pool alive meanwhile.
-    void RunCallbacks(std::vector<Delivery>& expired, std::vector<Delivery>& completions);
+    /// Whether the calling thread is one of the pool's connector or janitor threads.
+    [[nodiscard]] bool OnOwnThread() const;
     void ConnectorLoop();
     void JanitorLoop();
     void Log(LogLevel level, std::string_view message) const;
@@ -208,6 +216,7 @@ private:
     std::atomic<bool> stop_threads_{false};
     std::mutex join_mu_;  // Serialises joining threads_ in Close().
     std::vector<std::thread> threads_;
+    std::vector<std::thread::id> thread_ids_;  // threads_' ids; set before Create returns.
 };
 
 }  // namespace pqpool
