@@ -430,7 +430,7 @@ void Pool::Impl::Return(Slot* slot) noexcept {
     }
     if (!unleaked.empty()) Log(LogLevel::kWarning, unleaked);
     Bury(graveyard);
-    DeliverLater(deliveries);
+    DeliverReturned(deliveries);
 }
 
 }  // namespace pqpool

@@ -11,16 +11,18 @@ namespace pqpool {
 using detail::ClosedError;
 using detail::Slot;
 
-AcquireTicket Pool::AcquireAsync(Deadline deadline, AcquireCallback callback, AcquireLabel label) {
-    return Impl::Of(*this).AcquireAsync(deadline, std::move(callback), label);
+AcquireTicket Pool::AcquireAsync(Deadline deadline, AcquireCallback callback, AcquireLabel label,
+                                 CompletionThread completion) {
+    return Impl::Of(*this).AcquireAsync(deadline, std::move(callback), label, completion);
 }
 
 bool Pool::Cancel(AcquireTicket ticket) { return Impl::Of(*this).Cancel(ticket); }
 
 AcquireTicket Pool::Impl::AcquireAsync(Deadline deadline, AcquireCallback callback,
-                                       const AcquireLabel& label) {
+                                       const AcquireLabel& label, CompletionThread completion) {
     WaiterPtr waiter = MakeWaiter(label, deadline, Clock::now());
     waiter->callback = std::move(callback);
+    waiter->completion = completion;
     std::vector<Delivery> deliveries;
     {
         std::lock_guard lock(mu_);
@@ -84,6 +86,19 @@ void Pool::Impl::DeliverLater(std::vector<Delivery>& deliveries) {
         }
     }
     DeliverNow(deliveries, /*may_ping=*/true);  // Closed: nobody else will run them.
+}
+
+void Pool::Impl::DeliverReturned(std::vector<Delivery>& deliveries) {
+    const auto janitors =
+        std::stable_partition(deliveries.begin(), deliveries.end(), [](const Delivery& delivery) {
+            return delivery.waiter->callback &&
+                   delivery.waiter->completion == CompletionThread::kReturning;
+        });
+    std::vector<Delivery> later(std::make_move_iterator(janitors),
+                                std::make_move_iterator(deliveries.end()));
+    deliveries.erase(janitors, deliveries.end());
+    DeliverLater(later);
+    DeliverNow(deliveries, /*may_ping=*/false);
 }
 
 void Pool::Impl::DeliverOne(Delivery& delivery, bool may_ping) {

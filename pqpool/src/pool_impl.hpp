@@ -50,7 +50,7 @@ public:
     Result<Lease> Acquire(Deadline deadline, const AcquireLabel& label);
     Result<Lease> TryAcquire(const AcquireLabel& label);
     AcquireTicket AcquireAsync(Deadline deadline, AcquireCallback callback,
-                               const AcquireLabel& label);
+                               const AcquireLabel& label, CompletionThread completion);
     bool Cancel(AcquireTicket ticket);
     [[nodiscard]] PoolStats Stats() const;
     void Resize(std::size_t max_size);
@@ -107,6 +107,9 @@ private:
     /// Queues completions for the janitor, so that a thread returning a connection never runs
     /// other callers' callbacks (they might take locks the returning thread holds).
     void DeliverLater(std::vector<Delivery>& deliveries);
+    /// Deliveries made by a returned connection: callbacks that asked for kReturning run here
+    /// (DeliverNow without pings), the rest go through DeliverLater.
+    void DeliverReturned(std::vector<Delivery>& deliveries);
     void DeliverOne(Delivery& delivery, bool may_ping);
     void CompleteAsync(const WaiterPtr& waiter, detail::Slot* slot);
     /// Makes every connection suspect: the next hand-out of each is checked.

@@ -47,6 +47,7 @@ struct Waiter {
     Deadline deadline{};
     Clock::time_point started{};
     AcquireCallback callback;  // Empty for a blocking Acquire.
+    CompletionThread completion = CompletionThread::kJanitor;
     AcquireTicket ticket = 0;
     std::condition_variable cv;
     Slot* granted = nullptr;

@@ -224,3 +224,53 @@ TEST_F(PoolTest, LastReferenceDroppedElsewhereWhileTheJanitorDeliversIsSafe) {
 
 }  // namespace
 }  // namespace pqpool::testing
+
+namespace pqpool::testing {
+namespace {
+
+TEST_F(PoolTest, AReturningCompletionRunsOnTheThreadThatReturnsTheConnection) {
+    auto options = Options();
+    options.max_size = 1;
+    auto pool = Make(options);
+    auto held = pool->Acquire(In(1000));
+    ASSERT_TRUE(held.ok());
+    std::promise<std::thread::id> returning_ran_on;
+    std::promise<std::thread::id> janitor_ran_on;
+    // Queued first: served first, on the janitor by default.
+    pool->AcquireAsync(In(2000), [&](Result<Lease> lease) {
+        EXPECT_TRUE(lease.ok());
+        janitor_ran_on.set_value(std::this_thread::get_id());
+    });  // Its lease returns here, on the janitor, and completes the second waiter there.
+    pool->AcquireAsync(
+        In(2000),
+        [&](Result<Lease> lease) {
+            EXPECT_TRUE(lease.ok());
+            returning_ran_on.set_value(std::this_thread::get_id());
+        },
+        {}, CompletionThread::kReturning);
+    ASSERT_EQ(pool->Stats().waiting, 2u);
+    held->Release();
+    const std::thread::id janitor = janitor_ran_on.get_future().get();
+    EXPECT_NE(janitor, std::this_thread::get_id());
+    // The janitor's callback returned the connection, so the kReturning waiter ran there.
+    EXPECT_EQ(returning_ran_on.get_future().get(), janitor);
+
+    // Returned by this thread: the kReturning callback runs here, before Release returns.
+    auto again = pool->Acquire(In(1000));
+    ASSERT_TRUE(again.ok());
+    std::optional<std::thread::id> ran_on;
+    pool->AcquireAsync(
+        In(2000),
+        [&](Result<Lease> lease) {
+            EXPECT_TRUE(lease.ok());
+            ran_on = std::this_thread::get_id();
+        },
+        {}, CompletionThread::kReturning);
+    again->Release();
+    ASSERT_TRUE(ran_on.has_value());
+    EXPECT_EQ(*ran_on, std::this_thread::get_id());
+    EXPECT_TRUE(Eventually([&] { return pool->Stats().in_use == 0; }));
+}
+
+}  // namespace
+}  // namespace pqpool::testing

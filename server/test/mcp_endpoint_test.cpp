@@ -4,6 +4,8 @@
 #include "transport/mcp_endpoint.hpp"
 
 #include <deque>
+#include <functional>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -49,6 +51,7 @@ struct Script {
     std::vector<std::optional<SessionRecord>> saved;
     std::vector<std::string> created;
     bool ran = false;
+    std::function<void()> during_admit;  // runs inside each Admit, once
 };
 
 class FakeTicket final : public Ticket {
@@ -80,6 +83,7 @@ public:
                std::chrono::steady_clock::time_point /*deadline*/, Planner planner,
                std::function<void(Admission)> then) override {
         ++script_.admits;
+        if (auto during = std::exchange(script_.during_admit, nullptr)) during();
         Admission admission;
         admission.verdict = script_.admit;
         admission.problem = script_.problem;
@@ -149,6 +153,10 @@ protected:
 
     /// POSTs `body` on session "s1" (none for initialize) and returns the exchange.
     std::shared_ptr<RecordingExchange> Post(const Json& body, bool with_session = true) {
+        return PostTo(endpoint_, body, with_session);
+    }
+    static std::shared_ptr<RecordingExchange> PostTo(McpEndpoint& endpoint, const Json& body,
+                                                     bool with_session = true) {
         HttpRequest request{http::verb::post, "/mcp", 11};
         request.set(http::field::host, "127.0.0.1:8080");
         request.set(http::field::accept, "application/json, text/event-stream");
@@ -158,7 +166,7 @@ protected:
         request.body() = body.dump();
         request.prepare_payload();
         auto exchange = std::make_shared<RecordingExchange>();
-        endpoint_.Handle(std::move(request), exchange);
+        endpoint.Handle(std::move(request), exchange);
         return exchange;
     }
     static Json Call(const std::string& tool, const Json& arguments) {
@@ -268,6 +276,38 @@ TEST_F(McpEndpointTest, InitializeStoresTheSessionThroughTheTicket) {
     EXPECT_EQ(exchange->replies[0].result(), http::status::ok);
     ASSERT_EQ(script_.created.size(), 1u);
     EXPECT_EQ(exchange->replies[0]["Mcp-Session-Id"], script_.created[0]);
+}
+
+TEST_F(McpEndpointTest, ARequestRunsOnItsIoThreadWhileAnotherStaysFreeElseOnAWorker) {
+    Config two_threads;
+    two_threads.http.io_threads = 2;  // one may run requests, one stays for the sockets
+    std::vector<std::function<void()>> posted;
+    McpEndpoint endpoint{two_threads, dispatcher_, backend_,
+                         [&](std::function<void()> work) { posted.push_back(std::move(work)); },
+                         limiter_};
+    // Alone: admitted and answered on this thread, before Handle returns; nothing posted.
+    auto first = PostTo(endpoint, Call("echo", {{"text", "a"}}));
+    ASSERT_EQ(first->replies.size(), 1u);
+    EXPECT_EQ(first->replies[0].result(), http::status::ok);
+    EXPECT_TRUE(posted.empty());
+
+    // A second request arriving while this thread runs one: no thread left to lend, so it goes
+    // to a worker and is answered only when the worker runs it.
+    std::shared_ptr<RecordingExchange> second;
+    script_.during_admit = [&] { second = PostTo(endpoint, Call("echo", {{"text", "b"}})); };
+    auto outer = PostTo(endpoint, Call("echo", {{"text", "c"}}));
+    EXPECT_EQ(outer->replies.size(), 1u);
+    ASSERT_NE(second, nullptr);
+    EXPECT_TRUE(second->replies.empty());
+    ASSERT_EQ(posted.size(), 1u);
+    posted[0]();
+    ASSERT_EQ(second->replies.size(), 1u);
+    EXPECT_EQ(Body(*second)["result"]["structuredContent"]["echo"], "b");
+
+    // The lent thread came back: the next request runs here again.
+    posted.clear();
+    EXPECT_EQ(PostTo(endpoint, Call("echo", {{"text", "d"}}))->replies.size(), 1u);
+    EXPECT_TRUE(posted.empty());
 }
 
 }  // namespace

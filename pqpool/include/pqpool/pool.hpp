@@ -20,6 +20,18 @@ using AcquireCallback = std::function<void(Result<Lease>)>;
 /// Identifies an async acquire for Cancel().
 using AcquireTicket = std::uint64_t;
 
+/// Which thread runs an async acquire's callback when a returned connection completes it.
+enum class CompletionThread {
+    /// The pool's janitor thread: for callbacks that may take locks that code returning a
+    /// connection could hold.
+    kJanitor,
+    /// The thread that returns the connection, in Lease::Release or ~Lease, outside the pool's
+    /// lock (a connection that needs a health check first still goes to the janitor). For
+    /// callbacks that only hand the lease on, e.g. post it to an executor: it saves waking the
+    /// janitor, a thread hand-off per queued acquire.
+    kReturning,
+};
+
 /// A call site. (std::source_location would do, but clang 14 with libstdc++ 12 lacks it, and
 /// clang-tidy must parse this header.)
 struct CallSite {
@@ -88,11 +100,12 @@ public:
     /// error (kTimeout, kPoolOverloaded, kDatabaseUnavailable, kCancelled, kClosed). The
     /// callback runs on the calling thread before AcquireAsync returns when a connection is
     /// free and needs no round trip (or the acquire fails at once), in Cancel() or Close() for
-    /// those errors, and otherwise on the pool's janitor thread. It must not block or throw
-    /// (post the work to your executor). A lease delivered to a caller that no longer wants it
-    /// is simply destroyed, which returns it.
-    AcquireTicket AcquireAsync(Deadline deadline, AcquireCallback callback,
-                               AcquireLabel label = {});
+    /// those errors, and otherwise on the pool's janitor thread, or with `completion`
+    /// kReturning on the thread returning the connection. It must not block or throw (post
+    /// the work to your executor). A lease delivered to a caller that no longer wants it is
+    /// simply destroyed, which returns it.
+    AcquireTicket AcquireAsync(Deadline deadline, AcquireCallback callback, AcquireLabel label = {},
+                               CompletionThread completion = CompletionThread::kJanitor);
 
     /// Cancels a queued async acquire; its callback gets kCancelled. Returns false when the
     /// acquire already completed (or is completing).

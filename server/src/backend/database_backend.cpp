@@ -3,6 +3,7 @@
 #include "backend/database_backend.hpp"
 
 #include <optional>
+#include <thread>
 
 #include "memory/migrations.hpp"
 #include "memory/pool_errors.hpp"
@@ -156,14 +157,21 @@ void DatabaseBackend::AcquireThen(const transport::Post& post, pqpool::Pool& poo
                                   Clock::time_point deadline, const std::string& tenant,
                                   const std::string& label,
                                   std::function<void(pqpool::Result<pqpool::Lease>)> then) {
+    // A lease free at once arrives before AcquireAsync returns, on this thread: the work goes
+    // on here, with no hand-off. A lease that waited arrives on the thread that returned it
+    // (another request's, or the pool's): the work moves to a worker.
+    const std::thread::id caller = std::this_thread::get_id();
+    auto returned = std::make_shared<bool>(false);  // read on this thread only
     pool.AcquireAsync(
         deadline,
-        [post, then = std::move(then)](pqpool::Result<pqpool::Lease> lease) mutable {
-            // The callback may run on the pool's thread: never do the work there.
+        [post, caller, returned,
+         then = std::move(then)](pqpool::Result<pqpool::Lease> lease) mutable {
+            if (std::this_thread::get_id() == caller && !*returned) return then(std::move(lease));
             auto shared = std::make_shared<pqpool::Result<pqpool::Lease>>(std::move(lease));
             post([then = std::move(then), shared]() mutable { then(std::move(*shared)); });
         },
-        pqpool::AcquireLabel(tenant, label));
+        pqpool::AcquireLabel(tenant, label), pqpool::CompletionThread::kReturning);
+    *returned = true;
 }
 
 void DatabaseBackend::Admit(const transport::Post& post, std::optional<std::string> bearer,

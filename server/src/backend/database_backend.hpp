@@ -44,7 +44,8 @@ public:
 private:
     struct Request;  // one Admit's state across threads
 
-    /// Acquires `tenant`'s lease from `pool` without blocking, then runs `then` through post.
+    /// Acquires `tenant`'s lease from `pool` without blocking, then runs `then`: on this
+    /// thread before returning when the lease is free at once, else through `post`.
     void AcquireThen(const transport::Post& post, pqpool::Pool& pool,
                      std::chrono::steady_clock::time_point deadline, const std::string& tenant,
                      const std::string& label,

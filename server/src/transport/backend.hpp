@@ -99,8 +99,11 @@ struct Admission {
 /// planned call with its lease, readiness and what /metrics shows. Implemented once, below
 /// the transport (backend/), and wired in cli/serve.cpp; tests use fakes.
 ///
-/// Every asynchronous call waits for nothing on the caller's thread (an I/O thread): pool
-/// waits happen in the pool's fair queue, database work and `then` run through `post`.
+/// No asynchronous call waits for the pool on the caller's thread: a request whose connection
+/// is not free waits in the pool's fair queue, and its database work and `then` run through
+/// `post`. When the connection is free at once, they run on the calling thread before the call
+/// returns (no thread hand-off), so call from a thread that may block on the database (a
+/// worker, or an I/O thread the transport lends for it, see McpEndpoint).
 /// Thread safety: every call may run concurrently.
 class Backend {
 public:

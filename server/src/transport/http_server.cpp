@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -51,7 +52,7 @@ public:
           endpoint_(services.config, services.dispatcher, services.backend, post_,
                     services.auth_failures, services.subscriptions),
           hooks_(http_, services.hooks, workers_, services.auth_failures),
-          acceptor_(ioc_),
+          acceptor_(net::make_strand(ioc_)),
           signals_(ioc_, SIGINT, SIGTERM),
           drain_timer_(ioc_) {}
 
@@ -176,8 +177,11 @@ private:
         log::Info("server_stopping", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"},
                                       {"in_flight", in_flight_.load()}});
         draining_.store(true);
-        beast_error_code ignored;
-        acceptor_.close(ignored);
+        // On the acceptor's strand, where its accept handler runs: never beside an accept.
+        net::dispatch(acceptor_.get_executor(), [this] {
+            beast_error_code ignored;
+            acceptor_.close(ignored);
+        });
         endpoint_.CloseStreams();
         std::vector<std::weak_ptr<HttpConnection>> connections;
         {
@@ -222,7 +226,7 @@ private:
     Post post_;  // runs work on workers_
     McpEndpoint endpoint_;
     HookRoute hooks_;
-    tcp::acceptor acceptor_;
+    tcp::acceptor acceptor_;  // on its own strand: accepts and the close never overlap
     net::signal_set signals_;
     net::steady_timer drain_timer_;
     std::chrono::steady_clock::time_point drain_deadline_;
@@ -307,15 +311,17 @@ void HttpServer::Ready(HttpRequest request, std::shared_ptr<Exchange> exchange) 
 }
 
 void HttpServer::Metrics(HttpRequest request, std::shared_ptr<Exchange> exchange) {
-    services_.backend.MetricsText(
-        post_, OpenConnections(),
-        static_cast<std::int64_t>(services_.dispatcher.waiting_client_requests()),
-        [request = std::move(request), exchange](std::string text) {
-            HttpResponse response{http::status::ok, request.version()};
-            response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-            response.body() = std::move(text);
-            exchange->Reply(std::move(response));
-        });
+    // On a worker: the backend counts live sessions on this thread when a connection is free.
+    post_([this, version = request.version(), exchange, open = OpenConnections()] {
+        services_.backend.MetricsText(
+            post_, open, static_cast<std::int64_t>(services_.dispatcher.waiting_client_requests()),
+            [version, exchange](std::string text) {
+                HttpResponse response{http::status::ok, version};
+                response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+                response.body() = std::move(text);
+                exchange->Reply(std::move(response));
+            });
+    });
 }
 
 }  // namespace

@@ -36,8 +36,9 @@ struct HttpServices {
 /// metadata and services.routes on config.http.host:port until SIGTERM or SIGINT; then stops
 /// accepting, answers what is in flight (up to config.http.shutdown_timeout), ends SSE streams
 /// and returns 0. Returns 1 when it cannot listen (the reason is printed). I/O runs on
-/// config.http.io_threads threads; database work on a worker pool of
-/// config.pool_max_connections + config.query_max_connections threads.
+/// config.http.io_threads threads, which also run /mcp requests whose connection is free at
+/// once (all but one of them at a time, see McpEndpoint); other database work runs on a worker
+/// pool of config.pool_max_connections + config.query_max_connections threads.
 int RunHttp(const HttpServices& services);
 
 }  // namespace mnemo::transport

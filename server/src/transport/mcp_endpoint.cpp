@@ -81,6 +81,7 @@ McpEndpoint::McpEndpoint(const Config& config, const mcp::Dispatcher& dispatcher
       dispatcher_(dispatcher),
       backend_(backend),
       post_(std::move(post)),
+      lendable_threads_(config.http.io_threads > 1 ? config.http.io_threads - 1 : 0),
       subscriptions_(subscriptions),
       auth_failures_(auth_failures) {
     if (subscriptions_ == nullptr) return;
@@ -286,9 +287,11 @@ void McpEndpoint::HandlePost(std::shared_ptr<Call> call) {
                                               "Invalid Request: " + call->incoming.problem));
     }
     if (call->incoming.kind == Kind::kRequest && call->incoming.method == "initialize") {
-        return backend_.Admit(
-            post_, call->bearer, "", call->deadline, {},
-            [this, call](Admission admission) { Initialize(call, std::move(admission)); });
+        return Lend([this, call] {
+            backend_.Admit(
+                post_, call->bearer, "", call->deadline, {},
+                [this, call](Admission admission) { Initialize(call, std::move(admission)); });
+        });
     }
     if (call->session_id.empty()) {
         return call->exchange->Reply(
@@ -320,8 +323,19 @@ void McpEndpoint::Admit(std::shared_ptr<Call> call) {
                                       : std::string("http_message");
         return LeaseNeed{call->plan.lease_tenant, call->plan.caller_pool, label};
     };
-    backend_.Admit(post_, call->bearer, call->session_id, call->deadline, std::move(planner),
-                   [this, call](Admission admission) { Dispatch(call, std::move(admission)); });
+    Lend([this, call, planner = std::move(planner)] {
+        backend_.Admit(post_, call->bearer, call->session_id, call->deadline, planner,
+                       [this, call](Admission admission) { Dispatch(call, std::move(admission)); });
+    });
+}
+
+void McpEndpoint::Lend(const std::function<void()>& admit) {
+    if (lent_threads_.fetch_add(1) >= lendable_threads_) {
+        lent_threads_.fetch_sub(1);
+        return post_(admit);
+    }
+    admit();
+    lent_threads_.fetch_sub(1);
 }
 
 void McpEndpoint::Initialize(std::shared_ptr<Call> call, Admission admission) {
@@ -448,36 +462,38 @@ void McpEndpoint::HandleGet(std::shared_ptr<Call> call) {
         return call->exchange->Reply(RpcError(*call, http::status::bad_request, kServerError,
                                               "Bad Request: Mcp-Session-Id header is required"));
     }
-    backend_.Admit(
-        post_, call->bearer, call->session_id, call->deadline,
-        [](const Principal&, const SessionRecord&) {
-            return LeaseNeed{"", false, "http_stream"};
-        },
-        [this, call](Admission admission) {
-            if (admission.verdict != Verdict::kAdmitted) {
-                return Refuse(*call, admission.verdict, admission.problem);
+    auto then = [this, call](Admission admission) {
+        if (admission.verdict != Verdict::kAdmitted) {
+            return Refuse(*call, admission.verdict, admission.problem);
+        }
+        const Verdict verdict = admission.ticket->Confirm().value_or(Verdict::kUnavailable);
+        admission.ticket.reset();
+        // kChanged: the check compared a project this stream ignores.
+        if (!Proceeds(*call, verdict, [&] { HandleGet(call); })) return;
+        {
+            std::lock_guard lock(streams_mutex_);
+            auto& slot = streams_[call->session_key];
+            if (slot != nullptr && slot->open()) {
+                return call->exchange->Reply(
+                    RpcError(*call, http::status::conflict, kServerError,
+                             "Conflict: this session already has an open GET stream"));
             }
-            const Verdict verdict = admission.ticket->Confirm().value_or(Verdict::kUnavailable);
-            admission.ticket.reset();
-            // kChanged: the check compared a project this stream ignores.
-            if (!Proceeds(*call, verdict, [&] { HandleGet(call); })) return;
-            {
-                std::lock_guard lock(streams_mutex_);
-                auto& slot = streams_[call->session_key];
-                if (slot != nullptr && slot->open()) {
-                    return call->exchange->Reply(
-                        RpcError(*call, http::status::conflict, kServerError,
-                                 "Conflict: this session already has an open GET stream"));
-                }
-                slot = call->exchange;
-                // Forget streams that ended, so the map stays as small as the open ones.
-                std::erase_if(streams_, [](const auto& entry) {
-                    return entry.second == nullptr || !entry.second->open();
-                });
-            }
-            call->exchange->StartStream(HttpResponse{http::status::ok, call->request.version()},
-                                        true);
-        });
+            slot = call->exchange;
+            // Forget streams that ended, so the map stays as small as the open ones.
+            std::erase_if(streams_, [](const auto& entry) {
+                return entry.second == nullptr || !entry.second->open();
+            });
+        }
+        call->exchange->StartStream(HttpResponse{http::status::ok, call->request.version()}, true);
+    };
+    Lend([this, call, then = std::move(then)] {
+        backend_.Admit(
+            post_, call->bearer, call->session_id, call->deadline,
+            [](const Principal&, const SessionRecord&) {
+                return LeaseNeed{"", false, "http_stream"};
+            },
+            then);
+    });
 }
 
 void McpEndpoint::HandleDelete(std::shared_ptr<Call> call) {
@@ -485,39 +501,42 @@ void McpEndpoint::HandleDelete(std::shared_ptr<Call> call) {
         return call->exchange->Reply(RpcError(*call, http::status::bad_request, kServerError,
                                               "Bad Request: Mcp-Session-Id header is required"));
     }
-    backend_.Admit(
-        post_, call->bearer, call->session_id, call->deadline,
-        [](const Principal&, const SessionRecord&) {
-            return LeaseNeed{"", false, "http_delete"};
-        },
-        [this, call](Admission admission) {
-            if (admission.verdict != Verdict::kAdmitted) {
-                return Refuse(*call, admission.verdict, admission.problem);
+    auto then = [this, call](Admission admission) {
+        if (admission.verdict != Verdict::kAdmitted) {
+            return Refuse(*call, admission.verdict, admission.problem);
+        }
+        std::string problem;
+        // The check, when pending, rides in front of the delete.
+        const auto deleted = admission.ticket->DeleteSession(call->session_id, problem);
+        const Verdict verdict = admission.ticket->Confirm().value_or(Verdict::kUnavailable);
+        admission.ticket.reset();
+        // kChanged: nothing was deleted, the check stopped it.
+        if (!Proceeds(*call, verdict, [&] { HandleDelete(call); })) return;
+        if (!deleted) {
+            return Refuse(*call, Verdict::kUnavailable, "Database unavailable: " + problem);
+        }
+        std::shared_ptr<Exchange> stream;
+        {
+            std::lock_guard lock(streams_mutex_);
+            if (auto found = streams_.find(call->session_key); found != streams_.end()) {
+                stream = std::move(found->second);
+                streams_.erase(found);
             }
-            std::string problem;
-            // The check, when pending, rides in front of the delete.
-            const auto deleted = admission.ticket->DeleteSession(call->session_id, problem);
-            const Verdict verdict = admission.ticket->Confirm().value_or(Verdict::kUnavailable);
-            admission.ticket.reset();
-            // kChanged: nothing was deleted, the check stopped it.
-            if (!Proceeds(*call, verdict, [&] { HandleDelete(call); })) return;
-            if (!deleted) {
-                return Refuse(*call, Verdict::kUnavailable, "Database unavailable: " + problem);
-            }
-            std::shared_ptr<Exchange> stream;
-            {
-                std::lock_guard lock(streams_mutex_);
-                if (auto found = streams_.find(call->session_key); found != streams_.end()) {
-                    stream = std::move(found->second);
-                    streams_.erase(found);
-                }
-            }
-            if (stream != nullptr) stream->EndStream();
-            if (subscriptions_ != nullptr) subscriptions_->Forget(call->session_key);
-            log::Info("session_deleted", {{"session", SessionLogId(call->session_id)}});
-            call->exchange->Reply(HttpResponse{
-                *deleted ? http::status::ok : http::status::not_found, call->request.version()});
-        });
+        }
+        if (stream != nullptr) stream->EndStream();
+        if (subscriptions_ != nullptr) subscriptions_->Forget(call->session_key);
+        log::Info("session_deleted", {{"session", SessionLogId(call->session_id)}});
+        call->exchange->Reply(HttpResponse{*deleted ? http::status::ok : http::status::not_found,
+                                           call->request.version()});
+    };
+    Lend([this, call, then = std::move(then)] {
+        backend_.Admit(
+            post_, call->bearer, call->session_id, call->deadline,
+            [](const Principal&, const SessionRecord&) {
+                return LeaseNeed{"", false, "http_delete"};
+            },
+            then);
+    });
 }
 
 void McpEndpoint::CloseStreams() {

@@ -18,10 +18,14 @@ namespace mnemo::transport {
 
 /// Serves POST, GET and DELETE on /mcp (MCP 2025-11-25 Streamable HTTP, also 2025-06-18 and
 /// 2025-03-26). Header checks run on the I/O thread; everything that needs the database goes
-/// through `backend` (authentication, sessions, the lease of the call's planned tenant), whose
-/// steps run on the workers behind `post`, so an I/O thread never waits for the pool or the
-/// database. The message is parsed and classified once; the dispatcher plans it once the
-/// session is known, and the backend admits it with its lease.
+/// through `backend` (authentication, sessions, the lease of the call's planned tenant). The
+/// message is parsed and classified once; the dispatcher plans it once the session is known,
+/// and the backend admits it with its lease.
+///
+/// Threads: no I/O thread waits for the pool. A request whose connection is free at once runs
+/// on its I/O thread, start to reply, with no hand-off, as long as another I/O thread stays
+/// free for the sockets (at most MNEMO_HTTP_THREADS - 1 I/O threads run requests); a request
+/// that waits for a connection, or finds no I/O thread to spare, runs on a worker (`post`).
 ///
 /// A POST is answered with JSON, or with an SSE stream as soon as the request sends anything
 /// before its response (progress, log messages, sampling or elicitation requests). The
@@ -64,6 +68,10 @@ private:
 
     /// Asks the backend to admit the call, planning it on the session it names.
     void Admit(std::shared_ptr<Call> call);
+    /// Runs `admit` (a backend call) on this thread when fewer than MNEMO_HTTP_THREADS - 1
+    /// threads are inside one, else on a worker: the backend runs what is ready at once on the
+    /// thread that calls it (a request whose connection is free blocks it for its statements).
+    void Lend(const std::function<void()>& admit);
     void Initialize(std::shared_ptr<Call> call, Admission admission);
     void Dispatch(std::shared_ptr<Call> call, Admission admission);
     /// After the dispatcher answered: ends the ticket (saving a changed session) and replies.
@@ -85,6 +93,8 @@ private:
     const mcp::Dispatcher& dispatcher_;
     Backend& backend_;
     transport::Post post_;
+    const std::size_t lendable_threads_;        // MNEMO_HTTP_THREADS - 1
+    std::atomic<std::size_t> lent_threads_{0};  // threads inside Lend's `admit` now
     mcp::Subscriptions* subscriptions_;
     util::AuthFailureLimiter& auth_failures_;
 
