@@ -133,10 +133,11 @@ protected:
                            [](const mcp::ToolCall& call) {
                                return mcp::ToolResult::Ok({{"echo", call.arguments["text"]}});
                            },
-                       .lease_tenant =
+                       .plan =
                            [](const Json& arguments, const mcp::Session& session) {
-                               return session.selected_project() + "/" +
-                                      arguments.value("text", std::string());
+                               return mcp::ToolPlan::OfTenant(
+                                   session.selected_project() + "/" +
+                                   arguments.value("text", std::string()));
                            }});
         registry_.Add({.name = "write",
                        .title = "",
@@ -144,7 +145,7 @@ protected:
                        .input_schema = {{"type", "object"}},
                        .annotations = Json::object(),
                        .handler = [](const mcp::ToolCall&) { return mcp::ToolResult::Ok({}); },
-                       .lease_tenant = {}});
+                       .plan = {}});
     }
 
     /// POSTs `body` on session "s1" (none for initialize) and returns the exchange.
