@@ -30,9 +30,10 @@ protected:
                                call.Progress(0.5, 1, "half way");
                                return ToolResult::Ok({{"echo", call.arguments["text"]}});
                            },
-                       .lease_tenant =
+                       .plan =
                            [](const Json& arguments, const Session&) {
-                               return "tenant-" + arguments.value("text", std::string());
+                               return mnemo::mcp::ToolPlan::OfTenant(
+                                   "tenant-" + arguments.value("text", std::string()));
                            }});
     }
 
@@ -208,6 +209,63 @@ TEST_F(DispatcherTest, PlanNamesTheToolItsTenantAndWhetherProgressWasAsked) {
     const CallPlan ping =
         dispatcher_.Plan(Json::parse(R"({"jsonrpc":"2.0","id":1,"method":"ping"})"), session_);
     EXPECT_EQ(ping.tool, nullptr);
+}
+
+TEST(DispatcherPlanTest, APlanCarriesTheToolsProjectToItsHandlerAndWhetherItAsksTheClient) {
+    ToolRegistry registry;
+    Session session("s");
+    session.SetInitialized("2025-11-25", Json::object(), Json::object());
+    std::string handled_project = "(unplanned)";
+    auto remember = [&handled_project](const ToolCall& call) {
+        if (call.planned_project != nullptr) handled_project = call.planned_project->name;
+        return ToolResult::Ok({});
+    };
+    registry.Add({.name = "planned",
+                  .title = "",
+                  .description = "Plans a project.",
+                  .input_schema = {{"type", "object"}},
+                  .annotations = Json::object(),
+                  .handler = remember,
+                  .plan =
+                      [](const Json&, const Session&) {
+                          ToolPlan plan = ToolPlan::OfTenant("t");
+                          plan.project = PlannedProject{"from-plan", false};
+                          return plan;
+                      },
+                  .caller_sql = false,
+                  .asks_client = false});
+    registry.Add({.name = "asks",
+                  .title = "",
+                  .description = "Always asks the client.",
+                  .input_schema = {{"type", "object"}},
+                  .annotations = Json::object(),
+                  .handler = remember,
+                  .plan = {},
+                  .caller_sql = false,
+                  .asks_client = true});
+    const Dispatcher dispatcher(ServerInfo{"mnemo", "test", "", ""}, registry);
+    auto call = [](const char* tool) {
+        return Json{{"jsonrpc", "2.0"},
+                    {"id", 1},
+                    {"method", "tools/call"},
+                    {"params", {{"name", tool}, {"arguments", Json::object()}}}};
+    };
+    const CallPlan plan = dispatcher.Plan(call("planned"), session);
+    ASSERT_TRUE(plan.project.has_value());
+    EXPECT_EQ(plan.project->name, "from-plan");
+    EXPECT_FALSE(plan.may_wait_on_client);
+    const Json message = call("planned");
+    (void)dispatcher.Handle(message, Classify(message), session, {}, &plan);
+    EXPECT_EQ(handled_project, "from-plan");
+    // Without a plan, or with another message's, the handler gets none.
+    handled_project = "(unplanned)";
+    (void)dispatcher.Handle(message, session);
+    EXPECT_EQ(handled_project, "(unplanned)");
+    const CallPlan other = dispatcher.Plan(call("asks"), session);
+    EXPECT_TRUE(other.may_wait_on_client);
+    EXPECT_FALSE(other.project.has_value());
+    (void)dispatcher.Handle(message, Classify(message), session, {}, &other);
+    EXPECT_EQ(handled_project, "(unplanned)");
 }
 
 TEST_F(DispatcherTest, TheObserverSeesEveryToolCall) {

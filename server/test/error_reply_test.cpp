@@ -144,7 +144,7 @@ protected:
                                return mcp::ToolErrorResult(
                                    Error(ErrorCode::kNotFound, "no context 'plan'"), "proj");
                            },
-                       .lease_tenant = {}});
+                       .plan = {}});
         (void)dispatcher_.HandleText(
             R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":)"
             R"("2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})",
@@ -195,7 +195,7 @@ TEST_F(ToolErrorLogTest, ASuccessfulCallLogsNoError) {
                    .input_schema = {{"type", "object"}},
                    .annotations = Json::object(),
                    .handler = [](const mcp::ToolCall&) { return mcp::ToolResult::Ok({}); },
-                   .lease_tenant = {}});
+                   .plan = {}});
     ::testing::internal::CaptureStderr();
     (void)dispatcher_.HandleText(
         R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"works"}})", session_);

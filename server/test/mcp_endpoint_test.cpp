@@ -137,10 +137,11 @@ protected:
                            [](const mcp::ToolCall& call) {
                                return mcp::ToolResult::Ok({{"echo", call.arguments["text"]}});
                            },
-                       .lease_tenant =
+                       .plan =
                            [](const Json& arguments, const mcp::Session& session) {
-                               return session.selected_project() + "/" +
-                                      arguments.value("text", std::string());
+                               return mcp::ToolPlan::OfTenant(
+                                   session.selected_project() + "/" +
+                                   arguments.value("text", std::string()));
                            }});
         registry_.Add({.name = "write",
                        .title = "",
@@ -148,7 +149,28 @@ protected:
                        .input_schema = {{"type", "object"}},
                        .annotations = Json::object(),
                        .handler = [](const mcp::ToolCall&) { return mcp::ToolResult::Ok({}); },
-                       .lease_tenant = {}});
+                       .plan = {}});
+        // Plans the session's project and asks the client; answers with what it was handed.
+        registry_.Add(
+            {.name = "asking",
+             .title = "",
+             .description = "Asks the client.",
+             .input_schema = {{"type", "object"}},
+             .annotations = {{"readOnlyHint", true}},
+             .handler =
+                 [](const mcp::ToolCall& call) {
+                     return mcp::ToolResult::Ok(
+                         {{"planned", call.planned_project != nullptr ? call.planned_project->name
+                                                                      : std::string("(none)")}});
+                 },
+             .plan =
+                 [](const Json&, const mcp::Session& session) {
+                     mcp::ToolPlan plan;
+                     plan.project = mcp::PlannedProject{session.selected_project(), false};
+                     return plan;
+                 },
+             .caller_sql = false,
+             .asks_client = true});
     }
 
     /// POSTs `body` on session "s1" (none for initialize) and returns the exchange.
@@ -199,6 +221,19 @@ TEST_F(McpEndpointTest, TheCallIsPlannedOnTheStoredSessionAndTheBackendLeasesIts
     EXPECT_EQ(script_.needs[0].label, "echo");
     ASSERT_EQ(script_.saved.size(), 1u);
     EXPECT_FALSE(script_.saved[0].has_value());  // nothing changed: nothing to save
+}
+
+TEST_F(McpEndpointTest, ThePlanTellsTheBackendTheCallMayWaitAndGivesTheToolItsProject) {
+    auto exchange = Post(Call("asking", Json::object()));
+    ASSERT_EQ(exchange->replies.size(), 1u);
+    // The handler acts on the project the plan resolved on the stored session.
+    EXPECT_EQ(Body(*exchange)["result"]["structuredContent"]["planned"], "notes");
+    ASSERT_EQ(script_.needs.size(), 1u);
+    EXPECT_TRUE(script_.needs[0].may_wait_on_client);
+    EXPECT_TRUE(script_.needs[0].tenant.empty());
+    (void)Post(Call("echo", {{"text", "x"}}));
+    ASSERT_EQ(script_.needs.size(), 2u);
+    EXPECT_FALSE(script_.needs[1].may_wait_on_client);
 }
 
 TEST_F(McpEndpointTest, EachRefusalOfTheBackendHasItsStatus) {

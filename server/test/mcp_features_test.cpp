@@ -82,7 +82,7 @@ protected:
                             if (!answer.ok) return ToolResult::Error("client", answer.error);
                             return ToolResult::Ok({{"answer", answer.result}});
                         },
-                    .lease_tenant = {}});
+                    .plan = {}});
         tools_.Add({.name = "spin",
                     .title = "",
                     .description = "Runs until cancelled.",
@@ -94,7 +94,7 @@ protected:
                             while (!call.Cancelled()) std::this_thread::sleep_for(1ms);
                             return ToolResult::Ok({{"stopped", true}});
                         },
-                    .lease_tenant = {}});
+                    .plan = {}});
         tools_.Add({.name = "chatty",
                     .title = "",
                     .description = "Logs at two levels.",
@@ -106,7 +106,7 @@ protected:
                             call.Log(LogLevel::kError, "trouble");
                             return ToolResult::Ok({});
                         },
-                    .lease_tenant = {}});
+                    .plan = {}});
         resources_.Add(std::make_unique<NumberedResources>(25));
         prompts_.Add(
             {.name = "greet",

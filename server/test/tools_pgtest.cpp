@@ -182,6 +182,80 @@ TEST_F(ToolsTest, APoolTimeoutIsAToolErrorNamingTheProject) {
     EXPECT_FALSE(Call("wake_up", {{"project", other}})["isError"].get<bool>());
 }
 
+TEST_F(ToolsTest, TheHandlerActsOnThePlannedProjectWithoutResolvingAgain) {
+    const std::string planned = UniqueProject("planned");
+    const std::string later = UniqueProject("later");
+    ASSERT_FALSE(Call("create_project", {{"name", planned}})["isError"].get<bool>());
+    ASSERT_FALSE(Call("create_project", {{"name", later}})["isError"].get<bool>());
+    const Json message = {{"jsonrpc", "2.0"},
+                          {"id", ++id_},
+                          {"method", "tools/call"},
+                          {"params", {{"name", "wake_up"}, {"arguments", Json::object()}}}};
+    const mcp::Incoming incoming = mcp::Classify(message);
+
+    // Planned on the session's selection; the session then changes before the call runs, so
+    // a handler that resolved again would act on `later`.
+    session_.SelectProject(planned);
+    const mcp::CallPlan plan = dispatcher_->Plan(incoming, session_);
+    ASSERT_TRUE(plan.project.has_value());
+    EXPECT_EQ(plan.project->name, planned);
+    EXPECT_FALSE(plan.project->is_default);
+    EXPECT_EQ(plan.lease_tenant, planned);
+    EXPECT_FALSE(plan.may_wait_on_client);
+    session_.SelectProject(later);
+    const Json acted = dispatcher_->Handle(message, incoming, session_, {}, &plan);
+    EXPECT_EQ(acted["result"]["structuredContent"]["project"], planned) << acted.dump();
+
+    // Planned on the default (nothing named): the handler still creates it on first use.
+    session_.SelectProject("");
+    const mcp::CallPlan on_default = dispatcher_->Plan(incoming, session_);
+    ASSERT_TRUE(on_default.project.has_value());
+    EXPECT_EQ(on_default.project->name, config_.default_project);
+    EXPECT_TRUE(on_default.project->is_default);
+    session_.SelectProject(later);
+    const Json created = dispatcher_->Handle(message, incoming, session_, {}, &on_default);
+    EXPECT_EQ(created["result"]["structuredContent"]["project"], config_.default_project)
+        << created.dump();
+
+    // Unplanned (a batch, a test), the handler resolves on its own: the session's selection.
+    EXPECT_EQ(Call("wake_up", Json::object())["structuredContent"]["project"], later);
+}
+
+TEST_F(ToolsTest, APlanWaitsOnTheClientOnlyWhenItsRootsMustNameTheProject) {
+    Config config = TestDatabase::Shared().MakeConfig(2);
+    config.transport = Transport::kHttp;
+    config.default_project = UniqueProject("dflt");
+    registry_ = mcp::ToolRegistry();
+    Start(config);
+    mcp::Session rooted("rooted-session");
+    rooted.SetInitialized("2025-11-25", {{"name", "c"}, {"version", "1"}},
+                          {{"roots", Json::object()}});
+    auto plan_of = [&](const char* tool, Json arguments, const mcp::Session& session) {
+        return dispatcher_->Plan(Json{{"jsonrpc", "2.0"},
+                                      {"id", 1},
+                                      {"method", "tools/call"},
+                                      {"params", {{"name", tool}, {"arguments", arguments}}}},
+                                 session);
+    };
+    // Nothing names the project and the client shares roots: it is asked while the call runs.
+    const mcp::CallPlan discovers = plan_of("wake_up", Json::object(), rooted);
+    EXPECT_TRUE(discovers.may_wait_on_client);
+    EXPECT_TRUE(discovers.lease_tenant.empty());
+    ASSERT_TRUE(discovers.project.has_value());
+    EXPECT_TRUE(discovers.project->name.empty());
+    // Named by the argument, by the selection, or (no roots) by the default: nobody is asked.
+    EXPECT_FALSE(plan_of("wake_up", {{"project", "named"}}, rooted).may_wait_on_client);
+    rooted.SelectProject("chosen");
+    EXPECT_FALSE(plan_of("wake_up", Json::object(), rooted).may_wait_on_client);
+    const mcp::CallPlan rootless = plan_of("wake_up", Json::object(), session_);
+    EXPECT_FALSE(rootless.may_wait_on_client);
+    EXPECT_EQ(rootless.lease_tenant, config.default_project);
+    // Registry tools resolve no project.
+    const mcp::CallPlan registry = plan_of("list_projects", Json::object(), rooted);
+    EXPECT_FALSE(registry.may_wait_on_client);
+    EXPECT_FALSE(registry.project.has_value());
+}
+
 TEST_F(ToolsTest, DeleteProjectDoesNothingWithoutConfirm) {
     const std::string doomed = UniqueProject("doomed");
     ASSERT_FALSE(Call("create_project", {{"name", doomed}})["isError"].get<bool>());

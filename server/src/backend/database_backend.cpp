@@ -29,8 +29,9 @@ struct CheckState {
 /// A ticket: the request's lease (lent to the store while Run runs), and its check.
 class DatabaseTicket final : public transport::Ticket {
 public:
+    /// `lease` nullopt: the ticket holds none (a request that may wait on the client).
     DatabaseTicket(const memory::AccessStore& access, std::string user, std::string tenant,
-                   bool caller, pqpool::Result<pqpool::Lease> lease,
+                   bool caller, std::optional<pqpool::Result<pqpool::Lease>> lease,
                    std::shared_ptr<CheckState> check)
         : access_(access),
           user_(std::move(user)),
@@ -40,7 +41,7 @@ public:
           check_(std::move(check)) {}
 
     void Run(const std::function<void()>& work) override {
-        if (!lease_) return work();  // a call before this one took the lease
+        if (!lease_) return work();  // none held, or a call before this one took it
         scope_.emplace(tenant_, std::move(*lease_), caller_);
         lease_.reset();
         work();
@@ -92,7 +93,8 @@ private:
     std::string user_;
     std::string tenant_;
     bool caller_;
-    // The acquire's outcome while no store call took it; nullopt once one did.
+    // The acquire's outcome while no store call took it; nullopt once one did, or when the
+    // ticket never held one.
     std::optional<pqpool::Result<pqpool::Lease>> lease_;
     std::optional<memory::LentLeaseScope> scope_;  // while Run runs
     std::shared_ptr<CheckState> check_;            // null: checked by a look-up before
@@ -200,8 +202,11 @@ void DatabaseBackend::Admit(const transport::Post& post, std::optional<std::stri
 
 void DatabaseBackend::AdmitHinted(std::shared_ptr<Request> request) {
     request->need = request->planner(request->principal, request->session);
-    // Caller SQL's restricted roles cannot run the check: look up first.
-    if (request->need.caller_pool) return AdmitLookedUp(std::move(request));
+    // Caller SQL's restricted roles cannot run the check, and a call that may wait on the
+    // client holds no lease for the check to ride on: look up first.
+    if (request->need.caller_pool || request->need.may_wait_on_client) {
+        return AdmitLookedUp(std::move(request));
+    }
     const std::string tenant =
         request->need.tenant.empty() ? memory::AccessStore::ServerTenant() : request->need.tenant;
     AcquireThen(request->post, *pool_, request->deadline, tenant, request->need.label,
@@ -287,6 +292,16 @@ void DatabaseBackend::Plan(std::shared_ptr<Request> request, pqpool::Lease serve
     admission.principal = request->principal;
     admission.session = request->session;
     admission.need = request->need;
+    if (request->need.may_wait_on_client) {
+        // The look-up decided the check; the call's statements take their own leases, so
+        // none is held while the client is asked. It runs on a worker: on the calling thread
+        // (an I/O thread lent to it) it would hold that thread for as long as the client takes.
+        server_lease.Release();
+        admission.ticket = std::make_unique<DatabaseTicket>(
+            access_, request->principal.user, request->need.tenant, false, std::nullopt, nullptr);
+        auto shared = std::make_shared<Admission>(std::move(admission));
+        return request->post([request, shared] { request->then(std::move(*shared)); });
+    }
     // Without a caller pool, caller SQL takes no lease of its own: the store refuses it.
     if (request->need.tenant.empty() || (request->need.caller_pool && caller_pool_ == nullptr)) {
         admission.need.tenant.clear();

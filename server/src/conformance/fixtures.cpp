@@ -55,15 +55,19 @@ ToolResult Elicit(const ToolCall& call, std::string message, Json properties, Js
 }
 
 void AddTools(mcp::ToolRegistry& tools) {
+    // `asks_client`: the fixture sends the client a request and waits (sampling, elicitation).
+    constexpr bool kAsksClient = true;
     auto add = [&tools](const char* name, const char* description, Json schema,
-                        mcp::ToolHandler handler) {
+                        mcp::ToolHandler handler, bool asks_client = false) {
         tools.Add({.name = name,
                    .title = {},
                    .description = description,
                    .input_schema = std::move(schema),
                    .annotations = {{"readOnlyHint", true}},
                    .handler = std::move(handler),
-                   .lease_tenant = {}});
+                   .plan = {},
+                   .caller_sql = false,
+                   .asks_client = asks_client});
     };
     add("test_simple_text", "Conformance fixture: returns a simple text response.", NoArguments(),
         [](const ToolCall&) {
@@ -115,8 +119,10 @@ void AddTools(mcp::ToolRegistry& tools) {
             }
             return ToolResult::Content(Json::array({Text("Progress tool completed")}));
         });
-    add("test_sampling", "Conformance fixture: asks the client's model (sampling).",
-        StringArgument("prompt", "The prompt to send"), [](const ToolCall& call) {
+    add(
+        "test_sampling", "Conformance fixture: asks the client's model (sampling).",
+        StringArgument("prompt", "The prompt to send"),
+        [](const ToolCall& call) {
             const std::string prompt = call.arguments["prompt"].get<std::string>();
             const Json message = {{"role", "user"}, {"content", Text(prompt)}};
             const auto answer =
@@ -127,16 +133,21 @@ void AddTools(mcp::ToolRegistry& tools) {
             return ToolResult::Content(Json::array(
                 {Text("LLM response: " +
                       (content.is_object() ? content.value("text", "") : std::string()))}));
-        });
-    add("test_elicitation", "Conformance fixture: asks the user for input (elicitation).",
-        StringArgument("message", "The message to show the user"), [](const ToolCall& call) {
+        },
+        kAsksClient);
+    add(
+        "test_elicitation", "Conformance fixture: asks the user for input (elicitation).",
+        StringArgument("message", "The message to show the user"),
+        [](const ToolCall& call) {
             return Elicit(
                 call, call.arguments["message"].get<std::string>(),
                 {{"username", {{"type", "string"}, {"description", "User's response"}}},
                  {"email", {{"type", "string"}, {"description", "User's email address"}}}},
                 {"username", "email"});
-        });
-    add("test_elicitation_sep1034_defaults",
+        },
+        kAsksClient);
+    add(
+        "test_elicitation_sep1034_defaults",
         "Conformance fixture: elicitation with default values (SEP-1034).", NoArguments(),
         [](const ToolCall& call) {
             return Elicit(
@@ -155,8 +166,10 @@ void AddTools(mcp::ToolRegistry& tools) {
                    {"description", "Verification status"},
                    {"default", true}}}},
                 Json::array());
-        });
-    add("test_elicitation_sep1330_enums",
+        },
+        kAsksClient);
+    add(
+        "test_elicitation_sep1330_enums",
         "Conformance fixture: elicitation with every enum form (SEP-1330).", NoArguments(),
         [](const ToolCall& call) {
             const Json titled = Json::array({{{"const", "value1"}, {"title", "First Option"}},
@@ -186,7 +199,8 @@ void AddTools(mcp::ToolRegistry& tools) {
                    {"description", "Select multiple options with titles"},
                    {"items", {{"anyOf", titled}}}}}},
                 Json::array());
-        });
+        },
+        kAsksClient);
     add("json_schema_2020_12_tool", "Conformance fixture: a JSON Schema 2020-12 input schema.",
         {{"$schema", "https://json-schema.org/draft/2020-12/schema"},
          {"type", "object"},

@@ -64,10 +64,15 @@ CallPlan Dispatcher::Plan(const Incoming& incoming, const Session& session) cons
     if (name == params.end() || !name->is_string()) return plan;
     plan.tool = tools_.Find(name->get<std::string>());
     const auto arguments = params.find("arguments");
-    if (plan.tool != nullptr && plan.tool->lease_tenant) {
+    if (plan.tool == nullptr) return plan;
+    plan.may_wait_on_client = plan.tool->asks_client;
+    if (plan.tool->plan) {
         const Json args =
             arguments != params.end() && arguments->is_object() ? *arguments : Json::object();
-        plan.lease_tenant = plan.tool->lease_tenant(args, session);
+        ToolPlan decided = plan.tool->plan(args, session);
+        plan.lease_tenant = std::move(decided.lease_tenant);
+        plan.project = std::move(decided.project);
+        plan.may_wait_on_client = plan.may_wait_on_client || decided.may_wait_on_client;
         plan.caller_pool = plan.tool->caller_sql;
     }
     return plan;
@@ -84,7 +89,7 @@ Json Dispatcher::HandleOne(const Json& message, Session& session, const Notifier
 }
 
 Json Dispatcher::Handle(const Json& message, const Incoming& incoming, Session& session,
-                        const Notifier& notify) const {
+                        const Notifier& notify, const CallPlan* plan) const {
     switch (incoming.kind) {
         case Incoming::Kind::kInvalid:
             return MakeError(incoming.id, kInvalidRequest, "Invalid Request: " + incoming.problem);
@@ -99,7 +104,7 @@ Json Dispatcher::Handle(const Json& message, const Incoming& incoming, Session& 
         case Incoming::Kind::kRequest: break;
     }
     try {
-        return HandleRequest(incoming, session, notify);
+        return HandleRequest(incoming, session, notify, plan);
     } catch (const std::exception& e) {
         log::Error("request_failed", {{"method", incoming.method}, {"error", e.what()}});
         return MakeError(incoming.id, kInternalError, std::string("Internal error: ") + e.what());
@@ -122,8 +127,8 @@ Json Dispatcher::HandleNotification(const Incoming& notification, Session& sessi
     return nullptr;
 }
 
-Json Dispatcher::HandleRequest(const Incoming& request, Session& session,
-                               const Notifier& notify) const {
+Json Dispatcher::HandleRequest(const Incoming& request, Session& session, const Notifier& notify,
+                               const CallPlan* plan) const {
     const std::string& method = request.method;
     if (method == "initialize") return Initialize(request, session);
     if (method == "ping") return MakeResult(request.id, Json::object());
@@ -132,7 +137,7 @@ Json Dispatcher::HandleRequest(const Incoming& request, Session& session,
                          "Server not initialized: send \"initialize\" before \"" + method + "\"");
     }
     if (method == "tools/list") return ListTools(request);
-    if (method == "tools/call") return CallTool(request, session, notify);
+    if (method == "tools/call") return CallTool(request, session, notify, plan);
     if (method == "logging/setLevel") return SetLogLevel(request, session);
     if (HasResources()) {
         if (method == "resources/list") return ListResources(request, session);

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,12 +46,19 @@ struct ServerFeatures {
 using ToolObserver = std::function<void(const std::string& tool, const ToolResult& result,
                                         std::chrono::nanoseconds latency)>;
 
-/// What a transport should know about a message before handling it.
+/// What a transport should know about a message before handling it. Made once per request
+/// (Plan) and handed back to Handle, so the tool acts on what was planned.
 struct CallPlan {
     const ToolDefinition* tool = nullptr;  // set for a tools/call of a known tool
     std::string lease_tenant;              // the pool tenant its first lease will use, or ""
     bool caller_pool = false;              // that lease comes from the caller pool
     bool progress_requested = false;       // the request carries _meta.progressToken
+    /// tools/call: the project the tool's planner resolved (the handler uses it, unresolved
+    /// again); nullopt when the tool resolves none.
+    std::optional<PlannedProject> project;
+    /// The call may send the client a request and wait for its answer (roots/list,
+    /// elicitation, sampling): a transport must not hold a pooled connection across that wait.
+    bool may_wait_on_client = false;
 };
 
 /// Answers MCP messages for a session. Transports frame bytes and call Handle; the dispatcher
@@ -70,16 +78,19 @@ public:
     [[nodiscard]] Json Handle(const Json& message, Session& session,
                               const Notifier& notify = {}) const;
     /// Handle for one message (not a batch) that the caller already classified: `incoming`
-    /// is Classify(message). A transport classifies once and passes both.
+    /// is Classify(message). A transport classifies once and passes both; one that planned
+    /// the message passes its `plan` (Plan on the same message and session), whose resolved
+    /// project the tool then acts on.
     [[nodiscard]] Json Handle(const Json& message, const Incoming& incoming, Session& session,
-                              const Notifier& notify = {}) const;
+                              const Notifier& notify = {}, const CallPlan* plan = nullptr) const;
 
     /// Hands a client's response (a whole JSON-RPC response message) to the request of this
     /// session waiting for it. Returns "" when delivered, else why it was refused (unknown or
     /// already answered id).
     [[nodiscard]] std::string DeliverResponse(const Json& response, const Session& session) const;
 
-    /// Looks at a single message without handling it (no I/O): which tool, which tenant.
+    /// Looks at a single message without handling it (no I/O): which tool, which tenant,
+    /// which project, whether it may wait on the client.
     [[nodiscard]] CallPlan Plan(const Json& message, const Session& session) const;
     /// Plan for a message already classified.
     [[nodiscard]] CallPlan Plan(const Incoming& incoming, const Session& session) const;
@@ -107,12 +118,14 @@ public:
 private:
     Json HandleOne(const Json& message, Session& session, const Notifier& notify) const;
     Json HandleNotification(const Incoming& notification, Session& session) const;
-    Json HandleRequest(const Incoming& request, Session& session, const Notifier& notify) const;
+    Json HandleRequest(const Incoming& request, Session& session, const Notifier& notify,
+                       const CallPlan* plan) const;
     Json Initialize(const Incoming& request, Session& session) const;
     Json Capabilities() const;
     Json SetLogLevel(const Incoming& request, Session& session) const;
     Json ListTools(const Incoming& request) const;
-    Json CallTool(const Incoming& request, Session& session, const Notifier& notify) const;
+    Json CallTool(const Incoming& request, Session& session, const Notifier& notify,
+                  const CallPlan* plan) const;
     // Resources, prompts and completions (dispatcher_features.cpp).
     Json ListResources(const Incoming& request, Session& session) const;
     Json ListResourceTemplates(const Incoming& request) const;

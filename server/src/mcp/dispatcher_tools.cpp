@@ -151,7 +151,8 @@ Json Dispatcher::ListTools(const Incoming& request) const {
     return MakeResult(request.id, Json{{"tools", tools_.ListJson()}});
 }
 
-Json Dispatcher::CallTool(const Incoming& request, Session& session, const Notifier& notify) const {
+Json Dispatcher::CallTool(const Incoming& request, Session& session, const Notifier& notify,
+                          const CallPlan* plan) const {
     const Json& params = request.params;
     if (!params.is_object() || !params.contains("name") || !params["name"].is_string()) {
         return MakeError(request.id, kInvalidParams,
@@ -170,8 +171,11 @@ Json Dispatcher::CallTool(const Incoming& request, Session& session, const Notif
     const ProgressFn progress = MakeProgress(params, notify);
     const RequestChannel channel(session, notify, pending_, in_flight.cancelled(),
                                  features_.client_request_timeout);
+    // The plan's project, when the transport planned this call: resolved once, not again.
+    const PlannedProject* planned =
+        plan != nullptr && plan->tool == tool && plan->project ? &*plan->project : nullptr;
     const ToolCall call{arguments, session, progress ? &progress : nullptr, &in_flight.cancelled(),
-                        &channel};
+                        &channel,  planned};
     ToolResult result;
     if (auto problem = ValidateArguments(tool->input_schema, arguments); !problem.empty()) {
         result = ToolResult::Error("invalid_arguments",

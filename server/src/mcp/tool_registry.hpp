@@ -5,6 +5,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,12 @@ struct ToolResult {
 /// `progress` must increase between reports; `total` <= 0 means unknown.
 using ProgressFn = std::function<void(double progress, double total, const std::string& message)>;
 
+/// The project a tool's planner resolved for a call, as plain data (mcp/ knows no store).
+struct PlannedProject {
+    std::string name;         ///< "" when nothing named one: the handler discovers it as it runs
+    bool is_default = false;  ///< the server's default project (created on first use)
+};
+
 /// One tools/call: validated arguments and the calling session.
 struct ToolCall {
     const nlohmann::json& arguments;  // an object that passed the tool's inputSchema
@@ -65,6 +72,10 @@ struct ToolCall {
     const std::atomic<bool>* cancelled = nullptr;
     /// Log messages and requests to the client; null when there is no channel (tests).
     const CallChannel* channel = nullptr;
+    /// The project the transport's plan resolved for this call (Dispatcher::Plan): the handler
+    /// acts on it rather than resolving again. Null when the call was not planned (stdio) or
+    /// the tool's planner resolves no project.
+    const PlannedProject* planned_project = nullptr;
 
     void Progress(double value, double total, const std::string& message) const {
         if (progress != nullptr) (*progress)(value, total, message);
@@ -92,10 +103,26 @@ struct ToolCall {
 
 using ToolHandler = std::function<ToolResult(const ToolCall& call)>;
 
-/// The pool tenant a call's first lease will be for, given its validated arguments; lets an
-/// asynchronous transport acquire that lease before running the handler. "" = unknown/none.
-using LeaseTenantFn =
-    std::function<std::string(const nlohmann::json& arguments, const Session& session)>;
+/// What a tool's planner decides about one call before it runs, from its arguments and
+/// session, with no I/O: lets an asynchronous transport acquire the right lease first.
+struct ToolPlan {
+    std::string lease_tenant;  ///< the pool tenant its first lease will be for; "" = unknown/none
+    /// The project the call acts on, resolved once: handed to the handler (ToolCall).
+    std::optional<PlannedProject> project;
+    /// The call may send the client a request and wait for its answer (roots/list when the
+    /// project must be discovered).
+    bool may_wait_on_client = false;
+
+    /// A plan that names only the lease's tenant.
+    [[nodiscard]] static ToolPlan OfTenant(std::string tenant) {
+        ToolPlan plan;
+        plan.lease_tenant = std::move(tenant);
+        return plan;
+    }
+};
+
+/// A tool's planner: called on arguments that may not have passed the schema yet.
+using ToolPlanFn = std::function<ToolPlan(const nlohmann::json& arguments, const Session& session)>;
 
 struct ToolDefinition {
     std::string name;  // ^[a-zA-Z0-9_-]{1,64}$
@@ -104,10 +131,12 @@ struct ToolDefinition {
     nlohmann::json input_schema;  // root type "object"
     nlohmann::json annotations = nlohmann::json::object();
     ToolHandler handler;
-    LeaseTenantFn lease_tenant;  // optional
+    ToolPlanFn plan;  // optional: without it the call leases nothing ahead and resolves nothing
     /// Runs caller SQL: its lease comes from the caller pool (memory/caller_pool.hpp), not
     /// from mnemo's own.
     bool caller_sql = false;
+    /// Every call sends the client a request and waits for the answer (sampling, elicitation).
+    bool asks_client = false;
 
     /// True unless annotated readOnlyHint: a read-only token may not call it.
     [[nodiscard]] bool writes() const { return !annotations.value("readOnlyHint", false); }

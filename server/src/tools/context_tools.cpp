@@ -245,7 +245,7 @@ void RegisterContextTools(mcp::ToolRegistry& registry, ToolServices& services) {
                            {"project", ProjectProperty()}},
                           {"topic", "content"}),
          .handler = bind(LockContext),
-         .lease_tenant = ProjectLeaseTenant(services)});
+         .plan = ProjectToolPlan(services)});
     registry.Add(
         {.name = "recall_context",
          .title = "Recall a context",
@@ -269,7 +269,7 @@ void RegisterContextTools(mcp::ToolRegistry& registry, ToolServices& services) {
          // It counts the access, but changes no memory: read-only tokens may recall.
          .annotations = {{"readOnlyHint", true}},
          .handler = bind(RecallContext),
-         .lease_tenant = ProjectLeaseTenant(services)});
+         .plan = ProjectToolPlan(services)});
     registry.Add(
         {.name = "unlock_context",
          .title = "Unlock (archive) a context",
@@ -286,7 +286,7 @@ void RegisterContextTools(mcp::ToolRegistry& registry, ToolServices& services) {
              {"topic"}),
          .annotations = {{"destructiveHint", true}},
          .handler = bind(UnlockContext),
-         .lease_tenant = ProjectLeaseTenant(services)});
+         .plan = ProjectToolPlan(services)});
     registry.Add(
         {.name = "search_contexts",
          .title = "Search contexts",
@@ -317,7 +317,7 @@ void RegisterContextTools(mcp::ToolRegistry& registry, ToolServices& services) {
                           {"query"}),
          .annotations = {{"readOnlyHint", true}},
          .handler = bind(SearchContexts),
-         .lease_tenant = ProjectLeaseTenant(services)});
+         .plan = ProjectToolPlan(services)});
     registry.Add(
         {.name = "explore_context_tree",
          .title = "Explore topics as a tree",
@@ -335,7 +335,7 @@ void RegisterContextTools(mcp::ToolRegistry& registry, ToolServices& services) {
                                        {"project", ProjectProperty()}}),
          .annotations = {{"readOnlyHint", true}},
          .handler = bind(ExploreContextTree),
-         .lease_tenant = ProjectLeaseTenant(services)});
+         .plan = ProjectToolPlan(services)});
     registry.Add(
         {.name = "check_contexts",
          .title = "Check text against rules",
@@ -350,7 +350,7 @@ void RegisterContextTools(mcp::ToolRegistry& registry, ToolServices& services) {
                                       {"text"}),
          .annotations = {{"readOnlyHint", true}},
          .handler = bind(CheckContexts),
-         .lease_tenant = ProjectLeaseTenant(services)});
+         .plan = ProjectToolPlan(services)});
 }
 
 }  // namespace mnemo::tools

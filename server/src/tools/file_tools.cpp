@@ -193,7 +193,7 @@ void RegisterFileTools(mcp::ToolRegistry& registry, ToolServices& services) {
               {"project", ProjectProperty()}}),
          .annotations = {{"idempotentHint", true}},
          .handler = bind(ScanProjectFiles),
-         .lease_tenant = ProjectLeaseTenant(services)});
+         .plan = ProjectToolPlan(services)});
     const Json file_entry = ObjectSchema(
         {{"path", StringProperty(4096, "Relative to the project root, '/'-separated.")},
          {"size", {{"type", "integer"}, {"minimum", 0}, {"description", "Bytes."}}},
@@ -233,7 +233,7 @@ void RegisterFileTools(mcp::ToolRegistry& registry, ToolServices& services) {
                           {"files"}),
          .annotations = {{"idempotentHint", true}},
          .handler = bind(IndexFiles),
-         .lease_tenant = ProjectLeaseTenant(services)});
+         .plan = ProjectToolPlan(services)});
     registry.Add(
         {.name = "query_files",
          .title = "Find indexed files",
@@ -257,7 +257,7 @@ void RegisterFileTools(mcp::ToolRegistry& registry, ToolServices& services) {
               {"project", ProjectProperty()}}),
          .annotations = {{"readOnlyHint", true}},
          .handler = bind(QueryFiles),
-         .lease_tenant = ProjectLeaseTenant(services)});
+         .plan = ProjectToolPlan(services)});
 }
 
 }  // namespace mnemo::tools

@@ -73,7 +73,7 @@ void RegisterInspectTools(mcp::ToolRegistry& registry, ToolServices& services) {
                   .input_schema = ObjectSchema({{"project", ProjectProperty()}}),
                   .annotations = {{"readOnlyHint", true}},
                   .handler = bind(MemoryStatus),
-                  .lease_tenant = ProjectLeaseTenant(services)});
+                  .plan = ProjectToolPlan(services)});
     registry.Add(
         {.name = "query_database",
          .title = "Query the project's data with SQL",
@@ -107,7 +107,7 @@ void RegisterInspectTools(mcp::ToolRegistry& registry, ToolServices& services) {
                           {"sql"}),
          .annotations = {{"readOnlyHint", true}},
          .handler = bind(QueryDatabase),
-         .lease_tenant = ProjectLeaseTenant(services),
+         .plan = ProjectToolPlan(services),
          .caller_sql = true});
 }
 

@@ -85,7 +85,7 @@ void RegisterProjectTools(mcp::ToolRegistry& registry, ToolServices& services) {
                   .input_schema = ObjectSchema(Json::object()),
                   .annotations = {{"readOnlyHint", true}},
                   .handler = [&services](const ToolCall& c) { return ListProjects(c, services); },
-                  .lease_tenant = RegistryLeaseTenant()});
+                  .plan = RegistryToolPlan()});
     registry.Add(
         {.name = "create_project",
          .title = "Create a project",
@@ -106,7 +106,7 @@ void RegisterProjectTools(mcp::ToolRegistry& registry, ToolServices& services) {
              {"name"}),
          .annotations = {{"idempotentHint", true}},
          .handler = [&services](const ToolCall& c) { return CreateProject(c, services); },
-         .lease_tenant = RegistryLeaseTenant()});
+         .plan = RegistryToolPlan()});
     registry.Add(
         {.name = "select_project",
          .title = "Select the session's project",
@@ -115,9 +115,11 @@ void RegisterProjectTools(mcp::ToolRegistry& registry, ToolServices& services) {
          .input_schema = ObjectSchema({{"name", NameProperty("Project to select.")}}, {"name"}),
          .annotations = {{"readOnlyHint", true}},
          .handler = [&services](const ToolCall& c) { return SelectProject(c, services); },
-         .lease_tenant =
+         .plan =
              [](const Json& arguments, const mcp::Session& session) {
-                 return memory::ProjectRef(session.owner(), arguments.value("name", "")).Tenant();
+                 // Planned before the schema is checked: a "name" of another type plans none.
+                 const std::string name = OptionalString(arguments, "name").value_or("");
+                 return mcp::ToolPlan::OfTenant(memory::ProjectRef(session.owner(), name).Tenant());
              }});
     registry.Add(
         {.name = "delete_project",
@@ -130,7 +132,7 @@ void RegisterProjectTools(mcp::ToolRegistry& registry, ToolServices& services) {
              {"name"}),
          .annotations = {{"destructiveHint", true}},
          .handler = [&services](const ToolCall& c) { return DeleteProject(c, services); },
-         .lease_tenant = RegistryLeaseTenant()});
+         .plan = RegistryToolPlan()});
 }
 
 }  // namespace mnemo::tools

@@ -60,7 +60,7 @@ void RegisterSessionTools(mcp::ToolRegistry& registry, ToolServices& services) {
                   .input_schema = project_only,
                   .annotations = {{"readOnlyHint", true}},
                   .handler = bind(WakeUp),
-                  .lease_tenant = ProjectLeaseTenant(services)});
+                  .plan = ProjectToolPlan(services)});
     registry.Add(
         {.name = "sleep",
          .title = "End a session with a handover",
@@ -81,7 +81,7 @@ void RegisterSessionTools(mcp::ToolRegistry& registry, ToolServices& services) {
                            {"project", ProjectProperty()}},
                           {"summary"}),
          .handler = bind(Sleep),
-         .lease_tenant = ProjectLeaseTenant(services)});
+         .plan = ProjectToolPlan(services)});
     registry.Add({.name = "get_last_handover",
                   .title = "Read the last handover",
                   .description = "The project's most recent handover (written by sleep, or "
@@ -90,7 +90,7 @@ void RegisterSessionTools(mcp::ToolRegistry& registry, ToolServices& services) {
                   .input_schema = project_only,
                   .annotations = {{"readOnlyHint", true}},
                   .handler = bind(LastHandover),
-                  .lease_tenant = ProjectLeaseTenant(services)});
+                  .plan = ProjectToolPlan(services)});
 }
 
 }  // namespace mnemo::tools

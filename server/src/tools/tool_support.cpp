@@ -36,25 +36,39 @@ ResolvedProject ResolveProject(const Json& arguments, const mcp::Session& sessio
         name = config.default_project;
         is_default = true;
     }
-    return {memory::ProjectRef(session.owner(), std::move(name)), is_default};
+    const bool asks_roots = name.empty() && roots_first;
+    return {memory::ProjectRef(session.owner(), std::move(name)), is_default, asks_roots};
 }
 
-mcp::LeaseTenantFn ProjectLeaseTenant(const ToolServices& services) {
+ResolvedProject CallProject(const ToolCall& call, const Config& config) {
+    if (call.planned_project == nullptr)
+        return ResolveProject(call.arguments, call.session, config);
+    return {memory::ProjectRef(call.session.owner(), call.planned_project->name),
+            call.planned_project->is_default, false};
+}
+
+mcp::ToolPlanFn ProjectToolPlan(const ToolServices& services) {
     return [&config = services.config](const Json& arguments, const mcp::Session& session) {
-        auto resolved = ResolveProject(arguments, session, config);
-        return resolved.project.name.empty() ? std::string() : resolved.project.Tenant();
+        const ResolvedProject resolved = ResolveProject(arguments, session, config);
+        mcp::ToolPlan plan;
+        if (!resolved.project.name.empty()) plan.lease_tenant = resolved.project.Tenant();
+        plan.project = mcp::PlannedProject{resolved.project.name, resolved.is_default};
+        plan.may_wait_on_client = resolved.asks_roots;
+        return plan;
     };
 }
 
-mcp::LeaseTenantFn RegistryLeaseTenant() {
+mcp::ToolPlanFn RegistryToolPlan() {
     return [](const Json&, const mcp::Session& session) {
-        return memory::OwnerRegistryTenant(session.owner());
+        return mcp::ToolPlan::OfTenant(memory::OwnerRegistryTenant(session.owner()));
     };
 }
 
 ToolResult WithProject(const ToolCall& call, ToolServices& services,
                        const std::function<Result<Json>(const memory::ProjectRef&)>& body) {
-    auto [project, is_default] = ResolveProject(call.arguments, call.session, services.config);
+    const ResolvedProject resolved = CallProject(call, services.config);
+    memory::ProjectRef project = resolved.project;
+    bool is_default = resolved.is_default;
     if (project.name.empty()) {
         auto discovered = DiscoverProject(call, services);
         if (!discovered.ok()) {

@@ -51,16 +51,25 @@ void RegisterFileTools(mcp::ToolRegistry& registry, ToolServices& services);
 struct ResolvedProject {
     memory::ProjectRef project;
     bool is_default = false;
+    /// Nothing named one and the client shares roots over HTTP: DiscoverProject will ask the
+    /// client (roots/list) while the call runs.
+    bool asks_roots = false;
 };
 [[nodiscard]] ResolvedProject ResolveProject(const Json& arguments, const mcp::Session& session,
                                              const Config& config);
 
-/// LeaseTenant functions for registration: the resolved project's tenant; the session
-/// owner's registry tenant.
-[[nodiscard]] mcp::LeaseTenantFn ProjectLeaseTenant(const ToolServices& services);
-[[nodiscard]] mcp::LeaseTenantFn RegistryLeaseTenant();
+/// The project of `call`: the one its plan resolved (ToolCall::planned_project) when the
+/// transport planned it, else ResolveProject now (stdio, tests). Each call resolves once.
+[[nodiscard]] ResolvedProject CallProject(const ToolCall& call, const Config& config);
 
-/// Resolves the project (ResolveProject, else DiscoverProject, whose find becomes the
+/// Planners for registration (ToolDefinition::plan). ProjectToolPlan: ResolveProject once,
+/// its project's tenant and the project itself (which CallProject hands to the handler), and
+/// whether finding it asks the client's roots. RegistryToolPlan: the session owner's registry
+/// tenant.
+[[nodiscard]] mcp::ToolPlanFn ProjectToolPlan(const ToolServices& services);
+[[nodiscard]] mcp::ToolPlanFn RegistryToolPlan();
+
+/// Takes the call's project (CallProject, else DiscoverProject, whose find becomes the
 /// session's selection), runs `body` with it and turns its outcome into a tool result. A
 /// default or discovered project is created on first use; a missing explicit project is an
 /// error that lists the projects.

@@ -45,6 +45,11 @@ struct LeaseNeed {
     std::string tenant;
     bool caller_pool = false;
     std::string label;  // for pool metrics and logs: the tool or method
+    /// The request may send the client a request and wait for its answer (roots/list,
+    /// elicitation, sampling). The backend then holds no pooled connection for it: the check
+    /// is decided at admission and the request's statements take their own leases as they
+    /// run, so a slow or hostile client pins nothing while it is being asked.
+    bool may_wait_on_client = false;
 };
 
 /// Runs a function on one of the transport's worker threads (where blocking is allowed).
@@ -64,6 +69,8 @@ public:
 
     /// Runs `work` on this thread with the ticket's lease lent to the database layer: the
     /// first database call for the planned tenant uses it, or fails with the acquire's error.
+    /// A ticket of a request that may wait on the client holds no lease: its database calls
+    /// acquire their own.
     virtual void Run(const std::function<void()>& work) = 0;
 
     /// Whether the credentials and session the request was admitted with still hold. Call it
@@ -113,7 +120,9 @@ public:
     /// none: initialize), asks `planner` for the lease and acquires it by `deadline`, then
     /// calls `then` with the admission. With a session, a request whose token and session
     /// this process has seen before costs one acquire and no round trip of its own: the check
-    /// travels with the request's first statement (Ticket::Confirm).
+    /// travels with the request's first statement (Ticket::Confirm). A request planned
+    /// `may_wait_on_client` is checked by a look-up on a connection returned before `then`
+    /// runs: its ticket holds none.
     virtual void Admit(const Post& post, std::optional<std::string> bearer, std::string session_id,
                        std::chrono::steady_clock::time_point deadline, Planner planner,
                        std::function<void(Admission)> then) = 0;

@@ -321,7 +321,8 @@ void McpEndpoint::Admit(std::shared_ptr<Call> call) {
                                   : call->incoming.kind == Kind::kRequest
                                       ? call->incoming.method
                                       : std::string("http_message");
-        return LeaseNeed{call->plan.lease_tenant, call->plan.caller_pool, label};
+        return LeaseNeed{call->plan.lease_tenant, call->plan.caller_pool, label,
+                         call->plan.may_wait_on_client};
     };
     Lend([this, call, planner = std::move(planner)] {
         backend_.Admit(post_, call->bearer, call->session_id, call->deadline, planner,
@@ -426,8 +427,10 @@ void McpEndpoint::Dispatch(std::shared_ptr<Call> call, Admission admission) {
         call->exchange->StreamEvent(mcp::Serialize(message));
     };
     Json reply;
-    ticket->Run(
-        [&] { reply = dispatcher_.Handle(call->message, call->incoming, *call->session, notify); });
+    ticket->Run([&] {
+        reply =
+            dispatcher_.Handle(call->message, call->incoming, *call->session, notify, &call->plan);
+    });
     if (streaming) {
         // Confirmed before the stream started: the rest only ends the ticket.
         backend_.Finish(post_, std::move(ticket), ChangedRecord(call->record, *call->session),
@@ -490,7 +493,7 @@ void McpEndpoint::HandleGet(std::shared_ptr<Call> call) {
         backend_.Admit(
             post_, call->bearer, call->session_id, call->deadline,
             [](const Principal&, const SessionRecord&) {
-                return LeaseNeed{"", false, "http_stream"};
+                return LeaseNeed{"", false, "http_stream", false};
             },
             then);
     });
@@ -533,7 +536,7 @@ void McpEndpoint::HandleDelete(std::shared_ptr<Call> call) {
         backend_.Admit(
             post_, call->bearer, call->session_id, call->deadline,
             [](const Principal&, const SessionRecord&) {
-                return LeaseNeed{"", false, "http_delete"};
+                return LeaseNeed{"", false, "http_delete", false};
             },
             then);
     });

@@ -63,7 +63,14 @@ public:
                     writer.WriteLine(mcp::Serialize(notification));
                 };
                 while (auto message = Next()) {
-                    const Json reply = dispatcher.Handle(*message, session, notify);
+                    // Planned like an HTTP call, so a tool resolves its project once, in the
+                    // plan, over both transports (stdio leases nothing ahead).
+                    const mcp::Incoming incoming = mcp::Classify(*message);
+                    const mcp::CallPlan plan = incoming.method == "tools/call"
+                                                   ? dispatcher.Plan(incoming, session)
+                                                   : mcp::CallPlan{};
+                    const Json reply =
+                        dispatcher.Handle(*message, incoming, session, notify, &plan);
                     if (!reply.is_null()) writer.WriteLine(mcp::Serialize(reply));
                 }
             });
