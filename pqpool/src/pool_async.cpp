@@ -39,7 +39,8 @@ AcquireTicket Pool::Impl::AcquireAsync(Deadline deadline, AcquireCallback callba
         } else {
             EnqueueLocked(waiter, /*front=*/false);
             if (WantedConnectsLocked() > 0) connector_cv_.notify_one();
-            janitor_cv_.notify_one();  // A new deadline to watch.
+            // A new deadline to watch: wake the janitor only when it would sleep past it.
+            if (deadline < janitor_wakes_at_) janitor_cv_.notify_one();
         }
     }
     const AcquireTicket ticket = waiter->ticket;

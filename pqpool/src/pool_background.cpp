@@ -282,7 +282,9 @@ void Pool::Impl::JanitorLoop() {
         if (BudgetProbePendingLocked()) {
             wake = std::min(wake, last_budget_probe_ + options_.budget_probe_interval);
         }
+        janitor_wakes_at_ = wake;
         janitor_cv_.wait_until(lock, wake);
+        janitor_wakes_at_ = Clock::time_point::min();
     }
     janitor_done_ = true;
 }

@@ -183,7 +183,10 @@ private:
     mutable std::mutex mu_;
     std::condition_variable connector_cv_;  // Connector threads wait for demand.
     std::condition_variable janitor_cv_;    // The janitor waits for its next deadline.
-    std::condition_variable returned_cv_;   // Close() waits for connections to close.
+    // When the waiting janitor wakes by itself; min() while it runs (it then reads the queue
+    // again before it waits, so a new waiter's deadline needs no wake-up).
+    Clock::time_point janitor_wakes_at_ = Clock::time_point::min();
+    std::condition_variable returned_cv_;  // Close() waits for connections to close.
     // Guarded by mu_.
     std::vector<std::unique_ptr<detail::Slot>> slots_;  // Every open connection.
     std::vector<detail::Slot*> idle_;                   // LIFO: the warmest on top.

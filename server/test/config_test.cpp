@@ -180,16 +180,8 @@ TEST(ConfigTest, HttpDefaultsListenOnLoopbackWithTokens) {
     EXPECT_EQ(http.read_timeout.count(), 30'000);
     EXPECT_EQ(http.session_ttl.count(), 24 * 3600);
     EXPECT_EQ(http.max_sessions_per_user, 100u);
-    EXPECT_EQ(http.io_threads, 21u);  // the pool budget (20) + 1
+    EXPECT_EQ(http.io_threads, 2u);
     EXPECT_EQ(http.shutdown_timeout.count(), 10'000);
-}
-
-TEST(ConfigTest, HttpThreadsFollowThePoolBudgetUnlessSet) {
-    EXPECT_EQ(LoadHttp({{"MNEMO_POOL_MAX_CONNECTIONS", "6"}}).http.io_threads, 7u);
-    EXPECT_EQ(LoadHttp({{"MNEMO_POOL_MAX_CONNECTIONS", "500"}}).http.io_threads, 64u);
-    EXPECT_EQ(LoadHttp({{"MNEMO_POOL_MAX_CONNECTIONS", "6"}, {"MNEMO_HTTP_THREADS", "3"}})
-                  .http.io_threads,
-              3u);
 }
 
 TEST(ConfigTest, HttpFlagTakesHostAndPortIncludingBracketedIpv6) {

@@ -268,6 +268,53 @@ TEST(DispatcherPlanTest, APlanCarriesTheToolsProjectToItsHandlerAndWhetherItAsks
     EXPECT_EQ(handled_project, "(unplanned)");
 }
 
+TEST(DispatcherPlanTest, ACallPlannedNotToWaitOnTheClientCannotAskIt) {
+    ToolRegistry registry;
+    Session session("s");
+    // The client can answer elicitation: only the plan stands in the way.
+    session.SetInitialized("2025-11-25", Json::object(), Json{{"elicitation", Json::object()}});
+    std::string refusal;
+    auto ask = [&refusal](const ToolCall& call) {
+        const ClientAnswer answer = call.RequestClient("elicitation/create", Json{{"message", "?"}},
+                                                       std::chrono::milliseconds(1));
+        refusal = answer.ok ? "" : answer.error;
+        return ToolResult::Ok({});
+    };
+    for (const bool asks : {false, true}) {
+        registry.Add({.name = asks ? "declares" : "undeclared",
+                      .title = "",
+                      .description = "Asks the client.",
+                      .input_schema = {{"type", "object"}},
+                      .annotations = Json::object(),
+                      .handler = ask,
+                      .plan = {},
+                      .caller_sql = false,
+                      .asks_client = asks});
+    }
+    const Dispatcher dispatcher(ServerInfo{"mnemo", "test", "", ""}, registry);
+    int sent = 0;
+    const Notifier notify = [&sent](const Json& message) {
+        if (message.contains("id")) ++sent;  // a request to the client
+    };
+    auto run = [&](const char* tool, bool planned) {
+        const Json message{{"jsonrpc", "2.0"},
+                           {"id", 1},
+                           {"method", "tools/call"},
+                           {"params", {{"name", tool}, {"arguments", Json::object()}}}};
+        const CallPlan plan = dispatcher.Plan(message, session);
+        (void)dispatcher.Handle(message, Classify(message), session, notify,
+                                planned ? &plan : nullptr);
+    };
+    run("undeclared", true);
+    EXPECT_NE(refusal.find("planned not to wait on the client"), std::string::npos) << refusal;
+    EXPECT_EQ(sent, 0);  // nothing reached the client
+    run("declares", true);
+    EXPECT_EQ(sent, 1);
+    EXPECT_EQ(refusal.find("planned not to wait"), std::string::npos) << refusal;
+    run("undeclared", false);  // unplanned (a transport that runs every call on a worker)
+    EXPECT_EQ(sent, 2);
+}
+
 TEST_F(DispatcherTest, TheObserverSeesEveryToolCall) {
     Initialize();
     std::vector<std::string> seen;

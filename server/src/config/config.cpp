@@ -4,7 +4,6 @@
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
@@ -341,11 +340,6 @@ Result<Config> LoadConfig(Transport transport, const std::map<std::string, std::
 
     if (transport == Transport::kHttp) {
         if (auto s = ReadHttp(env, flags, config.http); !s.ok()) return s.error();
-        // Requests on I/O threads each hold a connection: one more thread than the budget
-        // lets every connection's request run there and still leaves one for the sockets.
-        if (config.http.io_threads == 0) {
-            config.http.io_threads = std::min<std::size_t>(64, config.pool_max_connections + 1);
-        }
     }
 
     const std::string requested = flags.project.value_or(Lookup(env, "MNEMO_PROJECT"));

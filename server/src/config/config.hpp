@@ -50,11 +50,11 @@ struct HttpConfig {
     /// MNEMO_AUTH_IPV6_PREFIX (default 64, 1..128): IPv6 clients are counted per network of
     /// this many leading bits (a host usually has a whole /64).
     unsigned auth_ipv6_prefix = 64;
-    /// MNEMO_HTTP_THREADS (default: the pool budget + 1, at most 64): I/O threads. A request
-    /// whose connection is free at once runs on its I/O thread, as long as one I/O thread
-    /// stays free for the sockets; others run on a worker pool sized to the budget. 0 here =
-    /// not set (LoadConfig fills in the default).
-    std::size_t io_threads = 0;
+    /// MNEMO_HTTP_THREADS (default 2): I/O threads. A request whose connection is free at
+    /// once runs on its I/O thread, as long as one I/O thread stays free for the sockets;
+    /// others run on a worker pool sized to the connection budget. (More I/O threads cost
+    /// more in hand-offs between them than they save: docs/bench-runs/http.md.)
+    std::size_t io_threads = 2;
     /// MNEMO_SHUTDOWN_TIMEOUT_MS (default 10 s): how long SIGTERM waits for in-flight requests.
     std::chrono::milliseconds shutdown_timeout{10'000};
 

@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: MIT
-// SHA-256 of file content, as lower-case hex (OpenSSL).
+// SHA-256 of file content, as lower-case hex: util's digest, under files' name.
 #pragma once
 
-#include <string>
-#include <string_view>
+#include "util/digest.hpp"
 
 namespace mnemo::files {
 
-/// The SHA-256 of `data` as 64 lower-case hex digits. Thread safety: pure function.
-[[nodiscard]] std::string Sha256Hex(std::string_view data);
+using util::Sha256Hex;
 
 }  // namespace mnemo::files

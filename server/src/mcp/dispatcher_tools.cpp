@@ -71,16 +71,20 @@ const char* CapabilityFor(const std::string& method) {
     return "";
 }
 
-/// The channel of one tools/call: log messages and requests go out through `notify`.
+/// The channel of one tools/call: log messages and requests go out through `notify`. A call
+/// planned not to wait on the client (`may_ask` false) is refused any request to it: the
+/// transport may run such a call where waiting for the client's answer would stall it.
 class RequestChannel final : public CallChannel {
 public:
     RequestChannel(const Session& session, const Notifier& notify, PendingClientRequests& pending,
-                   const std::atomic<bool>& cancelled, std::chrono::milliseconds timeout)
+                   const std::atomic<bool>& cancelled, std::chrono::milliseconds timeout,
+                   bool may_ask)
         : session_(session),
           notify_(notify),
           pending_(pending),
           cancelled_(cancelled),
-          timeout_(timeout) {}
+          timeout_(timeout),
+          may_ask_(may_ask) {}
 
     void Log(LogLevel level, const Json& data) const override {
         const auto wanted = session_.log_level();
@@ -94,6 +98,11 @@ public:
     ClientAnswer Request(const std::string& method, Json params,
                          std::chrono::milliseconds at_most) const override {
         if (!notify_) return {false, nullptr, "this transport cannot send requests to the client"};
+        if (!may_ask_) {
+            return {false, nullptr,
+                    "this call was planned not to wait on the client (its tool must declare "
+                    "asks_client, or its plan may_wait_on_client)"};
+        }
         const char* capability = CapabilityFor(method);
         if (*capability != '\0' && !session_.ClientCan(capability)) {
             return {
@@ -118,6 +127,7 @@ private:
     PendingClientRequests& pending_;
     const std::atomic<bool>& cancelled_;
     std::chrono::milliseconds timeout_;
+    bool may_ask_;
 };
 
 /// Progress reports for the caller's token; values must strictly increase, so a report
@@ -169,11 +179,12 @@ Json Dispatcher::CallTool(const Incoming& request, Session& session, const Notif
     const InFlightRequests::Registration in_flight(
         in_flight_, InFlightRequests::Key(session.key(), request.id));
     const ProgressFn progress = MakeProgress(params, notify);
+    const bool planned_here = plan != nullptr && plan->tool == tool;
     const RequestChannel channel(session, notify, pending_, in_flight.cancelled(),
-                                 features_.client_request_timeout);
+                                 features_.client_request_timeout,
+                                 !planned_here || plan->may_wait_on_client);
     // The plan's project, when the transport planned this call: resolved once, not again.
-    const PlannedProject* planned =
-        plan != nullptr && plan->tool == tool && plan->project ? &*plan->project : nullptr;
+    const PlannedProject* planned = planned_here && plan->project ? &*plan->project : nullptr;
     const ToolCall call{arguments, session, progress ? &progress : nullptr, &in_flight.cancelled(),
                         &channel,  planned};
     ToolResult result;

@@ -93,6 +93,20 @@ Result<std::optional<TenantKeys>> TenantKeys::Find(const std::string& secret,
 TenantKeys TenantKeys::Ephemeral() { return TenantKeys(RandomHex(32)); }
 
 std::string TenantKeys::TokenFor(std::string_view tenant) const {
+    {
+        std::lock_guard lock(memo_->mutex);
+        if (auto found = memo_->tokens.find(std::string(tenant)); found != memo_->tokens.end()) {
+            return found->second;
+        }
+    }
+    std::string token = Derive(tenant);  // outside the lock: an HMAC
+    std::lock_guard lock(memo_->mutex);
+    if (memo_->tokens.size() >= kMemoLimit) memo_->tokens.clear();
+    memo_->tokens.emplace(std::string(tenant), token);
+    return token;
+}
+
+std::string TenantKeys::Derive(std::string_view tenant) const {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
     HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),

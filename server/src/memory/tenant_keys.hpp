@@ -3,9 +3,12 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "pqpool/error.hpp"
 #include "util/digest.hpp"
@@ -17,7 +20,7 @@ namespace mnemo::memory {
 /// only SHA-256 hashes of tokens, so SQL that runs as mnemo's role (query_database) cannot
 /// impersonate a project whose token it never saw.
 ///
-/// Thread safety: immutable after construction; safe from any thread.
+/// Thread safety: safe from any thread (copies share one memo of the tokens derived).
 class TenantKeys {
 public:
     /// The pseudo-tenant for project management (listing, creating, deleting projects). Not a
@@ -44,15 +47,27 @@ public:
         return home / "secret";
     }
 
-    /// The token bound as mnemo.tenant for `tenant` (a project name or kRegistryTenant).
+    /// The token bound as mnemo.tenant for `tenant` (a project name or kRegistryTenant). The
+    /// pool asks for it on every lease of a tenant: derived once, then remembered (at most
+    /// kMemoLimit tenants; the memo starts again when full).
     [[nodiscard]] std::string TokenFor(std::string_view tenant) const;
+    static constexpr std::size_t kMemoLimit = 4096;
 
     /// hex(SHA-256(token)): what the database stores for `tenant`.
     [[nodiscard]] std::string TokenHashFor(std::string_view tenant) const;
 
 private:
-    explicit TenantKeys(std::string secret) : secret_(std::move(secret)) {}
+    struct Memo {
+        std::mutex mutex;
+        std::unordered_map<std::string, std::string> tokens;  // tenant → token
+    };
+
+    explicit TenantKeys(std::string secret)
+        : secret_(std::move(secret)), memo_(std::make_shared<Memo>()) {}
+    [[nodiscard]] std::string Derive(std::string_view tenant) const;
+
     std::string secret_;
+    std::shared_ptr<Memo> memo_;
 };
 
 // The digests moved to util/ (the transport hashes session ids too); memory's callers keep

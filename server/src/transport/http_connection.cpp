@@ -4,11 +4,8 @@
 
 #include <sstream>
 
-#include <boost/asio/defer.hpp>
 #include <boost/asio/dispatch.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 
 #include "transport/http_checks.hpp"
@@ -94,13 +91,6 @@ private:
 
 namespace {
 
-/// The executor a strand runs on (the executor itself when it is not a strand).
-net::any_io_executor Unstranded(const net::any_io_executor& executor) {
-    using Strand = net::strand<net::io_context::executor_type>;
-    if (const auto* strand = executor.target<Strand>()) return strand->get_inner_executor();
-    return executor;
-}
-
 std::string PeerAddress(const net::ip::tcp::socket& socket) {
     boost::system::error_code ec;
     const auto endpoint = socket.remote_endpoint(ec);
@@ -112,7 +102,6 @@ std::string PeerAddress(const net::ip::tcp::socket& socket) {
 HttpConnection::HttpConnection(net::ip::tcp::socket socket, RequestHandler& handler,
                                ConnectionHooks& hooks, ConnectionLimits limits)
     : stream_(std::move(socket)),
-      unstranded_(Unstranded(stream_.get_executor())),
       client_address_(PeerAddress(stream_.socket())),
       handler_(handler),
       hooks_(hooks),
@@ -283,14 +272,12 @@ void HttpConnection::BeginRequest(HttpRequest request) {
     hooks_.RequestStarted();
     ++generation_;
     live_generation_.store(generation_);
-    // The handler runs outside the strand, next on this thread (defer: no hand-off). A request
-    // that runs on this thread and waits (for its statements, or for the client's answer in
-    // another POST) must not hold the strand that its answer's and stream's writes need.
-    net::defer(unstranded_, [self = shared_from_this(), request = std::move(request),
-                             generation = generation_]() mutable {
-        self->handler_.Handle(std::move(request),
-                              std::make_shared<RequestExchange>(self, generation));
-    });
+    // In the strand: a request the handler runs on this thread (McpEndpoint::Lend) answers
+    // through Exchange, which starts the write here at once; later writes of a stream wait
+    // until the handler returns. So such a request never waits on the client (the answer
+    // needs this connection's writes): the backend runs those on workers.
+    handler_.Handle(std::move(request),
+                    std::make_shared<RequestExchange>(shared_from_this(), generation_));
 }
 
 void HttpConnection::ReplyNow(HttpResponse response, bool close) {

@@ -10,7 +10,6 @@
 #include <optional>
 #include <string>
 
-#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
@@ -111,8 +110,6 @@ private:
     void Close();
 
     boost::beast::tcp_stream stream_;
-    // The I/O context's executor under the strand: where handlers run, outside the strand.
-    const boost::asio::any_io_executor unstranded_;
     const std::string client_address_;  // the peer's IP address, "" when unknown
     boost::beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;

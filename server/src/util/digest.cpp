@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <vector>
 
+#include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 namespace mnemo::util {
 
@@ -22,9 +22,18 @@ std::string Hex(const unsigned char* bytes, std::size_t size) {
 }
 
 std::string Sha256Hex(std::string_view text) {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-    return Hex(digest, sizeof digest);
+    // Fetched once: OpenSSL 3 looks the algorithm up again in every SHA256() or
+    // EVP_Digest(EVP_sha256()) call, which costs more than hashing a token (every request
+    // hashes its bearer token and session id).
+    static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (sha256 == nullptr ||
+        EVP_Digest(text.data(), text.size(), digest, &length, sha256, nullptr) != 1) {
+        std::fprintf(stderr, "mnemo: OpenSSL's SHA-256 failed\n");
+        std::abort();
+    }
+    return Hex(digest, length);
 }
 
 std::string RandomHex(std::size_t bytes) {
