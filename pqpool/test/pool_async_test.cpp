@@ -179,12 +179,6 @@ TEST_F(PoolTest, LastReferenceDroppedInsideAsyncCallbackIsSafe) {
     EXPECT_TRUE(Eventually([&] { return server->live.load() == 0; }));
 }
 
-}  // namespace
-}  // namespace pqpool::testing
-
-namespace pqpool::testing {
-namespace {
-
 TEST_F(PoolTest, LastReferenceDroppedElsewhereWhileTheJanitorDeliversIsSafe) {
     // The callback hands its lease to another thread, which drops it (the last reference to
     // the pool) while the janitor is still finishing its delivery round. Whichever thread
@@ -221,12 +215,6 @@ TEST_F(PoolTest, LastReferenceDroppedElsewhereWhileTheJanitorDeliversIsSafe) {
     EXPECT_GT(grants, 0);  // The race was run, not only the pool-closed path.
     EXPECT_TRUE(Eventually([&] { return server->live.load() == 0; }));
 }
-
-}  // namespace
-}  // namespace pqpool::testing
-
-namespace pqpool::testing {
-namespace {
 
 TEST_F(PoolTest, AReturningCompletionRunsOnTheThreadThatReturnsTheConnection) {
     auto options = Options();

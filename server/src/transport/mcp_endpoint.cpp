@@ -330,6 +330,18 @@ void McpEndpoint::Admit(std::shared_ptr<Call> call) {
     });
 }
 
+void McpEndpoint::AdmitWithoutPlan(const std::shared_ptr<Call>& call, const char* label,
+                                   std::function<void(Admission)> then) {
+    Lend([this, call, label, then = std::move(then)] {
+        backend_.Admit(
+            post_, call->bearer, call->session_id, call->deadline,
+            [label](const Principal&, const SessionRecord&) {
+                return LeaseNeed{"", false, label, false};
+            },
+            then);
+    });
+}
+
 void McpEndpoint::Lend(const std::function<void()>& admit) {
     if (lent_threads_.fetch_add(1) >= lendable_threads_) {
         lent_threads_.fetch_sub(1);
@@ -489,14 +501,7 @@ void McpEndpoint::HandleGet(std::shared_ptr<Call> call) {
         }
         call->exchange->StartStream(HttpResponse{http::status::ok, call->request.version()}, true);
     };
-    Lend([this, call, then = std::move(then)] {
-        backend_.Admit(
-            post_, call->bearer, call->session_id, call->deadline,
-            [](const Principal&, const SessionRecord&) {
-                return LeaseNeed{"", false, "http_stream", false};
-            },
-            then);
-    });
+    AdmitWithoutPlan(call, "http_stream", std::move(then));
 }
 
 void McpEndpoint::HandleDelete(std::shared_ptr<Call> call) {
@@ -532,14 +537,7 @@ void McpEndpoint::HandleDelete(std::shared_ptr<Call> call) {
         call->exchange->Reply(HttpResponse{*deleted ? http::status::ok : http::status::not_found,
                                            call->request.version()});
     };
-    Lend([this, call, then = std::move(then)] {
-        backend_.Admit(
-            post_, call->bearer, call->session_id, call->deadline,
-            [](const Principal&, const SessionRecord&) {
-                return LeaseNeed{"", false, "http_delete", false};
-            },
-            then);
-    });
+    AdmitWithoutPlan(call, "http_delete", std::move(then));
 }
 
 void McpEndpoint::CloseStreams() {

@@ -68,6 +68,10 @@ private:
 
     /// Asks the backend to admit the call, planning it on the session it names.
     void Admit(std::shared_ptr<Call> call);
+    /// Admits a request on its session that needs no tool's lease (GET's stream, DELETE):
+    /// `label` names it in pool metrics.
+    void AdmitWithoutPlan(const std::shared_ptr<Call>& call, const char* label,
+                          std::function<void(Admission)> then);
     /// Runs `admit` (a backend call) on this thread when fewer than MNEMO_HTTP_THREADS - 1
     /// threads are inside one, else on a worker: the backend runs what is ready at once on the
     /// thread that calls it (a request whose connection is free blocks it for its statements).
