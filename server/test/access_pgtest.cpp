@@ -280,7 +280,8 @@ TEST_F(AccessTest, TheArmedCheckPassesOrStopsTheStatementItPrecedesAndSaysWhy) {
         auto lease = db_.pool->Acquire(pqpool::AcquireLabel(tenant, "access_test"));
         EXPECT_TRUE(lease.ok());
         std::optional<pqpool::Status> outcome;
-        access_.ArmCheck(*lease, bearer, id, as_user, expected_project, "",
+        access_.ArmCheck(*lease, bearer ? memory::Sha256Hex(*bearer) : std::string(),
+                         memory::Sha256Hex(id), as_user, expected_project, "",
                          [&](const pqpool::Status& status) { outcome = status; });
         // The check binds the server's token for itself only: the project's is back after it.
         auto bound = lease->Execute("SELECT current_setting('mnemo.tenant')");

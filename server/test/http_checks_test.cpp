@@ -237,6 +237,9 @@ TEST(HttpChecksTest, SessionLogIdIsAStableHashPrefixNotTheId) {
     EXPECT_NE(SessionLogId(id + "0"), log_id);
     // A known vector: SHA-256("abc") = ba7816bf8f01cfea...
     EXPECT_EQ(SessionLogId("abc"), "ba7816bf8f01");
+    // From the session's key (the hash the endpoint keeps), the same name.
+    EXPECT_EQ(SessionLogIdOfKey(memory::Sha256Hex(id)), log_id);
+    EXPECT_EQ(SessionLogIdOfKey(""), "");
 }
 
 TEST(HttpChecksTest, JsonRpcErrorBodyIsAValidErrorWithNullId) {

@@ -216,7 +216,7 @@ void DatabaseBackend::AdmitHinted(std::shared_ptr<Request> request) {
                     auto check = std::make_shared<CheckState>();
                     check->armed = true;
                     access_.ArmCheck(
-                        *lease, request->bearer, request->session_id, request->principal.user,
+                        *lease, request->token_key, request->session_key, request->principal.user,
                         request->session.selected_project, request->session.log_level,
                         [this, check, token_key = request->token_key,
                          session_key = request->session_key](const pqpool::Status& status) {

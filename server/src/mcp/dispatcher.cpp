@@ -67,8 +67,9 @@ CallPlan Dispatcher::Plan(const Incoming& incoming, const Session& session) cons
     if (plan.tool == nullptr) return plan;
     plan.may_wait_on_client = plan.tool->asks_client;
     if (plan.tool->plan) {
-        const Json args =
-            arguments != params.end() && arguments->is_object() ? *arguments : Json::object();
+        static const Json kNoArguments = Json::object();
+        const Json& args =
+            arguments != params.end() && arguments->is_object() ? *arguments : kNoArguments;
         ToolPlan decided = plan.tool->plan(args, session);
         plan.lease_tenant = std::move(decided.lease_tenant);
         plan.project = std::move(decided.project);

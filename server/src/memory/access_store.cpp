@@ -162,15 +162,14 @@ Result<bool> AccessStore::DeleteSession(pqpool::Lease& lease, const std::string&
     return deleted->AffectedRows() == 1;
 }
 
-void AccessStore::ArmCheck(pqpool::Lease& lease, const std::optional<std::string>& bearer,
-                           const std::string& session_id, const std::string& user,
+void AccessStore::ArmCheck(pqpool::Lease& lease, const std::string& token_hash,
+                           const std::string& session_hash, const std::string& user,
                            const std::string& project, const std::string& log_level,
                            pqpool::Lease::GuardDecided decided) const {
-    lease.SetGuard(
-        "SELECT mnemo.check_request($1, $2, $3, $4::bigint, $5::boolean, $6, $7, $8)",
-        {server_token_, bearer ? Sha256Hex(*bearer) : std::string(), Sha256Hex(session_id),
-         std::to_string(limits_.ttl.count()), bearer ? "t" : "f", user, project, log_level},
-        std::move(decided));
+    lease.SetGuard("SELECT mnemo.check_request($1, $2, $3, $4::bigint, $5::boolean, $6, $7, $8)",
+                   {server_token_, token_hash, session_hash, std::to_string(limits_.ttl.count()),
+                    token_hash.empty() ? "f" : "t", user, project, log_level},
+                   std::move(decided));
 }
 
 AccessStore::CheckFailure AccessStore::ClassifyCheckFailure(const pqpool::Error& error) {

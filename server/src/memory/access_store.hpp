@@ -93,15 +93,16 @@ public:
         kOther,      ///< the check could not run (connection, timeout, ...)
     };
     /// Makes the per-request check the guard of `lease`'s next statement (pqpool's SetGuard,
-    /// sql/012_request_check.sql): `bearer` (nullopt = authentication off) is still valid and
-    /// `user`'s, and session `session_id` is still live, `user`'s, with `project` and
-    /// `log_level` selected. It costs no round trip of its own; when it fails, that statement
-    /// does not run and the lease refuses every statement (ClassifyCheckFailure says why).
-    /// Slides the token's last use and the session's expiry as Resolve does. Any lease of the
-    /// store's pool will do (the check binds the server's token for itself).
-    /// `decided` hears the outcome (pqpool::Lease::SetGuard).
-    void ArmCheck(pqpool::Lease& lease, const std::optional<std::string>& bearer,
-                  const std::string& session_id, const std::string& user,
+    /// sql/012_request_check.sql): the bearer token whose SHA-256 is `token_hash` ("" =
+    /// authentication off) is still valid and `user`'s, and the session whose id hashes to
+    /// `session_hash` is still live, `user`'s, with `project` and `log_level` selected (hex
+    /// digests: util::Sha256Hex, which the caller already keeps as its keys). It costs no round
+    /// trip of its own; when it fails, that statement does not run and the lease refuses every
+    /// statement (ClassifyCheckFailure says why). Slides the token's last use and the session's
+    /// expiry as Resolve does. Any lease of the store's pool will do (the check binds the server's
+    /// token for itself). `decided` hears the outcome (pqpool::Lease::SetGuard).
+    void ArmCheck(pqpool::Lease& lease, const std::string& token_hash,
+                  const std::string& session_hash, const std::string& user,
                   const std::string& project, const std::string& log_level,
                   pqpool::Lease::GuardDecided decided) const;
     [[nodiscard]] static CheckFailure ClassifyCheckFailure(const pqpool::Error& error);

@@ -129,7 +129,11 @@ std::string CorrelationId(std::string_view given) {
 }
 
 std::string SessionLogId(std::string_view session_id) {
-    return session_id.empty() ? std::string() : util::Sha256Hex(session_id).substr(0, 12);
+    return session_id.empty() ? std::string() : SessionLogIdOfKey(util::Sha256Hex(session_id));
+}
+
+std::string SessionLogIdOfKey(std::string_view session_key) {
+    return std::string(session_key.substr(0, 12));
 }
 
 std::optional<std::string> FramingProblem(std::string_view block) {

@@ -33,6 +33,8 @@ namespace mnemo::transport {
 
 /// A session's name in logs: a prefix of its id's hash (the id is never logged or stored).
 [[nodiscard]] std::string SessionLogId(std::string_view session_id);
+/// The same from the session's key (util::Sha256Hex of its id), where it is at hand.
+[[nodiscard]] std::string SessionLogIdOfKey(std::string_view session_key);
 
 /// Strict HTTP/1.1 framing over the raw header block of one request (the request line and the
 /// header lines up to and including the empty line; leading empty lines are skipped). Returns

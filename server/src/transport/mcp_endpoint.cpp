@@ -235,7 +235,7 @@ void McpEndpoint::Refuse(const Call& call, Verdict verdict, const std::string& p
     if (call.incoming.kind == Kind::kRequest && call.incoming.method == "tools/call" &&
         !error_type.empty()) {
         const Json reply = dispatcher_.FailedToolCall(
-            call.message, SessionLogId(call.session_id),
+            call.message, SessionLogIdOfKey(call.session_key),
             mcp::ToolResult::Error(error_type, problem),
             std::chrono::steady_clock::now() - (call.deadline - config_.acquire_timeout));
         return call.exchange->Reply(JsonResponse(call, http::status::ok, mcp::Serialize(reply)));
@@ -308,8 +308,8 @@ void McpEndpoint::Admit(std::shared_ptr<Call> call) {
     Planner planner = [this, call](const Principal& principal, const SessionRecord& record) {
         call->principal = principal;
         call->record = record;
-        call->session = std::make_unique<mcp::Session>(SessionLogId(call->session_id), record.user,
-                                                       call->session_key);
+        call->session = std::make_unique<mcp::Session>(SessionLogIdOfKey(call->session_key),
+                                                       record.user, call->session_key);
         call->session->SetInitialized(record.protocol_version, record.client_info,
                                       record.client_capabilities);
         call->session->SelectProject(record.selected_project);
@@ -533,7 +533,7 @@ void McpEndpoint::HandleDelete(std::shared_ptr<Call> call) {
         }
         if (stream != nullptr) stream->EndStream();
         if (subscriptions_ != nullptr) subscriptions_->Forget(call->session_key);
-        log::Info("session_deleted", {{"session", SessionLogId(call->session_id)}});
+        log::Info("session_deleted", {{"session", SessionLogIdOfKey(call->session_key)}});
         call->exchange->Reply(HttpResponse{*deleted ? http::status::ok : http::status::not_found,
                                            call->request.version()});
     };
