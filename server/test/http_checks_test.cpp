@@ -210,7 +210,7 @@ TEST(HttpChecksTest, CorrelationIdKeepsAUsableClientValue) {
     EXPECT_EQ(CorrelationId(longest), longest);
 }
 
-TEST(HttpChecksTest, CorrelationIdReplacesUnusableValuesWithFreshRandomOnes) {
+TEST(HttpChecksTest, CorrelationIdReplacesUnusableValuesWithFreshOnes) {
     const std::string too_long(129, 'c');
     std::set<std::string> fresh;
     for (const std::string& given :

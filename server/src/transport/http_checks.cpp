@@ -3,7 +3,11 @@
 #include "transport/http_checks.hpp"
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cctype>
+#include <cstdint>
+#include <cstdio>
 
 #include <nlohmann/json.hpp>
 
@@ -125,7 +129,14 @@ std::string CorrelationId(std::string_view given) {
     const bool usable =
         !given.empty() && given.size() <= 128 &&
         std::all_of(given.begin(), given.end(), [](char c) { return c > 0x20 && c < 0x7F; });
-    return usable ? std::string(given) : util::RandomHex(8);
+    if (usable) return std::string(given);
+    // A random prefix per process and a counter: unique without drawing from OpenSSL's
+    // generator on every request (it costs a system call and a cipher block each time).
+    static const std::string prefix = util::RandomHex(4);
+    static std::atomic<std::uint32_t> next{0};
+    std::array<char, 9> counter{};
+    std::snprintf(counter.data(), counter.size(), "%08x", next.fetch_add(1));
+    return prefix + counter.data();
 }
 
 std::string SessionLogId(std::string_view session_id) {

@@ -28,7 +28,8 @@ namespace mnemo::transport {
 [[nodiscard]] std::optional<std::string> BearerToken(std::string_view authorization);
 
 /// A correlation id: the client's X-Correlation-ID when it is 1-128 visible ASCII characters,
-/// else a fresh random one.
+/// else a fresh one: 16 lower-case hex digits, a random prefix of this process and a counter.
+/// Thread-safe.
 [[nodiscard]] std::string CorrelationId(std::string_view given);
 
 /// A session's name in logs: a prefix of its id's hash (the id is never logged or stored).
