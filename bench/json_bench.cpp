@@ -2,6 +2,8 @@
 // mnemo_json_bench: the serialisation work of one tool result (the text block, then the whole
 // JSON-RPC response) with mcp::Serialize beside nlohmann's dump, for a recall_context and a
 // search_contexts reply; prints each pair's ratio from the same run.
+#include <unistd.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -109,6 +111,10 @@ void SerialiseToolResult(benchmark::State& state, const Json& structured) {
 /// median when repetitions are asked for, else the single run).
 class RatioReporter final : public benchmark::ConsoleReporter {
 public:
+    // Colours only on a terminal (Google Benchmark's --benchmark_color reaches only the reporter
+    // it makes itself).
+    RatioReporter() : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_ColorTabular : OO_Tabular) {}
+
     void ReportRuns(const std::vector<Run>& reports) override {
         ConsoleReporter::ReportRuns(reports);
         for (const Run& run : reports) {
