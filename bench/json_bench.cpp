@@ -4,12 +4,12 @@
 // search_contexts reply; prints each pair's ratio from the same run.
 #include <unistd.h>
 
+#include <array>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
-#include <iterator>
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -23,16 +23,15 @@ using mnemo::mcp::Json;
 
 /// Memory-like prose: code with quotes, newlines, a tab, and some non-ASCII (2- and 3-byte).
 std::string Prose(std::size_t bytes) {
-    static const char* const kLines[] = {
+    static constexpr std::array<std::string_view, 5> kLines = {
         "The pool hands out a lease; call Release() before the \"deadline\" passes.\n",
         "Config: {\"max_size\": 16, \"timeout_ms\": 250} \xE2\x80\x94 see docs/server.md.\n",
-        "Caf\xC3\xA9 r\xC3\xA9sum\xC3\xA9: the janitor closes idle connections \xE2\x86\x92 "
-        "reconnect.\n",
+        "Caf\xC3\xA9 r\xC3\xA9sum\xC3\xA9: idle connections are closed \xE2\x86\x92 reconnect.\n",
         "\tif (!lease.ok()) return lease.error();  // C:\\path\\to\\file\n",
         "Plain text about migrations, tenants and the HTTP transport, nothing to escape here.\n",
     };
     std::string text;
-    for (std::size_t i = 0; text.size() < bytes; ++i) text += kLines[i % std::size(kLines)];
+    for (std::size_t i = 0; text.size() < bytes; ++i) text += kLines[i % kLines.size()];
     text.resize(bytes);
     while ((static_cast<unsigned char>(text.back()) & 0xC0) == 0x80 ||
            static_cast<unsigned char>(text.back()) >= 0xC0) {
@@ -81,21 +80,23 @@ std::string NlohmannDump(const Json& value) {
     return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
+/// The JSON-RPC response carrying `structured` as a tool result: the text block and
+/// structuredContent.
+Json Response(const Json& structured) {
+    return Json{
+        {"jsonrpc", "2.0"},
+        {"id", 42},
+        {"result",
+         {{"content", Json::array({{{"type", "text"}, {"text", NlohmannDump(structured)}}})},
+          {"structuredContent", structured},
+          {"isError", false}}}};
+}
+
 /// One tool result's serialisation, as the dispatcher and the transport do it: the structured
 /// result into the text block, then the whole response.
 template <std::string (*kSerialize)(const Json&)>
 void SerialiseToolResult(benchmark::State& state, const Json& structured) {
-    const Json response =
-        Json{{"jsonrpc", "2.0"},
-             {"id", 42},
-             {"result",
-              {{"content", Json::array({{{"type", "text"}, {"text", NlohmannDump(structured)}}})},
-               {"structuredContent", structured},
-               {"isError", false}}}};
-    if (mnemo::mcp::Serialize(response) != NlohmannDump(response)) {
-        std::fprintf(stderr, "mcp::Serialize and nlohmann's dump differ\n");
-        std::exit(1);
-    }
+    const Json response = Response(structured);
     std::size_t bytes = 0;
     for (auto _ : state) {
         std::string text = kSerialize(structured);
@@ -145,8 +146,15 @@ private:
 }  // namespace
 
 int main(int argc, char** argv) {
-    static const Json recall = RecallResult();
-    static const Json search = SearchResult();
+    const Json recall = RecallResult();
+    const Json search = SearchResult();
+    for (const Json* structured : {&recall, &search}) {
+        const Json response = Response(*structured);
+        if (mnemo::mcp::Serialize(response) != NlohmannDump(response)) {
+            std::fprintf(stderr, "mcp::Serialize and nlohmann's dump differ\n");
+            return 1;
+        }
+    }
     benchmark::RegisterBenchmark("recall_context/nlohmann_dump", SerialiseToolResult<NlohmannDump>,
                                  recall);
     benchmark::RegisterBenchmark("recall_context/mcp_serialize",

@@ -2,13 +2,14 @@
 // The fast JSON writer against nlohmann's dump: byte-identical on edge cases and random documents.
 #include "mcp/json_writer.hpp"
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <iterator>
 #include <limits>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -24,7 +25,7 @@ std::string Reference(const Json& value) {
 
 /// Shows the bytes of a failing string (control bytes and invalid UTF-8 print badly).
 std::string Hex(const std::string& text) {
-    static constexpr char kHex[] = "0123456789abcdef";
+    static constexpr std::string_view kHex = "0123456789abcdef";
     std::string hex;
     for (const char c : text) {
         const auto byte = static_cast<unsigned char>(c);
@@ -65,7 +66,7 @@ TEST(JsonWriterTest, EscapesAsNlohmannDoes) {
     for (int byte = 0; byte < 0x20; ++byte) {
         ExpectSameEverywhere(std::string(1, static_cast<char>(byte)));
     }
-    for (const char* special : {"\x7f", "\"", "\\", "/", "\"\\\"", "\n\n"}) {
+    for (const char* special : {"\x7f", "\"", "\\", "/", R"("\")", "\n\n"}) {
         ExpectSameEverywhere(special);
     }
 }
@@ -197,8 +198,9 @@ private:
     std::uint64_t Below(std::uint64_t n) { return engine_() % n; }
 
     double Double() {
-        static constexpr double kPicked[] = {0.1, -0.0, 1e300, 1e-300, 0.5, 3.0, 2.5e-5};
-        if (Below(2) == 0) return kPicked[Below(std::size(kPicked))];
+        static constexpr std::array<double, 7> kPicked = {0.1, -0.0, 1e300, 1e-300,
+                                                          0.5, 3.0,  2.5e-5};
+        if (Below(2) == 0) return kPicked[Below(kPicked.size())];
         double value = 0;
         const std::uint64_t bits = engine_();
         std::memcpy(&value, &bits, sizeof value);  // any bit pattern, NaNs and infinities too

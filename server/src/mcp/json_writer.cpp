@@ -65,9 +65,9 @@ void AppendEscape(unsigned char byte, std::string& out) {
         case '\r': out.append("\\r"); return;
         default: break;
     }
-    static constexpr char kHex[] = "0123456789abcdef";  // nlohmann's "\\u%04x": lower case
-    const char escape[] = {'\\', 'u', '0', '0', kHex[byte >> 4], kHex[byte & 0xF]};
-    out.append(escape, sizeof escape);
+    static constexpr std::string_view kHex = "0123456789abcdef";  // nlohmann's "\\u%04x"
+    const std::array<char, 6> escape = {'\\', 'u', '0', '0', kHex[byte >> 4], kHex[byte & 0xF]};
+    out.append(escape.data(), escape.size());
 }
 
 /// Appends the escaped contents of `text` (without quotes). Returns false, having appended an
