@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer target: JSON-RPC framing (ParseMessage, Classify) and the MCP dispatcher on raw
-// message text, with two database-free tools registered.
+// message text, with two database-free tools registered; Serialize must write every message
+// exactly as nlohmann's dump does.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -58,6 +61,18 @@ const mnemo::mcp::ToolRegistry& Tools() {
     return *registry;
 }
 
+/// Serialises `message` and aborts (a crash the fuzzer reports) when the bytes differ from
+/// nlohmann's dump, which mcp/json_writer.hpp promises to match.
+void SerializeChecked(const Json& message) {
+    const std::string written = mnemo::mcp::Serialize(message);
+    const std::string expected = message.dump(-1, ' ', false, Json::error_handler_t::replace);
+    if (written != expected) {
+        std::fprintf(stderr, "Serialize differs from nlohmann's dump:\n%s\n%s\n", written.c_str(),
+                     expected.c_str());
+        std::abort();
+    }
+}
+
 mnemo::mcp::ServerInfo Info() {
     // One log line per call would dominate the run time; errors still show.
     mnemo::log::SetMinLevel(mnemo::log::Level::kError);
@@ -71,18 +86,21 @@ mnemo::mcp::ServerInfo Info() {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static const mnemo::mcp::Dispatcher dispatcher(Info(), Tools());
     const std::string_view text(reinterpret_cast<const char*>(data), size);
+    // The raw bytes as one string too: parsed messages hold only valid UTF-8, these need not.
+    SerializeChecked(Json(std::string(text)));
     Json message;
     Json error;
     if (!mnemo::mcp::ParseMessage(text, message, error)) {
-        (void)mnemo::mcp::Serialize(error);
+        SerializeChecked(error);
         return 0;
     }
+    SerializeChecked(message);
     (void)mnemo::mcp::Classify(message);
     // Half the inputs reach an initialized session, so tools/call is exercised too.
     mnemo::mcp::Session session("fuzz");
     if ((data[0] & 1) != 0) session.SetInitialized("2025-11-25", Json::object());
     (void)dispatcher.Plan(message, session);
     const Json reply = dispatcher.Handle(message, session);
-    (void)mnemo::mcp::Serialize(reply);
+    SerializeChecked(reply);
     return 0;
 }

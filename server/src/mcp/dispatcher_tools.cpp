@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <string>
+#include <utility>
 
 #include "mcp/dispatcher.hpp"
 #include "mcp/schema.hpp"
@@ -12,16 +14,21 @@
 namespace mnemo::mcp {
 namespace {
 
-Json ToolResultJson(const ToolResult& result) {
+/// The result's JSON; it takes the result so that its contents are moved, not copied (a recall
+/// carries kilobytes of text).
+Json ToolResultJson(ToolResult&& result) {
     if (result.is_error) {
-        return Json{{"content", Json::array({{{"type", "text"}, {"text", result.message}}})},
-                    {"isError", true}};
+        return Json{
+            {"content", Json::array({{{"type", "text"}, {"text", std::move(result.message)}}})},
+            {"isError", true}};
     }
-    if (!result.content.is_null()) return Json{{"content", result.content}, {"isError", false}};
-    return Json{
-        {"content", Json::array({{{"type", "text"}, {"text", Serialize(result.structured)}}})},
-        {"structuredContent", result.structured},
-        {"isError", false}};
+    if (!result.content.is_null()) {
+        return Json{{"content", std::move(result.content)}, {"isError", false}};
+    }
+    std::string text = Serialize(result.structured);
+    return Json{{"content", Json::array({{{"type", "text"}, {"text", std::move(text)}}})},
+                {"structuredContent", std::move(result.structured)},
+                {"isError", false}};
 }
 
 void LogToolCall(const std::string& tool, const ToolResult& result, const Session& session,
@@ -58,7 +65,7 @@ Json Dispatcher::FailedToolCall(const Json& message, const std::string& session_
     LogToolCall(name, result, Session(session_id),
                 std::chrono::duration<double, std::milli>(latency).count(), false);
     if (observer_) observer_(name, result, latency);
-    return MakeResult(message.value("id", Json()), ToolResultJson(result));
+    return MakeResult(message.value("id", Json()), ToolResultJson(std::move(result)));
 }
 
 namespace {
@@ -209,7 +216,7 @@ Json Dispatcher::CallTool(const Incoming& request, Session& session, const Notif
     if (result.is_error) {
         call.Log(LogLevel::kWarning, Json{{"tool", name}, {"error", result.message}});
     }
-    return MakeResult(request.id, ToolResultJson(result));
+    return MakeResult(request.id, ToolResultJson(std::move(result)));
 }
 
 }  // namespace mnemo::mcp

@@ -2,6 +2,8 @@
 // JSON-RPC 2.0 framing.
 #include "mcp/jsonrpc.hpp"
 
+#include "mcp/json_writer.hpp"
+
 namespace mnemo::mcp {
 namespace {
 
@@ -87,8 +89,6 @@ bool ParseMessage(std::string_view text, Json& message, Json& error) {
     return true;
 }
 
-std::string Serialize(const Json& message) {
-    return message.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
+std::string Serialize(const Json& message) { return WriteJson(message); }
 
 }  // namespace mnemo::mcp

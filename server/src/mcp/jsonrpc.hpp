@@ -46,7 +46,9 @@ struct Incoming {
 /// when `text` is not JSON; never throws.
 [[nodiscard]] bool ParseMessage(std::string_view text, Json& message, Json& error);
 
-/// Compact one-line serialisation; invalid UTF-8 in strings is replaced, never thrown on.
+/// Compact one-line serialisation; invalid UTF-8 in strings is replaced, never thrown on. The
+/// bytes are exactly those of `message.dump(-1, ' ', false, Json::error_handler_t::replace)`,
+/// written faster (mcp/json_writer.hpp).
 [[nodiscard]] std::string Serialize(const Json& message);
 
 }  // namespace mnemo::mcp
