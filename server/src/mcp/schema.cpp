@@ -4,14 +4,11 @@
 
 #include <cmath>
 #include <map>
+#include <memory>
 #include <mutex>
-// GCC 12 at -O1 with sanitizers warns falsely (maybe-uninitialized) inside libstdc++'s regex
-// compiler; the warning is about the library's code, not ours.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <regex>
-#pragma GCC diagnostic pop
 #include <string_view>
+
+#include <re2/re2.h>
 
 namespace mnemo::mcp {
 namespace {
@@ -53,13 +50,19 @@ std::size_t CodePoints(const std::string& text) {
 }
 
 bool MatchesPattern(const std::string& pattern, const std::string& text) {
-    // Schemas are static, so compiled patterns are cached for the life of the process.
+    // Schemas are static, so compiled patterns are kept for the life of the process. RE2
+    // matches in linear time, and a compiled RE2 may be used by many threads at once: the
+    // lock covers only the cache.
     static std::mutex mutex;
-    static std::map<std::string, std::regex> compiled;
-    std::lock_guard lock(mutex);
-    auto found = compiled.find(pattern);
-    if (found == compiled.end()) found = compiled.emplace(pattern, std::regex(pattern)).first;
-    return std::regex_search(text, found->second);
+    static std::map<std::string, std::unique_ptr<const RE2>, std::less<>> compiled;
+    const RE2* regex = nullptr;
+    {
+        std::lock_guard lock(mutex);
+        auto& slot = compiled[pattern];
+        if (slot == nullptr) slot = std::make_unique<const RE2>(pattern, RE2::Quiet);
+        regex = slot.get();
+    }
+    return regex->ok() && RE2::PartialMatch(text, *regex);
 }
 
 std::string Where(const std::string& path) {
