@@ -211,6 +211,14 @@ TEST_F(DispatcherTest, PlanNamesTheToolItsTenantAndWhetherProgressWasAsked) {
     EXPECT_EQ(ping.tool, nullptr);
 }
 
+/// A tools/call request (id 1) of `tool` without arguments.
+Json ToolCallMessage(const char* tool) {
+    return Json{{"jsonrpc", "2.0"},
+                {"id", 1},
+                {"method", "tools/call"},
+                {"params", {{"name", tool}, {"arguments", Json::object()}}}};
+}
+
 TEST(DispatcherPlanTest, APlanCarriesTheToolsProjectToItsHandlerAndWhetherItAsksTheClient) {
     ToolRegistry registry;
     Session session("s");
@@ -244,24 +252,18 @@ TEST(DispatcherPlanTest, APlanCarriesTheToolsProjectToItsHandlerAndWhetherItAsks
                   .caller_sql = false,
                   .asks_client = true});
     const Dispatcher dispatcher(ServerInfo{"mnemo", "test", "", ""}, registry);
-    auto call = [](const char* tool) {
-        return Json{{"jsonrpc", "2.0"},
-                    {"id", 1},
-                    {"method", "tools/call"},
-                    {"params", {{"name", tool}, {"arguments", Json::object()}}}};
-    };
-    const CallPlan plan = dispatcher.Plan(call("planned"), session);
+    const CallPlan plan = dispatcher.Plan(ToolCallMessage("planned"), session);
     ASSERT_TRUE(plan.project.has_value());
     EXPECT_EQ(plan.project->name, "from-plan");
     EXPECT_FALSE(plan.may_wait_on_client);
-    const Json message = call("planned");
+    const Json message = ToolCallMessage("planned");
     (void)dispatcher.Handle(message, Classify(message), session, {}, &plan);
     EXPECT_EQ(handled_project, "from-plan");
     // Without a plan, or with another message's, the handler gets none.
     handled_project = "(unplanned)";
     (void)dispatcher.Handle(message, session);
     EXPECT_EQ(handled_project, "(unplanned)");
-    const CallPlan other = dispatcher.Plan(call("asks"), session);
+    const CallPlan other = dispatcher.Plan(ToolCallMessage("asks"), session);
     EXPECT_TRUE(other.may_wait_on_client);
     EXPECT_FALSE(other.project.has_value());
     (void)dispatcher.Handle(message, Classify(message), session, {}, &other);
@@ -297,10 +299,7 @@ TEST(DispatcherPlanTest, ACallPlannedNotToWaitOnTheClientCannotAskIt) {
         if (message.contains("id")) ++sent;  // a request to the client
     };
     auto run = [&](const char* tool, bool planned) {
-        const Json message{{"jsonrpc", "2.0"},
-                           {"id", 1},
-                           {"method", "tools/call"},
-                           {"params", {{"name", tool}, {"arguments", Json::object()}}}};
+        const Json message = ToolCallMessage(tool);
         const CallPlan plan = dispatcher.Plan(message, session);
         (void)dispatcher.Handle(message, Classify(message), session, notify,
                                 planned ? &plan : nullptr);
