@@ -4,10 +4,14 @@
 
 #include <poll.h>
 
+#include <atomic>
 #include <cerrno>
 #include <climits>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <random>
 #include <string_view>
 #include <vector>
 
@@ -20,6 +24,21 @@ Error TimeoutError() {
     // Not kTimeout: that is the pool's "exhausted"; here the database did not answer.
     return Error(ErrorCode::kConnectionLost,
                  "no answer from the database before the statement deadline; connection dropped");
+}
+
+/// A prefix no other connection's statement names share, even on one server behind a pooler
+/// that mixes sessions: a random tag of this process and a count of its connections.
+std::string StatementNamePrefix() {
+    static const std::uint64_t process_tag = [] {
+        std::random_device device;
+        return (std::uint64_t{device()} << 32) ^ device();
+    }();
+    static std::atomic<std::uint64_t> connections{0};
+    char prefix[48];
+    std::snprintf(prefix, sizeof prefix, "pqpool_%016llx_%llu_",
+                  static_cast<unsigned long long>(process_tag),
+                  static_cast<unsigned long long>(++connections));
+    return prefix;
 }
 
 }  // namespace
@@ -55,7 +74,9 @@ std::string TrimMessage(const char* message) {
 }
 
 PgConnection::PgConnection(PgConnPtr conn, std::size_t prepared_limit)
-    : conn_(std::move(conn)), prepared_limit_(prepared_limit) {
+    : conn_(std::move(conn)),
+      prepared_limit_(prepared_limit),
+      name_prefix_(prepared_limit > 0 ? StatementNamePrefix() : std::string()) {
     PQsetNoticeReceiver(conn_.get(), &PgConnection::OnNotice, this);
 }
 
@@ -147,7 +168,7 @@ bool PgConnection::PlanUses(std::span<const Statement> statements, std::vector<U
             uses[i].named = &found->second;
         } else if (named_.size() < prepared_limit_) {
             auto added = named_.emplace(std::string(statements[i].sql),
-                                        Named{"pqpool_" + std::to_string(++last_name_), false});
+                                        Named{name_prefix_ + std::to_string(++last_name_), false});
             uses[i] = {&added.first->second, true};
             parsing = true;
         }

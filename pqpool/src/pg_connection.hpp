@@ -79,7 +79,8 @@ private:
     PgConnPtr conn_;
     bool fatal_notice_ = false;  // The server said FATAL while we were idle (e.g. 57P01).
     const std::size_t prepared_limit_;
-    NamedStatements named_;  // by SQL text
+    const std::string name_prefix_;  // of this session's statement names
+    NamedStatements named_;          // by SQL text
     std::uint64_t last_name_ = 0;
 };
 

@@ -90,10 +90,6 @@ void Store::ConfigurePool(pqpool::PoolOptions& options, const TenantKeys& keys) 
     options.tenant_context_value = [keys](std::string_view tenant) {
         return keys.TokenFor(tenant);
     };
-    // The server's statements are a fixed set of texts (memory/*_sql.hpp and the stores; about
-    // a hundred): each connection parses each once. Users' SQL runs on the caller pool, which
-    // keeps none.
-    options.prepared_statements = 256;
 }
 
 pqpool::Result<pqpool::Lease> Store::Lease(const std::string& tenant, const char* label,
