@@ -65,6 +65,7 @@ public:
             net::ip::make_address(http_.host == "localhost" ? "127.0.0.1" : http_.host, ec);
         if (ec) return Fail("'" + http_.host + "' is not an IP address: " + ec.message());
         const tcp::endpoint endpoint(address, http_.port);
+        protocol_ = endpoint.protocol();
         if (acceptor_.open(endpoint.protocol(), ec); ec) return Fail(ec.message());
         acceptor_.set_option(net::socket_base::reuse_address(true), ec);
         if (acceptor_.bind(endpoint, ec); ec) {
@@ -155,12 +156,11 @@ private:
     /// Seats an accepted socket on an I/O loop (IoLoops::Assign) and starts its connection.
     void Serve(tcp::socket accepted) {
         beast_error_code ec;
-        const auto protocol = accepted.local_endpoint(ec).protocol();
         const auto handle = accepted.release(ec);
         if (ec) return log::Warning("accept_failed", {{"error", ec.message()}});
         const IoLoops::Seat seat = loops_.Assign();
         tcp::socket socket(net::make_strand(seat.loop));
-        if (socket.assign(protocol, handle, ec); ec) {
+        if (socket.assign(protocol_, handle, ec); ec) {
             loops_.Release(seat.index);
             ::close(handle);
             return log::Warning("accept_failed", {{"error", ec.message()}});
@@ -248,7 +248,8 @@ private:
     Post post_;  // runs work on workers_
     McpEndpoint endpoint_;
     HookRoute hooks_;
-    tcp::acceptor acceptor_;  // on ioc_'s one thread: accepts and the close never overlap
+    tcp::acceptor acceptor_;    // on ioc_'s one thread: accepts and the close never overlap
+    tcp protocol_ = tcp::v4();  // the acceptor's
     net::signal_set signals_;
     net::steady_timer drain_timer_;
     std::chrono::steady_clock::time_point drain_deadline_;

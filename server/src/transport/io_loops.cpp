@@ -3,6 +3,7 @@
 #include "transport/io_loops.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace mnemo::transport {
 namespace {
@@ -13,8 +14,12 @@ namespace net = boost::asio;
 
 struct IoLoops::Loop {
     // Concurrency hint 1: one thread runs it, so the scheduler wakes no other thread.
-    net::io_context context{1};
-    net::executor_work_guard<net::io_context::executor_type> work{context.get_executor()};
+    Loop() : context(std::in_place, 1), work(context->get_executor()) {}
+
+    // Reset in ~IoLoops, while the rest of IoLoops lives: the handlers it destroys may end
+    // connections, whose seats Release counts.
+    std::optional<net::io_context> context;
+    net::executor_work_guard<net::io_context::executor_type> work;
     std::size_t connections = 0;
     bool lent = false;
 };
@@ -27,7 +32,10 @@ IoLoops::IoLoops(std::size_t threads) {
     }
 }
 
-IoLoops::~IoLoops() { Stop(); }
+IoLoops::~IoLoops() {
+    Stop();
+    for (auto& loop : loops_) loop->context.reset();
+}
 
 IoLoops::Seat IoLoops::Assign() {
     std::lock_guard lock(mutex_);
@@ -41,7 +49,7 @@ IoLoops::Seat IoLoops::Assign() {
         }
     }
     ++loops_[best]->connections;
-    return {best, loops_[best]->context};
+    return {best, *loops_[best]->context};
 }
 
 void IoLoops::Release(std::size_t index) {
@@ -53,7 +61,7 @@ void IoLoops::Start() {
     for (auto& loop : loops_) {
         threads_.emplace_back([raw = loop.get()] {
             current_loop_ = raw;
-            raw->context.run();
+            raw->context->run();
         });
     }
 }
@@ -61,7 +69,7 @@ void IoLoops::Start() {
 void IoLoops::Stop() {
     for (auto& loop : loops_) {
         loop->work.reset();
-        loop->context.stop();
+        loop->context->stop();
     }
     for (auto& thread : threads_) thread.join();
     threads_.clear();

@@ -45,7 +45,8 @@ public:
 
     /// Starts the threads; each runs its loop until Stop.
     void Start();
-    /// Stops every loop (what is queued there is dropped) and joins the threads.
+    /// Stops every loop and joins the threads; what is still queued there is dropped when the
+    /// IoLoops is destroyed.
     void Stop();
 
     [[nodiscard]] std::size_t size() const { return loops_.size(); }
