@@ -50,6 +50,7 @@ struct Options {
     std::string log_level = "warning";
     std::size_t pool_max = 0;
     int pgbench_threads = 2;
+    std::string pgbench_protocol = "extended";
     int warmup_calls = 3;
     std::string home;
     std::string mnemo;
@@ -61,6 +62,7 @@ void Usage(std::ostream& out) {
            "                        [--mix L:R:S] [--projects P] [--content-bytes B]\n"
            "                        [--auth token|none] [--durable] [--log-level LEVEL]\n"
            "                        [--pool-max N] [--pgbench-threads J] [--warmup-calls W]\n"
+           "                        [--pgbench-protocol extended|prepared]\n"
            "                        [--no-session-check] [--home DIR] [--mnemo PATH]"
            " [--pgbench PATH]\n"
            "  --quick            1 round of 3 s per row (a smoke test or a first look)\n"
@@ -80,6 +82,9 @@ void Usage(std::ostream& out) {
            "request)\n"
            "  --pool-max         mnemo's MNEMO_POOL_MAX_CONNECTIONS (default: mnemo's, 20)\n"
            "  --pgbench-threads  pgbench -j is min(sessions, this) (default 2)\n"
+           "  --pgbench-protocol pgbench -M: extended (default: every statement parsed each time,\n"
+           "                     the goal's baseline) or prepared (parsed once per connection, as\n"
+           "                     mnemo does on its embedded cluster)\n"
            "  --warmup-calls     untimed calls per new session (default 3)\n"
            "  --no-session-check leave out the pgbench row that adds mnemo's per-request session\n"
            "                     check statement\n"
@@ -166,6 +171,9 @@ int ParseArgs(int argc, char** argv, Options& options) {
             ok = value(options.log_level);
         } else if (arg == "--pool-max") {
             ok = number(options.pool_max, 1, 1000);
+        } else if (arg == "--pgbench-protocol") {
+            ok = value(options.pgbench_protocol) &&
+                 (options.pgbench_protocol == "extended" || options.pgbench_protocol == "prepared");
         } else if (arg == "--pgbench-threads") {
             ok = number(options.pgbench_threads, 1, 64);
         } else if (arg == "--warmup-calls") {
@@ -450,7 +458,8 @@ int Run(const Options& options) {
     settings.pool_max = options.pool_max;
     HttpFixture fixture;
     fixture.SetUp(settings, workload);
-    Pgbench pgbench(options.pgbench, fixture, workload, fixture.home() / "pgbench");
+    Pgbench pgbench(options.pgbench, fixture, workload, fixture.home() / "pgbench",
+                    options.pgbench_protocol);
     const Requests requests = BuildRequests(workload);
 
     const Config& config = fixture.config();

@@ -82,11 +82,12 @@ std::string FindBinary(const std::string& given) {
 }  // namespace
 
 Pgbench::Pgbench(const std::string& binary, const HttpFixture& fixture,
-                 const HttpWorkload& workload, fs::path directory)
+                 const HttpWorkload& workload, fs::path directory, std::string protocol)
     : binary_(FindBinary(binary)),
       conninfo_(fixture.conninfo()),
       environment_(EnvironmentEntries(fixture.environment())),
-      directory_(std::move(directory)) {
+      directory_(std::move(directory)),
+      protocol_(std::move(protocol)) {
     fs::create_directories(directory_);
     const std::string lock =
         Substitute(memory::sql::kLockContext, {"('bench/lock-' || :t::text)", ":content",
@@ -164,7 +165,7 @@ std::vector<std::string> Pgbench::ScriptPaths(PgbenchScript script) const {
 std::vector<std::string> Pgbench::Arguments(PgbenchScript script, int clients, int threads,
                                             int seconds, const std::string& log_prefix) const {
     std::vector<std::string> args = {binary_, "-n",
-                                     "-M",    "extended",
+                                     "-M",    protocol_,
                                      "-c",    std::to_string(clients),
                                      "-j",    std::to_string(std::min(clients, threads)),
                                      "-T",    std::to_string(seconds)};
@@ -185,7 +186,7 @@ std::vector<std::string> Pgbench::Arguments(PgbenchScript script, int clients, i
 }
 
 std::string Pgbench::CommandLine(PgbenchScript script, int threads, int seconds) const {
-    std::string line = "pgbench -n -M extended -c N -j min(N, " + std::to_string(threads) +
+    std::string line = "pgbench -n -M " + protocol_ + " -c N -j min(N, " + std::to_string(threads) +
                        ") -T " + std::to_string(seconds) + " --log -D ... (" +
                        std::to_string(variables_.size()) + " variables)";
     std::map<Op, std::pair<int, int>> per_op;  // files, weight

@@ -50,10 +50,11 @@ struct PgbenchResult {
 class Pgbench {
 public:
     /// `binary`: empty to look next to the PostgreSQL server programs, then in PATH.
+    /// `protocol`: pgbench's -M, "extended" (each statement parsed every time) or "prepared".
     Pgbench(const std::string& binary, const HttpFixture& fixture, const HttpWorkload& workload,
-            std::filesystem::path directory);
+            std::filesystem::path directory, std::string protocol = "extended");
 
-    /// `pgbench -n -M extended -c clients -j min(clients, threads) -T seconds --log ...`;
+    /// `pgbench -n -M <protocol> -c clients -j min(clients, threads) -T seconds --log ...`;
     /// Fails when pgbench fails or reports failed transactions.
     [[nodiscard]] PgbenchResult Run(PgbenchScript script, int clients, int threads, int seconds);
 
@@ -82,6 +83,7 @@ private:
     std::string conninfo_;
     std::vector<std::string> environment_;
     std::filesystem::path directory_;
+    std::string protocol_;
     std::vector<std::string> variables_;  // "name=value", each passed as -D.
     std::array<std::vector<ScriptFile>, 2> scripts_;
     int runs_ = 0;

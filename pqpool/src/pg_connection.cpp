@@ -4,10 +4,14 @@
 
 #include <poll.h>
 
+#include <atomic>
 #include <cerrno>
 #include <climits>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <random>
 #include <string_view>
 #include <vector>
 
@@ -20,6 +24,21 @@ Error TimeoutError() {
     // Not kTimeout: that is the pool's "exhausted"; here the database did not answer.
     return Error(ErrorCode::kConnectionLost,
                  "no answer from the database before the statement deadline; connection dropped");
+}
+
+/// A prefix no other connection's statement names share, even on one server behind a pooler
+/// that mixes sessions: a random tag of this process and a count of its connections.
+std::string StatementNamePrefix() {
+    static const std::uint64_t process_tag = [] {
+        std::random_device device;
+        return (std::uint64_t{device()} << 32) ^ device();
+    }();
+    static std::atomic<std::uint64_t> connections{0};
+    char prefix[48];
+    std::snprintf(prefix, sizeof prefix, "pqpool_%016llx_%llu_",
+                  static_cast<unsigned long long>(process_tag),
+                  static_cast<unsigned long long>(++connections));
+    return prefix;
 }
 
 }  // namespace
@@ -54,7 +73,10 @@ std::string TrimMessage(const char* message) {
     return text;
 }
 
-PgConnection::PgConnection(PgConnPtr conn) : conn_(std::move(conn)) {
+PgConnection::PgConnection(PgConnPtr conn, std::size_t prepared_limit)
+    : conn_(std::move(conn)),
+      prepared_limit_(prepared_limit),
+      name_prefix_(prepared_limit > 0 ? StatementNamePrefix() : std::string()) {
     PQsetNoticeReceiver(conn_.get(), &PgConnection::OnNotice, this);
 }
 
@@ -136,7 +158,25 @@ Result<PGresult*> PgConnection::NextResult(Deadline deadline) {
     return PQgetResult(conn);
 }
 
-Status PgConnection::Send(const Statement& statement) {
+bool PgConnection::PlanUses(std::span<const Statement> statements, std::vector<Use>& uses) {
+    uses.assign(statements.size(), Use{});
+    if (prepared_limit_ == 0) return false;
+    bool parsing = false;
+    for (std::size_t i = 0; i < statements.size(); ++i) {
+        // Found unconfirmed: parsed earlier in this batch, so its Parse precedes this use.
+        if (auto found = named_.find(statements[i].sql); found != named_.end()) {
+            uses[i].named = &found->second;
+        } else if (named_.size() < prepared_limit_) {
+            auto added = named_.emplace(std::string(statements[i].sql),
+                                        Named{name_prefix_ + std::to_string(++last_name_), false});
+            uses[i] = {&added.first->second, true};
+            parsing = true;
+        }
+    }
+    return parsing;
+}
+
+Status PgConnection::Send(const Statement& statement, const Use& use) {
     // Text parameters must be NUL-terminated; string_views need not be.
     std::vector<std::string> storage;
     std::vector<const char*> values;
@@ -150,9 +190,22 @@ Status PgConnection::Send(const Statement& statement) {
             values.push_back(nullptr);
         }
     }
-    const std::string sql(statement.sql);
-    const int sent = PQsendQueryParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()),
-                                       nullptr, values.data(), nullptr, nullptr, 0);
+    const int count = static_cast<int>(values.size());
+    int sent = 0;
+    if (use.named == nullptr) {
+        const std::string sql(statement.sql);
+        sent = PQsendQueryParams(conn_.get(), sql.c_str(), count, nullptr, values.data(), nullptr,
+                                 nullptr, 0);
+    } else {
+        const char* name = use.named->name.c_str();
+        if (use.parse) {
+            const std::string sql(statement.sql);
+            if (PQsendPrepare(conn_.get(), name, sql.c_str(), count, nullptr) == 0) {
+                return LostError("sending a statement");
+            }
+        }
+        sent = PQsendQueryPrepared(conn_.get(), name, count, values.data(), nullptr, nullptr, 0);
+    }
     if (sent == 0) return LostError("sending a statement");
     return {};
 }
@@ -160,16 +213,41 @@ Status PgConnection::Send(const Statement& statement) {
 Result<QueryResult> PgConnection::DoExecuteBatch(std::span<const Statement> statements,
                                                  std::size_t result_index, Deadline deadline) {
     PGconn* conn = conn_.get();
-    const bool pipelined = statements.size() > 1;
+    std::vector<Use> uses;
+    const bool parsing = PlanUses(statements, uses);
+    // Whatever way the batch ends, a Parse the server did not accept is not kept.
+    struct ForgetUnconfirmed {
+        NamedStatements& named;
+        bool any;
+        ~ForgetUnconfirmed() {
+            if (any)
+                std::erase_if(named, [](const auto& entry) { return !entry.second.confirmed; });
+        }
+    } forget{named_, parsing};
+    // A Parse and its statement go in one round trip: a pipeline.
+    const bool pipelined = statements.size() > 1 || parsing;
     if (pipelined && PQenterPipelineMode(conn) == 0) return LostError("entering pipeline mode");
-    for (const Statement& statement : statements) {
-        if (Status sent = Send(statement); !sent.ok()) return sent.error();
+    for (std::size_t i = 0; i < statements.size(); ++i) {
+        if (Status sent = Send(statements[i], uses[i]); !sent.ok()) return sent.error();
     }
     if (pipelined && PQpipelineSync(conn) == 0) return LostError("sending a pipeline sync");
 
     QueryResult wanted;
     std::optional<Error> first_error;
     for (std::size_t i = 0; i < statements.size(); ++i) {
+        // A Parse yields its own result, then a null; its failure is the statement's.
+        while (uses[i].parse) {
+            auto next = NextResult(deadline);
+            if (!next.ok()) return std::move(next).error();
+            if (next.value() == nullptr) break;
+            PgResultPtr result(next.value(), PQclear);
+            const ExecStatusType status = PQresultStatus(result.get());
+            if (status == PGRES_COMMAND_OK) {
+                uses[i].named->confirmed = true;
+            } else if (status != PGRES_PIPELINE_ABORTED && !first_error) {
+                first_error = ResultError(result.get()).WithFailedStatement(i);
+            }
+        }
         // Each statement yields its results, then a null.
         for (;;) {
             auto next = NextResult(deadline);

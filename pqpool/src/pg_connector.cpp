@@ -43,8 +43,11 @@ Error ConnectError(std::string message) {
 /// Connects with keyword/value arrays parsed once from the connection string.
 class PgConnector final : public Connector {
 public:
-    PgConnector(std::vector<std::string> keywords, std::vector<std::string> values)
-        : keywords_(std::move(keywords)), values_(std::move(values)) {
+    PgConnector(std::vector<std::string> keywords, std::vector<std::string> values,
+                std::size_t prepared_statements)
+        : keywords_(std::move(keywords)),
+          values_(std::move(values)),
+          prepared_statements_(prepared_statements) {
         for (std::size_t i = 0; i < keywords_.size(); ++i) {
             keyword_ptrs_.push_back(keywords_[i].c_str());
             value_ptrs_.push_back(values_[i].c_str());
@@ -94,7 +97,8 @@ public:
             }
             state = PQconnectPoll(raw);
         }
-        return std::unique_ptr<Connection>(std::make_unique<PgConnection>(std::move(conn)));
+        return std::unique_ptr<Connection>(
+            std::make_unique<PgConnection>(std::move(conn), prepared_statements_));
     }
 
 private:
@@ -102,6 +106,7 @@ private:
     std::vector<std::string> values_;
     std::vector<const char*> keyword_ptrs_;
     std::vector<const char*> value_ptrs_;
+    std::size_t prepared_statements_;
 };
 
 }  // namespace
@@ -150,8 +155,8 @@ Result<std::unique_ptr<Connector>> MakePgConnector(const PoolOptions& options) {
             values.push_back(value);
         }
     }
-    return std::unique_ptr<Connector>(
-        std::make_unique<PgConnector>(std::move(keywords), std::move(values)));
+    return std::unique_ptr<Connector>(std::make_unique<PgConnector>(
+        std::move(keywords), std::move(values), options.prepared_statements));
 }
 
 }  // namespace pqpool

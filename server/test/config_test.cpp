@@ -69,6 +69,20 @@ TEST(ConfigTest, EnvironmentAndFlagsOverrideWithFlagsWinning) {
     EXPECT_EQ(config->default_project, "from-flag");
 }
 
+TEST(ConfigTest, StatementsArePreparedByDefaultOnlyOnTheEmbeddedCluster) {
+    auto embedded = LoadConfig(Transport::kHttp, {}, {});
+    ASSERT_TRUE(embedded.ok()) << embedded.error().message();
+    EXPECT_EQ(embedded->prepared_statements, 256u);
+    auto url = LoadConfig(Transport::kHttp, {{"DATABASE_URL", "postgresql://db"}}, {});
+    ASSERT_TRUE(url.ok()) << url.error().message();
+    EXPECT_EQ(url->prepared_statements, 0u);
+    auto chosen =
+        LoadConfig(Transport::kHttp,
+                   {{"DATABASE_URL", "postgresql://db"}, {"MNEMO_PREPARED_STATEMENTS", "64"}}, {});
+    ASSERT_TRUE(chosen.ok()) << chosen.error().message();
+    EXPECT_EQ(chosen->prepared_statements, 64u);
+}
+
 TEST(ConfigTest, InvalidValuesAreClearErrors) {
     struct Case {
         const char* name;
@@ -92,6 +106,8 @@ TEST(ConfigTest, InvalidValuesAreClearErrors) {
          "600000, got ''"},
         {"MNEMO_STATEMENT_TIMEOUT_MS", "50",
          "MNEMO_STATEMENT_TIMEOUT_MS must be an integer from 100 to 3600000, got '50'"},
+        {"MNEMO_PREPARED_STATEMENTS", "-1",
+         "MNEMO_PREPARED_STATEMENTS must be an integer from 0 to 10000, got '-1'"},
         {"MNEMO_CLIENT_REQUEST_TIMEOUT_MS", "soon",
          "MNEMO_CLIENT_REQUEST_TIMEOUT_MS must be an integer from 1 to 3600000, got 'soon'"},
         {"MNEMO_LOG_LEVEL", "loud",

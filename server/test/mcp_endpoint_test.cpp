@@ -207,8 +207,9 @@ protected:
     mcp::ToolRegistry registry_;
     mcp::Dispatcher dispatcher_{mcp::ServerInfo{"mnemo", "1", "", ""}, registry_};
     util::AuthFailureLimiter limiter_{util::AuthFailureLimiter::Options{}};
-    McpEndpoint endpoint_{config_, dispatcher_, backend_,
-                          [](std::function<void()> work) { work(); }, limiter_};
+    McpEndpoint endpoint_{config_,  dispatcher_,
+                          backend_, [](std::function<void()> work) { work(); },
+                          nullptr,  limiter_};
 };
 
 TEST_F(McpEndpointTest, TheCallIsPlannedOnTheStoredSessionAndTheBackendLeasesItsTenant) {
@@ -313,20 +314,29 @@ TEST_F(McpEndpointTest, InitializeStoresTheSessionThroughTheTicket) {
     EXPECT_EQ(exchange->replies[0]["Mcp-Session-Id"], script_.created[0]);
 }
 
-TEST_F(McpEndpointTest, ARequestRunsOnItsIoThreadWhileAnotherStaysFreeElseOnAWorker) {
-    Config two_threads;
-    two_threads.http.io_threads = 2;  // one may run requests, one stays for the sockets
+/// Lends the calling thread to one request at a time, as IoLoops lends a loop's thread.
+class OneAtATimeLender final : public ThreadLender {
+public:
+    bool TryLend() override { return !std::exchange(lent, true); }
+    void Return() override { lent = false; }
+    bool lent = false;
+};
+
+TEST_F(McpEndpointTest, ARequestRunsOnItsIoThreadWhenTheLenderAllowsElseOnAWorker) {
+    OneAtATimeLender lender;
     std::vector<std::function<void()>> posted;
-    McpEndpoint endpoint{two_threads, dispatcher_, backend_,
-                         [&](std::function<void()> work) { posted.push_back(std::move(work)); },
-                         limiter_};
-    // Alone: admitted and answered on this thread, before Handle returns; nothing posted.
+    McpEndpoint endpoint{
+        config_,  dispatcher_,
+        backend_, [&](std::function<void()> work) { posted.push_back(std::move(work)); },
+        &lender,  limiter_};
+    // Lent: admitted and answered on this thread, before Handle returns; nothing posted.
     auto first = PostTo(endpoint, Call("echo", {{"text", "a"}}));
     ASSERT_EQ(first->replies.size(), 1u);
     EXPECT_EQ(first->replies[0].result(), http::status::ok);
     EXPECT_TRUE(posted.empty());
+    EXPECT_FALSE(lender.lent);  // returned after the answer
 
-    // A second request arriving while this thread runs one: no thread left to lend, so it goes
+    // A second request arriving while this thread runs one: the lender refuses, so it goes
     // to a worker and is answered only when the worker runs it.
     std::shared_ptr<RecordingExchange> second;
     script_.during_admit = [&] { second = PostTo(endpoint, Call("echo", {{"text", "b"}})); };

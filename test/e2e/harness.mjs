@@ -139,6 +139,9 @@ export function serverEnv(db, extra = {}) {
         MNEMO_HOME: db.home,
         MNEMO_SECRET: db.secret,
         MNEMO_LOG_LEVEL: "info",
+        // The test cluster is reached directly: statements are prepared, as on the embedded
+        // cluster; through PgBouncer in transaction mode (pgbouncer.sh), the default (none).
+        ...(process.env.MNEMO_E2E_PGBOUNCER ? {} : { MNEMO_PREPARED_STATEMENTS: "256" }),
         ...extra,
     };
 }

@@ -141,6 +141,9 @@ pqpool::PoolOptions MakePoolOptions(const Config& config, std::string conninfo,
     options.group_max_leases = config.user_max_connections;
     // Nor can one user fill the shared queue: at most half of it may be theirs.
     options.group_max_waiting = std::max<std::size_t>(1, options.EffectiveMaxWaiting() / 2);
+    // The server's statements are a fixed set of texts (memory/*_sql.hpp and the stores), so
+    // each connection parses each once. Users' SQL runs on the caller pool, which keeps none.
+    options.prepared_statements = config.prepared_statements;
     memory::Store::ConfigurePool(options, keys);
     return options;
 }

@@ -318,6 +318,11 @@ Result<Config> LoadConfig(Transport transport, const std::map<std::string, std::
     if (auto s = ReadLimits(env, config); !s.ok()) return s.error();
 
     config.database_url = flags.database_url.value_or(Lookup(env, "DATABASE_URL"));
+    long long prepared = config.database_url.empty() ? 256 : 0;
+    if (auto s = ReadInteger(env, "MNEMO_PREPARED_STATEMENTS", 0, 10'000, prepared); !s.ok()) {
+        return s.error();
+    }
+    config.prepared_statements = static_cast<std::size_t>(prepared);
     const std::string home = flags.home.value_or(Lookup(env, "MNEMO_HOME"));
     config.home = home.empty() ? DefaultHome(env) : std::filesystem::path(home);
     if (!config.home.is_absolute()) config.home = std::filesystem::absolute(config.home);

@@ -98,6 +98,11 @@ struct Config {
     /// database that stops answering (network blackhole) fails the request instead of hanging
     /// it, and its connection is dropped. query_database has its own (query_timeout + 2 s).
     std::chrono::milliseconds statement_timeout{15'000};
+    /// Statements each pooled connection keeps prepared (MNEMO_PREPARED_STATEMENTS, 0 to
+    /// 10000): default 256 with the embedded cluster, 0 with a database URL, where a pooler in
+    /// transaction mode (PgBouncer before 1.21, or without max_prepared_statements) would hand
+    /// a later statement a server that never prepared it.
+    std::size_t prepared_statements = 0;
     /// How long a tool waits for the client to answer a sampling or elicitation request
     /// (MNEMO_CLIENT_REQUEST_TIMEOUT_MS), default 60 s.
     std::chrono::milliseconds client_request_timeout{60'000};

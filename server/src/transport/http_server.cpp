@@ -2,13 +2,14 @@
 // HttpServer: accept loop, routing, operator endpoints, signals and graceful shutdown.
 #include "transport/http_server.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 #include <boost/asio/dispatch.hpp>
@@ -22,6 +23,7 @@
 
 #include "transport/http_checks.hpp"
 #include "transport/http_connection.hpp"
+#include "transport/io_loops.hpp"
 #include "transport/mcp_endpoint.hpp"
 #include "util/log.hpp"
 
@@ -46,13 +48,14 @@ public:
     explicit HttpServer(const HttpServices& services)
         : services_(services),
           http_(services.config.http),
-          ioc_(static_cast<int>(http_.io_threads)),
+          ioc_(1),
+          loops_(http_.io_threads),
           workers_(services.config.pool_max_connections + services.config.query_max_connections),
           post_([this](std::function<void()> work) { net::post(workers_, std::move(work)); }),
-          endpoint_(services.config, services.dispatcher, services.backend, post_,
+          endpoint_(services.config, services.dispatcher, services.backend, post_, &loops_,
                     services.auth_failures, services.subscriptions),
           hooks_(http_, services.hooks, workers_, services.auth_failures),
-          acceptor_(net::make_strand(ioc_)),
+          acceptor_(ioc_),
           signals_(ioc_, SIGINT, SIGTERM),
           drain_timer_(ioc_) {}
 
@@ -62,6 +65,7 @@ public:
             net::ip::make_address(http_.host == "localhost" ? "127.0.0.1" : http_.host, ec);
         if (ec) return Fail("'" + http_.host + "' is not an IP address: " + ec.message());
         const tcp::endpoint endpoint(address, http_.port);
+        protocol_ = endpoint.protocol();
         if (acceptor_.open(endpoint.protocol(), ec); ec) return Fail(ec.message());
         acceptor_.set_option(net::socket_base::reuse_address(true), ec);
         if (acceptor_.bind(endpoint, ec); ec) {
@@ -86,11 +90,9 @@ public:
             if (!error) Shutdown(signal);
         });
         Accept();
-        std::vector<std::thread> threads;
-        for (std::size_t i = 1; i < http_.io_threads; ++i)
-            threads.emplace_back([this] { ioc_.run(); });
+        loops_.Start();
         ioc_.run();
-        for (auto& thread : threads) thread.join();
+        loops_.Stop();
         if (in_flight_.load() > 0) workers_.stop();  // the deadline passed: drop queued work
         workers_.join();
         for (const util::Route& route : services_.routes) {
@@ -140,22 +142,41 @@ private:
     }
 
     void Accept() {
-        acceptor_.async_accept(
-            net::make_strand(ioc_), [this](beast_error_code ec, tcp::socket socket) {
-                if (ec) {
-                    if (!acceptor_.is_open()) return;
-                    log::Warning("accept_failed", {{"error", ec.message()}});
-                } else {
-                    ConnectionLimits limits;
-                    limits.max_body_bytes = http_.max_body_bytes;
-                    limits.io_timeout = http_.read_timeout;
-                    auto connection =
-                        std::make_shared<HttpConnection>(std::move(socket), *this, *this, limits);
-                    Track(connection);
-                    connection->Start();
-                }
-                Accept();
+        acceptor_.async_accept([this](beast_error_code ec, tcp::socket socket) {
+            if (ec) {
+                if (!acceptor_.is_open()) return;
+                log::Warning("accept_failed", {{"error", ec.message()}});
+            } else {
+                Serve(std::move(socket));
+            }
+            Accept();
+        });
+    }
+
+    /// Seats an accepted socket on an I/O loop (IoLoops::Assign) and starts its connection.
+    void Serve(tcp::socket accepted) {
+        beast_error_code ec;
+        const auto handle = accepted.release(ec);
+        if (ec) return log::Warning("accept_failed", {{"error", ec.message()}});
+        const IoLoops::Seat seat = loops_.Assign();
+        tcp::socket socket(net::make_strand(seat.loop));
+        if (socket.assign(protocol_, handle, ec); ec) {
+            loops_.Release(seat.index);
+            ::close(handle);
+            return log::Warning("accept_failed", {{"error", ec.message()}});
+        }
+        ConnectionLimits limits;
+        limits.max_body_bytes = http_.max_body_bytes;
+        limits.io_timeout = http_.read_timeout;
+        // The seat ends with the connection, not with the last weak_ptr Track keeps.
+        std::shared_ptr<HttpConnection> connection(
+            new HttpConnection(std::move(socket), *this, *this, limits),
+            [this, index = seat.index](HttpConnection* ended) {
+                delete ended;
+                loops_.Release(index);
             });
+        Track(connection);
+        connection->Start();
     }
 
     void Track(const std::shared_ptr<HttpConnection>& connection) {
@@ -177,7 +198,7 @@ private:
         log::Info("server_stopping", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"},
                                       {"in_flight", in_flight_.load()}});
         draining_.store(true);
-        // On the acceptor's strand, where its accept handler runs: never beside an accept.
+        // On ioc_'s thread, where the accept handler runs: never beside an accept.
         net::dispatch(acceptor_.get_executor(), [this] {
             beast_error_code ignored;
             acceptor_.close(ignored);
@@ -221,12 +242,14 @@ private:
 
     const HttpServices& services_;
     const HttpConfig& http_;
-    net::io_context ioc_;
+    net::io_context ioc_;  // the acceptor, signals and the drain timer
+    IoLoops loops_;        // the connections
     net::thread_pool workers_;
     Post post_;  // runs work on workers_
     McpEndpoint endpoint_;
     HookRoute hooks_;
-    tcp::acceptor acceptor_;  // on its own strand: accepts and the close never overlap
+    tcp::acceptor acceptor_;    // on ioc_'s one thread: accepts and the close never overlap
+    tcp protocol_ = tcp::v4();  // the acceptor's
     net::signal_set signals_;
     net::steady_timer drain_timer_;
     std::chrono::steady_clock::time_point drain_deadline_;

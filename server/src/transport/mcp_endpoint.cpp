@@ -75,13 +75,13 @@ struct McpEndpoint::Call {
 };
 
 McpEndpoint::McpEndpoint(const Config& config, const mcp::Dispatcher& dispatcher, Backend& backend,
-                         transport::Post post, util::AuthFailureLimiter& auth_failures,
-                         mcp::Subscriptions* subscriptions)
+                         transport::Post post, ThreadLender* lender,
+                         util::AuthFailureLimiter& auth_failures, mcp::Subscriptions* subscriptions)
     : config_(config),
       dispatcher_(dispatcher),
       backend_(backend),
       post_(std::move(post)),
-      lendable_threads_(config.http.io_threads > 1 ? config.http.io_threads - 1 : 0),
+      lender_(lender),
       subscriptions_(subscriptions),
       auth_failures_(auth_failures) {
     if (subscriptions_ == nullptr) return;
@@ -343,12 +343,9 @@ void McpEndpoint::AdmitWithoutPlan(const std::shared_ptr<Call>& call, const char
 }
 
 void McpEndpoint::Lend(const std::function<void()>& admit) {
-    if (lent_threads_.fetch_add(1) >= lendable_threads_) {
-        lent_threads_.fetch_sub(1);
-        return post_(admit);
-    }
+    if (lender_ == nullptr || !lender_->TryLend()) return post_(admit);
     admit();
-    lent_threads_.fetch_sub(1);
+    lender_->Return();
 }
 
 void McpEndpoint::Initialize(std::shared_ptr<Call> call, Admission admission) {

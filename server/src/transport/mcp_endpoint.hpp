@@ -12,6 +12,7 @@
 #include "mcp/dispatcher.hpp"
 #include "transport/backend.hpp"
 #include "transport/http_exchange.hpp"
+#include "transport/thread_lender.hpp"
 #include "util/auth_failure_limiter.hpp"
 
 namespace mnemo::transport {
@@ -23,9 +24,9 @@ namespace mnemo::transport {
 /// and the backend admits it with its lease.
 ///
 /// Threads: no I/O thread waits for the pool. A request whose connection is free at once runs
-/// on its I/O thread, start to reply, with no hand-off, as long as another I/O thread stays
-/// free for the sockets (at most MNEMO_HTTP_THREADS - 1 I/O threads run requests); a request
-/// that waits for a connection, or finds no I/O thread to spare, runs on a worker (`post`).
+/// on its I/O thread, start to reply, with no hand-off, when the lender allows it (IoLoops:
+/// while that thread serves no other connection); a request that waits for a connection, or
+/// finds its thread not lendable, runs on a worker (`post`).
 ///
 /// A POST is answered with JSON, or with an SSE stream as soon as the request sends anything
 /// before its response (progress, log messages, sampling or elicitation requests). The
@@ -43,9 +44,10 @@ class McpEndpoint {
 public:
     /// `backend`, `auth_failures` (the server's limiter) and `subscriptions` (may be null; it
     /// gets its delivery set to the sessions' GET streams) must outlive the endpoint. `post`
-    /// runs work on the transport's workers.
+    /// runs work on the transport's workers; `lender` (may be null: always `post`) says when
+    /// the I/O thread that read a request may run it instead.
     McpEndpoint(const Config& config, const mcp::Dispatcher& dispatcher, Backend& backend,
-                transport::Post post, util::AuthFailureLimiter& auth_failures,
+                transport::Post post, ThreadLender* lender, util::AuthFailureLimiter& auth_failures,
                 mcp::Subscriptions* subscriptions = nullptr);
     ~McpEndpoint();
 
@@ -97,8 +99,7 @@ private:
     const mcp::Dispatcher& dispatcher_;
     Backend& backend_;
     transport::Post post_;
-    const std::size_t lendable_threads_;        // MNEMO_HTTP_THREADS - 1
-    std::atomic<std::size_t> lent_threads_{0};  // threads inside Lend's `admit` now
+    ThreadLender* const lender_;  // null: never lend
     mcp::Subscriptions* subscriptions_;
     util::AuthFailureLimiter& auth_failures_;
 
