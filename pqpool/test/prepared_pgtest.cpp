@@ -52,8 +52,9 @@ TEST_F(PreparedStatementsTest, EachSqlTextIsParsedOncePerConnection) {
     const std::string_view sql = "SELECT $1::int + 1";
     EXPECT_EQ(Value(sql, {Param("1")}), "2");
     EXPECT_EQ(Value(sql, {Param("41")}), "42");
-    const Statement batch[] = {{sql, std::initializer_list<Param>{Param("9")}},
-                               {sql, std::initializer_list<Param>{Param("99")}}};
+    const Param nine[] = {Param("9")};
+    const Param ninety_nine[] = {Param("99")};
+    const Statement batch[] = {{sql, nine}, {sql, ninety_nine}};
     auto both = lease_->connection().ExecuteBatch(batch);
     ASSERT_TRUE(both.ok()) << both.error().message();
     EXPECT_EQ(both->Get(0, 0), "100");
