@@ -526,6 +526,8 @@ TEST_F(PgPoolTest, LeakedLeaseIsReportedAndStatsAreCoherent) {
     {
         auto lease = pool->Acquire(In(5000), {"p", "search_contexts"});
         ASSERT_TRUE(Eventually([&] { return pool->Stats().leaks == 1; }));
+        // The report is logged after the count, outside the pool's lock.
+        ASSERT_TRUE(Eventually([&] { return log.Count("'search_contexts'") == 1; })) << log.All();
         auto stats = pool->Stats();
         EXPECT_EQ(stats.in_use, 1u);
         ASSERT_EQ(stats.tenants.size(), 1u);
