@@ -28,7 +28,9 @@ TEST(IoLoopsTest, NewConnectionsGoToTheLoopWithTheFewest) {
     EXPECT_NE(a.index, b.index);
     EXPECT_NE(b.index, c.index);
     EXPECT_NE(a.index, c.index);
+    EXPECT_EQ(loops.connections(), 3u);
     loops.Release(b.index);
+    EXPECT_EQ(loops.connections(), 2u);
     EXPECT_EQ(loops.Assign().index, b.index);
 }
 

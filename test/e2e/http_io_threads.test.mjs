@@ -98,6 +98,14 @@ describe("requests on I/O threads", () => {
         return client;
     }
 
+    /// The mnemo_http_connections_open gauge of /metrics (this request's connection included).
+    async function openConnections() {
+        const text = await (await fetch(`${server.base}/metrics`)).text();
+        const line = text.split("\n").find((l) => l.startsWith("mnemo_http_connections_open "));
+        assert.ok(line, text);
+        return Number(line.split(" ")[1]);
+    }
+
     /// Starts a call that blocks its connection for SLOW_MS, waits until it surely runs, then
     /// has each of `others` recall a context, one after another, each answered at once.
     async function besideASlowCall(slowClient, others) {
@@ -123,8 +131,13 @@ describe("requests on I/O threads", () => {
         for (const slowClient of pinnedClients) {
             await besideASlowCall(slowClient, pinnedClients.filter((c) => c !== slowClient));
         }
+        // /metrics counts the connections the loops seat: these three go when they close.
+        const open = await openConnections();
+        assert.ok(open >= pinnedClients.length + 1, `${open} open connections`);
         for (const client of pinnedClients) client.close();
         await new Promise((resolve) => setTimeout(resolve, 100));
+        const after = await openConnections();
+        assert.ok(after <= open - pinnedClients.length, `${open} open, then ${after}`);
     });
 
     it("connections opened while an I/O thread runs a call are served at once", async () => {

@@ -188,12 +188,6 @@ private:
         connections_.push_back(connection);
     }
 
-    std::int64_t OpenConnections() {
-        std::lock_guard lock(connections_mutex_);
-        return std::count_if(connections_.begin(), connections_.end(),
-                             [](const auto& weak) { return !weak.expired(); });
-    }
-
     void Shutdown(int signal) {
         log::Info("server_stopping", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"},
                                       {"in_flight", in_flight_.load()}});
@@ -335,7 +329,8 @@ void HttpServer::Ready(HttpRequest request, std::shared_ptr<Exchange> exchange) 
 
 void HttpServer::Metrics(HttpRequest request, std::shared_ptr<Exchange> exchange) {
     // On a worker: the backend counts live sessions on this thread when a connection is free.
-    post_([this, version = request.version(), exchange, open = OpenConnections()] {
+    post_([this, version = request.version(), exchange,
+           open = static_cast<std::int64_t>(loops_.connections())] {
         services_.backend.MetricsText(
             post_, open, static_cast<std::int64_t>(services_.dispatcher.waiting_client_requests()),
             [version, exchange](std::string text) {

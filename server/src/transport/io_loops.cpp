@@ -6,11 +6,8 @@
 #include <optional>
 
 namespace mnemo::transport {
-namespace {
 
 namespace net = boost::asio;
-
-}  // namespace
 
 struct IoLoops::Loop {
     // Concurrency hint 1: one thread runs it, so the scheduler wakes no other thread.
@@ -55,6 +52,13 @@ IoLoops::Seat IoLoops::Assign() {
 void IoLoops::Release(std::size_t index) {
     std::lock_guard lock(mutex_);
     --loops_[index]->connections;
+}
+
+std::size_t IoLoops::connections() {
+    std::lock_guard lock(mutex_);
+    std::size_t total = 0;
+    for (const auto& loop : loops_) total += loop->connections;
+    return total;
 }
 
 void IoLoops::Start() {
