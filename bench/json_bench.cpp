@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
-// mnemo_json_bench: the serialisation work of one tool result (the text block, then the whole
-// JSON-RPC response) with mcp::Serialize beside nlohmann's dump, for a recall_context and a
-// search_contexts reply; prints each pair's ratio from the same run.
+// mnemo_json_bench: the JSON work of one tool call beside nlohmann's, with each pair's ratio
+// from the same run: serialising a tool result (the text block, then the whole JSON-RPC
+// response) with mcp::Serialize against nlohmann's dump, for a recall_context and a
+// search_contexts reply; and reading JSON text with util::ParseJson against nlohmann's parse,
+// for those results as PostgreSQL returns them and for a lock_context request.
 #include <unistd.h>
 
 #include <array>
@@ -16,6 +18,7 @@
 #include <benchmark/benchmark.h>
 
 #include "mcp/jsonrpc.hpp"
+#include "util/json_read.hpp"
 
 namespace {
 
@@ -76,6 +79,38 @@ Json SearchResult() {
     return Json{{"project", "mnemo"}, {"query", "pool deadline"}, {"results", std::move(hits)}};
 }
 
+/// A tools/call request of lock_context with 1 KB of content, as a client sends it.
+std::string LockRequest() {
+    return Json{{"jsonrpc", "2.0"},
+                {"id", 7},
+                {"method", "tools/call"},
+                {"params",
+                 {{"name", "lock_context"},
+                  {"arguments",
+                   {{"project", "bench-p1"},
+                    {"topic", "bench/lock-12"},
+                    {"content", Prose(1024)},
+                    {"priority", "important"},
+                    {"tags", {"bench", "http"}}}}}}}
+        .dump();
+}
+
+/// `value` as PostgreSQL's json_build_object writes it: a space on each side of every colon
+/// and after every comma, which nlohmann's dump with indentation approximates closely enough.
+std::string PostgresText(const Json& value) { return value.dump(1, ' '); }
+
+Json NlohmannParse(std::string_view text) { return Json::parse(text); }
+
+/// Reading one JSON text into a value.
+template <Json (*kParse)(std::string_view)>
+void ReadText(benchmark::State& state, const std::string& text) {
+    for (auto _ : state) {
+        Json value = kParse(text);
+        benchmark::DoNotOptimize(value);
+    }
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(text.size()));
+}
+
 std::string NlohmannDump(const Json& value) {
     return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
@@ -128,16 +163,25 @@ public:
     }
 
     void PrintRatios() const {
-        std::printf("\nratio (CPU time, mcp::Serialize / nlohmann dump; below 1 is faster):\n");
-        for (const char* reply : {"recall_context", "search_contexts"}) {
-            const auto baseline = cpu_ns_.find(std::string(reply) + "/nlohmann_dump");
-            const auto ours = cpu_ns_.find(std::string(reply) + "/mcp_serialize");
+        std::printf("\nratio (CPU time, ours / nlohmann's; below 1 is faster):\n");
+        for (const auto& [baseline_name, ours_name] : kPairs) {
+            const auto baseline = cpu_ns_.find(baseline_name);
+            const auto ours = cpu_ns_.find(ours_name);
             if (baseline == cpu_ns_.end() || ours == cpu_ns_.end()) continue;
             const double ratio = ours->second.first / baseline->second.first;
-            std::printf("  %-16s %8.0f ns vs %8.0f ns  ratio %.2fx  (%.1f times as fast)\n", reply,
-                        ours->second.first, baseline->second.first, ratio, 1 / ratio);
+            std::printf("  %-30s %8.0f ns vs %8.0f ns  ratio %.2fx  (%.1f times as fast)\n",
+                        ours_name, ours->second.first, baseline->second.first, ratio, 1 / ratio);
         }
     }
+
+    /// (nlohmann's run, ours) by benchmark name.
+    static constexpr std::array<std::pair<const char*, const char*>, 5> kPairs = {{
+        {"recall_context/nlohmann_dump", "recall_context/mcp_serialize"},
+        {"search_contexts/nlohmann_dump", "search_contexts/mcp_serialize"},
+        {"recall_context/nlohmann_parse", "recall_context/util_parse"},
+        {"search_contexts/nlohmann_parse", "search_contexts/util_parse"},
+        {"lock_request/nlohmann_parse", "lock_request/util_parse"},
+    }};
 
 private:
     std::map<std::string, std::pair<double, bool>> cpu_ns_;  // name -> (ns, from a median)
@@ -163,6 +207,26 @@ int main(int argc, char** argv) {
                                  search);
     benchmark::RegisterBenchmark("search_contexts/mcp_serialize",
                                  SerialiseToolResult<mnemo::mcp::Serialize>, search);
+    const std::string recall_text = PostgresText(recall);
+    const std::string search_text = PostgresText(search["results"]);
+    const std::string lock_text = LockRequest();
+    for (const std::string* text : {&recall_text, &search_text, &lock_text}) {
+        if (mnemo::util::ParseJson(*text) != Json::parse(*text)) {
+            std::fprintf(stderr, "util::ParseJson and nlohmann's parse differ\n");
+            return 1;
+        }
+    }
+    benchmark::RegisterBenchmark("recall_context/nlohmann_parse", ReadText<NlohmannParse>,
+                                 recall_text);
+    benchmark::RegisterBenchmark("recall_context/util_parse", ReadText<mnemo::util::ParseJson>,
+                                 recall_text);
+    benchmark::RegisterBenchmark("search_contexts/nlohmann_parse", ReadText<NlohmannParse>,
+                                 search_text);
+    benchmark::RegisterBenchmark("search_contexts/util_parse", ReadText<mnemo::util::ParseJson>,
+                                 search_text);
+    benchmark::RegisterBenchmark("lock_request/nlohmann_parse", ReadText<NlohmannParse>, lock_text);
+    benchmark::RegisterBenchmark("lock_request/util_parse", ReadText<mnemo::util::ParseJson>,
+                                 lock_text);
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     RatioReporter reporter;

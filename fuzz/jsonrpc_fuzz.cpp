@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer target: JSON-RPC framing (ParseMessage, Classify) and the MCP dispatcher on raw
 // message text, with two database-free tools registered; Serialize must write every message
-// exactly as nlohmann's dump does.
+// exactly as nlohmann's dump does, and the fast reader must read what nlohmann reads.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -13,6 +13,7 @@
 #include "mcp/dispatcher.hpp"
 #include "mcp/jsonrpc.hpp"
 #include "mcp/tool_registry.hpp"
+#include "util/json_read.hpp"
 #include "util/log.hpp"
 
 namespace {
@@ -73,6 +74,19 @@ void SerializeChecked(const Json& message) {
     }
 }
 
+/// Aborts when util::TryReadJson reads `text` and nlohmann's parser refuses it or reads another
+/// value (util/json_read.hpp promises the same value).
+void ReadChecked(std::string_view text) {
+    Json read;
+    if (!mnemo::util::TryReadJson(text, read)) return;
+    const Json expected = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (expected.is_discarded() || read != expected || read.dump() != expected.dump()) {
+        std::fprintf(stderr, "TryReadJson differs from nlohmann's parse:\n%s\n%s\n",
+                     read.dump().c_str(), expected.dump().c_str());
+        std::abort();
+    }
+}
+
 mnemo::mcp::ServerInfo Info() {
     // One log line per call would dominate the run time; errors still show.
     mnemo::log::SetMinLevel(mnemo::log::Level::kError);
@@ -88,6 +102,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     // The raw bytes as one string too: parsed messages hold only valid UTF-8, these need not.
     SerializeChecked(Json(std::string(text)));
+    ReadChecked(text);
     Json message;
     Json error;
     if (!mnemo::mcp::ParseMessage(text, message, error)) {

@@ -3,6 +3,7 @@
 #include "mcp/jsonrpc.hpp"
 
 #include "mcp/json_writer.hpp"
+#include "util/json_read.hpp"
 
 namespace mnemo::mcp {
 namespace {
@@ -67,6 +68,8 @@ Json MakeError(const Json& id, int code, std::string_view message, const Json& d
 }
 
 bool ParseMessage(std::string_view text, Json& message, Json& error) {
+    if (util::TryReadJson(text, message)) return true;  // nests 64 deep at most
+    message = Json();
     // Deeply nested input would make later recursive walks (validation, dumping) overflow
     // the stack; no MCP message needs more than a few levels.
     constexpr int kMaxDepth = 64;

@@ -7,6 +7,7 @@
 #include "memory/access_sql.hpp"
 #include "memory/pool_errors.hpp"
 #include "memory/tenant_keys.hpp"
+#include "util/json_read.hpp"
 
 namespace mnemo::memory {
 namespace {
@@ -19,7 +20,7 @@ Result<Json> QueryJson(pqpool::Lease& lease, std::string_view sql, std::span<con
     auto result = lease.Execute(sql, params);
     if (!result.ok()) return FromPool(result.error());
     if (result->rows() == 0 || result->IsNull(0, 0)) return Json();
-    return Json::parse(result->Get(0, 0));
+    return util::ParseJson(result->Get(0, 0));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "memory/pool_errors.hpp"
 #include "memory/secret_check.hpp"
+#include "util/json_read.hpp"
 
 namespace mnemo::memory {
 namespace {
@@ -118,7 +119,7 @@ Result<Json> Store::QueryJson(const std::string& tenant, const char* label, std:
     auto result = lease->Execute(sql, params);
     if (!result.ok()) return FromPool(result.error());
     if (result->rows() == 0 || result->IsNull(0, 0)) return Json();
-    return Json::parse(result->Get(0, 0));
+    return util::ParseJson(result->Get(0, 0));
 }
 
 Result<Json> Store::ProjectJson(const ProjectRef& project, const char* label, std::string_view sql,

@@ -183,7 +183,8 @@ ToolResult SearchContexts(const ToolCall& call, ToolServices& services) {
         if (!hits.ok()) return hits;
         const bool more = static_cast<int>(hits->size()) > request.limit;
         if (more) hits->erase(hits->size() - 1);
-        Json page = {{"project", project.name}, {"query", request.query}, {"results", *hits}};
+        Json page = {
+            {"project", project.name}, {"query", request.query}, {"results", std::move(*hits)}};
         if (more) page["next_cursor"] = EncodeCursor(request.offset + request.limit);
         return page;
     });
@@ -213,7 +214,8 @@ ToolResult CheckContexts(const ToolCall& call, ToolServices& services) {
     return WithProject(call, services, [&](const memory::ProjectRef& project) -> Result<Json> {
         auto hits = services.store.CheckContexts(project, text);
         if (!hits.ok()) return hits;
-        return Json{{"project", project.name}, {"relevant", *hits}, {"count", hits->size()}};
+        return Json{
+            {"project", project.name}, {"count", hits->size()}, {"relevant", std::move(*hits)}};
     });
 }
 

@@ -2,42 +2,17 @@
 // HttpConnection: Beast reads, a write queue, SSE framing, timeouts and draining.
 #include "transport/http_connection.hpp"
 
-#include <sstream>
-
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
 #include "transport/http_checks.hpp"
+#include "transport/http_wire.hpp"
 
 namespace mnemo::transport {
-namespace {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
-
-std::string Chunk(std::string_view payload) {
-    std::ostringstream out;
-    out << std::hex << payload.size() << "\r\n" << payload << "\r\n";
-    return out.str();
-}
-
-std::string SerializeHead(const HttpResponse& head) {
-    std::string text =
-        "HTTP/1.1 " + std::to_string(head.result_int()) + " " +
-        std::string(head.reason().empty() ? http::obsolete_reason(head.result()) : head.reason()) +
-        "\r\n";
-    for (const auto& field : head) {
-        if (field.name() == http::field::content_length ||
-            field.name() == http::field::transfer_encoding) {
-            continue;
-        }
-        text.append(field.name_string()).append(": ").append(field.value()).append("\r\n");
-    }
-    return text + "Transfer-Encoding: chunked\r\n\r\n";
-}
-
-}  // namespace
 
 /// The Exchange for one request of a connection: forwards to the connection's strand with
 /// the request's generation, so a late answer can never land in a later request. It keeps
@@ -301,11 +276,9 @@ void HttpConnection::Reply(std::uint64_t generation, HttpResponse response) {
         record_.session = std::string(session);
     }
     response.prepare_payload();
-    std::ostringstream out;
-    out << response;
     live_generation_.store(0);
     FinishRequest(response.result_int());
-    Queue(out.str());
+    Queue(SerializeResponse(response));
 }
 
 void HttpConnection::StartStream(std::uint64_t generation, HttpResponse head, bool keepalive) {
@@ -321,7 +294,7 @@ void HttpConnection::StartStream(std::uint64_t generation, HttpResponse head, bo
     }
     head.keep_alive(keep_alive_ && !hooks_.draining());
     record_.status = head.result_int();
-    Queue(SerializeHead(head));
+    Queue(SerializeStreamHead(head));
     if (keepalive) ScheduleKeepalive();
 }
 
