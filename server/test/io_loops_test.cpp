@@ -34,6 +34,52 @@ TEST(IoLoopsTest, NewConnectionsGoToTheLoopWithTheFewest) {
     EXPECT_EQ(loops.Assign().index, b.index);
 }
 
+TEST(IoLoopsTest, AConnectionSharingItsLoopMovesOnlyToALoopThatServesNone) {
+    IoLoops loops(2);
+    const auto first = loops.Assign();
+    const auto second = loops.Assign();
+    const auto third = loops.Assign();  // shares a loop with one of the others
+    EXPECT_FALSE(loops.ShouldReseat(first.index)) << "no loop is idle";
+    EXPECT_FALSE(loops.ShouldReseat(second.index));
+    // The connection alone on its loop leaves: the shared loop's connections should move.
+    const auto alone = third.index == first.index ? second : first;
+    loops.Release(alone.index);
+    EXPECT_TRUE(loops.ShouldReseat(third.index));
+    // The move: seated where Assign chooses (the idle loop), then released where it was.
+    const auto moved = loops.Assign();
+    EXPECT_EQ(moved.index, alone.index);
+    loops.Release(third.index);
+    EXPECT_FALSE(loops.ShouldReseat(moved.index)) << "alone now";
+    EXPECT_FALSE(loops.ShouldReseat(third.index)) << "alone now";
+}
+
+TEST(IoLoopsTest, NoConnectionMovesToALentLoop) {
+    IoLoops loops(3);
+    loops.Start();
+    const auto a = loops.Assign();
+    (void)loops.Assign();
+    (void)loops.Assign();
+    std::promise<void> lent_now;
+    std::promise<void> give_back;
+    std::promise<void> given_back;
+    boost::asio::post(a.loop, [&] {
+        const bool lent = loops.TryLend();
+        lent_now.set_value();
+        give_back.get_future().wait();
+        if (lent) loops.Return();
+        given_back.set_value();
+    });
+    lent_now.get_future().wait();
+    const auto crowding = loops.Assign();  // shares a loop that is not lent
+    EXPECT_NE(crowding.index, a.index);
+    loops.Release(a.index);  // a's loop now serves none, but its thread is still lent
+    EXPECT_FALSE(loops.ShouldReseat(crowding.index));
+    give_back.set_value();
+    given_back.get_future().wait();
+    EXPECT_TRUE(loops.ShouldReseat(crowding.index));
+    loops.Stop();
+}
+
 TEST(IoLoopsTest, AThreadIsLentOnlyWhileItsLoopServesOneConnection) {
     IoLoops loops(2);
     loops.Start();

@@ -298,6 +298,14 @@ TEST(MetricsTest, LiveSessionsOmittedWhenNegative) {
     EXPECT_EQ(parsed.Number("mnemo_pool_acquire_wait_seconds", {{"quantile", "0.5"}}), 0);
 }
 
+TEST(MetricsTest, MovedConnectionsAreCounted) {
+    Metrics metrics;
+    EXPECT_EQ(Render(metrics, {}, 0, 0).Number("mnemo_http_connections_moved_total"), 0);
+    metrics.RecordConnectionMoved();
+    metrics.RecordConnectionMoved();
+    EXPECT_EQ(Render(metrics, {}, 0, 0).Number("mnemo_http_connections_moved_total"), 2);
+}
+
 TEST(MetricsTest, HelpAndTypeAreEmittedOncePerFamily) {
     Metrics metrics;
     metrics.RecordToolCall("a", "success", milliseconds(1));
@@ -319,7 +327,8 @@ TEST(MetricsTest, HelpAndTypeAreEmittedOncePerFamily) {
     EXPECT_EQ(parsed.types.at("mnemo_pool_evictions_total"), "counter");
     EXPECT_EQ(parsed.types.at("mnemo_http_sessions_live"), "gauge");
     EXPECT_EQ(parsed.types.at("mnemo_client_requests_waiting"), "gauge");
-    EXPECT_EQ(parsed.type_count.size(), 26U);  // + the per-user gauges and the 53300 counters
+    EXPECT_EQ(parsed.types.at("mnemo_http_connections_moved_total"), "counter");
+    EXPECT_EQ(parsed.type_count.size(), 27U);  // + the per-user gauges and the 53300 counters
 }
 
 TEST(MetricsTest, RenderIsDeterministicAndSorted) {

@@ -3,9 +3,11 @@
 // thread has its own loop, a thread runs a request itself only while its loop serves that
 // connection alone, and new connections go to a loop that is not lent (transport/io_loops.hpp).
 // Each client below has its own keep-alive connection; with MNEMO_HTTP_THREADS=2 the checks
-// hold whichever loop each connection is seated on.
+// hold whichever loop each connection is seated on. And a connection that shares its loop
+// moves, between two of its requests, to a loop that serves none (so its thread can be lent).
 import assert from "node:assert/strict";
 import { Agent, request } from "node:http";
+import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 
 import { TIME_SCALE, callOk, createTestDatabase, uniqueProject } from "./harness.mjs";
@@ -148,5 +150,116 @@ describe("requests on I/O threads", () => {
         clients.push(...late);
         await besideASlowCall(alone, late);
         alone.close();
+    });
+});
+
+/// A raw keep-alive TCP connection: writes request bytes as given, reads whole responses.
+class RawConnection {
+    constructor(port) {
+        this.socket = connect(port, "127.0.0.1");
+        this.socket.setEncoding("latin1");
+        this.buffer = "";
+        this.waiting = null;
+        this.socket.on("data", (chunk) => {
+            this.buffer += chunk;
+            this.waiting?.();
+        });
+        this.opened = new Promise((resolve, reject) => {
+            this.socket.once("connect", resolve);
+            this.socket.once("error", reject);
+        });
+    }
+
+    /// Sends `count` GET /healthz requests in one write; resolves with their statuses.
+    async healthz(count = 1) {
+        await this.opened;
+        this.socket.write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".repeat(count));
+        const statuses = [];
+        while (statuses.length < count) statuses.push(await this.response());
+        return statuses;
+    }
+
+    /// The next whole response's status (its body is skipped by Content-Length).
+    async response() {
+        for (;;) {
+            const end = this.buffer.indexOf("\r\n\r\n");
+            if (end >= 0) {
+                const head = this.buffer.slice(0, end);
+                const length = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+                if (this.buffer.length >= end + 4 + length) {
+                    this.buffer = this.buffer.slice(end + 4 + length);
+                    return Number(head.split(" ")[1]);
+                }
+            }
+            await new Promise((resolve, reject) => {
+                this.waiting = resolve;
+                this.socket.once("close", () => reject(new Error("the server closed it")));
+            });
+        }
+    }
+
+    close() {
+        this.socket.destroy();
+    }
+}
+
+describe("connections moving between I/O loops", () => {
+    let db;
+    let server;
+    before(async () => {
+        db = createTestDatabase();
+        server = await startHttpServer(db, { env: { MNEMO_HTTP_THREADS: "2" } });
+    });
+    after(async () => {
+        await server?.stop();
+        db?.drop();
+    });
+
+    /// A figure of /metrics, read on a connection of its own that closes after it.
+    function metric(name) {
+        return new Promise((resolve, reject) => {
+            const req = request(`${server.base}/metrics`, { agent: false }, (res) => {
+                let text = "";
+                res.setEncoding("utf8");
+                res.on("data", (chunk) => (text += chunk));
+                res.on("end", () => {
+                    const line = text.split("\n").find((l) => l.startsWith(`${name} `));
+                    if (!line) return reject(new Error(`no ${name} in ${text}`));
+                    resolve(Number(line.split(" ")[1]));
+                });
+            });
+            req.on("error", reject);
+            req.end();
+        });
+    }
+
+    it("a connection sharing its loop moves to an idle one, with the bytes it had sent", async () => {
+        // Start from no other connection (the harness's readiness check may have left one).
+        const deadline = Date.now() + 10_000 * TIME_SCALE;
+        while ((await metric("mnemo_http_connections_open")) > 1) {
+            assert.ok(Date.now() < deadline, "the server kept other connections open");
+            await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100)); // that one's seat is released
+        const moved = await metric("mnemo_http_connections_moved_total");
+
+        // a and b go to a loop each; c joins a (the first of two equal loops).
+        const [a, b, c] = [0, 1, 2].map(() => new RawConnection(server.port));
+        try {
+            for (const connection of [a, b, c]) assert.deepEqual(await connection.healthz(), [200]);
+            assert.equal(await metric("mnemo_http_connections_moved_total"), moved);
+            b.close();
+            await new Promise((resolve) => setTimeout(resolve, 100)); // b's loop serves none
+            // a's first answer moves it; its second request, sent in the same write and so
+            // already read, is answered on the new loop.
+            assert.deepEqual(await a.healthz(2), [200, 200]);
+            assert.equal(await metric("mnemo_http_connections_moved_total"), moved + 1);
+            // Each alone on a loop now: no more moves, and both connections still serve.
+            assert.deepEqual(await c.healthz(2), [200, 200]);
+            assert.deepEqual(await a.healthz(), [200]);
+            assert.equal(await metric("mnemo_http_connections_moved_total"), moved + 1);
+        } finally {
+            for (const connection of [a, b, c]) connection.close();
+        }
     });
 });

@@ -75,12 +75,15 @@ std::string PeerAddress(const net::ip::tcp::socket& socket) {
 }  // namespace
 
 HttpConnection::HttpConnection(net::ip::tcp::socket socket, RequestHandler& handler,
-                               ConnectionHooks& hooks, ConnectionLimits limits)
+                               ConnectionHooks& hooks, ConnectionLimits limits, std::size_t seat,
+                               beast::flat_buffer pending)
     : stream_(std::move(socket)),
       client_address_(PeerAddress(stream_.socket())),
+      buffer_(std::move(pending)),
       handler_(handler),
       hooks_(hooks),
       limits_(limits),
+      seat_(seat),
       keepalive_timer_(stream_.get_executor()) {}
 
 void HttpConnection::Start() {
@@ -363,6 +366,11 @@ void HttpConnection::OnWrite(beast::error_code ec, std::size_t /*bytes*/) {
     answered_ = false;
     if (linger_after_write_) return Linger();
     if (close_after_write_) return Close();
+    // Nothing of this connection is pending now: it may move to an idle loop.
+    if (!hooks_.draining() && hooks_.Reseat(seat_, stream_, buffer_)) {
+        state_ = State::kClosed;
+        return;
+    }
     DoRead();
 }
 

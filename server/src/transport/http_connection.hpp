@@ -38,6 +38,13 @@ public:
     virtual void RequestFinished(const RequestRecord& record) = 0;
     /// True once the server stopped accepting: answer what is in flight, then close.
     [[nodiscard]] virtual bool draining() const = 0;
+    /// Between two requests of the connection seated at I/O loop `seat`: returns true when it
+    /// moved the connection to another loop, taking the socket out of `stream` and the bytes
+    /// already read past the last request from `pending`; the connection object then ends.
+    virtual bool Reseat(std::size_t /*seat*/, boost::beast::tcp_stream& /*stream*/,
+                        boost::beast::flat_buffer& /*pending*/) {
+        return false;
+    }
     /// The body limit of a request from its request line (a route's own, or {} for the
     /// connection's max_body_bytes).
     [[nodiscard]] virtual util::BodyLimit BodyLimitFor(std::string_view /*method*/,
@@ -68,8 +75,11 @@ struct ConnectionLimits {
 /// 9112 §9.6).
 class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
 public:
+    /// `seat`: the I/O loop the socket's executor runs on (for ConnectionHooks::Reseat);
+    /// `pending`: bytes already read from the socket (a connection moved between loops).
     HttpConnection(boost::asio::ip::tcp::socket socket, RequestHandler& handler,
-                   ConnectionHooks& hooks, ConnectionLimits limits);
+                   ConnectionHooks& hooks, ConnectionLimits limits, std::size_t seat = 0,
+                   boost::beast::flat_buffer pending = {});
 
     void Start();
     /// From any thread: an idle connection closes now, a stream ends, a request in flight
@@ -116,6 +126,7 @@ private:
     RequestHandler& handler_;
     ConnectionHooks& hooks_;
     const ConnectionLimits limits_;
+    const std::size_t seat_;
     boost::asio::steady_timer keepalive_timer_;
 
     State state_ = State::kReading;

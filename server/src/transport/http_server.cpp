@@ -32,6 +32,7 @@ namespace {
 
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+namespace beast = boost::beast;
 using Json = nlohmann::json;
 
 /// How long /readyz may take: load balancers' probes time out after about a second.
@@ -153,8 +154,9 @@ private:
         });
     }
 
-    /// Seats an accepted socket on an I/O loop (IoLoops::Assign) and starts its connection.
-    void Serve(tcp::socket accepted) {
+    /// Seats an accepted socket on an I/O loop (IoLoops::Assign) and starts its connection;
+    /// `pending`: what was already read from it (a connection moving between loops).
+    void Serve(tcp::socket accepted, beast::flat_buffer pending = {}) {
         beast_error_code ec;
         const auto handle = accepted.release(ec);
         if (ec) return log::Warning("accept_failed", {{"error", ec.message()}});
@@ -170,13 +172,21 @@ private:
         limits.io_timeout = http_.read_timeout;
         // The seat ends with the connection, not with the last weak_ptr Track keeps.
         std::shared_ptr<HttpConnection> connection(
-            new HttpConnection(std::move(socket), *this, *this, limits),
+            new HttpConnection(std::move(socket), *this, *this, limits, seat.index,
+                               std::move(pending)),
             [this, index = seat.index](HttpConnection* ended) {
                 delete ended;
                 loops_.Release(index);
             });
         Track(connection);
         connection->Start();
+    }
+
+    bool Reseat(std::size_t seat, beast::tcp_stream& stream, beast::flat_buffer& pending) override {
+        if (!loops_.ShouldReseat(seat)) return false;
+        services_.metrics.RecordConnectionMoved();
+        Serve(stream.release_socket(), std::move(pending));
+        return true;
     }
 
     void Track(const std::shared_ptr<HttpConnection>& connection) {

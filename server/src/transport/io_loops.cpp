@@ -54,6 +54,14 @@ void IoLoops::Release(std::size_t index) {
     --loops_[index]->connections;
 }
 
+bool IoLoops::ShouldReseat(std::size_t index) {
+    std::lock_guard lock(mutex_);
+    if (loops_[index]->connections < 2) return false;
+    return std::any_of(loops_.begin(), loops_.end(), [](const std::unique_ptr<Loop>& loop) {
+        return loop->connections == 0 && !loop->lent;
+    });
+}
+
 std::size_t IoLoops::connections() {
     std::lock_guard lock(mutex_);
     std::size_t total = 0;

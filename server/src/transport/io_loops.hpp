@@ -26,7 +26,12 @@ namespace mnemo::transport {
 /// keeps another client waiting: however long a statement runs, no other connection and no
 /// new one depends on that thread.
 ///
-/// Thread safety: Assign, Release, TryLend and Return may run concurrently.
+/// Reseating: connections come and go, so two can end up sharing a loop while another loop
+/// serves none (then neither is ever lent). Between two requests a connection asks
+/// ShouldReseat and, when it is true, moves to the idle loop (HttpServer). Moves go only to a
+/// loop that serves no connection, so they cannot go back and forth.
+///
+/// Thread safety: Assign, Release, ShouldReseat, TryLend and Return may run concurrently.
 class IoLoops final : public ThreadLender {
 public:
     explicit IoLoops(std::size_t threads);
@@ -48,6 +53,10 @@ public:
     /// Stops every loop and joins the threads; what is still queued there is dropped when the
     /// IoLoops is destroyed.
     void Stop();
+
+    /// Whether a connection seated at loop `index` should move: its loop serves another
+    /// connection too, and some loop serves none and is not lent (Assign would choose it).
+    [[nodiscard]] bool ShouldReseat(std::size_t index);
 
     /// Connections seated and not yet released, over all loops.
     [[nodiscard]] std::size_t connections();

@@ -296,6 +296,9 @@ std::string Metrics::Render(const PoolFigures& pool, std::int64_t live_sessions,
     }
     AppendSingle(out, "mnemo_http_connections_open", "gauge", "Open HTTP connections.",
                  open_connections);
+    AppendSingle(out, "mnemo_http_connections_moved_total", "counter",
+                 "HTTP connections moved to an idle I/O thread between two of their requests.",
+                 static_cast<std::int64_t>(connections_moved_.load(std::memory_order_relaxed)));
     AppendSingle(out, "mnemo_client_requests_waiting", "gauge",
                  "Requests to clients (sampling, elicitation) waiting for an answer.",
                  client_requests_waiting);

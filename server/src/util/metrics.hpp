@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -101,6 +102,10 @@ public:
     /// Counts one HTTP response: mnemo_http_responses_total{status} += 1.
     void RecordHttpResponse(int status);
 
+    /// Counts a connection moved to an idle I/O loop between two of its requests:
+    /// mnemo_http_connections_moved_total += 1.
+    void RecordConnectionMoved() { connections_moved_.fetch_add(1, std::memory_order_relaxed); }
+
     /// Renders every family in Prometheus text format 0.0.4 (Content-Type
     /// `text/plain; version=0.0.4`): `# HELP` and `# TYPE` once per family, families in a fixed
     /// order, samples sorted by label values, label values escaped (\\, \", \n). Pool families
@@ -109,7 +114,7 @@ public:
     /// _acquire_wait_seconds{quantile="0.5"|"0.99"}; counters mnemo_pool_acquires_total,
     /// _timeouts_total, _overloads_total, _connects_total, _connect_errors_total, _leaks_total,
     /// _evictions_total{reason}. mnemo_http_sessions_live is omitted when `live_sessions` < 0
-    /// (no session tracking); mnemo_http_connections_open is always present.
+    /// (no session tracking); mnemo_http_connections_open and _moved_total are always present.
     /// `client_requests_waiting`: requests to clients (sampling, elicitation) awaiting answers.
     [[nodiscard]] std::string Render(const PoolFigures& pool, std::int64_t live_sessions,
                                      std::int64_t open_connections,
@@ -134,6 +139,7 @@ private:
     std::map<std::string, ToolSeries, std::less<>> tools_;
     CounterMap pool_timeouts_;  // project -> timeouts
     std::map<int, std::uint64_t> http_responses_;
+    std::atomic<std::uint64_t> connections_moved_{0};
 };
 
 }  // namespace mnemo::util
