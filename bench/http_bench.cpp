@@ -50,7 +50,7 @@ struct Options {
     std::string log_level = "warning";
     std::size_t pool_max = 0;
     int pgbench_threads = 2;
-    std::string pgbench_protocol = "extended";
+    std::string pgbench_protocol = "prepared";
     int warmup_calls = 3;
     std::string home;
     std::string mnemo;
@@ -82,9 +82,9 @@ void Usage(std::ostream& out) {
            "request)\n"
            "  --pool-max         mnemo's MNEMO_POOL_MAX_CONNECTIONS (default: mnemo's, 20)\n"
            "  --pgbench-threads  pgbench -j is min(sessions, this) (default 2)\n"
-           "  --pgbench-protocol pgbench -M: extended (default: every statement parsed each time,\n"
-           "                     the goal's baseline) or prepared (parsed once per connection, as\n"
-           "                     mnemo does on its embedded cluster)\n"
+           "  --pgbench-protocol pgbench -M: prepared (default: each statement parsed once per\n"
+           "                     connection, as mnemo sends it on its embedded cluster) or\n"
+           "                     extended (parsed every time: the baseline before 2026-12-06)\n"
            "  --warmup-calls     untimed calls per new session (default 3)\n"
            "  --no-session-check leave out the pgbench row that adds mnemo's per-request session\n"
            "                     check statement\n"
