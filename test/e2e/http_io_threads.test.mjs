@@ -4,7 +4,8 @@
 // connection alone, and new connections go to a loop that is not lent (transport/io_loops.hpp).
 // Each client below has its own keep-alive connection; with MNEMO_HTTP_THREADS=2 the checks
 // hold whichever loop each connection is seated on. And a connection that shares its loop
-// moves, between two of its requests, to a loop that serves none (so its thread can be lent).
+// moves, between two of its requests, to a loop that serves none (so its thread can be lent);
+// a stream whose client went away closes at once, freeing its seat and its session's stream.
 import assert from "node:assert/strict";
 import { Agent, request } from "node:http";
 import { connect } from "node:net";
@@ -170,6 +171,21 @@ class RawConnection {
         });
     }
 
+    /// Sends `text` as it is; resolves with the status of the response's head (a stream's
+    /// body is left unread).
+    async head(text) {
+        await this.opened;
+        this.socket.write(text);
+        for (;;) {
+            const end = this.buffer.indexOf("\r\n\r\n");
+            if (end >= 0) return Number(this.buffer.slice(0, end).split(" ")[1]);
+            await new Promise((resolve, reject) => {
+                this.waiting = resolve;
+                this.socket.once("close", () => reject(new Error("the server closed it")));
+            });
+        }
+    }
+
     /// Sends `count` GET /healthz requests in one write; resolves with their statuses.
     async healthz(count = 1) {
         await this.opened;
@@ -233,13 +249,18 @@ describe("connections moving between I/O loops", () => {
         });
     }
 
+    /// Waits until /metrics counts `count` open connections (its own included).
+    async function openConnectionsReach(count, what) {
+        const deadline = Date.now() + 10_000 * TIME_SCALE;
+        while ((await metric("mnemo_http_connections_open")) !== count) {
+            assert.ok(Date.now() < deadline, what);
+            await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+    }
+
     it("a connection sharing its loop moves to an idle one, with the bytes it had sent", async () => {
         // Start from no other connection (the harness's readiness check may have left one).
-        const deadline = Date.now() + 10_000 * TIME_SCALE;
-        while ((await metric("mnemo_http_connections_open")) > 1) {
-            assert.ok(Date.now() < deadline, "the server kept other connections open");
-            await new Promise((resolve) => setTimeout(resolve, 250));
-        }
+        await openConnectionsReach(1, "the server kept other connections open");
         await new Promise((resolve) => setTimeout(resolve, 100)); // that one's seat is released
         const moved = await metric("mnemo_http_connections_moved_total");
 
@@ -260,6 +281,51 @@ describe("connections moving between I/O loops", () => {
             assert.equal(await metric("mnemo_http_connections_moved_total"), moved + 1);
         } finally {
             for (const connection of [a, b, c]) connection.close();
+        }
+    });
+
+    it("a stream whose client went away closes at once: its seat is freed, its session may open another", async () => {
+        const token = createToken(db, "streams");
+        // A session made on connections that close after each request.
+        const post = (body, sessionId) =>
+            new Promise((resolve, reject) => {
+                const req = request(
+                    server.url,
+                    { method: "POST", agent: false, headers: postHeaders(token, sessionId) },
+                    (res) => {
+                        res.resume();
+                        res.on("end", () => resolve(res));
+                    },
+                );
+                req.on("error", reject);
+                req.end(JSON.stringify(body));
+            });
+        const initialized = await post({
+            jsonrpc: "2.0",
+            id: 1,
+            method: "initialize",
+            params: {
+                protocolVersion: "2025-11-25",
+                capabilities: {},
+                clientInfo: { name: "streams", version: "1" },
+            },
+        });
+        const sessionId = initialized.headers["mcp-session-id"];
+        assert.ok(sessionId);
+        await post({ jsonrpc: "2.0", method: "notifications/initialized" }, sessionId);
+        await openConnectionsReach(1, "the server kept other connections open");
+        const get =
+            "GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n" +
+            `Authorization: Bearer ${token}\r\nMcp-Session-Id: ${sessionId}\r\n` +
+            "MCP-Protocol-Version: 2025-11-25\r\n\r\n";
+        for (let round = 0; round < 3; ++round) {
+            // Each stream in turn: a session has one at most (409 while the last one is open).
+            const stream = new RawConnection(server.port);
+            assert.equal(await stream.head(get), 200, `stream ${round}`);
+            assert.equal(await metric("mnemo_http_connections_open"), 2);
+            stream.close();
+            // Long before the stream's next keep-alive (20 s) would notice.
+            await openConnectionsReach(1, `stream ${round}'s connection is still counted`);
         }
     });
 });

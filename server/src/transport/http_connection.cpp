@@ -2,6 +2,8 @@
 // HttpConnection: Beast reads, a write queue, SSE framing, timeouts and draining.
 #include "transport/http_connection.hpp"
 
+#include <utility>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -86,6 +88,13 @@ HttpConnection::HttpConnection(net::ip::tcp::socket socket, RequestHandler& hand
       seat_(seat),
       keepalive_timer_(stream_.get_executor()) {}
 
+HttpConnection::~HttpConnection() { Unseat(); }
+
+void HttpConnection::Unseat() {
+    if (!std::exchange(seated_, false)) return;
+    hooks_.Unseat(seat_);
+}
+
 void HttpConnection::Start() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
 }
@@ -115,6 +124,13 @@ void HttpConnection::DoRead() {
     parser_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
     // One timeout for the whole request: its header block and its body.
     stream_.expires_after(limits_.io_timeout);
+    if (watching_) {
+        // The read that watched the stream before is still pending (nothing else is: every
+        // write is done): cancel it; its handler goes on with the head.
+        beast::error_code ignored;
+        stream_.socket().cancel(ignored);
+        return;
+    }
     ReadHead();
 }
 
@@ -298,6 +314,7 @@ void HttpConnection::StartStream(std::uint64_t generation, HttpResponse head, bo
     head.keep_alive(keep_alive_ && !hooks_.draining());
     record_.status = head.result_int();
     Queue(SerializeStreamHead(head));
+    WatchStream();
     if (keepalive) ScheduleKeepalive();
 }
 
@@ -367,11 +384,41 @@ void HttpConnection::OnWrite(beast::error_code ec, std::size_t /*bytes*/) {
     if (linger_after_write_) return Linger();
     if (close_after_write_) return Close();
     // Nothing of this connection is pending now: it may move to an idle loop.
-    if (!hooks_.draining() && hooks_.Reseat(seat_, stream_, buffer_)) {
+    if (!watching_ && !hooks_.draining() && hooks_.Reseat(seat_, stream_, buffer_)) {
         state_ = State::kClosed;
-        return;
+        return Unseat();
     }
     DoRead();
+}
+
+void HttpConnection::WatchStream() {
+    if (watching_) return;
+    watching_ = true;
+    // No timeout for this read: a stream lasts as long as it lasts. (A pending read keeps
+    // the expiry it started with, and expires_never leaves a pending write's alone.)
+    stream_.expires_never();
+    stream_.async_read_some(
+        buffer_.prepare(1024),
+        beast::bind_front_handler(&HttpConnection::OnWatchRead, shared_from_this()));
+}
+
+void HttpConnection::OnWatchRead(beast::error_code ec, std::size_t bytes) {
+    watching_ = false;
+    buffer_.commit(bytes);  // the start of a next request, sent before this stream ended
+    switch (state_) {
+        case State::kClosed:
+        case State::kLingering: return;
+        case State::kReading:
+            // The stream ended and DoRead cancelled this read: read the next request.
+            if (ec && ec != net::error::operation_aborted) return Close();
+            stream_.expires_after(limits_.io_timeout);
+            return ReadHead();
+        case State::kStreaming:
+        case State::kHandling:
+            // The client went away (end of stream, reset) while its answer was being sent.
+            if (ec) return Close();
+            return;  // it sent bytes: they wait in the buffer for the next request
+    }
 }
 
 void HttpConnection::Close() {
@@ -387,6 +434,7 @@ void HttpConnection::Close() {
     beast::error_code ignored;
     stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
     stream_.close();
+    Unseat();
 }
 
 }  // namespace mnemo::transport

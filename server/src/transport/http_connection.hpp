@@ -45,6 +45,9 @@ public:
                         boost::beast::flat_buffer& /*pending*/) {
         return false;
     }
+    /// The connection seated at `seat` closed its socket or moved it to another loop (once per
+    /// connection; at the latest when the object ends, which a stream's Exchange may delay).
+    virtual void Unseat(std::size_t /*seat*/) {}
     /// The body limit of a request from its request line (a route's own, or {} for the
     /// connection's max_body_bytes).
     [[nodiscard]] virtual util::BodyLimit BodyLimitFor(std::string_view /*method*/,
@@ -80,6 +83,9 @@ public:
     HttpConnection(boost::asio::ip::tcp::socket socket, RequestHandler& handler,
                    ConnectionHooks& hooks, ConnectionLimits limits, std::size_t seat = 0,
                    boost::beast::flat_buffer pending = {});
+    ~HttpConnection();
+    HttpConnection(const HttpConnection&) = delete;
+    HttpConnection& operator=(const HttpConnection&) = delete;
 
     void Start();
     /// From any thread: an idle connection closes now, a stream ends, a request in flight
@@ -116,8 +122,13 @@ private:
     void Queue(std::string bytes);
     void DoWrite();
     void OnWrite(boost::beast::error_code ec, std::size_t bytes);
+    /// While a stream is written, a read stays pending so that a client that goes away is
+    /// noticed at once (a stream's writes would notice only at its next keep-alive).
+    void WatchStream();
+    void OnWatchRead(boost::beast::error_code ec, std::size_t bytes);
     void FinishRequest(unsigned status);
     void Close();
+    void Unseat();
 
     boost::beast::tcp_stream stream_;
     const std::string client_address_;  // the peer's IP address, "" when unknown
@@ -142,6 +153,8 @@ private:
     std::atomic<std::uint64_t> live_generation_{0};  // the request still being answered
     std::deque<std::string> writes_;
     bool writing_ = false;
+    bool watching_ = false;  // WatchStream's read is pending
+    bool seated_ = true;     // Unseat not called yet
     RequestRecord record_;
     std::chrono::steady_clock::time_point started_;
 };

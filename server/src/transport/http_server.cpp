@@ -170,14 +170,10 @@ private:
         ConnectionLimits limits;
         limits.max_body_bytes = http_.max_body_bytes;
         limits.io_timeout = http_.read_timeout;
-        // The seat ends with the connection, not with the last weak_ptr Track keeps.
-        std::shared_ptr<HttpConnection> connection(
-            new HttpConnection(std::move(socket), *this, *this, limits, seat.index,
-                               std::move(pending)),
-            [this, index = seat.index](HttpConnection* ended) {
-                delete ended;
-                loops_.Release(index);
-            });
+        // The seat ends when the socket closes (Unseat), not with the object, which a
+        // stream's Exchange kept by the endpoint may outlive.
+        auto connection = std::make_shared<HttpConnection>(std::move(socket), *this, *this, limits,
+                                                           seat.index, std::move(pending));
         Track(connection);
         connection->Start();
     }
@@ -188,6 +184,8 @@ private:
         Serve(stream.release_socket(), std::move(pending));
         return true;
     }
+
+    void Unseat(std::size_t seat) override { loops_.Release(seat); }
 
     void Track(const std::shared_ptr<HttpConnection>& connection) {
         std::lock_guard lock(connections_mutex_);
