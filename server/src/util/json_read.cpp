@@ -66,17 +66,10 @@ private:
     }
 
     bool Object(Json& out, int depth) {
-        if (depth > kMaxDepth) return false;
-        ++p_;
         out = Json::object();
         auto& members = *out.get_ptr<Json::object_t*>();
-        SkipSpace();
-        if (p_ != end_ && *p_ == '}') {
-            ++p_;
-            return true;
-        }
         std::string key;
-        while (true) {
+        return List('}', depth, [&] {
             if (p_ == end_ || *p_ != '"') return false;
             key.clear();
             if (!String(key)) return false;
@@ -85,34 +78,31 @@ private:
             ++p_;
             SkipSpace();
             // The last of duplicate keys wins, as in nlohmann's parser.
-            if (!Value(members[std::move(key)], depth)) return false;
-            SkipSpace();
-            if (p_ == end_) return false;
-            if (*p_ == '}') {
-                ++p_;
-                return true;
-            }
-            if (*p_ != ',') return false;
-            ++p_;
-            SkipSpace();
-        }
+            return Value(members[std::move(key)], depth);
+        });
     }
 
     bool Array(Json& out, int depth) {
-        if (depth > kMaxDepth) return false;
-        ++p_;
         out = Json::array();
         auto& items = *out.get_ptr<Json::array_t*>();
+        return List(']', depth, [&] { return Value(items.emplace_back(), depth); });
+    }
+
+    /// At an opening bracket: `element` for each comma-separated element up to `close`.
+    template <typename Element>
+    bool List(char close, int depth, const Element& element) {
+        if (depth > kMaxDepth) return false;
+        ++p_;
         SkipSpace();
-        if (p_ != end_ && *p_ == ']') {
+        if (p_ != end_ && *p_ == close) {
             ++p_;
             return true;
         }
         while (true) {
-            if (!Value(items.emplace_back(), depth)) return false;
+            if (!element()) return false;
             SkipSpace();
             if (p_ == end_) return false;
-            if (*p_ == ']') {
+            if (*p_ == close) {
                 ++p_;
                 return true;
             }
