@@ -18,6 +18,24 @@ const SLOW_MS = 1200; // the blocking statement: pg_sleep inside query_database
 // A quick call answered beside it; far below SLOW_MS, with room for a busy machine.
 const QUICK_LIMIT_MS = 600 * TIME_SCALE;
 
+/// A figure of `server`'s /metrics, read on a connection of its own that closes after it.
+function metric(server, name) {
+    return new Promise((resolve, reject) => {
+        const req = request(`${server.base}/metrics`, { agent: false }, (res) => {
+            let text = "";
+            res.setEncoding("utf8");
+            res.on("data", (chunk) => (text += chunk));
+            res.on("end", () => {
+                const line = text.split("\n").find((l) => l.startsWith(`${name} `));
+                if (!line) return reject(new Error(`no ${name} in ${text}`));
+                resolve(Number(line.split(" ")[1]));
+            });
+        });
+        req.on("error", reject);
+        req.end();
+    });
+}
+
 /// A client on one keep-alive TCP connection of its own (the connection opens on first use).
 class PinnedClient {
     constructor(server, token, sessionId) {
@@ -102,12 +120,7 @@ describe("requests on I/O threads", () => {
     }
 
     /// The mnemo_http_connections_open gauge of /metrics (this request's connection included).
-    async function openConnections() {
-        const text = await (await fetch(`${server.base}/metrics`)).text();
-        const line = text.split("\n").find((l) => l.startsWith("mnemo_http_connections_open "));
-        assert.ok(line, text);
-        return Number(line.split(" ")[1]);
-    }
+    const openConnections = () => metric(server, "mnemo_http_connections_open");
 
     /// Starts a call that blocks its connection for SLOW_MS, waits until it surely runs, then
     /// has each of `others` recall a context, one after another, each answered at once.
@@ -160,15 +173,26 @@ class RawConnection {
         this.socket = connect(port, "127.0.0.1");
         this.socket.setEncoding("latin1");
         this.buffer = "";
-        this.waiting = null;
+        this.closed = false;
+        this.wake = null;
         this.socket.on("data", (chunk) => {
             this.buffer += chunk;
-            this.waiting?.();
+            this.wake?.();
+        });
+        this.socket.on("close", () => {
+            this.closed = true;
+            this.wake?.();
         });
         this.opened = new Promise((resolve, reject) => {
             this.socket.once("connect", resolve);
             this.socket.once("error", reject);
         });
+    }
+
+    /// Resolves when more bytes arrived; rejects when the server closed the connection.
+    async more() {
+        if (this.closed) throw new Error("the server closed it");
+        await new Promise((resolve) => (this.wake = resolve));
     }
 
     /// Sends `text` as it is; resolves with the status of the response's head (a stream's
@@ -179,10 +203,7 @@ class RawConnection {
         for (;;) {
             const end = this.buffer.indexOf("\r\n\r\n");
             if (end >= 0) return Number(this.buffer.slice(0, end).split(" ")[1]);
-            await new Promise((resolve, reject) => {
-                this.waiting = resolve;
-                this.socket.once("close", () => reject(new Error("the server closed it")));
-            });
+            await this.more();
         }
     }
 
@@ -207,10 +228,7 @@ class RawConnection {
                     return Number(head.split(" ")[1]);
                 }
             }
-            await new Promise((resolve, reject) => {
-                this.waiting = resolve;
-                this.socket.once("close", () => reject(new Error("the server closed it")));
-            });
+            await this.more();
         }
     }
 
@@ -231,28 +249,10 @@ describe("connections moving between I/O loops", () => {
         db?.drop();
     });
 
-    /// A figure of /metrics, read on a connection of its own that closes after it.
-    function metric(name) {
-        return new Promise((resolve, reject) => {
-            const req = request(`${server.base}/metrics`, { agent: false }, (res) => {
-                let text = "";
-                res.setEncoding("utf8");
-                res.on("data", (chunk) => (text += chunk));
-                res.on("end", () => {
-                    const line = text.split("\n").find((l) => l.startsWith(`${name} `));
-                    if (!line) return reject(new Error(`no ${name} in ${text}`));
-                    resolve(Number(line.split(" ")[1]));
-                });
-            });
-            req.on("error", reject);
-            req.end();
-        });
-    }
-
     /// Waits until /metrics counts `count` open connections (its own included).
     async function openConnectionsReach(count, what) {
         const deadline = Date.now() + 10_000 * TIME_SCALE;
-        while ((await metric("mnemo_http_connections_open")) !== count) {
+        while ((await metric(server, "mnemo_http_connections_open")) !== count) {
             assert.ok(Date.now() < deadline, what);
             await new Promise((resolve) => setTimeout(resolve, 100));
         }
@@ -262,23 +262,23 @@ describe("connections moving between I/O loops", () => {
         // Start from no other connection (the harness's readiness check may have left one).
         await openConnectionsReach(1, "the server kept other connections open");
         await new Promise((resolve) => setTimeout(resolve, 100)); // that one's seat is released
-        const moved = await metric("mnemo_http_connections_moved_total");
+        const moved = await metric(server, "mnemo_http_connections_moved_total");
 
         // a and b go to a loop each; c joins a (the first of two equal loops).
         const [a, b, c] = [0, 1, 2].map(() => new RawConnection(server.port));
         try {
             for (const connection of [a, b, c]) assert.deepEqual(await connection.healthz(), [200]);
-            assert.equal(await metric("mnemo_http_connections_moved_total"), moved);
+            assert.equal(await metric(server, "mnemo_http_connections_moved_total"), moved);
             b.close();
             await new Promise((resolve) => setTimeout(resolve, 100)); // b's loop serves none
             // a's first answer moves it; its second request, sent in the same write and so
             // already read, is answered on the new loop.
             assert.deepEqual(await a.healthz(2), [200, 200]);
-            assert.equal(await metric("mnemo_http_connections_moved_total"), moved + 1);
+            assert.equal(await metric(server, "mnemo_http_connections_moved_total"), moved + 1);
             // Each alone on a loop now: no more moves, and both connections still serve.
             assert.deepEqual(await c.healthz(2), [200, 200]);
             assert.deepEqual(await a.healthz(), [200]);
-            assert.equal(await metric("mnemo_http_connections_moved_total"), moved + 1);
+            assert.equal(await metric(server, "mnemo_http_connections_moved_total"), moved + 1);
         } finally {
             for (const connection of [a, b, c]) connection.close();
         }
@@ -322,7 +322,7 @@ describe("connections moving between I/O loops", () => {
             // Each stream in turn: a session has one at most (409 while the last one is open).
             const stream = new RawConnection(server.port);
             assert.equal(await stream.head(get), 200, `stream ${round}`);
-            assert.equal(await metric("mnemo_http_connections_open"), 2);
+            assert.equal(await metric(server, "mnemo_http_connections_open"), 2);
             stream.close();
             // Long before the stream's next keep-alive (20 s) would notice.
             await openConnectionsReach(1, `stream ${round}'s connection is still counted`);

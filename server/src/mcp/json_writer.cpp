@@ -10,6 +10,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "util/utf8.hpp"
+
 namespace mnemo::mcp {
 namespace {
 
@@ -28,29 +30,6 @@ std::uint64_t Flagged(std::uint64_t word) {
     const std::uint64_t is_quote = (quote - kOnes) & ~quote;
     const std::uint64_t is_backslash = (backslash - kOnes) & ~backslash;
     return (control | is_quote | is_backslash | word) & kHighBits;
-}
-
-bool IsContinuation(unsigned char byte) { return (byte & 0xC0) == 0x80; }
-
-/// The length of the well-formed UTF-8 sequence at `p` (Unicode table 3-7: no overlong forms,
-/// no surrogates, nothing above U+10FFFF), or 0 when it is not one. REQUIRES: *p >= 0x80.
-std::size_t SequenceLength(const unsigned char* p, const unsigned char* end) {
-    const unsigned char lead = p[0];
-    const auto left = static_cast<std::size_t>(end - p);
-    if (lead >= 0xC2 && lead <= 0xDF) return left >= 2 && IsContinuation(p[1]) ? 2 : 0;
-    if (lead >= 0xE0 && lead <= 0xEF) {
-        if (left < 3 || !IsContinuation(p[2])) return 0;
-        const unsigned char low = lead == 0xE0 ? 0xA0 : 0x80;
-        const unsigned char high = lead == 0xED ? 0x9F : 0xBF;
-        return p[1] >= low && p[1] <= high ? 3 : 0;
-    }
-    if (lead >= 0xF0 && lead <= 0xF4) {
-        if (left < 4 || !IsContinuation(p[2]) || !IsContinuation(p[3])) return 0;
-        const unsigned char low = lead == 0xF0 ? 0x90 : 0x80;
-        const unsigned char high = lead == 0xF4 ? 0x8F : 0xBF;
-        return p[1] >= low && p[1] <= high ? 4 : 0;
-    }
-    return 0;  // a continuation byte, an overlong lead (0xC0, 0xC1) or 0xF5..0xFF
 }
 
 /// Appends the escape of an ASCII byte that JSON (as nlohmann writes it) escapes.
@@ -91,7 +70,7 @@ bool AppendEscaped(std::string_view text, std::string& out) {
         }
         const unsigned char byte = *p;
         if (byte >= 0x80) {
-            const std::size_t length = SequenceLength(p, end);
+            const std::size_t length = util::Utf8SequenceLength(p, end);
             if (length == 0) return false;
             p += length;
         } else if (byte < 0x20 || byte == '"' || byte == '\\') {

@@ -8,6 +8,8 @@
 #include <limits>
 #include <string>
 
+#include "util/utf8.hpp"
+
 namespace mnemo::util {
 namespace {
 
@@ -260,34 +262,12 @@ private:
         }
     }
 
-    /// One well-formed UTF-8 sequence (Unicode's table 3-7, which nlohmann checks too).
+    /// One well-formed UTF-8 sequence, as nlohmann checks it.
     bool Utf8Sequence(std::string& out) {
-        const auto byte = [this](std::ptrdiff_t i) { return static_cast<unsigned char>(p_[i]); };
-        const auto in = [](unsigned char b, unsigned char low, unsigned char high) {
-            return b >= low && b <= high;
-        };
-        const unsigned char lead = byte(0);
-        std::ptrdiff_t length = 0;
-        unsigned char second_low = 0x80;
-        unsigned char second_high = 0xBF;
-        if (in(lead, 0xC2, 0xDF)) {
-            length = 2;
-        } else if (in(lead, 0xE0, 0xEF)) {
-            length = 3;
-            if (lead == 0xE0) second_low = 0xA0;
-            if (lead == 0xED) second_high = 0x9F;
-        } else if (in(lead, 0xF0, 0xF4)) {
-            length = 4;
-            if (lead == 0xF0) second_low = 0x90;
-            if (lead == 0xF4) second_high = 0x8F;
-        } else {
-            return false;
-        }
-        if (end_ - p_ < length || !in(byte(1), second_low, second_high)) return false;
-        for (std::ptrdiff_t i = 2; i < length; ++i) {
-            if (!in(byte(i), 0x80, 0xBF)) return false;
-        }
-        out.append(p_, static_cast<std::size_t>(length));
+        const std::size_t length = Utf8SequenceLength(reinterpret_cast<const unsigned char*>(p_),
+                                                      reinterpret_cast<const unsigned char*>(end_));
+        if (length == 0) return false;
+        out.append(p_, length);
         p_ += length;
         return true;
     }
